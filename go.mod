@@ -1,0 +1,3 @@
+module fedsim
+
+go 1.26.8

@@ -1,0 +1,157 @@
+package sim
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Kind says what a Record is about.
+type Kind uint8
+
+const (
+	// KindXML: an XML unit written to a connection (Record.XML holds it
+	// exactly as sent; for a stream header, its opening tag).
+	KindXML Kind = iota + 1
+	// KindEvent: anything else: connect, accept, refuse, TLS handshake
+	// messages and results, close, DNS queries and answers, stanza
+	// delivery and bounce, negotiation outcomes.
+	KindEvent
+)
+
+// Record is one line of the trace.
+type Record struct {
+	Time Time
+	Kind Kind
+	// Node is the server the record belongs to (the sender, for XML).
+	Node string
+	// Peer is the other end, when there is one (the receiver, for XML).
+	Peer string
+	// Conn numbers connections in the order they were opened (1, 2, ...);
+	// 0 when the record is not about a connection.
+	Conn int
+	// Stream numbers the streams on a connection: 1 for the first header,
+	// 2 after the restart that follows TLS, 3 after SASL (RFC 6120 §4.3.3).
+	Stream int
+	// XML is the element as sent (KindXML).
+	XML string
+	// Event is a short machine-readable name (KindEvent), e.g. "connect",
+	// "tls-ok", "tls-fail", "close", "dns-answer", "deliver", "bounce",
+	// "outcome".
+	Event string
+	// Detail is the human-readable explanation: why it happened.
+	Detail string
+}
+
+// Trace is the canonical record of a run. Transcripts, JSON lines and the
+// determinism hash are all derived from it.
+type Trace struct {
+	Records []Record
+}
+
+// Add appends a record.
+func (t *Trace) Add(r Record) {
+	if t == nil {
+		return
+	}
+	t.Records = append(t.Records, r)
+}
+
+// jsonRecord is the --format jsonl shape; field order is part of the format.
+type jsonRecord struct {
+	Time   string `json:"time"`
+	Conn   int    `json:"conn"`
+	Stream int    `json:"stream,omitempty"`
+	From   string `json:"from,omitempty"`
+	To     string `json:"to,omitempty"`
+	XML    string `json:"xml,omitempty"`
+	Event  string `json:"event,omitempty"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// WriteJSONL writes one JSON object per record: time (virtual seconds since
+// Epoch, as a decimal string with nanosecond precision), conn, from, to and
+// either xml or event.
+func (t *Trace) WriteJSONL(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, r := range t.Records {
+		jr := jsonRecord{
+			Time:   strconv.FormatFloat(float64(r.Time)/1e9, 'f', 9, 64),
+			Conn:   r.Conn,
+			Stream: r.Stream,
+			From:   r.Node,
+			To:     r.Peer,
+			Detail: r.Detail,
+		}
+		if r.Kind == KindXML {
+			jr.XML = r.XML
+		} else {
+			jr.Event = r.Event
+		}
+		if err := enc.Encode(jr); err != nil {
+			return fmt.Errorf("sim: writing trace: %w", err)
+		}
+	}
+	return nil
+}
+
+// WriteText writes the human transcript: one block per record, in virtual
+// time order, XML indented under its header line.
+func (t *Trace) WriteText(w io.Writer) error {
+	var b strings.Builder
+	for _, r := range t.Records {
+		b.Reset()
+		b.WriteString(r.Time.String())
+		if r.Conn != 0 {
+			fmt.Fprintf(&b, " c%d", r.Conn)
+			if r.Stream != 0 {
+				fmt.Fprintf(&b, ".%d", r.Stream)
+			}
+		} else {
+			b.WriteString("    ")
+		}
+		b.WriteByte(' ')
+		switch r.Kind {
+		case KindXML:
+			fmt.Fprintf(&b, "%s -> %s\n", r.Node, r.Peer)
+			for _, line := range strings.Split(r.XML, "\n") {
+				b.WriteString("    ")
+				b.WriteString(line)
+				b.WriteByte('\n')
+			}
+		default:
+			b.WriteString("* ")
+			b.WriteString(r.Event)
+			if r.Node != "" {
+				b.WriteString(" ")
+				b.WriteString(r.Node)
+				if r.Peer != "" {
+					b.WriteString(" -> ")
+					b.WriteString(r.Peer)
+				}
+			}
+			if r.Detail != "" {
+				b.WriteString(": ")
+				b.WriteString(r.Detail)
+			}
+			b.WriteByte('\n')
+		}
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return fmt.Errorf("sim: writing transcript: %w", err)
+		}
+	}
+	return nil
+}
+
+// Hash is the SHA-256 of the JSON-lines form: two runs with equal hashes
+// produced byte-identical traces.
+func (t *Trace) Hash() string {
+	h := sha256.New()
+	_ = t.WriteJSONL(h)
+	return hex.EncodeToString(h.Sum(nil))
+}

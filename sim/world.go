@@ -1,0 +1,287 @@
+package sim
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"time"
+)
+
+// Epoch is the instant every simulation starts at. Certificates carry real
+// validity dates, so virtual time is anchored to a real calendar instant
+// rather than to zero; it is fixed so that runs are reproducible.
+var Epoch = time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// Time is virtual time: nanoseconds since Epoch.
+type Time int64
+
+// Duration re-exports time.Duration for virtual intervals.
+type Duration = time.Duration
+
+// Std converts virtual time to a calendar instant (for certificate checks).
+func (t Time) Std() time.Time { return Epoch.Add(time.Duration(t)) }
+
+// String prints virtual time as seconds with millisecond precision, the unit
+// transcripts use ("+0.030s").
+func (t Time) String() string {
+	return fmt.Sprintf("+%d.%03ds", int64(t)/1e9, (int64(t)%1e9)/1e6)
+}
+
+// Handler receives the events it scheduled. The two integer arguments are
+// the handler's own (a connection id and a direction, a timer id, ...): the
+// kernel never looks at them.
+type Handler interface {
+	HandleEvent(w *World, a, b int64)
+}
+
+// Event is one entry of the queue. It is a plain value: scheduling copies it
+// into the heap and never allocates per event.
+type Event struct {
+	At  Time
+	Seq uint64
+	H   Handler
+	A   int64
+	B   int64
+	// timer is the slot of a cancellable timer (0 for plain events) and gen
+	// the generation the slot had when armed; a cancelled timer's event is
+	// skipped when it reaches the top of the heap.
+	timer int32
+	gen   uint32
+}
+
+func (e *Event) before(o *Event) bool {
+	if e.At != o.At {
+		return e.At < o.At
+	}
+	return e.Seq < o.Seq
+}
+
+// TimerID names a cancellable timer. The zero value is no timer.
+type TimerID struct {
+	slot int32
+	gen  uint32
+}
+
+// Valid reports whether id names a timer (armed, fired or cancelled).
+func (id TimerID) Valid() bool { return id.slot != 0 }
+
+// World is the simulation: clock, queue, random source and trace.
+// It is not safe for concurrent use: one goroutine owns it.
+type World struct {
+	now  Time
+	seq  uint64
+	heap []Event
+	live int // events in the heap that will fire (not cancelled)
+
+	// timer slots; slot 0 is unused so that TimerID{} is "no timer".
+	timerGen  []uint32
+	timerLive []bool
+	freeSlots []int32
+
+	seed uint64
+	rng  *rand.Rand
+
+	// Trace receives every record; nil disables tracing (benchmarks).
+	Trace *Trace
+
+	// Processed counts dispatched events (for --stats).
+	Processed uint64
+}
+
+// New returns a world at Epoch whose randomness derives from seed only.
+func New(seed uint64) *World {
+	return &World{
+		seed:      seed,
+		rng:       rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)),
+		timerGen:  []uint32{0},
+		timerLive: []bool{false},
+		Trace:     &Trace{},
+	}
+}
+
+// Now is the current virtual time.
+func (w *World) Now() Time { return w.now }
+
+// Seed is the master seed the world was created with.
+func (w *World) Seed() uint64 { return w.seed }
+
+// Rand is the world's own random source. Prefer Stream for anything whose
+// draws must not shift when another subsystem draws more or fewer numbers.
+func (w *World) Rand() *rand.Rand { return w.rng }
+
+// Stream returns a random source derived from the master seed and name
+// alone, so that, say, the stream ids one server draws do not depend on how
+// many numbers the network's fragmenter drew before.
+func (w *World) Stream(name string) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return rand.New(rand.NewPCG(w.seed, h.Sum64()))
+}
+
+// Pending is the number of events that will still fire.
+func (w *World) Pending() int { return w.live }
+
+// At schedules h.HandleEvent(w, a, b) at virtual time t (not before now).
+func (w *World) At(t Time, h Handler, a, b int64) {
+	if t < w.now {
+		t = w.now
+	}
+	w.push(Event{At: t, H: h, A: a, B: b})
+}
+
+// After schedules h.HandleEvent(w, a, b) d after now.
+func (w *World) After(d Duration, h Handler, a, b int64) {
+	w.At(w.now+Time(d), h, a, b)
+}
+
+// Timer schedules a cancellable event d after now.
+func (w *World) Timer(d Duration, h Handler, a, b int64) TimerID {
+	var slot int32
+	if n := len(w.freeSlots); n > 0 {
+		slot = w.freeSlots[n-1]
+		w.freeSlots = w.freeSlots[:n-1]
+	} else {
+		slot = int32(len(w.timerGen))
+		w.timerGen = append(w.timerGen, 0)
+		w.timerLive = append(w.timerLive, false)
+	}
+	w.timerLive[slot] = true
+	gen := w.timerGen[slot]
+	w.push(Event{At: w.now + Time(d), H: h, A: a, B: b, timer: slot, gen: gen})
+	return TimerID{slot: slot, gen: gen}
+}
+
+// Cancel stops a timer that has not fired. Cancelling a fired, cancelled or
+// zero timer does nothing. It reports whether a pending timer was stopped.
+func (w *World) Cancel(id TimerID) bool {
+	if id.slot <= 0 || int(id.slot) >= len(w.timerGen) {
+		return false
+	}
+	if w.timerGen[id.slot] != id.gen || !w.timerLive[id.slot] {
+		return false
+	}
+	w.timerLive[id.slot] = false
+	w.live--
+	return true
+}
+
+func (w *World) push(e Event) {
+	w.seq++
+	e.Seq = w.seq
+	w.live++
+	w.heap = append(w.heap, e)
+	w.up(len(w.heap) - 1)
+}
+
+// 4-ary heap: shallower than a binary heap, so fewer cache lines are touched
+// per operation; children of i are 4i+1 … 4i+4.
+func (w *World) up(i int) {
+	h := w.heap
+	e := h[i]
+	for i > 0 {
+		p := (i - 1) / 4
+		if !e.before(&h[p]) {
+			break
+		}
+		h[i] = h[p]
+		i = p
+	}
+	h[i] = e
+}
+
+func (w *World) down(i int) {
+	h := w.heap
+	n := len(h)
+	e := h[i]
+	for {
+		c := 4*i + 1
+		if c >= n {
+			break
+		}
+		m := c
+		end := c + 4
+		if end > n {
+			end = n
+		}
+		for j := c + 1; j < end; j++ {
+			if h[j].before(&h[m]) {
+				m = j
+			}
+		}
+		if !h[m].before(&e) {
+			break
+		}
+		h[i] = h[m]
+		i = m
+	}
+	h[i] = e
+}
+
+// pop removes the earliest event. The caller guarantees the heap is not empty.
+func (w *World) pop() Event {
+	h := w.heap
+	e := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h[n] = Event{} // drop the Handler reference
+	w.heap = h[:n]
+	if n > 0 {
+		w.down(0)
+	}
+	return e
+}
+
+// Step dispatches the next live event. It reports false when none is left
+// or the next one is after deadline.
+func (w *World) Step(deadline Time) bool {
+	for len(w.heap) > 0 {
+		if w.heap[0].At > deadline {
+			return false
+		}
+		e := w.pop()
+		if e.timer != 0 {
+			if w.timerGen[e.timer] != e.gen || !w.timerLive[e.timer] {
+				// cancelled: its live count was already taken back.
+				if w.timerGen[e.timer] == e.gen {
+					w.retire(e.timer)
+				}
+				continue
+			}
+			w.timerLive[e.timer] = false
+			w.retire(e.timer)
+		}
+		w.live--
+		w.now = e.At
+		w.Processed++
+		e.H.HandleEvent(w, e.A, e.B)
+		return true
+	}
+	return false
+}
+
+// retire frees a timer slot for reuse with a new generation.
+func (w *World) retire(slot int32) {
+	w.timerGen[slot]++
+	w.freeSlots = append(w.freeSlots, slot)
+}
+
+// Forever is a deadline that is never reached.
+const Forever = Time(1<<63 - 1)
+
+// Run dispatches events until none is left (the world is quiescent) or the
+// next one is due after deadline; virtual time then stands at the last
+// dispatched event, or at deadline if it was reached with events pending.
+// It returns the number of events dispatched.
+func (w *World) Run(deadline Time) int {
+	n := 0
+	for w.Step(deadline) {
+		n++
+	}
+	if w.live > 0 && deadline != Forever && w.now < deadline {
+		w.now = deadline
+	}
+	return n
+}
+
+// RunFor runs for d of virtual time from now.
+func (w *World) RunFor(d Duration) int { return w.Run(w.now + Time(d)) }
