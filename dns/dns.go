@@ -1,0 +1,178 @@
+// Package dns is fedsim's mock resolver: the records a server consults to
+// find where another XMPP domain's server listens.
+//
+// RFC 6120 §3.2 gives the procedure: look up the SRV records of
+// "_xmpp-server._tcp.<domain>", try their targets in order of priority and,
+// within a priority, in a weighted random order (RFC 2782); if there are no
+// SRV records, fall back to the domain's own address record and port 5269.
+// A domain with neither is NXDOMAIN, which the server reports to its users
+// as remote-server-not-found (RFC 6120 §8.3.3.15).
+//
+// Answers are data (Answer) so that the world can deliver them after a
+// delay, and so that later layers can poison, drop or slow them: a Zone is
+// what the authoritative DNS says, a Resolver is one server's view of it,
+// and Override lets a fault replace what one resolver (or every resolver)
+// sees for a name.
+package dns
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+)
+
+// DefaultPort is the IANA port for server-to-server XMPP (RFC 6120 §3.2.1).
+const DefaultPort = 5269
+
+// SRV is one SRV record of _xmpp-server._tcp.<domain>.
+type SRV struct {
+	Target   string // host name, resolved through the address records
+	Port     int
+	Priority int // lower first
+	Weight   int // relative weight within a priority (RFC 2782)
+}
+
+// Target is one place to connect to, in the order to try it.
+type Target struct {
+	Host string // host name the address came from
+	Addr string // address to dial
+	Port int
+	// Via says how the target was found, for transcripts: "SRV" or "A".
+	Via string
+}
+
+func (t Target) String() string { return fmt.Sprintf("%s:%d (%s via %s)", t.Addr, t.Port, t.Host, t.Via) }
+
+// Errors a lookup can end with.
+var (
+	// ErrNXDomain: no SRV and no address record (RFC 6120 §3.2.1 step 4).
+	ErrNXDomain = errors.New("NXDOMAIN")
+	// ErrServFail: the resolver could not answer.
+	ErrServFail = errors.New("SERVFAIL")
+)
+
+// Zone holds the authoritative records of the simulated Internet.
+type Zone struct {
+	srv  map[string][]SRV    // by domain
+	addr map[string][]string // A/AAAA by host name
+}
+
+// NewZone returns an empty zone.
+func NewZone() *Zone {
+	return &Zone{srv: map[string][]SRV{}, addr: map[string][]string{}}
+}
+
+func key(name string) string { return strings.TrimSuffix(strings.ToLower(name), ".") }
+
+// AddSRV adds an SRV record for _xmpp-server._tcp.<domain>.
+func (z *Zone) AddSRV(domain string, r SRV) { z.srv[key(domain)] = append(z.srv[key(domain)], r) }
+
+// AddAddr adds an address record for host.
+func (z *Zone) AddAddr(host, addr string) { z.addr[key(host)] = append(z.addr[key(host)], addr) }
+
+// Answer is the outcome of resolving one domain.
+type Answer struct {
+	Domain  string
+	Targets []Target
+	Err     error
+	// Note explains the answer in one line for the trace.
+	Note string
+}
+
+// Override replaces the answer for one domain: a poisoned record, an
+// injected failure. Returning ok=false leaves the zone's answer in place.
+type Override func(domain string) (a Answer, ok bool)
+
+// Resolver is one server's resolver. Its own random stream orders SRV
+// targets of equal priority; nothing else is random.
+type Resolver struct {
+	Zone      *Zone
+	Rand      *rand.Rand
+	Overrides []Override
+}
+
+// LookupServer resolves domain per RFC 6120 §3.2.
+func (r *Resolver) LookupServer(domain string) Answer {
+	for _, o := range r.Overrides {
+		if a, ok := o(domain); ok {
+			a.Domain = domain
+			return a
+		}
+	}
+	d := key(domain)
+	if recs := r.Zone.srv[d]; len(recs) > 0 {
+		// A single SRV record whose target is "." means the service is
+		// decidedly not available (RFC 2782).
+		if len(recs) == 1 && (recs[0].Target == "." || recs[0].Target == "") {
+			return Answer{Domain: domain, Err: ErrNXDomain, Note: "_xmpp-server._tcp." + d + " SRV target is '.': service not offered"}
+		}
+		var out []Target
+		for _, s := range r.order(recs) {
+			for _, a := range r.Zone.addr[key(s.Target)] {
+				out = append(out, Target{Host: s.Target, Addr: a, Port: s.Port, Via: "SRV"})
+			}
+		}
+		if len(out) == 0 {
+			return Answer{Domain: domain, Err: ErrNXDomain, Note: "SRV targets of " + d + " have no address records"}
+		}
+		return Answer{Domain: domain, Targets: out, Note: fmt.Sprintf("_xmpp-server._tcp.%s SRV -> %s", d, describe(out))}
+	}
+	if addrs := r.Zone.addr[d]; len(addrs) > 0 {
+		out := make([]Target, 0, len(addrs))
+		for _, a := range addrs {
+			out = append(out, Target{Host: d, Addr: a, Port: DefaultPort, Via: "A"})
+		}
+		return Answer{Domain: domain, Targets: out, Note: fmt.Sprintf("no SRV for %s; address record fallback -> %s", d, describe(out))}
+	}
+	return Answer{Domain: domain, Err: ErrNXDomain, Note: "no SRV and no address record for " + d}
+}
+
+func describe(ts []Target) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = fmt.Sprintf("%s:%d", t.Addr, t.Port)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// order sorts by priority and, within a priority, draws targets with
+// probability proportional to weight (RFC 2782 "Usage rules"). Records with
+// weight 0 get a small chance, as RFC 2782 requires, by being placed first
+// among equals before the weighted draw.
+func (r *Resolver) order(recs []SRV) []SRV {
+	sorted := append([]SRV(nil), recs...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Priority < sorted[j].Priority })
+	var out []SRV
+	for i := 0; i < len(sorted); {
+		j := i
+		for j < len(sorted) && sorted[j].Priority == sorted[i].Priority {
+			j++
+		}
+		group := append([]SRV(nil), sorted[i:j]...)
+		sort.SliceStable(group, func(a, b int) bool { return group[a].Weight == 0 && group[b].Weight != 0 })
+		for len(group) > 0 {
+			total := 0
+			for _, g := range group {
+				total += g.Weight
+			}
+			pick := 0
+			if total > 0 && r.Rand != nil {
+				n := r.Rand.IntN(total + 1)
+				run := 0
+				for k, g := range group {
+					run += g.Weight
+					if run >= n {
+						pick = k
+						break
+					}
+				}
+			}
+			out = append(out, group[pick])
+			group = append(group[:pick], group[pick+1:]...)
+		}
+		i = j
+	}
+	return out
+}

@@ -1,0 +1,347 @@
+// Package ca is fedsim's mock certification authority: root authorities,
+// issued and self-signed certificates with subject names and a validity
+// window, per-server trust stores, and certificate verification with typed
+// errors.
+//
+// The certificates are not X.509 but they keep what decides federation:
+// who issued them (checked with a real HMAC-SHA256 signature made with the
+// issuer's secret, so a certificate that merely claims a trusted issuer's
+// name does not verify), the names they carry as RFC 6125 presented
+// identifiers (DNS-ID, SRV-ID, XmppAddr and a Common Name), the validity
+// window in calendar time, and whether they are a CA.
+//
+// Identity checks follow RFC 6125 §6 as profiled for XMPP server-to-server
+// streams by RFC 6120 §13.7.1.2: the reference identifier is the peer's
+// domain; a DNS-ID may carry a wildcard only as the complete left-most label
+// and it then matches exactly one label (RFC 6125 §6.4.3); an SRV-ID for
+// service "xmpp-server" and an XmppAddr (id-on-xmppAddr) match the domain
+// exactly; the Common Name is consulted only when the certificate carries no
+// subjectAltName identifiers at all (RFC 6125 §6.4.4; RFC 9525 drops even
+// that fallback, see Verifier.NoCNFallback).
+package ca
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Cert is a certificate.
+type Cert struct {
+	Serial uint64
+	// Subject is the Common Name.
+	Subject string
+	// DNSNames are subjectAltName dNSName entries (DNS-IDs).
+	DNSNames []string
+	// SRVNames are SRV-IDs such as "_xmpp-server.example.com" (RFC 4985).
+	SRVNames []string
+	// XMPPAddrs are id-on-xmppAddr entries (RFC 6120 §13.7.1.4).
+	XMPPAddrs []string
+	// Issuer is the issuer's subject; equal to Subject when self-signed.
+	Issuer string
+	// NotBefore and NotAfter bound the validity window (inclusive).
+	NotBefore, NotAfter time.Time
+	// IsCA marks an authority's certificate.
+	IsCA bool
+	// Sig is HMAC-SHA256 over the fields above with the issuer's secret.
+	Sig []byte
+
+	// key is the secret of the subject when it is an authority (or a
+	// self-signed leaf): what Sig of the certificates it issues is made with.
+	key []byte
+}
+
+// SelfSigned reports whether the certificate names itself as issuer.
+func (c *Cert) SelfSigned() bool { return c.Issuer == c.Subject }
+
+// Names lists every presented identifier, for explanations.
+func (c *Cert) Names() []string {
+	var out []string
+	out = append(out, c.DNSNames...)
+	out = append(out, c.SRVNames...)
+	out = append(out, c.XMPPAddrs...)
+	if len(out) == 0 && c.Subject != "" {
+		out = append(out, "CN="+c.Subject)
+	}
+	return out
+}
+
+// String is a one-line description for transcripts.
+func (c *Cert) String() string {
+	if c == nil {
+		return "no certificate"
+	}
+	kind := "issued by " + c.Issuer
+	if c.SelfSigned() {
+		kind = "self-signed"
+	}
+	return fmt.Sprintf("%s (%s)", strings.Join(c.Names(), ","), kind)
+}
+
+func (c *Cert) tbs() []byte {
+	var b []byte
+	b = binary.BigEndian.AppendUint64(b, c.Serial)
+	str := func(s string) {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
+		b = append(b, s...)
+	}
+	str(c.Subject)
+	for _, list := range [][]string{c.DNSNames, c.SRVNames, c.XMPPAddrs} {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(list)))
+		for _, s := range list {
+			str(s)
+		}
+	}
+	str(c.Issuer)
+	b = binary.BigEndian.AppendUint64(b, uint64(c.NotBefore.Unix()))
+	b = binary.BigEndian.AppendUint64(b, uint64(c.NotAfter.Unix()))
+	if c.IsCA {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
+	return b
+}
+
+func sign(key, tbs []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write(tbs)
+	return m.Sum(nil)
+}
+
+// Template describes a certificate to issue.
+type Template struct {
+	Subject             string
+	DNSNames            []string
+	SRVNames            []string
+	XMPPAddrs           []string
+	NotBefore, NotAfter time.Time
+}
+
+// Authority issues certificates.
+type Authority struct {
+	Cert   *Cert
+	serial uint64
+}
+
+// NewRoot makes a root authority. secret must be unique per authority (the
+// caller draws it from the world's seeded random source).
+func NewRoot(name string, notBefore, notAfter time.Time, secret []byte) *Authority {
+	c := &Cert{Serial: 1, Subject: name, Issuer: name, NotBefore: notBefore, NotAfter: notAfter, IsCA: true, key: secret}
+	c.Sig = sign(secret, c.tbs())
+	return &Authority{Cert: c, serial: 1}
+}
+
+// Issue signs a leaf certificate for t.
+func (a *Authority) Issue(t Template) *Cert {
+	a.serial++
+	c := &Cert{
+		Serial: a.serial, Subject: t.Subject,
+		DNSNames: t.DNSNames, SRVNames: t.SRVNames, XMPPAddrs: t.XMPPAddrs,
+		Issuer: a.Cert.Subject, NotBefore: t.NotBefore, NotAfter: t.NotAfter,
+	}
+	c.Sig = sign(a.Cert.key, c.tbs())
+	return c
+}
+
+// SelfSign makes a self-signed leaf certificate for t.
+func SelfSign(t Template, secret []byte) *Cert {
+	c := &Cert{
+		Serial: 1, Subject: t.Subject,
+		DNSNames: t.DNSNames, SRVNames: t.SRVNames, XMPPAddrs: t.XMPPAddrs,
+		Issuer: t.Subject, NotBefore: t.NotBefore, NotAfter: t.NotAfter, key: secret,
+	}
+	c.Sig = sign(secret, c.tbs())
+	return c
+}
+
+// Pool is a trust store: the roots a server accepts as issuers.
+type Pool struct {
+	roots []*Cert
+}
+
+// NewPool returns a trust store holding roots.
+func NewPool(roots ...*Cert) *Pool { return &Pool{roots: roots} }
+
+// Add trusts another root.
+func (p *Pool) Add(c *Cert) { p.roots = append(p.roots, c) }
+
+// Roots lists the trusted roots in the order they were added.
+func (p *Pool) Roots() []*Cert {
+	if p == nil {
+		return nil
+	}
+	return p.roots
+}
+
+func (p *Pool) find(subject string) *Cert {
+	if p == nil {
+		return nil
+	}
+	for _, r := range p.roots {
+		if r.Subject == subject {
+			return r
+		}
+	}
+	return nil
+}
+
+// Typed verification failures; test with errors.Is.
+var (
+	ErrNoCertificate    = errors.New("no certificate presented")
+	ErrSelfSigned       = errors.New("self-signed certificate")
+	ErrUntrustedIssuer  = errors.New("issuer not trusted")
+	ErrBadSignature     = errors.New("signature does not verify")
+	ErrExpired          = errors.New("certificate expired")
+	ErrNotYetValid      = errors.New("certificate not yet valid")
+	ErrNameMismatch     = errors.New("certificate does not match the domain")
+	ErrIssuerNotCA      = errors.New("issuer is not a certification authority")
+	ErrIssuerExpired    = errors.New("issuer certificate expired or not yet valid")
+	ErrCertificateRoles = errors.New("CA certificate used as a server certificate")
+)
+
+// VerifyError says which check failed for which certificate.
+type VerifyError struct {
+	Err    error // one of the Err* values
+	Cert   *Cert
+	Domain string // for ErrNameMismatch
+	Detail string
+}
+
+func (e *VerifyError) Error() string {
+	msg := "ca: " + e.Err.Error()
+	if e.Cert != nil {
+		msg += " (" + e.Cert.String() + ")"
+	}
+	if e.Domain != "" {
+		msg += " for " + e.Domain
+	}
+	if e.Detail != "" {
+		msg += ": " + e.Detail
+	}
+	return msg
+}
+
+func (e *VerifyError) Unwrap() error { return e.Err }
+
+// Verifier holds the verification options of one server.
+type Verifier struct {
+	Roots *Pool
+	// NoCNFallback follows RFC 9525 §6.3: never match the Common Name.
+	NoCNFallback bool
+}
+
+// VerifyChain checks that c was issued by a trusted root and is valid at now.
+func (v Verifier) VerifyChain(c *Cert, now time.Time) error {
+	if c == nil {
+		return &VerifyError{Err: ErrNoCertificate}
+	}
+	if c.IsCA {
+		return &VerifyError{Err: ErrCertificateRoles, Cert: c}
+	}
+	if now.Before(c.NotBefore) {
+		return &VerifyError{Err: ErrNotYetValid, Cert: c, Detail: "valid from " + c.NotBefore.Format(time.RFC3339)}
+	}
+	if now.After(c.NotAfter) {
+		return &VerifyError{Err: ErrExpired, Cert: c, Detail: "expired " + c.NotAfter.Format(time.RFC3339)}
+	}
+	root := v.Roots.find(c.Issuer)
+	if root == nil {
+		if c.SelfSigned() {
+			return &VerifyError{Err: ErrSelfSigned, Cert: c}
+		}
+		return &VerifyError{Err: ErrUntrustedIssuer, Cert: c, Detail: c.Issuer + " is not in the trust store"}
+	}
+	if !root.IsCA {
+		// A self-signed leaf pinned in the trust store: accept it only if it is
+		// exactly that certificate.
+		if !hmac.Equal(root.Sig, c.Sig) {
+			return &VerifyError{Err: ErrIssuerNotCA, Cert: c}
+		}
+		return nil
+	}
+	if now.Before(root.NotBefore) || now.After(root.NotAfter) {
+		return &VerifyError{Err: ErrIssuerExpired, Cert: c, Detail: root.Subject}
+	}
+	if !hmac.Equal(sign(root.key, c.tbs()), c.Sig) {
+		return &VerifyError{Err: ErrBadSignature, Cert: c, Detail: "not signed by " + root.Subject}
+	}
+	return nil
+}
+
+// Verify checks the chain and that c names domain (RFC 6125 §6).
+func (v Verifier) Verify(c *Cert, domain string, now time.Time) error {
+	if err := v.VerifyChain(c, now); err != nil {
+		return err
+	}
+	return v.VerifyName(c, domain)
+}
+
+// VerifyName checks only the identity: does c present domain?
+func (v Verifier) VerifyName(c *Cert, domain string) error {
+	if c == nil {
+		return &VerifyError{Err: ErrNoCertificate, Domain: domain}
+	}
+	if MatchName(c, domain, !v.NoCNFallback) {
+		return nil
+	}
+	return &VerifyError{Err: ErrNameMismatch, Cert: c, Domain: domain}
+}
+
+// MatchName applies RFC 6125 §6 with the XMPP server profile of RFC 6120
+// §13.7.1.2. cnFallback allows the Common Name when no subjectAltName
+// identifier is present (RFC 6125 §6.4.4).
+func MatchName(c *Cert, domain string, cnFallback bool) bool {
+	ref := canonical(domain)
+	if ref == "" {
+		return false
+	}
+	for _, n := range c.DNSNames {
+		if matchDNSID(canonical(n), ref) {
+			return true
+		}
+	}
+	for _, n := range c.SRVNames {
+		// SRV-ID: "_xmpp-server.<domain>"; the service must be xmpp-server for
+		// server-to-server streams (RFC 6120 §13.7.1.2.1, RFC 4985).
+		n = canonical(n)
+		if svc, name, ok := strings.Cut(n, "."); ok && svc == "_xmpp-server" && name == ref {
+			return true
+		}
+	}
+	for _, n := range c.XMPPAddrs {
+		if canonical(n) == ref {
+			return true
+		}
+	}
+	if cnFallback && len(c.DNSNames)+len(c.SRVNames)+len(c.XMPPAddrs) == 0 {
+		return canonical(c.Subject) == ref
+	}
+	return false
+}
+
+func canonical(s string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
+}
+
+// matchDNSID compares a DNS-ID with the reference identifier. A wildcard is
+// honoured only as the entire left-most label ("*.example.com"); it matches
+// exactly one label, never the bare parent domain, and never a label in a
+// public suffix position with fewer than two labels after it (RFC 6125
+// §6.4.3, §7.2). Partial-label wildcards ("x*.example.com") are refused, as
+// RFC 9525 §6.3 requires.
+func matchDNSID(pattern, ref string) bool {
+	if !strings.HasPrefix(pattern, "*.") {
+		return !strings.Contains(pattern, "*") && pattern == ref
+	}
+	rest := pattern[2:]
+	if strings.Contains(rest, "*") || strings.Count(rest, ".") < 1 {
+		return false
+	}
+	label, parent, ok := strings.Cut(ref, ".")
+	return ok && label != "" && parent == rest
+}

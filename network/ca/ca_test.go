@@ -1,0 +1,84 @@
+package ca
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+var (
+	t0  = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	day = 24 * time.Hour
+)
+
+func TestVerify(t *testing.T) {
+	root := NewRoot("Lit Root CA", t0.Add(-365*day), t0.Add(365*day), []byte("root-secret"))
+	other := NewRoot("Other CA", t0.Add(-365*day), t0.Add(365*day), []byte("other-secret"))
+	valid := func(names ...string) Template {
+		return Template{Subject: names[0], DNSNames: names, NotBefore: t0.Add(-day), NotAfter: t0.Add(90 * day)}
+	}
+	// A forger reuses the trusted root's name but not its secret.
+	forger := NewRoot("Lit Root CA", t0.Add(-day), t0.Add(day), []byte("guess"))
+	expired := valid("type5.lit")
+	expired.NotAfter = t0.Add(-time.Hour)
+	future := valid("type5.lit")
+	future.NotBefore = t0.Add(time.Hour)
+	cnOnly := Template{Subject: "type5.lit", NotBefore: t0.Add(-day), NotAfter: t0.Add(day)}
+
+	v := Verifier{Roots: NewPool(root.Cert)}
+	cases := []struct {
+		name   string
+		cert   *Cert
+		domain string
+		want   error
+	}{
+		{"issued by trusted root", root.Issue(valid("type5.lit")), "type5.lit", nil},
+		{"case and trailing dot", root.Issue(valid("Type5.LIT.")), "type5.lit", nil},
+		{"no certificate", nil, "type5.lit", ErrNoCertificate},
+		{"self-signed", SelfSign(valid("type2.lit"), []byte("k")), "type2.lit", ErrSelfSigned},
+		{"untrusted issuer", other.Issue(valid("type5.lit")), "type5.lit", ErrUntrustedIssuer},
+		{"forged issuer name", forger.Issue(valid("type5.lit")), "type5.lit", ErrBadSignature},
+		{"expired", root.Issue(expired), "type5.lit", ErrExpired},
+		{"not yet valid", root.Issue(future), "type5.lit", ErrNotYetValid},
+		{"name mismatch", root.Issue(valid("type3.lit")), "type5.lit", ErrNameMismatch},
+		{"wildcard one label", root.Issue(valid("*.lit.example")), "chat.lit.example", nil},
+		{"wildcard not parent", root.Issue(valid("*.lit.example")), "lit.example", ErrNameMismatch},
+		{"wildcard not two labels", root.Issue(valid("*.lit.example")), "a.b.lit.example", ErrNameMismatch},
+		{"partial-label wildcard refused", root.Issue(valid("ch*.lit.example")), "chat.lit.example", ErrNameMismatch},
+		{"wildcard over a TLD refused", root.Issue(valid("*.lit")), "type5.lit", ErrNameMismatch},
+		{"srv-id", root.Issue(Template{Subject: "x", SRVNames: []string{"_xmpp-server.type5.lit"}, NotBefore: t0.Add(-day), NotAfter: t0.Add(day)}), "type5.lit", nil},
+		{"srv-id for clients does not count", root.Issue(Template{Subject: "x", SRVNames: []string{"_xmpp-client.type5.lit"}, NotBefore: t0.Add(-day), NotAfter: t0.Add(day)}), "type5.lit", ErrNameMismatch},
+		{"xmppaddr", root.Issue(Template{Subject: "x", XMPPAddrs: []string{"type5.lit"}, NotBefore: t0.Add(-day), NotAfter: t0.Add(day)}), "type5.lit", nil},
+		{"cn fallback without SAN", root.Issue(cnOnly), "type5.lit", nil},
+		{"CA cert as leaf", root.Cert, "Lit Root CA", ErrCertificateRoles},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := v.Verify(c.cert, c.domain, t0)
+			if c.want == nil {
+				if err != nil {
+					t.Fatalf("Verify = %v, want ok", err)
+				}
+				return
+			}
+			if !errors.Is(err, c.want) {
+				t.Fatalf("Verify = %v, want %v", err, c.want)
+			}
+			var ve *VerifyError
+			if !errors.As(err, &ve) {
+				t.Fatalf("error %T is not a *VerifyError", err)
+			}
+		})
+	}
+	// RFC 9525: no CN fallback.
+	strict := Verifier{Roots: NewPool(root.Cert), NoCNFallback: true}
+	if err := strict.Verify(root.Issue(cnOnly), "type5.lit", t0); !errors.Is(err, ErrNameMismatch) {
+		t.Fatalf("RFC 9525 verifier accepted a CN-only certificate: %v", err)
+	}
+	// Pinning a self-signed certificate makes exactly that certificate valid.
+	ss := SelfSign(valid("type2.lit"), []byte("k"))
+	pinned := Verifier{Roots: NewPool(ss)}
+	if err := pinned.Verify(ss, "type2.lit", t0); err != nil {
+		t.Fatalf("pinned self-signed: %v", err)
+	}
+}

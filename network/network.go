@@ -1,0 +1,528 @@
+// Package network simulates the TCP connections and TLS sessions that XMPP
+// servers federate over, inside one sim.World.
+//
+// A Net holds hosts with addresses; a host listens on ports; dialing costs
+// one round trip (SYN, SYN-ACK) and ends in a connection or in "connection
+// refused" where nothing listens. Each direction of a connection is a FIFO
+// of segments delivered after the link's one-way latency, reliably and in
+// order; a write may be cut into several segments (Segmenter), so receivers
+// must cope with bytes split at any point. Close is a FIN delivered after
+// the data already in flight; Reset is immediate.
+//
+// TLS is simulated at the level that matters to federation: after STARTTLS
+// both ends call StartTLS; the handshake costs two round trips
+// (ClientHello; ServerHello+Certificate+CertificateRequest; client
+// Certificate+Finished; server Finished), each end checks the other's
+// certificate with its own trust store (package ca) and either proceeds,
+// recording what it found, or aborts with an alert, which closes the
+// connection with the reason in the trace. The bytes that follow are still
+// the XML the peers exchange, so transcripts stay readable.
+//
+// The application on a host sees the network through the App interface;
+// fedsim's servers are pure state machines and the world adapts them to it.
+package network
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"fedsim/network/ca"
+	"fedsim/sim"
+)
+
+// DefaultLatency is the one-way latency of a link unless set otherwise.
+const DefaultLatency = 10 * time.Millisecond
+
+// ConnID identifies a connection; End says which side of it.
+type ConnID int64
+
+// End is a side of a connection: Client dialed, Server accepted.
+type End uint8
+
+const (
+	Client End = 0
+	Server End = 1
+)
+
+// Other is the opposite end.
+func (e End) Other() End { return 1 - e }
+
+func (e End) String() string {
+	if e == Client {
+		return "client"
+	}
+	return "server"
+}
+
+// TLSConfig is one end's TLS settings for one handshake.
+type TLSConfig struct {
+	// Cert is the certificate this end presents; nil presents none.
+	Cert *ca.Cert
+	// Verifier holds this end's trust store.
+	Verifier ca.Verifier
+	// ServerName is, on the client, the domain it expects the server's
+	// certificate to name (and sends as SNI). Servers leave it empty: a
+	// client certificate's name is checked later against the stream's
+	// 'from' (XEP-0178).
+	ServerName string
+	// RequireValid aborts the handshake when the peer's certificate does not
+	// verify (chain, validity and, on the client, name).
+	RequireValid bool
+}
+
+// TLSResult is what an end learns from a finished handshake.
+type TLSResult struct {
+	OK bool
+	// PeerCert is the certificate the peer presented (nil if none).
+	PeerCert *ca.Cert
+	// PeerErr is why PeerCert did not verify, or nil if it did.
+	PeerErr error
+	// Err is why the handshake failed (OK false).
+	Err error
+}
+
+// App receives a host's network events. Implementations must not block.
+type App interface {
+	// Dialed reports the outcome of Dial: err is nil on connect.
+	Dialed(c ConnID, tag int64, err error)
+	// Accepted reports a new inbound connection on a listening port.
+	Accepted(c ConnID, port int, remote string)
+	// Received delivers bytes in order. data is only valid during the call.
+	Received(c ConnID, end End, data []byte)
+	// TLSDone reports the end of this end's handshake.
+	TLSDone(c ConnID, end End, r TLSResult)
+	// Closed reports that the connection is gone for this end: err is nil
+	// for an orderly close by the peer.
+	Closed(c ConnID, end End, err error)
+}
+
+// Host is a machine with an address.
+type Host struct {
+	Name   string
+	Addr   string
+	App    App
+	listen map[int]bool
+	// Down drops everything addressed to the host (not yet used by the
+	// XEP-0238 world; fault injection builds on it).
+	Down bool
+}
+
+// Listen opens a port.
+func (h *Host) Listen(port int) { h.listen[port] = true }
+
+// Segmenter decides how a write is cut into segments. It returns the sizes
+// of the segments (summing to n). nil means one segment per write.
+type Segmenter func(n int, r *rand.Rand) []int
+
+// OneByte cuts every write into one-byte segments: the harshest
+// fragmentation a receiver can meet.
+func OneByte(n int, _ *rand.Rand) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = 1
+	}
+	return out
+}
+
+// RandomSplit cuts every write at random points into up to four pieces.
+func RandomSplit(n int, r *rand.Rand) []int {
+	if n < 2 {
+		return []int{n}
+	}
+	k := 1 + r.IntN(4)
+	var out []int
+	left := n
+	for i := 0; i < k-1 && left > 1; i++ {
+		s := 1 + r.IntN(left-1)
+		out = append(out, s)
+		left -= s
+	}
+	return append(out, left)
+}
+
+// Errors reported through App.
+var (
+	ErrRefused  = fmt.Errorf("network: connection refused")
+	ErrNoRoute  = fmt.Errorf("network: no route to host")
+	ErrReset    = fmt.Errorf("network: connection reset by peer")
+	ErrTLSAlert = fmt.Errorf("network: TLS handshake failed")
+)
+
+type segKind uint8
+
+const (
+	segData segKind = iota
+	segFIN
+	segRST
+	segRefused
+	segSYN
+	segSYNACK
+	segClientHello
+	segServerFlight
+	segClientFlight
+	segServerFinished
+	segAlert
+)
+
+type segment struct {
+	kind segKind
+	data []byte
+	cert *ca.Cert
+	err  error
+	at   sim.Time
+}
+
+// half is one direction of a connection: from end `from` to its peer.
+type half struct {
+	q      []segment
+	head   int
+	lastAt sim.Time
+}
+
+type tlsState uint8
+
+const (
+	tlsNone tlsState = iota
+	tlsWaiting
+	tlsDone
+)
+
+type conn struct {
+	id      ConnID
+	hosts   [2]*Host
+	ports   [2]int
+	halves  [2]half // halves[e] carries segments sent by end e
+	closed  [2]bool // end e has been told the connection is gone
+	sentFIN [2]bool
+	tls     [2]tlsState
+	cfg     [2]TLSConfig
+	peer    [2]*ca.Cert // what each end received
+	peerErr [2]error
+	tag     int64 // dial tag returned to the client
+	latency time.Duration
+	open    bool
+}
+
+// Net is the simulated network.
+type Net struct {
+	W *sim.World
+	// Segmenter cuts writes (nil: one segment per write).
+	Segmenter Segmenter
+	rng       *rand.Rand
+	hosts     map[string]*Host // by address
+	byName    map[string]*Host
+	conns     []*conn // index = ConnID-1
+	latency   map[[2]string]time.Duration
+	// BytesSent counts payload bytes written (for --stats).
+	BytesSent int64
+}
+
+// New returns an empty network in w.
+func New(w *sim.World) *Net {
+	return &Net{
+		W:       w,
+		rng:     w.Stream("network"),
+		hosts:   map[string]*Host{},
+		byName:  map[string]*Host{},
+		latency: map[[2]string]time.Duration{},
+	}
+}
+
+// AddHost attaches a host. Names and addresses must be unique.
+func (n *Net) AddHost(name, addr string, app App) (*Host, error) {
+	if _, dup := n.hosts[addr]; dup {
+		return nil, fmt.Errorf("network: address %s already used", addr)
+	}
+	if _, dup := n.byName[name]; dup {
+		return nil, fmt.Errorf("network: host %s already exists", name)
+	}
+	h := &Host{Name: name, Addr: addr, App: app, listen: map[int]bool{}}
+	n.hosts[addr] = h
+	n.byName[name] = h
+	return h, nil
+}
+
+// HostByName finds a host.
+func (n *Net) HostByName(name string) *Host { return n.byName[name] }
+
+// SetLatency sets the one-way latency between two hosts (both directions).
+func (n *Net) SetLatency(a, b string, d time.Duration) {
+	n.latency[[2]string{a, b}] = d
+	n.latency[[2]string{b, a}] = d
+}
+
+func (n *Net) linkLatency(a, b *Host) time.Duration {
+	if d, ok := n.latency[[2]string{a.Name, b.Name}]; ok {
+		return d
+	}
+	return DefaultLatency
+}
+
+func (n *Net) trace(c *conn, from End, event, detail string) {
+	if n.W.Trace == nil {
+		return
+	}
+	r := sim.Record{Time: n.W.Now(), Kind: sim.KindEvent, Conn: int(c.id), Event: event, Detail: detail}
+	if c.hosts[from] != nil {
+		r.Node = c.hosts[from].Name
+	}
+	if c.hosts[from.Other()] != nil {
+		r.Peer = c.hosts[from.Other()].Name
+	}
+	n.W.Trace.Add(r)
+}
+
+// Dial opens a connection from host to addr:port. The outcome arrives as
+// App.Dialed(c, tag, err) one round trip later (or one one-way latency
+// later for a refusal's RST to come back... also a round trip).
+func (n *Net) Dial(from *Host, addr string, port int, tag int64) ConnID {
+	c := &conn{id: ConnID(len(n.conns) + 1), tag: tag, open: true}
+	c.hosts[Client] = from
+	c.ports[Server] = port
+	n.conns = append(n.conns, c)
+	to := n.hosts[addr]
+	c.hosts[Server] = to
+	if to == nil {
+		c.latency = DefaultLatency
+		n.trace(c, Client, "connect", fmt.Sprintf("%s dials %s:%d", from.Name, addr, port))
+		n.enqueue(c, Server, segment{kind: segRefused, err: ErrNoRoute}) // comes back as if from the server
+		return c.id
+	}
+	c.latency = n.linkLatency(from, to)
+	n.trace(c, Client, "connect", fmt.Sprintf("%s dials %s:%d", from.Name, addr, port))
+	n.enqueue(c, Client, segment{kind: segSYN})
+	return c.id
+}
+
+// enqueue sends a segment from end `from` towards its peer.
+func (n *Net) enqueue(c *conn, from End, s segment) {
+	h := &c.halves[from]
+	at := n.W.Now() + sim.Time(c.latency)
+	if at < h.lastAt {
+		at = h.lastAt // in order: never overtake an earlier segment
+	}
+	h.lastAt = at
+	s.at = at
+	h.q = append(h.q, s)
+	n.W.At(at, n, int64(c.id), int64(from))
+}
+
+// HandleEvent delivers the next segment of one half (a = conn id, b = end
+// that sent it).
+func (n *Net) HandleEvent(w *sim.World, a, b int64) {
+	c := n.conns[a-1]
+	from := End(b)
+	to := from.Other()
+	h := &c.halves[from]
+	s := h.q[h.head]
+	h.q[h.head] = segment{}
+	h.head++
+	if h.head == len(h.q) {
+		h.q, h.head = h.q[:0], 0
+	}
+	if c.closed[to] {
+		return // the receiving end is gone: drop silently
+	}
+	n.deliver(c, from, to, s)
+}
+
+func (n *Net) deliver(c *conn, from, to End, s segment) {
+	app := func() App {
+		if c.hosts[to] == nil {
+			return nil
+		}
+		return c.hosts[to].App
+	}()
+	switch s.kind {
+	case segSYN:
+		srv := c.hosts[Server]
+		if srv.Down || !srv.listen[c.ports[Server]] {
+			n.trace(c, Server, "refuse", fmt.Sprintf("nothing listens on %s:%d", srv.Addr, c.ports[Server]))
+			c.closed[Server] = true
+			n.enqueue(c, Server, segment{kind: segRefused, err: ErrRefused})
+			return
+		}
+		n.trace(c, Server, "accept", fmt.Sprintf("%s accepts on port %d", srv.Name, c.ports[Server]))
+		n.enqueue(c, Server, segment{kind: segSYNACK})
+		srv.App.Accepted(c.id, c.ports[Server], c.hosts[Client].Name)
+	case segSYNACK:
+		c.hosts[Client].App.Dialed(c.id, c.tag, nil)
+	case segRefused:
+		c.closed[Client] = true
+		c.open = false
+		n.trace(c, Client, "connect-failed", s.err.Error())
+		c.hosts[Client].App.Dialed(c.id, c.tag, s.err)
+	case segRST:
+		c.closed[to] = true
+		c.sentFIN[to] = true
+		c.open = false
+		n.trace(c, to, "reset", s.err.Error())
+		app.Closed(c.id, to, s.err)
+	case segFIN:
+		// The peer will send no more; `to` may still write until it closes too.
+		c.closed[to] = true
+		if c.sentFIN[to] {
+			c.open = false
+		}
+		app.Closed(c.id, to, nil)
+	case segData:
+		app.Received(c.id, to, s.data)
+	case segClientHello:
+		if c.tls[Server] != tlsWaiting {
+			n.abort(c, Server, "ClientHello before the server started TLS")
+			return
+		}
+		n.trace(c, Server, "tls", fmt.Sprintf("ServerHello, Certificate [%s], CertificateRequest", c.cfg[Server].Cert))
+		n.enqueue(c, Server, segment{kind: segServerFlight, cert: c.cfg[Server].Cert})
+	case segServerFlight:
+		cfg := c.cfg[Client]
+		c.peer[Client] = s.cert
+		if cfg.ServerName != "" {
+			c.peerErr[Client] = cfg.Verifier.Verify(s.cert, cfg.ServerName, n.W.Now().Std())
+		} else {
+			c.peerErr[Client] = cfg.Verifier.VerifyChain(s.cert, n.W.Now().Std())
+		}
+		if c.peerErr[Client] != nil && cfg.RequireValid {
+			n.fail(c, Client, fmt.Sprintf("%s rejects the server certificate: %v", c.hosts[Client].Name, c.peerErr[Client]))
+			return
+		}
+		n.trace(c, Client, "tls", fmt.Sprintf("Certificate [%s], Finished", cfg.Cert))
+		n.enqueue(c, Client, segment{kind: segClientFlight, cert: cfg.Cert})
+	case segClientFlight:
+		cfg := c.cfg[Server]
+		c.peer[Server] = s.cert
+		c.peerErr[Server] = cfg.Verifier.VerifyChain(s.cert, n.W.Now().Std())
+		if c.peerErr[Server] != nil && cfg.RequireValid {
+			n.fail(c, Server, fmt.Sprintf("%s rejects the client certificate: %v", c.hosts[Server].Name, c.peerErr[Server]))
+			return
+		}
+		c.tls[Server] = tlsDone
+		n.trace(c, Server, "tls", "Finished")
+		n.enqueue(c, Server, segment{kind: segServerFinished})
+		n.traceTLSDone(c, Server)
+		app.TLSDone(c.id, Server, TLSResult{OK: true, PeerCert: c.peer[Server], PeerErr: c.peerErr[Server]})
+	case segServerFinished:
+		c.tls[Client] = tlsDone
+		n.traceTLSDone(c, Client)
+		app.TLSDone(c.id, Client, TLSResult{OK: true, PeerCert: c.peer[Client], PeerErr: c.peerErr[Client]})
+	case segAlert:
+		c.closed[to] = true
+		c.sentFIN[to] = true
+		c.open = false
+		n.trace(c, to, "tls-fail", "alert from peer: "+s.err.Error())
+		app.TLSDone(c.id, to, TLSResult{Err: s.err, PeerCert: c.peer[to]})
+		app.Closed(c.id, to, s.err)
+	}
+}
+
+func (n *Net) traceTLSDone(c *conn, e End) {
+	verdict := "peer certificate verified"
+	if c.peer[e] == nil {
+		verdict = "peer presented no certificate"
+	} else if c.peerErr[e] != nil {
+		verdict = "peer certificate accepted for encryption only: " + c.peerErr[e].Error()
+	}
+	n.trace(c, e, "tls-ok", verdict)
+}
+
+// fail aborts a handshake from end e with an alert and closes e's side.
+func (n *Net) fail(c *conn, e End, reason string) {
+	err := fmt.Errorf("%w: %s", ErrTLSAlert, reason)
+	n.trace(c, e, "tls-fail", reason)
+	n.enqueue(c, e, segment{kind: segAlert, err: err})
+	c.closed[e] = true
+	c.sentFIN[e] = true
+	c.hosts[e].App.TLSDone(c.id, e, TLSResult{Err: err, PeerCert: c.peer[e]})
+	c.hosts[e].App.Closed(c.id, e, err)
+}
+
+func (n *Net) abort(c *conn, e End, reason string) {
+	n.trace(c, e, "reset", reason)
+	n.Reset(c.id, e)
+}
+
+func (n *Net) get(id ConnID) *conn {
+	if id <= 0 || int(id) > len(n.conns) {
+		return nil
+	}
+	return n.conns[id-1]
+}
+
+// Write sends bytes from end e. Writes on a closed end are dropped.
+func (n *Net) Write(id ConnID, e End, data []byte) {
+	c := n.get(id)
+	if c == nil || c.sentFIN[e] || len(data) == 0 {
+		return
+	}
+	n.BytesSent += int64(len(data))
+	if n.Segmenter == nil {
+		n.enqueue(c, e, segment{kind: segData, data: append([]byte(nil), data...)})
+		return
+	}
+	off := 0
+	for _, sz := range n.Segmenter(len(data), n.rng) {
+		n.enqueue(c, e, segment{kind: segData, data: append([]byte(nil), data[off:off+sz]...)})
+		off += sz
+	}
+}
+
+// StartTLS begins the handshake on end e (RFC 6120 §5.4.3.3: after the
+// receiving entity sends <proceed/> and the initiating entity receives it).
+// The client sends its ClientHello at once; the server waits for it.
+func (n *Net) StartTLS(id ConnID, e End, cfg TLSConfig) {
+	c := n.get(id)
+	if c == nil || c.closed[e] {
+		return
+	}
+	c.cfg[e] = cfg
+	c.tls[e] = tlsWaiting
+	if e == Client {
+		n.trace(c, Client, "tls", "ClientHello (SNI "+cfg.ServerName+")")
+		n.enqueue(c, Client, segment{kind: segClientHello})
+	}
+}
+
+// Close sends a FIN from end e after the data already written (a TCP
+// half-close): e writes no more but still receives until the peer closes
+// too, as RFC 6120 §4.4 expects of an entity that sent </stream:stream>.
+func (n *Net) Close(id ConnID, e End) {
+	c := n.get(id)
+	if c == nil || c.sentFIN[e] {
+		return
+	}
+	c.sentFIN[e] = true
+	if !c.closed[e] {
+		n.trace(c, e, "close", c.hosts[e].Name+" closes its side of the connection")
+	} else {
+		n.trace(c, e, "close", "both sides closed; connection ended")
+	}
+	n.enqueue(c, e, segment{kind: segFIN})
+}
+
+// Reset aborts the connection from end e: the peer learns at once (after
+// latency) and data in flight towards it is dropped.
+func (n *Net) Reset(id ConnID, e End) {
+	c := n.get(id)
+	if c == nil || (c.closed[e] && c.sentFIN[e]) {
+		return
+	}
+	c.closed[e] = true
+	c.sentFIN[e] = true
+	c.open = false
+	o := &c.halves[e]
+	o.q = o.q[:o.head] // drop what e had not yet delivered
+	n.enqueue(c, e, segment{kind: segRST, err: ErrReset})
+}
+
+// Conns is the number of connections opened so far.
+func (n *Net) Conns() int { return len(n.conns) }
+
+// Peer names the host at the other end of c from e.
+func (n *Net) Peer(id ConnID, e End) string {
+	c := n.get(id)
+	if c == nil || c.hosts[e.Other()] == nil {
+		return ""
+	}
+	return c.hosts[e.Other()].Name
+}

@@ -1,0 +1,43 @@
+// Package dialback holds the Server Dialback key function of XEP-0185.
+//
+// XEP-0220 leaves the key format to the implementation but requires that
+// the Authoritative Server can recompute it from the 'from', 'to' and 'id'
+// of a <db:verify/> and a secret it alone knows. XEP-0185 §3 recommends:
+//
+//	key = HMAC-SHA256( SHA256(Secret), { Receiving Server, ' ', Originating Server, ' ', Stream ID } )
+//
+// with SHA256(Secret) and the HMAC output both in lowercase hexadecimal
+// (XEP-0185 §3: "The output of the SHA256 hashing algorithm MUST be provided
+// in the hexadecimal representation"). Hashing the secret first keeps the
+// HMAC key at least half the hash output long whatever the secret's length
+// (RFC 2104 §3).
+package dialback
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+)
+
+// Key computes the dialback key that the Originating Server sends in
+// <db:result/> and the Authoritative Server recomputes to answer
+// <db:verify/>. receiving is the Receiving Server's domain (the 'to' of
+// db:result), originating the Originating Server's ('from'), streamID the
+// id of the Receiving Server's response stream header.
+func Key(secret, receiving, originating, streamID string) string {
+	h := sha256.Sum256([]byte(secret))
+	var k [64]byte
+	hex.Encode(k[:], h[:])
+	m := hmac.New(sha256.New, k[:])
+	m.Write([]byte(receiving))
+	m.Write([]byte{' '})
+	m.Write([]byte(originating))
+	m.Write([]byte{' '})
+	m.Write([]byte(streamID))
+	var out [64]byte
+	hex.Encode(out[:], m.Sum(nil))
+	return string(out[:])
+}
+
+// Equal compares keys in constant time.
+func Equal(a, b string) bool { return hmac.Equal([]byte(a), []byte(b)) }
