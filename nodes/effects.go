@@ -1,0 +1,70 @@
+package nodes
+
+import (
+	"time"
+
+	"fedsim/network"
+	"fedsim/nodes/xmlstream"
+)
+
+// EffectKind says what the world must do for an Effect.
+type EffectKind uint8
+
+const (
+	// EffWrite: write Data on Conn from End. Data is one XML unit exactly as
+	// serialised (a header's opening tag, an element, or </stream:stream>);
+	// the world traces it as sent on stream Stream to Peer.
+	EffWrite EffectKind = iota + 1
+	// EffStartTLS: begin the TLS handshake on Conn as End with TLS.
+	EffStartTLS
+	// EffClose: half-close Conn from End (TCP FIN).
+	EffClose
+	// EffDial: open a TCP connection to Addr:Port; answer with Dialed(Tag…).
+	EffDial
+	// EffResolve: look up Domain's s2s targets; answer with Resolved(Tag…).
+	EffResolve
+	// EffTimer: call Timer(Tag) after Delay unless cancelled.
+	EffTimer
+	// EffCancel: cancel timer Tag.
+	EffCancel
+	// EffNote: record Event/Detail in the trace (a decision and its reason,
+	// a delivery, a bounce, an outcome).
+	EffNote
+)
+
+// Effect is one thing a Server asks the world to do. Servers never perform
+// I/O themselves: they return effects, and the world carries them out and
+// feeds the results back as inputs (the shape of etcd's raft Ready).
+type Effect struct {
+	Kind   EffectKind
+	Conn   network.ConnID
+	End    network.End
+	Stream int
+	Peer   string
+	Data   []byte
+	TLS    network.TLSConfig
+	Tag    int64
+	Addr   string
+	Port   int
+	Domain string
+	Delay  time.Duration
+	Event  string
+	Detail string
+	// Stanza is the stanza concerned by a "deliver" or "bounce" note.
+	Stanza *xmlstream.Element
+	// Outcome is set on an "outcome" note.
+	Outcome *Outcome
+}
+
+// Outcome is the result of one outbound negotiation, reported once per
+// attempt as an "outcome" note.
+type Outcome struct {
+	From, To string
+	Level    Level
+	// Reason says why it failed (empty on success).
+	Reason string
+	// Condition and ErrorType are the stanza error queued stanzas were
+	// bounced with (RFC 6120 §8.3).
+	Condition string
+	ErrorType string
+}

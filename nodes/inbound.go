@@ -1,0 +1,245 @@
+package nodes
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+
+	"fedsim/network"
+	"fedsim/network/ca"
+	"fedsim/nodes/dialback"
+	"fedsim/nodes/xmlstream"
+)
+
+func verifier(trust *ca.Pool) ca.Verifier { return ca.Verifier{Roots: trust} }
+
+// receivingHeader answers an initial stream header (RFC 6120 §4.7).
+func (s *Server) receivingHeader(st *stream, h *xmlstream.Header) {
+	if to := strings.ToLower(h.To); to != "" && to != s.cfg.Domain {
+		s.sendResponseHeader(st, false)
+		s.streamError(st, "host-unknown", fmt.Sprintf("%s does not host %s", s.cfg.Domain, h.To))
+		return
+	}
+	if h.From != "" {
+		st.peer = strings.ToLower(h.From)
+	}
+	// RFC 6120 §4.7.5: answer a header without version='1.0' without one,
+	// and send stream features only on 1.0 streams.
+	v10 := s.cfg.Policy.Version == XMPP10 && st.peer10
+	s.sendResponseHeader(st, v10)
+	st.state = stOpen
+	if v10 {
+		s.write(st, s.features(st))
+	}
+}
+
+// sendResponseHeader sends our response header with a fresh stream id.
+func (s *Server) sendResponseHeader(st *stream, v10 bool) {
+	st.id = s.newStreamID()
+	to := ""
+	if st.peerHeader != nil {
+		to = st.peerHeader.From
+	}
+	s.sendHeader(st, s.header(st, to, st.id, v10))
+	if st.peerHeader == nil {
+		st.peerHeader = &xmlstream.Header{}
+	}
+}
+
+// features builds <stream:features/> for the stream's current state
+// (RFC 6120 §4.3.2): STARTTLS before TLS, then SASL EXTERNAL if the peer's
+// certificate earns it, otherwise Server Dialback; nothing after SASL.
+func (s *Server) features(st *stream) *xmlstream.Element {
+	p := s.cfg.Policy
+	f := xmlstream.NewElement("stream:features")
+	if st.saslDone {
+		return f
+	}
+	if !st.tls && p.StartTLS != TLSNotOffered {
+		tls := f.AddChild(xmlstream.NewElement("starttls", "xmlns", nsTLS))
+		if p.StartTLS == TLSRequired {
+			tls.AddChild(xmlstream.NewElement("required"))
+		}
+	}
+	st.offeredSASL = false
+	if st.tls && p.SASL == SASLWhenCertValid && p.Accept.Has(LevelTrusted) {
+		// XEP-0178 §3 step 7: offer EXTERNAL when the certificate can be
+		// matched against the stream's 'from'.
+		if err := verifier(s.cfg.Trust).Verify(st.peerCert, st.peer, s.Now); err == nil {
+			st.offeredSASL = true
+			m := f.AddChild(xmlstream.NewElement("mechanisms", "xmlns", nsSASL))
+			m.AddChild(xmlstream.NewElement("mechanism")).AddText("EXTERNAL")
+			s.note(st, "decide", "%s offers SASL EXTERNAL: %s's certificate verifies", s.cfg.Domain, st.peer)
+		} else {
+			s.note(st, "decide", "%s does not offer SASL EXTERNAL: %v", s.cfg.Domain, err)
+		}
+	}
+	if p.Dialback && !st.offeredSASL {
+		// XEP-0220 §6.2: the feature element; fedsim does not model dialback
+		// errors yet, so no <errors/> child.
+		f.AddChild(xmlstream.NewElement("dialback", "xmlns", nsDialbackFeature))
+	}
+	return f
+}
+
+// tlsRequiredFirst reports whether the policy forbids anything but
+// STARTTLS on this stream yet (RFC 6120 §5.3.1, mandatory-to-negotiate).
+func (s *Server) tlsRequiredFirst(st *stream) bool {
+	return s.cfg.Policy.StartTLS == TLSRequired && !st.tls
+}
+
+func (s *Server) receivingElement(st *stream, el *xmlstream.Element) {
+	switch {
+	case el.Space == nsTLS && el.Local() == "starttls":
+		s.handleStartTLS(st)
+	case el.Space == nsSASL && el.Local() == "auth":
+		s.handleAuth(st, el)
+	case el.Space == xmlstream.NSDialback && el.Local() == "result" && el.Attr("type") == "":
+		s.handleDBResult(st, el)
+	case el.Space == xmlstream.NSDialback && el.Local() == "verify" && el.Attr("type") == "":
+		s.authoritativeAnswer(st, el)
+	case el.Space == xmlstream.NSServer && (el.Local() == "iq" || el.Local() == "message" || el.Local() == "presence"):
+		s.handleInboundStanza(st, el)
+	default:
+		s.streamError(st, "unsupported-stanza-type", "unexpected <"+el.Name+"/> in namespace "+el.Space)
+	}
+}
+
+func (s *Server) handleStartTLS(st *stream) {
+	if st.tls || s.cfg.Policy.StartTLS == TLSNotOffered || !st.peer10 {
+		s.write(st, xmlstream.NewElement("failure", "xmlns", nsTLS))
+		s.closeStream(st)
+		s.streamGone(st, "STARTTLS not offered")
+		return
+	}
+	s.write(st, xmlstream.NewElement("proceed", "xmlns", nsTLS))
+	st.state = stTLS
+	st.paused = true
+	s.emit(Effect{Kind: EffStartTLS, Conn: st.conn, End: network.Server, TLS: s.tlsConfig("")})
+}
+
+// handleAuth runs SASL EXTERNAL (RFC 6120 §6.4, XEP-0178 §3 steps 8–9).
+func (s *Server) handleAuth(st *stream, el *xmlstream.Element) {
+	fail := func(cond, why string) {
+		s.note(st, "sasl-failure", "%s refuses SASL EXTERNAL: %s", s.cfg.Domain, why)
+		f := xmlstream.NewElement("failure", "xmlns", nsSASL)
+		f.AddChild(xmlstream.NewElement(cond))
+		s.write(st, f)
+	}
+	if !st.offeredSASL || el.Attr("mechanism") != "EXTERNAL" {
+		fail("invalid-mechanism", "mechanism "+el.Attr("mechanism")+" was not offered")
+		return
+	}
+	authz := strings.TrimSpace(el.Text())
+	if authz != "" && authz != "=" {
+		b, err := base64.StdEncoding.DecodeString(authz)
+		if err != nil {
+			fail("incorrect-encoding", "authorization identity is not base64")
+			return
+		}
+		authz = string(b)
+	} else {
+		authz = ""
+	}
+	if authz != "" && !strings.EqualFold(authz, st.peer) {
+		fail("invalid-authzid", fmt.Sprintf("authorization identity %q differs from the stream's from %q", authz, st.peer))
+		return
+	}
+	if err := verifier(s.cfg.Trust).Verify(st.peerCert, st.peer, s.Now); err != nil {
+		fail("not-authorized", err.Error())
+		return
+	}
+	s.write(st, xmlstream.NewElement("success", "xmlns", nsSASL))
+	st.saslDone = true
+	st.authDomain = st.peer
+	st.level = LevelTrusted
+	s.note(st, "authenticated", "%s accepts %s: its certificate names it and chains to a trusted root (SASL EXTERNAL)", s.cfg.Domain, st.peer)
+	// RFC 6120 §6.4.6: both sides restart the stream; no TLS this time.
+	st.n++
+	st.p.Restart()
+	st.state = stAwaitHeader
+	st.peerHeader = nil
+}
+
+// handleDBResult is step 1 of XEP-0220 on the receiving side.
+func (s *Server) handleDBResult(st *stream, el *xmlstream.Element) {
+	p := s.cfg.Policy
+	if s.tlsRequiredFirst(st) {
+		// XEP-0238 §4.4: "it returns a stream error ... <not-authorized/>";
+		// RFC 6120 §4.9.3.12.
+		s.streamError(st, "not-authorized", fmt.Sprintf("%s requires STARTTLS first (policy starttls=required) and got a dialback key on an unencrypted stream", s.cfg.Domain))
+		return
+	}
+	if !p.Dialback {
+		s.streamError(st, "not-authorized", fmt.Sprintf("%s does not support Server Dialback (policy dialback=false)", s.cfg.Domain))
+		return
+	}
+	level := LevelVerified
+	if st.tls {
+		level = LevelEncrypted
+	}
+	if !p.Accept.Has(level) {
+		s.streamError(st, "not-authorized", fmt.Sprintf("dialback would authenticate %s at level %s; %s accepts only %s", el.Attr("from"), level.Letter(), s.cfg.Domain, p.Accept))
+		return
+	}
+	from, to := strings.ToLower(el.Attr("from")), strings.ToLower(el.Attr("to"))
+	if from == "" || to == "" {
+		s.streamError(st, "improper-addressing", "db:result without 'from' or 'to'")
+		return
+	}
+	if to != s.cfg.Domain {
+		s.streamError(st, "host-unknown", fmt.Sprintf("db:result for %s, which %s does not host", to, s.cfg.Domain))
+		return
+	}
+	if st.peer != "" && from != st.peer {
+		s.note(st, "note", "db:result from %s on a stream whose header said from=%s", from, st.peer)
+	}
+	s.note(st, "decide", "%s verifies the key with %s's Authoritative Server, found through DNS (XEP-0220 §2.1.2)", s.cfg.Domain, from)
+	s.startVerification(st, from, strings.TrimSpace(el.Text()))
+}
+
+// authoritativeAnswer answers <db:verify/> for our own domain (XEP-0220
+// §2.2.2) by recomputing the key from its 'from', 'to', 'id'. It is
+// answered on any stream, before TLS too: a verification carries no user
+// data, and XEP-0220 §2.1.2 suggests verification connections skip TLS.
+func (s *Server) authoritativeAnswer(st *stream, el *xmlstream.Element) {
+	from, to, id := el.Attr("from"), el.Attr("to"), el.Attr("id")
+	ans := xmlstream.NewElement("db:verify", "from", to, "id", id, "to", from)
+	if !strings.EqualFold(to, s.cfg.Domain) || !s.cfg.Policy.Dialback {
+		s.streamError(st, "host-unknown", fmt.Sprintf("db:verify for %s, which %s does not vouch for", to, s.cfg.Domain))
+		return
+	}
+	want := dialback.Key(s.cfg.Secret, strings.ToLower(from), s.cfg.Domain, id)
+	if dialback.Equal(want, strings.TrimSpace(el.Text())) {
+		ans.SetAttr("type", "valid")
+		s.note(st, "decide", "as Authoritative Server, %s recomputes the key for (%s, %s, %s): it matches", s.cfg.Domain, from, to, id)
+	} else {
+		ans.SetAttr("type", "invalid")
+		s.note(st, "decide", "as Authoritative Server, %s recomputes the key for (%s, %s, %s): it does not match", s.cfg.Domain, from, to, id)
+	}
+	s.write(st, ans)
+}
+
+func (s *Server) handleInboundStanza(st *stream, el *xmlstream.Element) {
+	from := bareDomain(el.Attr("from"))
+	if st.level == LevelNone || from != st.authDomain {
+		// RFC 6120 §4.9.3.12 / §13.1: nothing is processed from a domain the
+		// stream has not authenticated.
+		s.streamError(st, "not-authorized", fmt.Sprintf("stanza from %s on a stream not authenticated for it", from))
+		return
+	}
+	if bareDomain(el.Attr("to")) != s.cfg.Domain {
+		s.streamError(st, "host-unknown", "stanza addressed to "+el.Attr("to"))
+		return
+	}
+	s.deliverLocal(el)
+}
+
+// authenticatedByDialback records a verified domain on a receiving stream.
+func (s *Server) authenticatedByDialback(st *stream, domain string) {
+	st.authDomain = domain
+	st.level = LevelVerified
+	if st.tls {
+		st.level = LevelEncrypted
+	}
+}

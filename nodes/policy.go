@@ -1,0 +1,253 @@
+package nodes
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Version is the XMPP stream version a server speaks (RFC 6120 §4.7.5).
+type Version uint8
+
+const (
+	// XMPP10 sends version='1.0' and stream features (RFC 6120).
+	XMPP10 Version = iota
+	// XMPP09 is pre-RFC 3920 XMPP: no 'version' attribute, no stream
+	// features, Server Dialback only (XEP-0238 footnote 4).
+	XMPP09
+)
+
+func (v Version) String() string {
+	if v == XMPP09 {
+		return "0.9"
+	}
+	return "1.0"
+}
+
+// TLSOffer is what a server offers as the receiving entity.
+type TLSOffer uint8
+
+const (
+	// TLSNotOffered: no <starttls/> feature.
+	TLSNotOffered TLSOffer = iota
+	// TLSOffered: <starttls/> without <required/>.
+	TLSOffered
+	// TLSRequired: <starttls><required/></starttls>; no stanza and no
+	// dialback key (<db:result/>) is accepted before TLS (RFC 6120 §5.3.1,
+	// mandatory-to-negotiate). <db:verify/> is still answered: it carries no
+	// user data and XEP-0220 §2.1.2 lets verification connections skip TLS.
+	TLSRequired
+)
+
+func (o TLSOffer) String() string {
+	return [...]string{"not-offered", "offered", "required"}[o]
+}
+
+// TLSInitiate is what a server does as the initiating entity.
+type TLSInitiate uint8
+
+const (
+	// InitiateNever never sends <starttls/>.
+	InitiateNever TLSInitiate = iota
+	// InitiateIfRequired negotiates TLS only when the peer marks STARTTLS
+	// <required/> (XEP-0238 type2 and type3: "we assume that type2.lit does
+	// not attempt STARTTLS negotiation", §5.2).
+	InitiateIfRequired
+	// InitiateIfOffered negotiates TLS whenever the peer offers it.
+	InitiateIfOffered
+	// InitiateAlways negotiates TLS whenever offered and refuses to go on
+	// with a peer that does not offer it (XEP-0238 types 4–6, §7.1).
+	InitiateAlways
+)
+
+func (t TLSInitiate) String() string {
+	return [...]string{"never", "if-required", "if-offered", "always"}[t]
+}
+
+// SASLOffer says when a receiving server offers SASL EXTERNAL (XEP-0178).
+type SASLOffer uint8
+
+const (
+	// SASLNever never offers SASL.
+	SASLNever SASLOffer = iota
+	// SASLWhenCertValid offers EXTERNAL on a TLS stream when the peer's
+	// certificate chains to a trusted root and names the stream's 'from'
+	// (XEP-0178 §3 step 7).
+	SASLWhenCertValid
+)
+
+func (s SASLOffer) String() string {
+	return [...]string{"never", "when-cert-valid"}[s]
+}
+
+// Level is how well a stream's peer is authenticated — the letters of
+// XEP-0238's summary table.
+type Level uint8
+
+const (
+	// LevelNone: not authenticated (U).
+	LevelNone Level = iota
+	// LevelVerified: Server Dialback on an unencrypted stream (V).
+	LevelVerified
+	// LevelEncrypted: TLS, then Server Dialback (E).
+	LevelEncrypted
+	// LevelTrusted: TLS, then SASL EXTERNAL with a CA-validated certificate (T).
+	LevelTrusted
+)
+
+// Letter is the XEP-0238 table letter.
+func (l Level) Letter() string { return [...]string{"U", "V", "E", "T"}[l] }
+
+func (l Level) String() string {
+	return [...]string{"unsuccessful", "verified (dialback)", "encrypted (TLS + dialback)", "trusted (TLS + SASL EXTERNAL)"}[l]
+}
+
+// Levels is a set of Level.
+type Levels uint8
+
+// Has reports whether l is in the set.
+func (s Levels) Has(l Level) bool { return s&(1<<l) != 0 }
+
+// LevelSet builds a set.
+func LevelSet(ls ...Level) Levels {
+	var s Levels
+	for _, l := range ls {
+		s |= 1 << l
+	}
+	return s
+}
+
+func (s Levels) String() string {
+	var out []string
+	for _, l := range []Level{LevelVerified, LevelEncrypted, LevelTrusted} {
+		if s.Has(l) {
+			out = append(out, l.Letter())
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// Policy is everything about a server's federation behaviour that the
+// XEP-0238 service types differ in. The six types are presets of this one
+// model (Preset); the negotiation code reads only these fields.
+type Policy struct {
+	// Version: XMPP 1.0 or 0.9. Default 1.0. RFC 6120 §4.7.5.
+	Version Version
+	// StartTLS: what the server offers as receiving entity. RFC 6120 §5.
+	StartTLS TLSOffer
+	// InitiateTLS: when the server negotiates TLS as initiating entity.
+	InitiateTLS TLSInitiate
+	// Dialback: Server Dialback supported (XEP-0220), both as initiating
+	// and as receiving/authoritative server.
+	Dialback bool
+	// SASL: when SASL EXTERNAL is offered to peers (XEP-0178).
+	SASL SASLOffer
+	// RequireValidCert aborts the TLS handshake when the peer's certificate
+	// does not chain to a trusted root (and, when we are the client, name the
+	// peer): XEP-0238's "trusted only" type 6 (§5.6 "the negotiation fails
+	// because type2.lit presents a self-signed certificate").
+	RequireValidCert bool
+	// Accept is the set of levels the server federates at, in both
+	// directions: a stream that ends up below them is refused.
+	Accept Levels
+}
+
+// Validate reports contradictions between fields, all at once.
+func (p Policy) Validate() error {
+	var errs []string
+	if p.Version == XMPP09 {
+		if p.StartTLS != TLSNotOffered {
+			errs = append(errs, "version 0.9 has no stream features, so starttls must be not-offered")
+		}
+		if p.InitiateTLS != InitiateNever {
+			errs = append(errs, "version 0.9 cannot negotiate TLS, so initiate_tls must be never")
+		}
+		if p.SASL != SASLNever {
+			errs = append(errs, "version 0.9 has no SASL, so sasl must be never")
+		}
+	}
+	if p.Accept == 0 {
+		errs = append(errs, "accept is empty: the server would federate with no one")
+	}
+	if !p.Dialback && (p.Accept.Has(LevelVerified) || p.Accept.Has(LevelEncrypted)) {
+		errs = append(errs, "accept includes V or E but dialback is off: those levels need Server Dialback")
+	}
+	if p.Dialback == false && p.SASL == SASLNever {
+		errs = append(errs, "neither dialback nor SASL EXTERNAL: no way to authenticate a stream")
+	}
+	if p.StartTLS == TLSNotOffered && p.InitiateTLS == InitiateNever && !p.Accept.Has(LevelVerified) {
+		errs = append(errs, "no TLS in either direction but V is not accepted")
+	}
+	if p.StartTLS == TLSRequired && p.Accept.Has(LevelVerified) {
+		errs = append(errs, "starttls is required but V (dialback without TLS) is accepted")
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("nodes: inconsistent policy: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// String prints the policy as key=value pairs in a fixed order.
+func (p Policy) String() string {
+	return fmt.Sprintf("version=%s starttls=%s initiate_tls=%s dialback=%t sasl=%s require_valid_cert=%t accept=%s",
+		p.Version, p.StartTLS, p.InitiateTLS, p.Dialback, p.SASL, p.RequireValidCert, p.Accept)
+}
+
+// CertKind is the kind of certificate a preset server holds.
+type CertKind uint8
+
+const (
+	CertNone CertKind = iota
+	CertSelfSigned
+	CertCAIssued
+)
+
+func (c CertKind) String() string { return [...]string{"none", "self-signed", "CA-issued"}[c] }
+
+// Preset is one of the XEP-0238 service types: a policy plus the kind of
+// certificate the server holds and whether it trusts the common CA.
+type Preset struct {
+	Name     string // "type1" …
+	Title    string // the XEP's "Federation Policy" column
+	Policy   Policy
+	Cert     CertKind
+	TrustsCA bool
+}
+
+// Presets returns the six service types of XEP-0238 §2, in order. See
+// docs/xep0238.md for how each field follows from the XEP's text.
+func Presets() []Preset {
+	return []Preset{
+		{Name: "type1", Title: "Verified Only, no certificate, XMPP 0.9", Cert: CertNone,
+			Policy: Policy{Version: XMPP09, StartTLS: TLSNotOffered, InitiateTLS: InitiateNever, Dialback: true,
+				SASL: SASLNever, Accept: LevelSet(LevelVerified)}},
+		{Name: "type2", Title: "Verified Acceptable, self-signed certificate", Cert: CertSelfSigned,
+			Policy: Policy{Version: XMPP10, StartTLS: TLSOffered, InitiateTLS: InitiateIfRequired, Dialback: true,
+				SASL: SASLWhenCertValid, Accept: LevelSet(LevelVerified, LevelEncrypted, LevelTrusted)}},
+		{Name: "type3", Title: "Verified Acceptable, CA-issued certificate", Cert: CertCAIssued, TrustsCA: true,
+			Policy: Policy{Version: XMPP10, StartTLS: TLSOffered, InitiateTLS: InitiateIfRequired, Dialback: true,
+				SASL: SASLWhenCertValid, Accept: LevelSet(LevelVerified, LevelEncrypted, LevelTrusted)}},
+		{Name: "type4", Title: "Encrypted Required, self-signed certificate", Cert: CertSelfSigned,
+			Policy: Policy{Version: XMPP10, StartTLS: TLSRequired, InitiateTLS: InitiateAlways, Dialback: true,
+				SASL: SASLWhenCertValid, Accept: LevelSet(LevelEncrypted, LevelTrusted)}},
+		{Name: "type5", Title: "Encrypted Required, CA-issued certificate", Cert: CertCAIssued, TrustsCA: true,
+			Policy: Policy{Version: XMPP10, StartTLS: TLSRequired, InitiateTLS: InitiateAlways, Dialback: true,
+				SASL: SASLWhenCertValid, Accept: LevelSet(LevelEncrypted, LevelTrusted)}},
+		{Name: "type6", Title: "Trusted Required, CA-issued certificate, no dialback", Cert: CertCAIssued, TrustsCA: true,
+			Policy: Policy{Version: XMPP10, StartTLS: TLSRequired, InitiateTLS: InitiateAlways, Dialback: false,
+				SASL: SASLWhenCertValid, RequireValidCert: true, Accept: LevelSet(LevelTrusted)}},
+	}
+}
+
+// PresetByName finds a preset ("type3" or "3").
+func PresetByName(name string) (Preset, bool) {
+	n := strings.ToLower(strings.TrimSuffix(name, ".lit"))
+	if len(n) == 1 {
+		n = "type" + n
+	}
+	for _, p := range Presets() {
+		if p.Name == n {
+			return p, true
+		}
+	}
+	return Preset{}, false
+}

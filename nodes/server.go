@@ -1,0 +1,583 @@
+package nodes
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"fedsim/dns"
+	"fedsim/network"
+	"fedsim/network/ca"
+	"fedsim/nodes/xmlstream"
+)
+
+// Namespaces of RFC 6120, XEP-0220 and XEP-0199.
+const (
+	nsTLS             = "urn:ietf:params:xml:ns:xmpp-tls"
+	nsSASL            = "urn:ietf:params:xml:ns:xmpp-sasl"
+	nsStreamErrors    = "urn:ietf:params:xml:ns:xmpp-streams"
+	nsStanzas         = "urn:ietf:params:xml:ns:xmpp-stanzas"
+	nsDialbackFeature = "urn:xmpp:features:dialback"
+	nsPing            = "urn:xmpp:ping"
+)
+
+// DefaultNegotiationTimeout bounds an outbound negotiation in virtual time
+// before queued stanzas are bounced with <remote-server-timeout/>.
+const DefaultNegotiationTimeout = 60 * time.Second
+
+// Config is what a server is built from. It is validated by New.
+type Config struct {
+	// Domain is the XMPP domain the server hosts (and its host name).
+	Domain string
+	// Policy decides every negotiation step.
+	Policy Policy
+	// Cert is the certificate presented in TLS (nil: none).
+	Cert *ca.Cert
+	// Trust is the trust store for peers' certificates.
+	Trust *ca.Pool
+	// Secret is the dialback secret (XEP-0185 §3); never sent.
+	Secret string
+	// Users are the localparts of the accounts the server hosts.
+	Users []string
+	// Rand draws stream ids. Must be a stream derived from the world seed.
+	Rand *rand.Rand
+	// NegotiationTimeout: default DefaultNegotiationTimeout.
+	NegotiationTimeout time.Duration
+}
+
+// Server is one XMPP server's federation logic.
+type Server struct {
+	cfg Config
+	// Now is the virtual calendar time of the input being handled; the
+	// world sets it before every call (certificate validity needs it).
+	Now time.Time
+
+	out     []Effect
+	streams map[network.ConnID]*stream
+	routes  map[string]*route
+	tags    map[int64]tagEntry
+	nextTag int64
+	users   map[string]bool
+}
+
+type tagKind uint8
+
+const (
+	tagRouteResolve tagKind = iota + 1
+	tagRouteDial
+	tagRouteTimer
+	tagVerifyResolve
+	tagVerifyDial
+)
+
+type tagEntry struct {
+	kind  tagKind
+	route *route
+	verif *verification
+}
+
+// New validates cfg and returns a server.
+func New(cfg Config) (*Server, error) {
+	var errs []string
+	if cfg.Domain == "" {
+		errs = append(errs, "domain is empty")
+	}
+	if err := cfg.Policy.Validate(); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if cfg.Rand == nil {
+		errs = append(errs, "no random source for stream ids")
+	}
+	if cfg.Policy.Dialback && cfg.Secret == "" {
+		errs = append(errs, "dialback is on but the dialback secret is empty")
+	}
+	if cfg.Policy.RequireValidCert && cfg.Cert == nil {
+		errs = append(errs, "require_valid_cert is set but the server has no certificate to present")
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("nodes: server %q: %s", cfg.Domain, strings.Join(errs, "; "))
+	}
+	if cfg.NegotiationTimeout == 0 {
+		cfg.NegotiationTimeout = DefaultNegotiationTimeout
+	}
+	s := &Server{
+		cfg:     cfg,
+		streams: map[network.ConnID]*stream{},
+		routes:  map[string]*route{},
+		tags:    map[int64]tagEntry{},
+		users:   map[string]bool{},
+	}
+	for _, u := range cfg.Users {
+		s.users[strings.ToLower(u)] = true
+	}
+	return s, nil
+}
+
+// Domain is the hosted domain.
+func (s *Server) Domain() string { return s.cfg.Domain }
+
+// Policy is the server's policy.
+func (s *Server) Policy() Policy { return s.cfg.Policy }
+
+// Config returns the server's configuration.
+func (s *Server) Config() Config { return s.cfg }
+
+func (s *Server) emit(e Effect) { s.out = append(s.out, e) }
+
+// take hands the accumulated effects to the caller. The slice is reused:
+// the caller must consume it before the next input.
+func (s *Server) take() []Effect {
+	out := s.out
+	s.out = s.out[:0]
+	return out
+}
+
+func (s *Server) note(st *stream, event, format string, args ...any) {
+	e := Effect{Kind: EffNote, Event: event, Detail: fmt.Sprintf(format, args...)}
+	if st != nil {
+		e.Conn, e.End, e.Stream, e.Peer = st.conn, st.end, st.n, st.peer
+	}
+	s.emit(e)
+}
+
+func (s *Server) tag(e tagEntry) int64 {
+	s.nextTag++
+	s.tags[s.nextTag] = e
+	return s.nextTag
+}
+
+// ---- inputs ----
+
+// Send is a local user's stanza. It is delivered locally, routed over an
+// established stream, or queued while a new negotiation runs.
+func (s *Server) Send(stanza *xmlstream.Element) []Effect {
+	s.route(stanza)
+	return s.take()
+}
+
+// Dialed is the outcome of an EffDial.
+func (s *Server) Dialed(tag int64, c network.ConnID, err error) []Effect {
+	t, ok := s.tags[tag]
+	delete(s.tags, tag)
+	if !ok {
+		return s.take()
+	}
+	switch t.kind {
+	case tagRouteDial:
+		s.routeDialed(t.route, c, err)
+	case tagVerifyDial:
+		s.verifyDialed(t.verif, c, err)
+	}
+	return s.take()
+}
+
+// Accepted is a new inbound connection: a Receiving stream starts.
+func (s *Server) Accepted(c network.ConnID, remote string) []Effect {
+	st := s.newStream(roleReceiving, c, network.Server)
+	st.peer = remote
+	st.state = stAwaitHeader
+	return s.take()
+}
+
+// Received feeds bytes from a connection to its stream's parser and state
+// machine.
+func (s *Server) Received(c network.ConnID, data []byte) []Effect {
+	st := s.streams[c]
+	if st == nil || st.closed {
+		return s.take()
+	}
+	st.p.Feed(data)
+	s.pump(st)
+	return s.take()
+}
+
+// pump hands every complete token to the stream's state machine.
+func (s *Server) pump(st *stream) {
+	for !st.closed && !st.paused {
+		tok, ok, err := st.p.Next()
+		if err != nil {
+			se, _ := err.(*xmlstream.StreamError)
+			cond, text := "not-well-formed", err.Error()
+			if se != nil {
+				cond, text = se.Condition, se.Text
+			}
+			s.streamError(st, cond, "the peer's XML broke RFC 6120: "+text)
+			break
+		}
+		if !ok {
+			break
+		}
+		s.handleToken(st, tok)
+	}
+}
+
+// TLSDone reports this end's TLS handshake result.
+func (s *Server) TLSDone(c network.ConnID, r network.TLSResult) []Effect {
+	st := s.streams[c]
+	if st == nil || st.closed {
+		return s.take()
+	}
+	if !r.OK {
+		s.note(st, "tls-fail", "TLS handshake failed: %v", r.Err)
+		s.streamGone(st, "TLS handshake failed: "+errString(r.Err))
+		return s.take()
+	}
+	st.tls = true
+	st.paused = false
+	st.peerCert = r.PeerCert
+	st.peerCertErr = r.PeerErr
+	st.n++
+	st.p.Restart()
+	switch st.role {
+	case roleOriginating:
+		s.sendInitialHeader(st)
+	case roleReceiving:
+		st.state = stAwaitHeader
+		st.peerHeader = nil
+		s.pump(st)
+	}
+	return s.take()
+}
+
+// Closed reports that the peer closed or reset the connection.
+func (s *Server) Closed(c network.ConnID, err error) []Effect {
+	st := s.streams[c]
+	if st == nil {
+		return s.take()
+	}
+	if !st.closed {
+		reason := "the peer closed the connection"
+		if err != nil {
+			reason = "connection lost: " + err.Error()
+			st.transient = !errors.Is(err, network.ErrTLSAlert)
+		}
+		s.streamGone(st, reason)
+	}
+	// Complete the TCP close from our side.
+	s.emit(Effect{Kind: EffClose, Conn: st.conn, End: st.end})
+	delete(s.streams, c)
+	return s.take()
+}
+
+// Resolved is a DNS answer for an EffResolve.
+func (s *Server) Resolved(tag int64, a dns.Answer) []Effect {
+	t, ok := s.tags[tag]
+	delete(s.tags, tag)
+	if !ok {
+		return s.take()
+	}
+	switch t.kind {
+	case tagRouteResolve:
+		s.routeResolved(t.route, a)
+	case tagVerifyResolve:
+		s.verifyResolved(t.verif, a)
+	}
+	return s.take()
+}
+
+// Timer fires an EffTimer.
+func (s *Server) Timer(tag int64) []Effect {
+	t, ok := s.tags[tag]
+	delete(s.tags, tag)
+	if !ok {
+		return s.take()
+	}
+	if t.kind == tagRouteTimer && t.route.timer == tag {
+		t.route.timer = 0
+		s.routeFailed(t.route, "negotiation did not finish within "+s.cfg.NegotiationTimeout.String(), "remote-server-timeout", "wait")
+	}
+	return s.take()
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "unknown error"
+	}
+	return err.Error()
+}
+
+// ---- streams ----
+
+type role uint8
+
+const (
+	roleOriginating role = iota + 1
+	roleReceiving
+	roleVerifying
+)
+
+func (r role) String() string {
+	return [...]string{"", "originating", "receiving", "verifying"}[r]
+}
+
+type sstate uint8
+
+const (
+	stAwaitHeader sstate = iota + 1
+	stAwaitFeatures
+	stAwaitProceed
+	stTLS
+	stAwaitSASL
+	stAwaitDialback
+	stOpen // receiving: features sent, elements flow; originating: established
+	stAwaitVerify
+)
+
+// stream is one connection's XML stream and its negotiation state.
+type stream struct {
+	role  role
+	conn  network.ConnID
+	end   network.End
+	p     *xmlstream.Parser
+	n     int    // stream number on the connection (restarts: RFC 6120 §4.3.3)
+	local string // our domain
+	peer  string // the peer's domain (expected, or as announced)
+	id    string // the stream id: ours on receiving streams, theirs otherwise
+	state sstate
+
+	peer10     bool // the peer's header carried version >= 1.0
+	peerDBNS   bool // the peer's header declared jabber:server:dialback
+	peerHeader *xmlstream.Header
+
+	tls         bool
+	paused      bool // between <proceed/>/<success/> handling and the restart
+	peerCert    *ca.Cert
+	peerCertErr error
+	offeredSASL bool
+	saslDone    bool
+	sentClose   bool
+	closed      bool
+	transient   bool // the stream died of a network failure, not a refusal
+
+	// Receiving streams: the domain the peer authenticated as and how.
+	authDomain string
+	level      Level
+
+	route   *route          // originating
+	verif   *verification   // verifying
+	pending []*verification // receiving: keys being checked
+}
+
+func (s *Server) newStream(r role, c network.ConnID, e network.End) *stream {
+	st := &stream{role: r, conn: c, end: e, p: xmlstream.NewParser(), n: 1, local: s.cfg.Domain}
+	s.streams[c] = st
+	return st
+}
+
+// write serialises el and emits it.
+func (s *Server) write(st *stream, el *xmlstream.Element) {
+	s.emit(Effect{Kind: EffWrite, Conn: st.conn, End: st.end, Stream: st.n, Peer: st.peer, Data: el.AppendXML(nil)})
+}
+
+func (s *Server) writeRaw(st *stream, b []byte) {
+	s.emit(Effect{Kind: EffWrite, Conn: st.conn, End: st.end, Stream: st.n, Peer: st.peer, Data: b})
+}
+
+var closeTag = []byte("</stream:stream>")
+
+// closeStream sends </stream:stream> and half-closes TCP (RFC 6120 §4.4).
+func (s *Server) closeStream(st *stream) {
+	if !st.sentClose {
+		st.sentClose = true
+		s.writeRaw(st, closeTag)
+		s.emit(Effect{Kind: EffClose, Conn: st.conn, End: st.end})
+	}
+}
+
+// streamError sends a stream error with condition and closes the stream
+// (RFC 6120 §4.9.1.1). The reason goes to the trace, not on the wire.
+func (s *Server) streamError(st *stream, cond, reason string) {
+	if st.sentClose {
+		return
+	}
+	if st.state == stAwaitHeader && st.role == roleReceiving && st.peerHeader == nil {
+		// RFC 6120 §4.9.1.2: a stream error before the response header is
+		// still sent inside a stream, so open one first.
+		s.sendResponseHeader(st, false)
+	}
+	s.note(st, "stream-error", "%s sends <%s/>: %s", s.cfg.Domain, cond, reason)
+	e := xmlstream.NewElement("stream:error")
+	e.AddChild(xmlstream.NewElement(cond, "xmlns", nsStreamErrors))
+	s.write(st, e)
+	s.closeStream(st)
+	s.streamGone(st, "stream error <"+cond+"/>: "+reason)
+}
+
+// streamGone ends a stream's negotiation: whatever waited on it fails.
+func (s *Server) streamGone(st *stream, reason string) {
+	if st.closed {
+		return
+	}
+	st.closed = true
+	switch st.role {
+	case roleOriginating:
+		if st.route != nil && st.route.st == st {
+			if st.route.state == routeEstablished {
+				s.note(st, "route-closed", "stream to %s closed: %s", st.route.domain, reason)
+				st.route.state = routeIdle
+				st.route.st = nil
+			} else {
+				// RFC 6120 §8.3.3.17: 'wait' for a transient failure, 'cancel'
+				// when the peer was reached but authentication or policy failed.
+				typ := "cancel"
+				if st.transient {
+					typ = "wait"
+				}
+				s.routeFailed(st.route, reason, "remote-server-timeout", typ)
+			}
+		}
+	case roleVerifying:
+		if v := st.verif; v != nil && !v.done {
+			s.verifyFailed(v, "verification stream ended: "+reason)
+		}
+	case roleReceiving:
+		s.dropVerifications(st)
+	}
+}
+
+func (s *Server) handleToken(st *stream, tok xmlstream.Token) {
+	switch tok.Kind {
+	case xmlstream.TokStreamStart:
+		s.handleHeader(st, tok.Header)
+	case xmlstream.TokStreamEnd:
+		s.note(st, "stream-end", "%s closed its stream", st.peer)
+		s.closeStream(st)
+		s.streamGone(st, "the peer closed its stream")
+	case xmlstream.TokElement:
+		if st.state == stAwaitHeader {
+			s.streamError(st, "not-well-formed", "element before the stream header")
+			return
+		}
+		if tok.Elem.Space == xmlstream.NSStreams && tok.Elem.Local() == "error" {
+			cond := "undefined-condition"
+			for _, c := range tok.Elem.Children() {
+				if c.Space == nsStreamErrors && c.Local() != "text" {
+					cond = c.Local()
+					break
+				}
+			}
+			s.note(st, "stream-error-received", "%s reported <%s/>", st.peer, cond)
+			s.closeStream(st)
+			s.streamGone(st, "the peer sent stream error <"+cond+"/>")
+			return
+		}
+		switch st.role {
+		case roleOriginating:
+			s.originatingElement(st, tok.Elem)
+		case roleReceiving:
+			s.receivingElement(st, tok.Elem)
+		case roleVerifying:
+			s.verifyingElement(st, tok.Elem)
+		}
+	}
+}
+
+func (s *Server) handleHeader(st *stream, h *xmlstream.Header) {
+	if st.state != stAwaitHeader {
+		s.streamError(st, "not-well-formed", "a second stream header without a restart")
+		return
+	}
+	st.peerHeader = h
+	st.peer10 = versionAtLeast10(h.Version)
+	st.peerDBNS = h.Prefixes["db"] == xmlstream.NSDialback
+	if !st.peerDBNS {
+		for _, v := range h.Prefixes {
+			if v == xmlstream.NSDialback {
+				st.peerDBNS = true
+			}
+		}
+	}
+	switch st.role {
+	case roleReceiving:
+		s.receivingHeader(st, h)
+	default:
+		s.initiatorHeader(st, h)
+	}
+}
+
+// versionAtLeast10 reads RFC 6120 §4.7.5 version numbers ("major.minor").
+func versionAtLeast10(v string) bool {
+	if v == "" {
+		return false
+	}
+	major, _, _ := strings.Cut(v, ".")
+	n := 0
+	for _, c := range major {
+		if c < '0' || c > '9' {
+			return false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n >= 1
+}
+
+// header builds our stream header; to/id are omitted when empty.
+func (s *Server) header(st *stream, to, id string, version bool) *xmlstream.Header {
+	h := &xmlstream.Header{}
+	h.Attrs = append(h.Attrs, xmlstream.Attr{Name: "xmlns", Value: xmlstream.NSServer})
+	if s.cfg.Policy.Dialback {
+		// XEP-0220 §2.4.1: support is advertised by declaring the namespace.
+		h.Attrs = append(h.Attrs, xmlstream.Attr{Name: "xmlns:db", Value: xmlstream.NSDialback})
+	}
+	h.Attrs = append(h.Attrs,
+		xmlstream.Attr{Name: "xmlns:stream", Value: xmlstream.NSStreams},
+		xmlstream.Attr{Name: "from", Value: s.cfg.Domain})
+	if id != "" {
+		h.Attrs = append(h.Attrs, xmlstream.Attr{Name: "id", Value: id})
+	}
+	if to != "" {
+		h.Attrs = append(h.Attrs, xmlstream.Attr{Name: "to", Value: to})
+	}
+	if version {
+		h.Attrs = append(h.Attrs, xmlstream.Attr{Name: "version", Value: "1.0"})
+	}
+	return h
+}
+
+func (s *Server) sendHeader(st *stream, h *xmlstream.Header) {
+	s.writeRaw(st, h.AppendXML(nil))
+}
+
+// sendInitialHeader opens (or re-opens after TLS/SASL) an initiated stream.
+func (s *Server) sendInitialHeader(st *stream) {
+	st.state = stAwaitHeader
+	st.peerHeader = nil
+	s.sendHeader(st, s.header(st, st.peer, "", s.cfg.Policy.Version == XMPP10))
+}
+
+// newStreamID draws a stream id (RFC 6120 §4.7.3: unique and unpredictable).
+func (s *Server) newStreamID() string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	var b [16]byte
+	for i := range b {
+		b[i] = alphabet[s.cfg.Rand.IntN(len(alphabet))]
+	}
+	return string(b[:])
+}
+
+// bareDomain returns the domain part of a JID.
+func bareDomain(jid string) string {
+	if i := strings.IndexByte(jid, '@'); i >= 0 {
+		jid = jid[i+1:]
+	}
+	if i := strings.IndexByte(jid, '/'); i >= 0 {
+		jid = jid[:i]
+	}
+	return strings.ToLower(jid)
+}
+
+func bareJID(jid string) string {
+	if i := strings.IndexByte(jid, '/'); i >= 0 {
+		return jid[:i]
+	}
+	return jid
+}
+
+func localpart(jid string) string {
+	if i := strings.IndexByte(jid, '@'); i >= 0 {
+		return strings.ToLower(jid[:i])
+	}
+	return ""
+}

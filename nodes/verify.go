@@ -1,0 +1,172 @@
+package nodes
+
+import (
+	"strings"
+
+	"fedsim/dns"
+	"fedsim/network"
+	"fedsim/nodes/xmlstream"
+)
+
+// verification is one pending dialback check: a <db:result/> received on a
+// Receiving stream, to be confirmed by the Authoritative Server of the
+// originating domain over a separate Verifying stream (XEP-0220 §2.1.2).
+type verification struct {
+	inbound  *stream
+	from, to string // originating and receiving domains
+	id       string // the Receiving stream's id
+	key      string
+	targets  []dns.Target
+	next     int
+	st       *stream
+	done     bool
+	lastErr  string
+}
+
+func (s *Server) startVerification(in *stream, from, key string) {
+	v := &verification{inbound: in, from: from, to: s.cfg.Domain, id: in.id, key: key}
+	in.pending = append(in.pending, v)
+	s.emit(Effect{Kind: EffResolve, Tag: s.tag(tagEntry{kind: tagVerifyResolve, verif: v}), Domain: from})
+}
+
+func (s *Server) verifyResolved(v *verification, a dns.Answer) {
+	if v.done {
+		return
+	}
+	if a.Err != nil {
+		s.verifyFailed(v, "cannot find the Authoritative Server of "+v.from+": "+a.Err.Error())
+		return
+	}
+	v.targets = a.Targets
+	s.verifyDialNext(v)
+}
+
+func (s *Server) verifyDialNext(v *verification) {
+	if v.next >= len(v.targets) {
+		s.verifyFailed(v, "cannot connect to the Authoritative Server of "+v.from+": "+v.lastErr)
+		return
+	}
+	t := v.targets[v.next]
+	v.next++
+	s.emit(Effect{Kind: EffDial, Tag: s.tag(tagEntry{kind: tagVerifyDial, verif: v}), Addr: t.Addr, Port: t.Port, Domain: v.from})
+}
+
+func (s *Server) verifyDialed(v *verification, c network.ConnID, err error) {
+	if v.done {
+		if err == nil {
+			s.emit(Effect{Kind: EffClose, Conn: c, End: network.Client})
+		}
+		return
+	}
+	if err != nil {
+		v.lastErr = err.Error()
+		s.verifyDialNext(v)
+		return
+	}
+	st := s.newStream(roleVerifying, c, network.Client)
+	st.peer = v.from
+	st.verif = v
+	v.st = st
+	s.sendInitialHeader(st)
+}
+
+// sendVerify is step 2 of XEP-0220: the key goes back to its author.
+func (s *Server) sendVerify(st *stream) {
+	v := st.verif
+	if !st.peerDBNS {
+		s.giveUp(st, st.peer+" does not support Server Dialback, so it cannot vouch for the key")
+		return
+	}
+	st.state = stAwaitVerify
+	el := xmlstream.NewElement("db:verify", "from", v.to, "id", v.id, "to", v.from)
+	el.AddText(v.key)
+	s.write(st, el)
+}
+
+func (s *Server) verifyingElement(st *stream, el *xmlstream.Element) {
+	v := st.verif
+	switch {
+	case st.state == stAwaitFeatures && el.Space == xmlstream.NSStreams && el.Local() == "features":
+		// XEP-0220 §2.1.2: a connection used only for verification may skip
+		// TLS and every other feature.
+		s.note(st, "decide", "%s skips the features on this verification-only connection and sends <db:verify/> (XEP-0220 §2.1.2)", s.cfg.Domain)
+		s.sendVerify(st)
+	case st.state == stAwaitVerify && el.Space == xmlstream.NSDialback && el.Local() == "verify":
+		if !strings.EqualFold(el.Attr("from"), v.from) || !strings.EqualFold(el.Attr("to"), v.to) || el.Attr("id") != v.id {
+			s.note(st, "note", "ignoring a <db:verify/> answer that matches no request (XEP-0220 §2.1.2)")
+			return
+		}
+		typ := el.Attr("type")
+		s.verifyDone(v, typ)
+		// XEP-0220 §2.1.2: close the verification-only connection at once.
+		s.closeStream(st)
+		st.verif = nil
+		st.closed = true
+	default:
+		s.streamError(st, "unsupported-stanza-type", "unexpected <"+el.Name+"/> on a verification stream")
+	}
+}
+
+// verifyDone is step 4: tell the Initiating Server.
+func (s *Server) verifyDone(v *verification, typ string) {
+	if v.done {
+		return
+	}
+	v.done = true
+	in := v.inbound
+	in.removePending(v)
+	if in.closed {
+		return
+	}
+	ans := xmlstream.NewElement("db:result", "from", v.to, "to", v.from)
+	switch typ {
+	case "valid":
+		ans.SetAttr("type", "valid")
+		s.authenticatedByDialback(in, v.from)
+		s.note(in, "authenticated", "%s accepts %s at level %s: its Authoritative Server confirmed the key", s.cfg.Domain, v.from, in.level.Letter())
+		s.write(in, ans)
+	default:
+		// XEP-0220 §2.2.1: tell the peer and close the stream.
+		ans.SetAttr("type", "invalid")
+		s.note(in, "decide", "%s refuses %s: its Authoritative Server answered type=%q", s.cfg.Domain, v.from, typ)
+		s.write(in, ans)
+		s.closeStream(in)
+		s.streamGone(in, "dialback key invalid")
+	}
+}
+
+func (s *Server) verifyFailed(v *verification, reason string) {
+	if v.done {
+		return
+	}
+	v.done = true
+	in := v.inbound
+	in.removePending(v)
+	if in.closed {
+		return
+	}
+	// Without dialback errors (XEP-0220 §2.5) the only way to tell the
+	// Initiating Server is a stream error (RFC 6120 §4.9.3.15).
+	s.streamError(in, "remote-connection-failed", reason)
+}
+
+// dropVerifications abandons the checks a closed Receiving stream waited for.
+func (s *Server) dropVerifications(in *stream) {
+	for _, v := range in.pending {
+		v.done = true
+		if v.st != nil && !v.st.closed {
+			s.closeStream(v.st)
+			v.st.closed = true
+		}
+	}
+	in.pending = nil
+}
+
+func (st *stream) removePending(v *verification) {
+	for i, p := range st.pending {
+		if p == v {
+			st.pending = append(st.pending[:i], st.pending[i+1:]...)
+			return
+		}
+	}
+}

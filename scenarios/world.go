@@ -1,0 +1,230 @@
+// Package scenarios builds simulated worlds — servers, certificates, DNS
+// and links — and runs them. It is where fedsim's pieces meet: the sim
+// kernel, the network, the resolver and the pure server state machines of
+// package nodes, whose Effects a World carries out.
+//
+// The built-in world is XEP-0238's (xep0238.go): type1.lit … type6.lit with
+// the XEP's users, example.lit as the receiver of same-type pairs, and one
+// certification authority trusted by the CA-issued types. Each pair runs in
+// a fresh world so that no state leaks between cells of the matrix.
+package scenarios
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"fedsim/dns"
+	"fedsim/network"
+	"fedsim/nodes"
+	"fedsim/nodes/xmlstream"
+	"fedsim/sim"
+)
+
+// DefaultDNSDelay is how long a resolver takes to answer.
+const DefaultDNSDelay = time.Millisecond
+
+// World is a simulation with its servers.
+type World struct {
+	Sim  *sim.World
+	Net  *network.Net
+	Zone *dns.Zone
+	// DNSDelay is the resolver's answer time (default DefaultDNSDelay).
+	DNSDelay time.Duration
+
+	nodes    []*Node
+	byDomain map[string]*Node
+	// Outcomes collects every negotiation outcome in the order reported.
+	Outcomes []nodes.Outcome
+	// Deliveries collects every stanza handed to a local user.
+	Deliveries []Delivery
+	// Bounces collects every stanza error a server generated for its user.
+	Bounces []Delivery
+}
+
+// Delivery is a stanza that reached (or was generated for) a user.
+type Delivery struct {
+	Time   sim.Time
+	Server string
+	Stanza *xmlstream.Element
+}
+
+// Node binds one nodes.Server to the network and the kernel.
+type Node struct {
+	S        *nodes.Server
+	Host     *network.Host
+	Resolver *dns.Resolver
+	w        *World
+	timers   map[int64]sim.TimerID
+	answers  map[int64]dns.Answer
+	sends    []*xmlstream.Element
+}
+
+// NewWorld returns an empty world with the given seed.
+func NewWorld(seed uint64) *World {
+	s := sim.New(seed)
+	return &World{
+		Sim:      s,
+		Net:      network.New(s),
+		Zone:     dns.NewZone(),
+		DNSDelay: DefaultDNSDelay,
+		byDomain: map[string]*Node{},
+	}
+}
+
+// AddServer attaches a server at addr, listening on dns.DefaultPort.
+func (w *World) AddServer(s *nodes.Server, addr string) (*Node, error) {
+	n := &Node{S: s, w: w, timers: map[int64]sim.TimerID{}, answers: map[int64]dns.Answer{}}
+	h, err := w.Net.AddHost(s.Domain(), addr, n)
+	if err != nil {
+		return nil, fmt.Errorf("scenarios: adding %s: %w", s.Domain(), err)
+	}
+	h.Listen(dns.DefaultPort)
+	n.Host = h
+	n.Resolver = &dns.Resolver{Zone: w.Zone, Rand: w.Sim.Stream("dns/" + s.Domain())}
+	w.nodes = append(w.nodes, n)
+	w.byDomain[s.Domain()] = n
+	return n, nil
+}
+
+// Node finds a server by domain.
+func (w *World) Node(domain string) *Node { return w.byDomain[domain] }
+
+// Nodes lists the servers in the order they were added.
+func (w *World) Nodes() []*Node { return w.nodes }
+
+// event kinds a Node schedules on itself (sim.Handler argument a).
+const (
+	evTimer int64 = iota + 1
+	evDNS
+	evSend
+)
+
+// SendAt makes a local user of the node send stanza at virtual time t.
+func (n *Node) SendAt(t sim.Time, stanza *xmlstream.Element) {
+	n.sends = append(n.sends, stanza)
+	n.w.Sim.At(t, n, evSend, int64(len(n.sends)-1))
+}
+
+// HandleEvent implements sim.Handler for timers, DNS answers and sends.
+func (n *Node) HandleEvent(w *sim.World, a, b int64) {
+	n.S.Now = w.Now().Std()
+	switch a {
+	case evTimer:
+		delete(n.timers, b)
+		n.apply(n.S.Timer(b))
+	case evDNS:
+		ans := n.answers[b]
+		delete(n.answers, b)
+		n.w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "dns-answer", Detail: dnsDetail(ans)})
+		n.apply(n.S.Resolved(b, ans))
+	case evSend:
+		st := n.sends[b]
+		n.w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "user-send", Detail: st.Attr("from") + " sends " + string(st.AppendXML(nil))})
+		n.apply(n.S.Send(st))
+	}
+}
+
+func dnsDetail(a dns.Answer) string {
+	if a.Err != nil {
+		return a.Domain + ": " + a.Err.Error() + " (" + a.Note + ")"
+	}
+	return a.Note
+}
+
+// network.App
+
+func (n *Node) Dialed(c network.ConnID, tag int64, err error) {
+	n.S.Now = n.w.Sim.Now().Std()
+	n.apply(n.S.Dialed(tag, c, err))
+}
+
+func (n *Node) Accepted(c network.ConnID, port int, remote string) {
+	n.S.Now = n.w.Sim.Now().Std()
+	n.apply(n.S.Accepted(c, remote))
+}
+
+func (n *Node) Received(c network.ConnID, _ network.End, data []byte) {
+	n.S.Now = n.w.Sim.Now().Std()
+	n.apply(n.S.Received(c, data))
+}
+
+func (n *Node) TLSDone(c network.ConnID, _ network.End, r network.TLSResult) {
+	n.S.Now = n.w.Sim.Now().Std()
+	n.apply(n.S.TLSDone(c, r))
+}
+
+func (n *Node) Closed(c network.ConnID, _ network.End, err error) {
+	n.S.Now = n.w.Sim.Now().Std()
+	n.apply(n.S.Closed(c, err))
+}
+
+func (w *World) trace(n *Node, r sim.Record) {
+	if w.Sim.Trace == nil {
+		return
+	}
+	r.Time = w.Sim.Now()
+	if r.Node == "" {
+		r.Node = n.S.Domain()
+	}
+	w.Sim.Trace.Add(r)
+}
+
+// apply carries out a server's effects, in order.
+func (n *Node) apply(effs []nodes.Effect) {
+	w := n.w
+	for i := range effs {
+		e := &effs[i]
+		switch e.Kind {
+		case nodes.EffWrite:
+			w.trace(n, sim.Record{Kind: sim.KindXML, Peer: e.Peer, Conn: int(e.Conn), Stream: e.Stream, XML: string(e.Data)})
+			w.Net.Write(e.Conn, e.End, e.Data)
+		case nodes.EffStartTLS:
+			w.Net.StartTLS(e.Conn, e.End, e.TLS)
+		case nodes.EffClose:
+			w.Net.Close(e.Conn, e.End)
+		case nodes.EffDial:
+			w.Net.Dial(n.Host, e.Addr, e.Port, e.Tag)
+		case nodes.EffResolve:
+			ans := n.Resolver.LookupServer(e.Domain)
+			n.answers[e.Tag] = ans
+			w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "dns-query", Detail: "SRV _xmpp-server._tcp." + e.Domain + " (RFC 6120 §3.2)"})
+			w.Sim.After(w.DNSDelay, n, evDNS, e.Tag)
+		case nodes.EffTimer:
+			n.timers[e.Tag] = w.Sim.Timer(e.Delay, n, evTimer, e.Tag)
+		case nodes.EffCancel:
+			if id, ok := n.timers[e.Tag]; ok {
+				w.Sim.Cancel(id)
+				delete(n.timers, e.Tag)
+			}
+		case nodes.EffNote:
+			w.trace(n, sim.Record{Kind: sim.KindEvent, Peer: e.Peer, Conn: int(e.Conn), Stream: e.Stream, Event: e.Event, Detail: e.Detail})
+			switch e.Event {
+			case "outcome":
+				if e.Outcome != nil {
+					w.Outcomes = append(w.Outcomes, *e.Outcome)
+				}
+			case "deliver":
+				w.Deliveries = append(w.Deliveries, Delivery{Time: w.Sim.Now(), Server: n.S.Domain(), Stanza: e.Stanza})
+			case "bounce":
+				w.Bounces = append(w.Bounces, Delivery{Time: w.Sim.Now(), Server: n.S.Domain(), Stanza: e.Stanza})
+			}
+		}
+	}
+}
+
+// Run runs the world until it is quiescent or deadline (virtual time from
+// now) passes, and returns the number of events dispatched.
+func (w *World) Run(deadline time.Duration) int {
+	return w.Sim.Run(w.Sim.Now() + sim.Time(deadline))
+}
+
+// Domains lists the servers' domains, sorted.
+func (w *World) Domains() []string {
+	out := make([]string, 0, len(w.nodes))
+	for _, n := range w.nodes {
+		out = append(out, n.S.Domain())
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,272 @@
+package scenarios
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"fedsim/dns"
+	"fedsim/network"
+	"fedsim/network/ca"
+	"fedsim/nodes"
+	"fedsim/nodes/xmlstream"
+	"fedsim/sim"
+)
+
+// The XEP-0238 world: who lives where (XEP-0238 §2, "Terminology").
+var xepUsers = map[string]string{
+	"type1": "citizen", "type2": "juliet", "type3": "romeo",
+	"type4": "hamlet", "type5": "bill", "type6": "chris",
+}
+
+// RunDeadline bounds a pair's run in virtual time; negotiations time out
+// well before it (nodes.DefaultNegotiationTimeout).
+const RunDeadline = 10 * time.Minute
+
+// PairOptions tunes a pair run.
+type PairOptions struct {
+	Seed uint64
+	// Segmenter cuts every write (nil: whole writes; network.OneByte: one
+	// byte per segment).
+	Segmenter network.Segmenter
+	// Policies replaces the preset policy of a type ("type4": ...), so that
+	// a changed field changes the run.
+	Policies map[string]nodes.Policy
+	// NoTrace disables the trace (benchmarks).
+	NoTrace bool
+}
+
+// Pair is one cell of XEP-0238: an initiating type and a receiving type.
+type Pair struct {
+	Initiator, Receiver string // preset names, "type1" … "type6"
+}
+
+// Domains returns the initiating and receiving domains. A same-type pair
+// uses example.lit as the receiver, as the XEP does (§2).
+func (p Pair) Domains() (string, string) {
+	from := p.Initiator + ".lit"
+	to := p.Receiver + ".lit"
+	if p.Initiator == p.Receiver {
+		to = "example.lit"
+	}
+	return from, to
+}
+
+// PairResult is what one pair's run produced.
+type PairResult struct {
+	Pair
+	From, To string
+	// Outcome is the forward stream's level: U, V, E or T.
+	Outcome nodes.Level
+	// Reason says why the forward negotiation failed.
+	Reason string
+	// Bounce is the stanza error condition the sender got, if any.
+	Bounce, BounceType string
+	// Delivered: the ping reached its recipient. Answered: the answer came
+	// back to the sender (over the reverse stream, negotiated in turn).
+	Delivered, Answered bool
+	// Reverse is the level of the stream negotiated for the answer.
+	Reverse nodes.Level
+	World   *World
+	Events  int
+	// Elapsed is the virtual time the run took.
+	Elapsed sim.Time
+}
+
+// ca and certificate validity: a year around the epoch.
+func certWindow() (time.Time, time.Time) {
+	return sim.Epoch.Add(-30 * 24 * time.Hour), sim.Epoch.Add(365 * 24 * time.Hour)
+}
+
+// NewPairWorld builds the fresh world in which one cell runs: the two
+// servers, their certificates, DNS records and the common CA.
+func NewPairWorld(p Pair, opt PairOptions) (*World, error) {
+	ip, ok := nodes.PresetByName(p.Initiator)
+	if !ok {
+		return nil, fmt.Errorf("scenarios: unknown initiating type %q (want type1 … type6)", p.Initiator)
+	}
+	rp, ok := nodes.PresetByName(p.Receiver)
+	if !ok {
+		return nil, fmt.Errorf("scenarios: unknown receiving type %q (want type1 … type6)", p.Receiver)
+	}
+	p.Initiator, p.Receiver = ip.Name, rp.Name
+	w := NewWorld(opt.Seed)
+	if opt.NoTrace {
+		w.Sim.Trace = nil
+	}
+	w.Net.Segmenter = opt.Segmenter
+	from, to := p.Domains()
+	nb, na := certWindow()
+	secrets := w.Sim.Stream("secrets")
+	secret := func() []byte {
+		b := make([]byte, 16)
+		for i := range b {
+			b[i] = byte(secrets.Uint32())
+		}
+		return b
+	}
+	root := ca.NewRoot("Lit Root CA", nb, na, secret())
+	type spec struct {
+		domain, addr string
+		preset       nodes.Preset
+		user         string
+	}
+	specs := []spec{{from, "10.0.0.1", ip, xepUsers[ip.Name]}, {to, "10.0.0.2", rp, xepUsers[rp.Name]}}
+	if p.Initiator == p.Receiver {
+		specs[1].user = "user"
+	}
+	for _, s := range specs {
+		pol := s.preset.Policy
+		if o, ok := opt.Policies[s.preset.Name]; ok {
+			pol = o
+		}
+		var cert *ca.Cert
+		tmpl := ca.Template{Subject: s.domain, DNSNames: []string{s.domain}, NotBefore: nb, NotAfter: na}
+		switch s.preset.Cert {
+		case nodes.CertSelfSigned:
+			cert = ca.SelfSign(tmpl, secret())
+		case nodes.CertCAIssued:
+			cert = root.Issue(tmpl)
+		}
+		trust := ca.NewPool()
+		if s.preset.TrustsCA {
+			trust.Add(root.Cert)
+		}
+		srv, err := nodes.New(nodes.Config{
+			Domain: s.domain, Policy: pol, Cert: cert, Trust: trust,
+			Secret: fmt.Sprintf("%x", secret()), Users: []string{s.user},
+			Rand: w.Sim.Stream("ids/" + s.domain),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("scenarios: %s as %s: %w", s.domain, s.preset.Name, err)
+		}
+		if _, err := w.AddServer(srv, s.addr); err != nil {
+			return nil, err
+		}
+		// type1.lit is a pre-SRV server: only an address record, so the
+		// resolver falls back to port 5269 (RFC 6120 §3.2.1 step 4).
+		if s.preset.Name == "type1" {
+			w.Zone.AddAddr(s.domain, s.addr)
+		} else {
+			host := "xmpp." + s.domain
+			w.Zone.AddSRV(s.domain, dns.SRV{Target: host, Port: dns.DefaultPort, Priority: 10, Weight: 10})
+			w.Zone.AddAddr(host, s.addr)
+		}
+	}
+	return w, nil
+}
+
+// Ping builds the XEP's stanza for a pair (XEP-0238 Example 1 and
+// siblings): an XEP-0199 ping from the initiating user to the receiving one.
+func Ping(p Pair) *xmlstream.Element {
+	from, to := p.Domains()
+	ru := xepUsers[p.Receiver]
+	if p.Initiator == p.Receiver {
+		ru = "user"
+	}
+	id := "t" + strings.TrimPrefix(p.Initiator, "type") + "_t" + strings.TrimPrefix(p.Receiver, "type")
+	iq := xmlstream.NewElement("iq", "from", xepUsers[p.Initiator]+"@"+from+"/foo", "id", id, "to", ru+"@"+to, "type", "get")
+	iq.AddChild(xmlstream.NewElement("ping", "xmlns", "urn:xmpp:ping"))
+	return iq
+}
+
+// RunPair runs one cell: the initiating user pings the receiving user at
+// time zero, and the world runs until quiescent.
+func RunPair(p Pair, opt PairOptions) (*PairResult, error) {
+	w, err := NewPairWorld(p, opt)
+	if err != nil {
+		return nil, err
+	}
+	ip, _ := nodes.PresetByName(p.Initiator)
+	rp, _ := nodes.PresetByName(p.Receiver)
+	p = Pair{ip.Name, rp.Name}
+	from, to := p.Domains()
+	w.Node(from).SendAt(0, Ping(p))
+	n := w.Run(RunDeadline)
+	res := &PairResult{Pair: p, From: from, To: to, World: w, Events: n, Elapsed: w.Sim.Now()}
+	seenForward, seenReverse := false, false
+	for _, o := range w.Outcomes {
+		switch {
+		case o.From == from && o.To == to && !seenForward:
+			seenForward = true
+			res.Outcome, res.Reason = o.Level, o.Reason
+		case o.From == to && o.To == from && !seenReverse:
+			seenReverse = true
+			res.Reverse = o.Level
+		}
+	}
+	if !seenForward {
+		res.Reason = "no outcome reported before the deadline"
+	}
+	for _, d := range w.Deliveries {
+		if d.Server == to && d.Stanza.Attr("type") == "get" {
+			res.Delivered = true
+		}
+		if d.Server == from && d.Stanza.Attr("type") == "result" {
+			res.Answered = true
+		}
+	}
+	for _, b := range w.Bounces {
+		if b.Server == from {
+			if e := b.Stanza.Child("error"); e != nil {
+				res.BounceType = e.Attr("type")
+				if c := e.Children(); len(c) > 0 {
+					res.Bounce = c[0].Local()
+				}
+			}
+			break
+		}
+	}
+	return res, nil
+}
+
+// Types are the six service types in table order.
+var Types = []string{"type1", "type2", "type3", "type4", "type5", "type6"}
+
+// RunMatrix runs all 36 pairs, each in a fresh world.
+func RunMatrix(opt PairOptions) ([]*PairResult, error) {
+	var out []*PairResult
+	for _, a := range Types {
+		for _, b := range Types {
+			r, err := RunPair(Pair{a, b}, opt)
+			if err != nil {
+				return out, err
+			}
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// XEP0238Table is the summary table printed in XEP-0238 §2 (rows:
+// initiating type, columns: receiving type). fedsim never uses it to
+// decide anything; `fedsim matrix --compare xep0238` reports against it.
+// docs/xep0238.md explains the four cells where the XEP's own flows say
+// otherwise (§5.3, §5.5, §6.3, §6.5).
+var XEP0238Table = [6][6]string{
+	{"V", "V", "V", "U", "U", "U"},
+	{"V", "V", "E", "E", "U", "U"},
+	{"V", "V", "E", "E", "E", "T"},
+	{"U", "E", "E", "E", "E", "U"},
+	{"U", "E", "T", "E", "T", "T"},
+	{"U", "U", "T", "U", "T", "T"},
+}
+
+// XEPCell returns the XEP's printed letter for a pair.
+func XEPCell(p Pair) string {
+	i := typeIndex(p.Initiator)
+	j := typeIndex(p.Receiver)
+	if i < 0 || j < 0 {
+		return "?"
+	}
+	return XEP0238Table[i][j]
+}
+
+func typeIndex(name string) int {
+	for i, t := range Types {
+		if t == name {
+			return i
+		}
+	}
+	return -1
+}
