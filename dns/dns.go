@@ -43,7 +43,9 @@ type Target struct {
 	Via string
 }
 
-func (t Target) String() string { return fmt.Sprintf("%s:%d (%s via %s)", t.Addr, t.Port, t.Host, t.Via) }
+func (t Target) String() string {
+	return fmt.Sprintf("%s:%d (%s via %s)", t.Addr, t.Port, t.Host, t.Via)
+}
 
 // Errors a lookup can end with.
 var (

@@ -215,17 +215,10 @@ func (s *Server) deliverLocal(stanza *xmlstream.Element) {
 		}
 		return
 	}
-	s.emit(Effect{Kind: EffNote, Event: "deliver", Stanza: stanza, Detail: fmt.Sprintf("%s delivers %s %s from %s to %s", s.cfg.Domain, stanza.Local(), typeOf(stanza), stanza.Attr("from"), to)})
+	s.emit(Effect{Kind: EffNote, Event: "deliver", Stanza: stanza, Detail: fmt.Sprintf("%s delivers to %s: %s", s.cfg.Domain, to, stanza.AppendXML(nil))})
 	if stanza.Local() == "iq" && stanza.Attr("type") == "get" && stanza.ChildNS(nsPing, "ping") != nil {
 		reply := xmlstream.NewElement("iq", "from", bareJID(to), "id", stanza.Attr("id"), "to", stanza.Attr("from"), "type", "result")
 		s.emit(Effect{Kind: EffNote, Event: "answer", Stanza: reply, Detail: fmt.Sprintf("%s answers the ping (XEP-0199)", bareJID(to))})
 		s.route(reply)
 	}
-}
-
-func typeOf(st *xmlstream.Element) string {
-	if t := st.Attr("type"); t != "" {
-		return "type=" + t
-	}
-	return ""
 }

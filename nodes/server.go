@@ -220,8 +220,8 @@ func (s *Server) TLSDone(c network.ConnID, r network.TLSResult) []Effect {
 		return s.take()
 	}
 	if !r.OK {
-		s.note(st, "tls-fail", "TLS handshake failed: %v", r.Err)
-		s.streamGone(st, "TLS handshake failed: "+errString(r.Err))
+		// The network already traced the handshake failure and its reason.
+		s.streamGone(st, strings.TrimPrefix(errString(r.Err), "network: "))
 		return s.take()
 	}
 	st.tls = true

@@ -1,0 +1,362 @@
+// Command fedsim runs simulated XMPP server-to-server federation.
+//
+//	fedsim matrix [--seed N] [--format text|json] [--compare xep0238]
+//	fedsim run INITIATOR RECEIVER [--seed N] [--format text|jsonl] [--fragment whole|random|byte]
+//	fedsim help [COMMAND]
+//
+// Every run is deterministic: the same command and seed print the same
+// bytes. Each command prints the line that reproduces it.
+package main
+
+import (
+	"encoding/json"
+
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"fedsim/network"
+	"fedsim/nodes"
+	"fedsim/scenarios"
+)
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitFail  = 1 // the command ran and found a failure
+	exitUsage = 2 // bad input
+)
+
+type command struct {
+	name, usage, summary string
+	run                  func(args []string, stdout, stderr io.Writer) int
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"matrix", "fedsim matrix [--seed N] [--format text|json] [--compare xep0238]",
+			"run all 36 XEP-0238 pairs, each in a fresh world, and print the outcome matrix", cmdMatrix},
+		{"run", "fedsim run INITIATOR RECEIVER [--seed N] [--format text|jsonl] [--fragment whole|random|byte]",
+			"run one pair (type1 … type6) and print every element and event in virtual-time order", cmdRun},
+		{"help", "fedsim help [COMMAND]", "show help for fedsim or one command", cmdHelp},
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	name := args[0]
+	if name == "-h" || name == "--help" || name == "-help" {
+		usage(stdout)
+		return exitOK
+	}
+	for _, c := range commands {
+		if c.name == name {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "fedsim: unknown command %q\n\n", name)
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "fedsim — a deterministic simulator of XMPP server-to-server federation (XEP-0238)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'fedsim help COMMAND' for a command's flags. Same command + same --seed = same output, byte for byte.")
+}
+
+func cmdHelp(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stdout)
+		return exitOK
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			fmt.Fprintf(stdout, "usage: %s\n\n%s.\n", c.usage, c.summary)
+			if fs := flagsFor(c.name); fs != nil {
+				fmt.Fprintln(stdout, "\nFlags:")
+				fs.SetOutput(stdout)
+				fs.PrintDefaults()
+			}
+			return exitOK
+		}
+	}
+	fmt.Fprintf(stderr, "fedsim help: unknown command %q\n", args[0])
+	return exitUsage
+}
+
+type opts struct {
+	seed     uint64
+	format   string
+	compare  string
+	fragment string
+}
+
+func flagsFor(name string) *flag.FlagSet {
+	o := &opts{}
+	fs, _ := newFlags(name, o, io.Discard)
+	return fs
+}
+
+func newFlags(name string, o *opts, stderr io.Writer) (*flag.FlagSet, *opts) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Uint64Var(&o.seed, "seed", 1, "master seed: stream ids, dialback secrets, fragmentation; same seed, same output")
+	switch name {
+	case "matrix":
+		fs.StringVar(&o.format, "format", "text", "output format: text or json")
+		fs.StringVar(&o.compare, "compare", "", "mark cells that differ from a reference table: xep0238")
+	case "run":
+		fs.StringVar(&o.format, "format", "text", "output format: text or jsonl (one JSON object per trace record)")
+		fs.StringVar(&o.fragment, "fragment", "whole", "how writes are cut on the wire: whole, random (up to 4 pieces) or byte (one byte per segment)")
+	}
+	return fs, o
+}
+
+// parse parses flags anywhere among args (so "run type2 type4 --seed 3"
+// works) and returns the positional arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func cmdMatrix(args []string, stdout, stderr io.Writer) int {
+	fs, o := newFlags("matrix", &opts{}, stderr)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "fedsim matrix: unexpected argument %q\n", pos[0])
+		return exitUsage
+	}
+	if o.format != "text" && o.format != "json" {
+		fmt.Fprintf(stderr, "fedsim matrix: --format %q: want text or json\n", o.format)
+		return exitUsage
+	}
+	if o.compare != "" && o.compare != "xep0238" {
+		fmt.Fprintf(stderr, "fedsim matrix: --compare %q: the only reference table is xep0238\n", o.compare)
+		return exitUsage
+	}
+	results, err := scenarios.RunMatrix(scenarios.PairOptions{Seed: o.seed})
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim matrix: %v\n", err)
+		return exitFail
+	}
+	replay := fmt.Sprintf("fedsim matrix --seed %d", o.seed)
+	if o.format != "text" {
+		replay += " --format " + o.format
+	}
+	if o.compare != "" {
+		replay += " --compare " + o.compare
+	}
+	if o.format == "json" {
+		return writeMatrixJSON(stdout, stderr, results, o, replay)
+	}
+	writeMatrixText(stdout, results, o.compare != "", replay)
+	return exitOK
+}
+
+type jsonCell struct {
+	Initiator  string `json:"initiator"`
+	Receiver   string `json:"receiver"`
+	From       string `json:"from"`
+	To         string `json:"to"`
+	Outcome    string `json:"outcome"`
+	Level      string `json:"level"`
+	Reason     string `json:"reason,omitempty"`
+	Bounce     string `json:"bounce,omitempty"`
+	BounceType string `json:"bounce_type,omitempty"`
+	Delivered  bool   `json:"delivered"`
+	Answered   bool   `json:"answered"`
+	Reverse    string `json:"reverse"`
+	Events     int    `json:"events"`
+	VirtualMS  int64  `json:"virtual_ms"`
+	XEP0238    string `json:"xep0238,omitempty"`
+	Differs    *bool  `json:"differs,omitempty"`
+}
+
+func writeMatrixJSON(stdout, stderr io.Writer, results []*scenarios.PairResult, o *opts, replay string) int {
+	out := struct {
+		Seed   uint64     `json:"seed"`
+		Replay string     `json:"replay"`
+		Cells  []jsonCell `json:"cells"`
+	}{Seed: o.seed, Replay: replay}
+	for _, r := range results {
+		c := jsonCell{
+			Initiator: r.Initiator, Receiver: r.Receiver, From: r.From, To: r.To,
+			Outcome: r.Outcome.Letter(), Level: r.Outcome.String(), Reason: r.Reason,
+			Bounce: r.Bounce, BounceType: r.BounceType, Delivered: r.Delivered, Answered: r.Answered,
+			Reverse: r.Reverse.Letter(), Events: r.Events, VirtualMS: int64(r.Elapsed) / 1e6,
+		}
+		if o.compare != "" {
+			c.XEP0238 = scenarios.XEPCell(r.Pair)
+			d := c.XEP0238 != c.Outcome
+			c.Differs = &d
+		}
+		out.Cells = append(out.Cells, c)
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		fmt.Fprintf(stderr, "fedsim matrix: %v\n", err)
+		return exitFail
+	}
+	return exitOK
+}
+
+func writeMatrixText(w io.Writer, results []*scenarios.PairResult, compare bool, replay string) {
+	fmt.Fprintln(w, "XEP-0238 outcome matrix: rows initiate, columns receive; each cell ran in a fresh world.")
+	if compare {
+		fmt.Fprintln(w, "A cell marked * differs from the XEP's summary table (shown in brackets).")
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "%-8s", "")
+	fmt.Fprint(w, strings.Join(scenarios.Types, "    "))
+	fmt.Fprintln(w)
+	var diffs []string
+	for i, a := range scenarios.Types {
+		fmt.Fprintf(w, "%-8s", a)
+		for j := range scenarios.Types {
+			r := results[i*len(scenarios.Types)+j]
+			cell := r.Outcome.Letter()
+			if compare {
+				if x := scenarios.XEPCell(r.Pair); x != cell {
+					cell += "* [" + x + "]"
+					diffs = append(diffs, fmt.Sprintf("  %s -> %s: fedsim %s, XEP table %s", r.Initiator, r.Receiver, r.Outcome.Letter(), x))
+				}
+			}
+			if j == len(scenarios.Types)-1 {
+				fmt.Fprint(w, cell)
+			} else {
+				fmt.Fprintf(w, "%-9s", cell)
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "U unsuccessful (stanza bounced)   V verified: dialback, no TLS")
+	fmt.Fprintln(w, "E encrypted: TLS + dialback        T trusted: TLS + SASL EXTERNAL")
+	if compare {
+		fmt.Fprintln(w)
+		if len(diffs) == 0 {
+			fmt.Fprintln(w, "No cell differs from XEP-0238's table.")
+		} else {
+			fmt.Fprintf(w, "%d cells differ from XEP-0238's table (its own flows disagree with it; see docs/xep0238.md):\n", len(diffs))
+			for _, d := range diffs {
+				fmt.Fprintln(w, d)
+			}
+		}
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Why a cell came out as it did: fedsim run INITIATOR RECEIVER")
+	fmt.Fprintln(w, "Replay: "+replay)
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	fs, o := newFlags("run", &opts{}, stderr)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 2 {
+		fmt.Fprintln(stderr, "fedsim run: want two service types, e.g. 'fedsim run type2 type4'")
+		return exitUsage
+	}
+	for _, p := range pos {
+		if _, ok := nodes.PresetByName(p); !ok {
+			fmt.Fprintf(stderr, "fedsim run: unknown service type %q (want one of %s)\n", p, strings.Join(scenarios.Types, ", "))
+			return exitUsage
+		}
+	}
+	if o.format != "text" && o.format != "jsonl" {
+		fmt.Fprintf(stderr, "fedsim run: --format %q: want text or jsonl\n", o.format)
+		return exitUsage
+	}
+	var seg network.Segmenter
+	switch o.fragment {
+	case "whole":
+	case "random":
+		seg = network.RandomSplit
+	case "byte":
+		seg = network.OneByte
+	default:
+		fmt.Fprintf(stderr, "fedsim run: --fragment %q: want whole, random or byte\n", o.fragment)
+		return exitUsage
+	}
+	a, _ := nodes.PresetByName(pos[0])
+	b, _ := nodes.PresetByName(pos[1])
+	res, err := scenarios.RunPair(scenarios.Pair{Initiator: a.Name, Receiver: b.Name}, scenarios.PairOptions{Seed: o.seed, Segmenter: seg})
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim run: %v\n", err)
+		return exitFail
+	}
+	replay := fmt.Sprintf("fedsim run %s %s --seed %d", a.Name, b.Name, o.seed)
+	if o.fragment != "whole" {
+		replay += " --fragment " + o.fragment
+	}
+	tr := res.World.Sim.Trace
+	if o.format == "jsonl" {
+		if err := tr.WriteJSONL(stdout); err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitFail
+		}
+		return exitOK
+	}
+	fmt.Fprintf(stdout, "%s (%s) -> %s (%s), seed %d\n", res.From, a.Title, res.To, b.Title, o.seed)
+	fmt.Fprintln(stdout, "Times are virtual seconds; cN.M is connection N, stream M (a new stream follows TLS and SASL).")
+	fmt.Fprintln(stdout)
+	if err := tr.WriteText(stdout); err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFail
+	}
+	fmt.Fprintln(stdout)
+	writeSummary(stdout, res)
+	fmt.Fprintf(stdout, "Trace: %d records, %d events, sha256 %s\n", len(tr.Records), res.Events, tr.Hash()[:16])
+	fmt.Fprintln(stdout, "Replay: "+replay)
+	return exitOK
+}
+
+func writeSummary(w io.Writer, r *scenarios.PairResult) {
+	fmt.Fprintf(w, "Outcome: %s — %s -> %s %s", r.Outcome.Letter(), r.From, r.To, r.Outcome)
+	if r.Outcome == nodes.LevelNone {
+		fmt.Fprintf(w, ": %s", r.Reason)
+	}
+	fmt.Fprintln(w)
+	switch {
+	case r.Answered:
+		fmt.Fprintf(w, "The ping was delivered and answered; the answer travelled on a stream %s -> %s negotiated at level %s.\n", r.To, r.From, r.Reverse.Letter())
+	case r.Delivered:
+		fmt.Fprintf(w, "The ping was delivered but the answer did not come back (reverse stream: %s).\n", r.Reverse.Letter())
+	case r.Bounce != "":
+		fmt.Fprintf(w, "The ping was bounced to its sender with <%s/> (type %s).\n", r.Bounce, r.BounceType)
+	default:
+		fmt.Fprintln(w, "The ping was neither delivered nor bounced.")
+	}
+}

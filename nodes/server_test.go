@@ -1,0 +1,153 @@
+package nodes
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"fedsim/nodes/dialback"
+)
+
+func newTestServer(t *testing.T, preset string) *Server {
+	t.Helper()
+	p, ok := PresetByName(preset)
+	if !ok {
+		t.Fatalf("no preset %s", preset)
+	}
+	s, err := New(Config{Domain: p.Name + ".lit", Policy: p.Policy, Secret: "s3cr3t", Users: []string{"juliet"},
+		Rand: rand.New(rand.NewPCG(1, 2))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+const peerHeader = `<stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' ` +
+	`xmlns:stream='http://etherx.jabber.org/streams' from='evil.lit' to='type2.lit' version='1.0'>`
+
+// written concatenates what the server wrote and reports whether it closed.
+func written(effs []Effect) (string, bool) {
+	var b strings.Builder
+	closed := false
+	for _, e := range effs {
+		switch e.Kind {
+		case EffWrite:
+			b.Write(e.Data)
+		case EffClose:
+			closed = true
+		}
+	}
+	return b.String(), closed
+}
+
+// A peer that breaks RFC 6120 §11 gets the right stream error, the stream
+// is closed cleanly (</stream:stream> and a TCP close), and nothing panics.
+func TestMisbehavingPeerGetsStreamError(t *testing.T) {
+	cases := []struct {
+		name, input, cond string
+	}{
+		{"comment", peerHeader + "<!-- hello -->", "restricted-xml"},
+		{"processing instruction", peerHeader + "<?evil instruction?>", "restricted-xml"},
+		{"DTD", "<!DOCTYPE stream [<!ENTITY x 'y'>]>" + peerHeader, "restricted-xml"},
+		{"entity reference", peerHeader + "<message from='a@evil.lit' to='juliet@type2.lit'><body>&x;</body></message>", "restricted-xml"},
+		{"undeclared prefix", peerHeader + "<foo:bar/>", "not-well-formed"},
+		{"broken XML", peerHeader + "<db:result from='evil.lit' to='type2.lit'>key</db:verify>", "not-well-formed"},
+		{"wrong stream namespace", `<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.lit/streams' to='type2.lit' version='1.0'>`, "invalid-namespace"},
+		{"wrong content namespace", `<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='type2.lit' version='1.0'>`, "invalid-namespace"},
+		{"unknown host", `<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' to='nobody.lit' version='1.0'>`, "host-unknown"},
+		{"stanza before authentication", peerHeader + "<message from='a@evil.lit' to='juliet@type2.lit'/>", "not-authorized"},
+		{"unknown first-level element", peerHeader + "<foo xmlns='urn:example'/>", "unsupported-stanza-type"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := newTestServer(t, "type2")
+			s.Accepted(1, "evil.lit")
+			// Feed it one byte at a time as well: same verdict.
+			for _, oneByte := range []bool{false, true} {
+				s := newTestServer(t, "type2")
+				s.Accepted(1, "evil.lit")
+				var effs []Effect
+				if oneByte {
+					for i := 0; i < len(c.input); i++ {
+						effs = append(effs, s.Received(1, []byte{c.input[i]})...)
+					}
+				} else {
+					effs = append(effs, s.Received(1, []byte(c.input))...)
+				}
+				out, closed := written(effs)
+				want := "<stream:error><" + c.cond + " xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>"
+				if !strings.Contains(out, want) {
+					t.Fatalf("oneByte=%t: server wrote\n%s\nwant it to contain %s", oneByte, out, want)
+				}
+				if !strings.HasPrefix(out, "<stream:stream ") {
+					t.Fatalf("oneByte=%t: the stream error is not inside a stream (RFC 6120 §4.9.1.2):\n%s", oneByte, out)
+				}
+				if !closed {
+					t.Fatalf("oneByte=%t: connection not closed after the stream error", oneByte)
+				}
+				// Anything after the error is ignored, not processed.
+				if more := s.Received(1, []byte("<message/>")); len(more) != 0 {
+					t.Fatalf("server acted on bytes after its stream error: %+v", more)
+				}
+			}
+		})
+	}
+}
+
+// RFC 6120 §4.7.5: a header without version gets a response without one
+// and no stream features; with version='1.0' it gets both.
+func TestVersionNegotiation(t *testing.T) {
+	for _, c := range []struct {
+		header       string
+		wantVersion  bool
+		wantFeatures bool
+	}{
+		{strings.Replace(peerHeader, " version='1.0'", "", 1), false, false},
+		{peerHeader, true, true},
+	} {
+		s := newTestServer(t, "type2")
+		s.Accepted(1, "evil.lit")
+		out, _ := written(s.Received(1, []byte(c.header)))
+		if got := strings.Contains(out, "version='1.0'"); got != c.wantVersion {
+			t.Errorf("header %q: response version present = %t, want %t (%s)", c.header, got, c.wantVersion, out)
+		}
+		if got := strings.Contains(out, "<stream:features>"); got != c.wantFeatures {
+			t.Errorf("header %q: features sent = %t, want %t (%s)", c.header, got, c.wantFeatures, out)
+		}
+	}
+}
+
+// The Authoritative Server answers db:verify by recomputing the XEP-0185 key.
+func TestAuthoritativeAnswer(t *testing.T) {
+	s := newTestServer(t, "type2")
+	s.Accepted(1, "type4.lit")
+	hdr := strings.Replace(peerHeader, "evil.lit", "type4.lit", 1)
+	s.Received(1, []byte(hdr))
+	key := dialback.Key("s3cr3t", "type4.lit", "type2.lit", "abc")
+	out, _ := written(s.Received(1, []byte("<db:verify from='type4.lit' id='abc' to='type2.lit'>"+key+"</db:verify>")))
+	if !strings.Contains(out, "<db:verify from='type2.lit' id='abc' to='type4.lit' type='valid'/>") {
+		t.Fatalf("valid key: %s", out)
+	}
+	out, _ = written(s.Received(1, []byte("<db:verify from='type4.lit' id='abd' to='type2.lit'>"+key+"</db:verify>")))
+	if !strings.Contains(out, "type='invalid'") {
+		t.Fatalf("key for another stream id accepted: %s", out)
+	}
+}
+
+func TestPolicyValidation(t *testing.T) {
+	for _, p := range Presets() {
+		if err := p.Policy.Validate(); err != nil {
+			t.Errorf("preset %s: %v", p.Name, err)
+		}
+	}
+	bad := Policy{Version: XMPP09, StartTLS: TLSRequired, InitiateTLS: InitiateAlways, Accept: LevelSet(LevelVerified)}
+	err := bad.Validate()
+	if err == nil {
+		t.Fatal("inconsistent policy accepted")
+	}
+	for _, want := range []string{"starttls must be not-offered", "initiate_tls must be never", "dialback nor SASL"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}

@@ -1,0 +1,1609 @@
+package xmlstream
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Default limits of a Parser (see Parser.MaxElementBytes and
+// Parser.MaxDepth).
+const (
+	DefaultMaxElementBytes = 1 << 20
+	DefaultMaxDepth        = 64
+)
+
+// Stream error conditions the parser produces (RFC 6120 §4.9.3).
+const (
+	CondBadFormat           = "bad-format"           // §4.9.3.1
+	CondBadNamespacePrefix  = "bad-namespace-prefix" // §4.9.3.2
+	CondInvalidNamespace    = "invalid-namespace"    // §4.9.3.10
+	CondNotWellFormed       = "not-well-formed"      // §4.9.3.13
+	CondPolicyViolation     = "policy-violation"     // §4.9.3.14
+	CondRestrictedXML       = "restricted-xml"       // §4.9.3.18
+	CondUnsupportedEncoding = "unsupported-encoding" // §4.9.3.22
+)
+
+const (
+	nsXMLNS = "http://www.w3.org/2000/xmlns/"
+	// maxDeclBytes bounds the XML declaration; a real one is ~40 bytes.
+	maxDeclBytes = 1024
+	// maxRefBytes bounds an entity or character reference ("&" to ";").
+	// The longest useful one, "&#x10FFFF;", is 10 bytes; the slack allows
+	// leading zeros. Bounding it keeps the wait-and-rescan of an incomplete
+	// reference O(1) per Feed.
+	maxRefBytes = 64
+	// Interning: strings up to maxInternLen bytes, in a direct-mapped cache
+	// of internSlots entries.
+	maxInternLen = 64
+	internSlots  = 256
+	// Slab chunk sizes (see newElement, allocAttrs, allocNodes).
+	elemChunk = 32
+	attrChunk = 128
+	nodeChunk = 128
+)
+
+// Parser is an incremental parser for one direction of an XMPP stream: it
+// turns the bytes received from a peer into the stream header, complete
+// first-level elements and the closing tag, and rejects everything RFC 6120
+// forbids with the stream error condition the RFC names.
+//
+// Feed it bytes as they arrive, in pieces of any size, and call Next until
+// it reports that it needs more. A Parser is not safe for concurrent use.
+//
+// The configuration fields may be changed after NewParser and before the
+// first Feed; zero values select the defaults.
+type Parser struct {
+	// ContentNS is the content namespace the header must declare as the
+	// default namespace (RFC 6120 §4.8.2, §4.8.3). Default NSServer.
+	ContentNS string
+	// MaxElementBytes bounds the size of the stream header and of every
+	// first-level element, markup included (RFC 6120 §13.12 asks servers to
+	// limit stanza size). Exceeding it is policy-violation. Default 1 MiB.
+	MaxElementBytes int
+	// MaxDepth bounds element nesting; a first-level element has depth 1.
+	// Exceeding it is policy-violation. Default 64.
+	MaxDepth int
+
+	buf  []byte
+	base int64 // stream offset of buf[0]
+
+	// Indexes into buf. Every one of them is >= start while it is in use,
+	// so compaction (which drops buf[:start]) just subtracts start.
+	pos      int // next byte to scan
+	start    int // first byte of the token being scanned
+	seg      int // first byte of character data not yet copied into text
+	textEnd  int // end of the character data before the '<' just seen
+	tagStart int // the '<' of the markup being scanned
+	mark     int // start of the name, or CDATA content, being scanned
+	colon    int // offset of the last ':' in the name being scanned, or -1
+	colons   int // number of ':' in the name being scanned
+
+	streamStart int64 // stream offset where the current stream began
+	state       state
+	quote       byte // quote character of the attribute value being scanned
+	crPending   bool // a '\r' ended the buffer; a following '\n' is part of it
+	sawSpace    bool // whitespace since the last name/value in a start tag
+	inStream    bool // the header has been accepted
+	pendingEnd  bool // header was self-closing: TokStreamEnd is due
+
+	headerName string
+	elemName   string // name of the start tag being scanned
+	elemColon  int    // offset of the colon in elemName, or -1
+	attrName   string // name of the attribute being scanned
+	attrColon  int    // offset of the colon in attrName, or -1
+	attrs      []Attr // attributes of the start tag being scanned
+	acolons    []int  // offset of the colon in each attrs[i].Name, or -1
+	text       []byte // unescaped character data / attribute value
+	stack      []openElem
+	nodes      []Node // children of the open elements, innermost last
+	spans      []span // where each attribute value and text node came from
+	bindings   []binding
+	names      [internSlots]string
+
+	// Slabs: elements, attribute lists and node lists of the trees handed
+	// out are carved from shared chunks, so building a tree costs a few
+	// allocations per chunk instead of several per element. Every slice
+	// handed out has cap == len, so a caller's append cannot overwrite a
+	// neighbour.
+	elemSlab []Element
+	attrSlab []Attr
+	nodeSlab []Node
+
+	tok Token
+	err *StreamError
+}
+
+type binding struct{ prefix, uri string }
+
+// openElem is an element whose end tag has not been seen yet.
+type openElem struct {
+	el        *Element
+	mark      int // len(bindings) when it was opened
+	nodeStart int // len(nodes) when it was opened
+}
+
+// span locates an attribute value or a text node of the token being built,
+// in document order. Values copied verbatim from the input are filled in
+// when the token is complete, as substrings of one string holding the whole
+// token (one allocation instead of one per value); off < 0 means the value
+// was unescaped or interned and is already set.
+type span struct{ off, end int }
+
+type state uint8
+
+const (
+	stProlog     state = iota // before the header: XML declaration, whitespace
+	stXMLDecl                 // inside "<?xml ... ?>"
+	stStream                  // between first-level elements
+	stAfterEnd                // after </stream:stream>
+	stLT                      // just after '<'
+	stBang                    // after "<!": comment, CDATA or DOCTYPE?
+	stPI                      // after "<?"
+	stElemName                // name in a start tag
+	stAttrs                   // in a start tag, after the name or a value
+	stEmptyClose              // after '/' in a start tag
+	stAttrName                // attribute name
+	stAttrEq                  // after an attribute name, expecting '='
+	stAttrQuote               // after '=', expecting a quote
+	stAttrValue               // inside a quoted attribute value
+	stEndName                 // name in an end tag
+	stEndTail                 // after the name in an end tag
+	stText                    // character data inside an element
+	stCDATA                   // inside a CDATA section
+)
+
+// step is what a state handler reports to the scan loop.
+type step uint8
+
+const (
+	stepMore  step = iota // need more input
+	stepNext              // progress made; run the (new) state
+	stepToken             // p.tok is complete
+	stepErr               // p.err is set
+)
+
+// NewParser returns a parser for a new byte stream, with the default
+// configuration.
+func NewParser() *Parser {
+	return &Parser{
+		ContentNS:       NSServer,
+		MaxElementBytes: DefaultMaxElementBytes,
+		MaxDepth:        DefaultMaxDepth,
+	}
+}
+
+func (p *Parser) contentNS() string {
+	if p.ContentNS == "" {
+		return NSServer
+	}
+	return p.ContentNS
+}
+
+func (p *Parser) maxBytes() int {
+	if p.MaxElementBytes <= 0 {
+		return DefaultMaxElementBytes
+	}
+	return p.MaxElementBytes
+}
+
+func (p *Parser) maxDepth() int {
+	if p.MaxDepth <= 0 {
+		return DefaultMaxDepth
+	}
+	return p.MaxDepth
+}
+
+// Feed appends bytes received from the peer. Bytes may arrive split at any
+// point (mid-tag, mid-attribute, mid-UTF-8 sequence, mid-entity), including
+// one byte at a time. Feed copies b; the caller may reuse it. After an error
+// Feed discards its input: the stream is dead.
+func (p *Parser) Feed(b []byte) {
+	if p.err != nil || len(b) == 0 {
+		return
+	}
+	// Drop consumed bytes once they are at least half the buffer: each
+	// consumed byte then pays for at most one copied byte, so compaction
+	// stays O(n) over the stream.
+	if p.start > 0 && p.start >= len(p.buf)-p.start {
+		p.compact()
+	}
+	p.buf = append(p.buf, b...)
+}
+
+func (p *Parser) compact() {
+	d := p.start
+	n := copy(p.buf, p.buf[d:])
+	p.buf = p.buf[:n]
+	p.base += int64(d)
+	p.pos -= d
+	p.start = 0
+	p.seg -= d
+	p.tagStart -= d
+	p.mark -= d
+	p.textEnd -= d
+}
+
+// Next returns the next complete token. ok=false with err=nil means more
+// bytes are needed. err is a *StreamError; after an error the parser stays
+// failed and returns the same error forever.
+func (p *Parser) Next() (tok Token, ok bool, err error) {
+	if p.err != nil {
+		return Token{}, false, p.err
+	}
+	if p.pendingEnd {
+		p.pendingEnd = false
+		return Token{Kind: TokStreamEnd}, true, nil
+	}
+	tok, ok = p.scan()
+	if p.err != nil {
+		return Token{}, false, p.err
+	}
+	if ok && p.start == len(p.buf) {
+		// Everything fed has been consumed: rewind instead of compacting,
+		// and let go of a buffer that an oversized element made large.
+		p.base += int64(p.start)
+		p.pos, p.start = 0, 0
+		if cap(p.buf) > 64<<10 {
+			p.buf = nil
+		} else {
+			p.buf = p.buf[:0]
+		}
+	}
+	return tok, ok, nil
+}
+
+// Restart prepares for a new stream header on the same byte stream (RFC 6120
+// §4.3.3: after STARTTLS <proceed/> and after SASL <success/> both sides
+// start a fresh stream). Bytes already fed but not yet returned as part of a
+// token are kept and belong to the new stream; if Next had already started
+// to scan them as part of the old stream, that work is discarded and they
+// are scanned again under the new stream's rules. Nothing can be left
+// unterminated, because tokens are atomic.
+//
+// Call Restart right after the token that ends the old stream's
+// negotiation, before calling Next again: the old stream's rules would
+// reject the new header (an XML declaration is a processing instruction
+// there). A failed parser stays failed.
+func (p *Parser) Restart() {
+	if p.err != nil {
+		return
+	}
+	p.pos = p.start
+	p.state = stProlog
+	p.streamStart = p.base + int64(p.start)
+	p.crPending = false
+	p.inStream = false
+	p.pendingEnd = false
+	p.headerName = ""
+	clear(p.stack)
+	p.stack = p.stack[:0]
+	clear(p.nodes)
+	p.nodes = p.nodes[:0]
+	p.spans = p.spans[:0]
+	p.bindings = p.bindings[:0]
+	p.attrs = p.attrs[:0]
+	p.text = p.text[:0]
+}
+
+// Offset returns the number of bytes consumed so far: the stream offset just
+// past the last token returned (and any whitespace skipped after it).
+func (p *Parser) Offset() int64 { return p.base + int64(p.start) }
+
+// scan runs the state machine until a token is complete (ok=true), more
+// input is needed, or an error has been recorded in p.err.
+//
+// Every handler scans forward from p.pos and never looks at bytes before it
+// again, except for bounded look-ahead (a UTF-8 sequence, a reference,
+// "<!DOCTYPE") that it waits for without consuming; so the total work is
+// O(n) however the input is split. The scanner never looks past
+// start+MaxElementBytes: because of that window, both the tokens and the
+// errors depend only on the bytes, not on how they were split.
+func (p *Parser) scan() (Token, bool) {
+	limit := p.maxBytes()
+	for {
+		lim := len(p.buf)
+		if w := p.start + limit; w < lim {
+			lim = w
+		}
+		var s step
+		switch p.state {
+		case stProlog, stStream, stAfterEnd:
+			s = p.between(lim)
+		case stXMLDecl:
+			s = p.xmlDecl(lim)
+		case stLT:
+			s = p.lt(lim)
+		case stBang:
+			s = p.bang(lim)
+		case stPI:
+			s = p.pi(lim)
+		case stElemName:
+			if s = p.scanName(lim); s == stepNext {
+				p.elemName = p.intern(p.buf[p.mark:p.pos])
+				p.elemColon = p.colon
+				p.sawSpace = false
+				p.state = stAttrs
+			}
+		case stAttrs:
+			s = p.attrList(lim)
+		case stEmptyClose:
+			s = p.emptyClose(lim)
+		case stAttrName:
+			if s = p.scanName(lim); s == stepNext {
+				p.attrName = p.intern(p.buf[p.mark:p.pos])
+				p.attrColon = p.colon
+				p.state = stAttrEq
+			}
+		case stAttrEq:
+			s = p.attrEq(lim)
+		case stAttrQuote:
+			s = p.attrQuote(lim)
+		case stAttrValue:
+			s = p.attrValue(lim)
+		case stEndName:
+			if s = p.scanName(lim); s == stepNext {
+				s = p.endName()
+			}
+		case stEndTail:
+			s = p.endTail(lim)
+		case stText:
+			s = p.charData(lim)
+		case stCDATA:
+			s = p.cdata(lim)
+		}
+		switch s {
+		case stepNext:
+			continue
+		case stepToken:
+			tok := p.tok
+			p.tok = Token{}
+			return tok, true
+		case stepErr:
+			return Token{}, false
+		}
+		// stepMore. If the window is what stopped the scan, the token cannot
+		// end within MaxElementBytes.
+		if lim-p.start >= limit {
+			what := "first-level element"
+			if !p.inStream {
+				what = "stream header"
+			}
+			p.fail(CondPolicyViolation, p.start+limit,
+				fmt.Sprintf("%s starting at byte %d is larger than MaxElementBytes (%d)",
+					what, p.base+int64(p.start), limit))
+		}
+		return Token{}, false
+	}
+}
+
+// fail records a stream error found at buf index at.
+func (p *Parser) fail(cond string, at int, what string) step {
+	off := p.base + int64(at)
+	p.err = &StreamError{
+		Condition: cond,
+		Offset:    off,
+		Text:      what + " at byte " + strconv.FormatInt(off, 10),
+	}
+	return stepErr
+}
+
+// decodeAt decodes the rune at buf[at] (a byte >= 0x80) and checks it
+// against the Char production. Invalid UTF-8 is unsupported-encoding: RFC
+// 6120 §4.9.3.22 covers a stream "improperly encoded ... (e.g., by violating
+// the rules of the [UTF-8] encoding)", and §11.6 makes UTF-8 the only
+// encoding. A truncated sequence waits for more bytes.
+func (p *Parser) decodeAt(at, lim int) (rune, int, step) {
+	r, size := utf8.DecodeRune(p.buf[at:lim])
+	if r == utf8.RuneError && size <= 1 {
+		if !utf8.FullRune(p.buf[at:lim]) {
+			return 0, 0, stepMore
+		}
+		return 0, 0, p.fail(CondUnsupportedEncoding, at,
+			fmt.Sprintf("invalid UTF-8 byte 0x%02x", p.buf[at]))
+	}
+	if !isChar(r) {
+		return 0, 0, p.fail(CondNotWellFormed, at,
+			fmt.Sprintf("character U+%04X, which XML does not allow,", r))
+	}
+	return r, size, stepNext
+}
+
+// unexpected reports the byte at buf[at], which the grammar does not allow
+// there. Encoding and character errors win over the generic complaint, so
+// that invalid UTF-8 is always unsupported-encoding wherever it occurs.
+func (p *Parser) unexpected(at, lim int, cond, what string) step {
+	c := p.buf[at]
+	found := strconv.QuoteRune(rune(c))
+	switch {
+	case c >= utf8.RuneSelf:
+		r, _, s := p.decodeAt(at, lim)
+		if s != stepNext {
+			return s
+		}
+		found = strconv.QuoteRune(r)
+	case c < 0x20 && !isSpace(c):
+		return p.fail(CondNotWellFormed, at,
+			fmt.Sprintf("control character U+%04X, which XML does not allow,", c))
+	}
+	return p.fail(cond, at, what+": found "+found)
+}
+
+// between handles the stream level: before the header (stProlog), between
+// first-level elements (stStream) and after the closing tag (stAfterEnd).
+// Whitespace is skipped (RFC 6120 §4.6.1/§11.7: whitespace keepalives);
+// consumed whitespace is dropped from the buffer right away.
+func (p *Parser) between(lim int) step {
+	buf, pos := p.buf, p.pos
+	for pos < lim && isSpace(buf[pos]) {
+		pos++
+	}
+	p.pos, p.start = pos, pos
+	if pos == lim {
+		if pos < len(buf) {
+			return stepNext // the window stopped us; it moves with start
+		}
+		return stepMore
+	}
+	if buf[pos] == '<' && p.state != stAfterEnd {
+		p.tagStart = pos
+		p.pos = pos + 1
+		p.state = stLT
+		return stepNext
+	}
+	return p.strayText(lim)
+}
+
+// strayText reports character data at the stream level.
+//
+// Before the header and after the closing tag it is not-well-formed: XML
+// 1.0 §2.1 [1] allows only Misc (here: whitespace) outside the root element.
+//
+// Between first-level elements it is well-formed XML, but RFC 6120 allows
+// nothing there except whitespace (§4.6.1 and §11.7 permit whitespace
+// between first-level elements; the schema of Appendix A.1 gives <stream/>
+// element-only content). No defined condition names this exactly:
+// not-well-formed (§4.9.3.13) would be false, invalid-xml (§4.9.3.11) is
+// for servers that validate (§11.4), so it is bad-format (§4.9.3.1), "XML
+// that cannot be processed".
+//
+// A reference to an undeclared entity is restricted-xml wherever it is
+// (§11.1).
+func (p *Parser) strayText(lim int) step {
+	at := p.pos
+	cond, where := CondBadFormat, "at stream level (only whitespace may separate first-level elements)"
+	switch p.state {
+	case stProlog:
+		cond, where = CondNotWellFormed, "before the stream header"
+	case stAfterEnd:
+		cond, where = CondNotWellFormed, "after the end of the stream"
+	}
+	if p.buf[at] == '<' {
+		return p.fail(cond, at, "markup "+where)
+	}
+	if p.buf[at] == '&' {
+		if s := p.reference(lim); s != stepNext {
+			return s
+		}
+		p.text = p.text[:0]
+		return p.fail(cond, at, "reference "+strconv.Quote(string(p.buf[at:p.pos]))+" "+where)
+	}
+	return p.unexpected(at, lim, cond, "character data "+where)
+}
+
+// lt decides what follows a '<'.
+func (p *Parser) lt(lim int) step {
+	if p.pos >= lim {
+		return stepMore
+	}
+	switch p.buf[p.pos] {
+	case '/':
+		if !p.inStream {
+			return p.fail(CondNotWellFormed, p.tagStart, "end tag before the stream header")
+		}
+		p.flushText()
+		p.pos++
+		p.beginName()
+		p.state = stEndName
+		return stepNext
+	case '!':
+		p.state = stBang
+		return stepNext
+	case '?':
+		p.state = stPI
+		return stepNext
+	}
+	if p.inStream && len(p.stack) >= p.maxDepth() {
+		return p.fail(CondPolicyViolation, p.tagStart,
+			fmt.Sprintf("element nested deeper than MaxDepth (%d)", p.maxDepth()))
+	}
+	p.flushText()
+	p.beginName()
+	p.attrs = p.attrs[:0]
+	p.acolons = p.acolons[:0]
+	p.state = stElemName
+	return stepNext
+}
+
+// bang handles "<!": a comment or a DOCTYPE is restricted-xml (RFC 6120
+// §11.1 forbids comments and DTD subsets). CDATA sections are not on §11.1's
+// list, so they are accepted inside elements, as character data.
+func (p *Parser) bang(lim int) step {
+	const (
+		comment = "<!--"
+		doctype = "<!DOCTYPE"
+		cdata   = "<![CDATA["
+	)
+	avail := p.buf[p.tagStart:lim]
+	if len(avail) < 3 {
+		return stepMore
+	}
+	var lit string
+	switch avail[2] {
+	case '-':
+		lit = comment
+	case 'D':
+		lit = doctype
+	case '[':
+		lit = cdata
+	default:
+		return p.unexpected(p.tagStart+2, lim, CondNotWellFormed,
+			"'<!' not followed by a comment, CDATA section or DOCTYPE")
+	}
+	for i := 3; i < len(lit); i++ {
+		if i >= len(avail) {
+			return stepMore
+		}
+		if avail[i] != lit[i] {
+			return p.unexpected(p.tagStart+i, lim, CondNotWellFormed,
+				fmt.Sprintf("malformed %q", lit))
+		}
+	}
+	switch lit {
+	case comment:
+		return p.fail(CondRestrictedXML, p.tagStart, "comment")
+	case doctype:
+		return p.fail(CondRestrictedXML, p.tagStart, "document type declaration (DTD)")
+	}
+	if len(p.stack) == 0 {
+		if p.inStream {
+			return p.fail(CondBadFormat, p.tagStart,
+				"CDATA section at stream level (only whitespace may separate first-level elements)")
+		}
+		return p.fail(CondNotWellFormed, p.tagStart, "CDATA section before the stream header")
+	}
+	p.text = append(p.text, p.buf[p.seg:p.textEnd]...)
+	p.pos = p.tagStart + len(cdata)
+	p.mark, p.seg = p.pos, p.pos
+	p.state = stCDATA
+	return stepNext
+}
+
+// pi handles "<?". The XML declaration is allowed only as the very first
+// bytes of a stream (XML 1.0 §2.8; RFC 6120 §11.5); anything else starting
+// with "<?" is a processing instruction, which RFC 6120 §11.1 forbids.
+func (p *Parser) pi(lim int) step {
+	if !p.inStream && p.base+int64(p.tagStart) == p.streamStart {
+		const decl = "<?xml"
+		avail := p.buf[p.tagStart:lim]
+		isDecl := true
+		for i := 2; i <= len(decl) && isDecl; i++ {
+			if i >= len(avail) {
+				return stepMore
+			}
+			if i < len(decl) {
+				isDecl = avail[i] == decl[i]
+			} else {
+				isDecl = isSpace(avail[i])
+			}
+		}
+		if isDecl {
+			p.pos = p.tagStart + len(decl) + 1
+			p.state = stXMLDecl
+			return stepNext
+		}
+	}
+	return p.fail(CondRestrictedXML, p.tagStart, "processing instruction")
+}
+
+// xmlDecl finds the end of the XML declaration and checks it.
+func (p *Parser) xmlDecl(lim int) step {
+	buf := p.buf
+	for pos := p.pos; pos < lim; pos++ {
+		if pos-p.tagStart >= maxDeclBytes {
+			return p.fail(CondNotWellFormed, p.tagStart,
+				fmt.Sprintf("XML declaration longer than %d bytes", maxDeclBytes))
+		}
+		if buf[pos] == '>' && buf[pos-1] == '?' {
+			body := buf[p.tagStart+5 : pos-1]
+			if cond, at, what := checkXMLDecl(body); cond != "" {
+				return p.fail(cond, p.tagStart+5+at, what)
+			}
+			p.pos = pos + 1
+			p.start = p.pos
+			p.state = stProlog
+			return stepNext
+		}
+	}
+	p.pos = lim
+	return stepMore
+}
+
+// checkXMLDecl checks the inside of "<?xml ... ?>" (XML 1.0 §2.8 [23]):
+// version, then optionally encoding and standalone. It returns the failed
+// condition ("" if none), the index in body and a description.
+func checkXMLDecl(body []byte) (cond string, at int, what string) {
+	i := 0
+	space := func() bool {
+		n := i
+		for i < len(body) && isSpace(body[i]) {
+			i++
+		}
+		return i > n
+	}
+	// pseudo parses name S? '=' S? quoted value at i.
+	pseudo := func(name string) (string, bool) {
+		if !bytes.HasPrefix(body[i:], []byte(name)) {
+			return "", false
+		}
+		i += len(name)
+		space()
+		if i >= len(body) || body[i] != '=' {
+			return "", false
+		}
+		i++
+		space()
+		if i >= len(body) || (body[i] != '\'' && body[i] != '"') {
+			return "", false
+		}
+		q := body[i]
+		j := bytes.IndexByte(body[i+1:], q)
+		if j < 0 {
+			return "", false
+		}
+		v := string(body[i+1 : i+1+j])
+		i += j + 2
+		return v, true
+	}
+	space()
+	v, ok := pseudo("version")
+	if !ok {
+		return CondNotWellFormed, i, "XML declaration without a valid version"
+	}
+	if len(v) < 3 || v[:2] != "1." || strings.Trim(v[2:], "0123456789") != "" {
+		return CondNotWellFormed, i, fmt.Sprintf("XML version %q (XMPP uses XML 1.0, RFC 6120 §11.8)", v)
+	}
+	sp := space()
+	if sp && bytes.HasPrefix(body[i:], []byte("encoding")) {
+		encAt := i
+		enc, ok := pseudo("encoding")
+		if !ok || !validEncName(enc) {
+			return CondNotWellFormed, encAt, "malformed encoding declaration"
+		}
+		if !strings.EqualFold(enc, "UTF-8") {
+			// RFC 6120 §11.6: UTF-8 only; "SHOULD be <unsupported-encoding/>".
+			return CondUnsupportedEncoding, encAt, fmt.Sprintf("encoding %q declared (only UTF-8 is allowed)", enc)
+		}
+		sp = space()
+	}
+	if sp && bytes.HasPrefix(body[i:], []byte("standalone")) {
+		sdAt := i
+		sd, ok := pseudo("standalone")
+		if !ok || (sd != "yes" && sd != "no") {
+			return CondNotWellFormed, sdAt, "malformed standalone declaration"
+		}
+		space()
+	}
+	if i != len(body) {
+		return CondNotWellFormed, i, "unexpected content in XML declaration"
+	}
+	return "", 0, ""
+}
+
+// validEncName is XML 1.0 §4.3.3 [81]: [A-Za-z] ([A-Za-z0-9._] | '-')*.
+func validEncName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		letter := (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+		if !letter && (i == 0 || !((c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) {
+			return false
+		}
+	}
+	return true
+}
+
+// beginName starts scanning a name at p.pos.
+func (p *Parser) beginName() {
+	p.mark = p.pos
+	p.colon = -1
+	p.colons = 0
+}
+
+// scanName advances over a Name starting at p.mark; it reports stepNext
+// once the byte after the name is in view, with p.pos on that byte, and
+// p.colon locating its colon. The name must also be a QName (XML-NAMES §4):
+// at most one colon, neither first nor last, and the local part must start
+// like a name.
+func (p *Parser) scanName(lim int) step {
+	buf, pos := p.buf, p.pos
+	for pos < lim {
+		c := buf[pos]
+		if c < utf8.RuneSelf {
+			cls := byteClass[c]
+			if cls&clsName == 0 || (pos == p.mark && cls&clsNameStart == 0) {
+				break
+			}
+			if c == ':' {
+				p.colon = pos - p.mark
+				p.colons++
+			}
+			pos++
+			continue
+		}
+		r, size, s := p.decodeAt(pos, lim)
+		if s != stepNext {
+			p.pos = pos
+			return s
+		}
+		if !isNameRune(r) || (pos == p.mark && !isNameStartRune(r)) {
+			break
+		}
+		pos += size
+	}
+	p.pos = pos
+	if pos >= lim {
+		return stepMore
+	}
+	if pos == p.mark {
+		return p.unexpected(pos, lim, CondNotWellFormed, "expected a name")
+	}
+	if i := p.colon; i >= 0 {
+		name := buf[p.mark:pos]
+		local := name[i+1:]
+		ok := p.colons == 1 && i > 0 && len(local) > 0
+		if ok {
+			if local[0] < utf8.RuneSelf {
+				ok = byteClass[local[0]]&clsNameStart != 0
+			} else {
+				r, _ := utf8.DecodeRune(local)
+				ok = isNameStartRune(r)
+			}
+		}
+		if !ok {
+			return p.fail(CondNotWellFormed, p.mark,
+				fmt.Sprintf("name %q is not a valid qualified name (XML-NAMES §4)", name))
+		}
+	}
+	return stepNext
+}
+
+// attrList handles the inside of a start tag between attributes.
+func (p *Parser) attrList(lim int) step {
+	buf := p.buf
+	for p.pos < lim {
+		c := buf[p.pos]
+		switch {
+		case isSpace(c):
+			p.pos++
+			p.sawSpace = true
+			continue
+		case c == '>':
+			p.pos++
+			return p.startTagDone(false)
+		case c == '/':
+			p.pos++
+			p.state = stEmptyClose
+			return stepNext
+		}
+		if !p.sawSpace {
+			return p.unexpected(p.pos, lim, CondNotWellFormed,
+				"expected whitespace, '>' or '/>' in start tag <"+p.elemName+">")
+		}
+		p.beginName()
+		p.state = stAttrName
+		return stepNext
+	}
+	return stepMore
+}
+
+func (p *Parser) emptyClose(lim int) step {
+	if p.pos >= lim {
+		return stepMore
+	}
+	if p.buf[p.pos] != '>' {
+		return p.unexpected(p.pos, lim, CondNotWellFormed,
+			"expected '>' after '/' in start tag <"+p.elemName+">")
+	}
+	p.pos++
+	return p.startTagDone(true)
+}
+
+func (p *Parser) attrEq(lim int) step {
+	for p.pos < lim && isSpace(p.buf[p.pos]) {
+		p.pos++
+	}
+	if p.pos >= lim {
+		return stepMore
+	}
+	if p.buf[p.pos] != '=' {
+		return p.unexpected(p.pos, lim, CondNotWellFormed,
+			"expected '=' after attribute name "+p.attrName)
+	}
+	p.pos++
+	p.state = stAttrQuote
+	return stepNext
+}
+
+func (p *Parser) attrQuote(lim int) step {
+	for p.pos < lim && isSpace(p.buf[p.pos]) {
+		p.pos++
+	}
+	if p.pos >= lim {
+		return stepMore
+	}
+	c := p.buf[p.pos]
+	if c != '\'' && c != '"' {
+		return p.unexpected(p.pos, lim, CondNotWellFormed,
+			"expected a quoted value for attribute "+p.attrName)
+	}
+	p.quote = c
+	p.pos++
+	p.seg = p.pos
+	p.text = p.text[:0]
+	p.state = stAttrValue
+	return stepNext
+}
+
+// attrValue scans a quoted attribute value, unescaping references and
+// applying attribute-value normalisation (XML 1.0 §3.3.3: each literal
+// tab, newline or carriage return, and each "\r\n" pair, becomes a space).
+// Characters are copied into p.text only when something must be rewritten;
+// a plain value is recorded as a span of the input.
+func (p *Parser) attrValue(lim int) step {
+	buf := p.buf
+	if p.crPending {
+		if p.pos >= lim {
+			return stepMore
+		}
+		p.crPending = false
+		if buf[p.pos] == '\n' {
+			p.pos++
+			p.seg = p.pos
+		}
+	}
+	pos, q := p.pos, p.quote
+	for pos < lim {
+		c := buf[pos]
+		if byteClass[c]&clsAttr != 0 {
+			pos++
+			continue
+		}
+		switch {
+		case c == q:
+			p.attrs = append(p.attrs, Attr{Name: p.attrName})
+			p.acolons = append(p.acolons, p.attrColon)
+			a := &p.attrs[len(p.attrs)-1]
+			n := p.attrName
+			switch {
+			case len(p.text) > 0:
+				p.text = append(p.text, buf[p.seg:pos]...)
+				a.Value = string(p.text)
+				p.text = p.text[:0]
+				p.spans = append(p.spans, span{-1, 0})
+			case n == "type" || n == "xmlns" || strings.HasPrefix(n, "xmlns:"):
+				// Values that repeat on every stanza (namespace names,
+				// stanza types) are shared instead.
+				a.Value = p.intern(buf[p.seg:pos])
+				p.spans = append(p.spans, span{-1, 0})
+			default:
+				p.spans = append(p.spans, span{p.seg - p.start, pos - p.start})
+			}
+			p.pos = pos + 1
+			p.sawSpace = false
+			p.state = stAttrs
+			return stepNext
+		case c == '\'' || c == '"':
+			pos++
+		case c == '<':
+			return p.fail(CondNotWellFormed, pos, "'<' in the value of attribute "+p.attrName)
+		case c == '&':
+			p.text = append(p.text, buf[p.seg:pos]...)
+			p.pos, p.seg = pos, pos
+			if s := p.reference(lim); s != stepNext {
+				return s
+			}
+			pos = p.pos
+			p.seg = pos
+		case c == '\t' || c == '\n':
+			p.text = append(p.text, buf[p.seg:pos]...)
+			p.text = append(p.text, ' ')
+			pos++
+			p.seg = pos
+		case c == '\r':
+			p.text = append(p.text, buf[p.seg:pos]...)
+			p.text = append(p.text, ' ')
+			pos++
+			if pos >= lim {
+				p.crPending = true
+			} else if buf[pos] == '\n' {
+				pos++
+			}
+			p.seg = pos
+		case c < 0x20:
+			return p.unexpected(pos, lim, CondNotWellFormed, "unexpected character")
+		default:
+			_, size, s := p.decodeAt(pos, lim)
+			if s != stepNext {
+				p.pos = pos
+				return s
+			}
+			pos += size
+		}
+	}
+	p.pos = pos
+	return stepMore
+}
+
+// reference decodes the entity or character reference at p.pos (a '&') and
+// appends its replacement to p.text, leaving p.pos after the ';'.
+//
+// RFC 6120 §11.1 forbids entity references other than the five predefined
+// ones (restricted-xml); character references are fine, but one to a
+// character outside XML's Char production violates XML 1.0 §4.1 (WFC: Legal
+// Character), so it is not-well-formed.
+func (p *Parser) reference(lim int) step {
+	at := p.pos
+	b := p.buf[at:lim]
+	if len(b) > maxRefBytes {
+		b = b[:maxRefBytes]
+	}
+	i := 1
+	if len(b) < 2 {
+		return stepMore
+	}
+	if b[1] == '#' {
+		i = 2
+		hex := false
+		if len(b) < 3 {
+			return stepMore
+		}
+		if b[2] == 'x' {
+			hex = true
+			i = 3
+		}
+		digits := i
+		var r int64
+		for ; i < len(b); i++ {
+			c := b[i]
+			var d int64
+			switch {
+			case c == ';':
+			case c >= '0' && c <= '9':
+				d = int64(c - '0')
+			case hex && c >= 'a' && c <= 'f':
+				d = int64(c-'a') + 10
+			case hex && c >= 'A' && c <= 'F':
+				d = int64(c-'A') + 10
+			default:
+				return p.unexpected(at+i, lim, CondNotWellFormed, "malformed character reference")
+			}
+			if c == ';' {
+				break
+			}
+			if r <= utf8.MaxRune {
+				if hex {
+					r = r*16 + d
+				} else {
+					r = r*10 + d
+				}
+			}
+		}
+		if i >= len(b) {
+			if i >= maxRefBytes {
+				return p.fail(CondNotWellFormed, at, "character reference too long")
+			}
+			return stepMore
+		}
+		if i == digits {
+			return p.fail(CondNotWellFormed, at, "character reference without digits")
+		}
+		if r > utf8.MaxRune || !isChar(rune(r)) || !utf8.ValidRune(rune(r)) {
+			return p.fail(CondNotWellFormed, at,
+				fmt.Sprintf("character reference %q to a character XML does not allow", b[:i+1]))
+		}
+		p.text = utf8.AppendRune(p.text, rune(r))
+		p.pos = at + i + 1
+		return stepNext
+	}
+	for ; i < len(b) && b[i] != ';'; i++ {
+		c := b[i]
+		if c < utf8.RuneSelf && (byteClass[c]&clsName == 0 || (i == 1 && byteClass[c]&clsNameStart == 0)) {
+			return p.unexpected(at+i, lim, CondNotWellFormed, "'&' not followed by a reference")
+		}
+	}
+	if i >= len(b) {
+		if i >= maxRefBytes {
+			return p.fail(CondRestrictedXML, at, "entity reference (not a predefined entity)")
+		}
+		return stepMore
+	}
+	if i == 1 {
+		return p.fail(CondNotWellFormed, at, "empty reference \"&;\"")
+	}
+	var rep byte
+	switch string(b[1:i]) {
+	case "lt":
+		rep = '<'
+	case "gt":
+		rep = '>'
+	case "amp":
+		rep = '&'
+	case "quot":
+		rep = '"'
+	case "apos":
+		rep = '\''
+	default:
+		if !utf8.Valid(b[1:i]) {
+			// Name bytes >= 0x80 were not decoded above; do it now so that
+			// bad UTF-8 is still reported as such.
+			for j := 1; j < i; {
+				_, size, s := p.decodeAt(at+j, lim)
+				if s != stepNext {
+					return s
+				}
+				j += size
+			}
+		}
+		return p.fail(CondRestrictedXML, at,
+			fmt.Sprintf("entity reference %q (only &lt; &gt; &amp; &quot; &apos; are predefined)", b[:i+1]))
+	}
+	p.text = append(p.text, rep)
+	p.pos = at + i + 1
+	return stepNext
+}
+
+// charData scans character data inside an element: references are
+// unescaped, line ends normalised (XML 1.0 §2.11: "\r\n" and lone "\r"
+// become "\n"), and "]]>" is rejected (XML 1.0 §2.4).
+func (p *Parser) charData(lim int) step {
+	buf := p.buf
+	if p.crPending {
+		if p.pos >= lim {
+			return stepMore
+		}
+		p.crPending = false
+		if buf[p.pos] == '\n' {
+			p.pos++
+			p.seg = p.pos
+		}
+	}
+	pos := p.pos
+	for pos < lim {
+		c := buf[pos]
+		if byteClass[c]&clsText != 0 {
+			pos++
+			continue
+		}
+		switch {
+		case c == '<':
+			p.textEnd = pos
+			p.tagStart = pos
+			p.pos = pos + 1
+			p.state = stLT
+			return stepNext
+		case c == '&':
+			p.text = append(p.text, buf[p.seg:pos]...)
+			p.pos, p.seg = pos, pos
+			if s := p.reference(lim); s != stepNext {
+				return s
+			}
+			pos = p.pos
+			p.seg = pos
+		case c == '>':
+			// Both ']' must be literal character data: markup never ends
+			// in ']' right before a '>' that is scanned as text.
+			if buf[pos-1] == ']' && buf[pos-2] == ']' {
+				return p.fail(CondNotWellFormed, pos-2, "\"]]>\" in character data")
+			}
+			pos++
+		case c == '\r':
+			p.text = append(p.text, buf[p.seg:pos]...)
+			p.text = append(p.text, '\n')
+			pos++
+			if pos >= lim {
+				p.crPending = true
+			} else if buf[pos] == '\n' {
+				pos++
+			}
+			p.seg = pos
+		case c < 0x20:
+			return p.unexpected(pos, lim, CondNotWellFormed, "unexpected character")
+		default:
+			_, size, s := p.decodeAt(pos, lim)
+			if s != stepNext {
+				p.pos = pos
+				return s
+			}
+			pos += size
+		}
+	}
+	p.pos = pos
+	return stepMore
+}
+
+// cdata scans a CDATA section; its content joins the surrounding character
+// data (it is just another way to write text, XML 1.0 §2.7).
+func (p *Parser) cdata(lim int) step {
+	buf := p.buf
+	if p.crPending {
+		if p.pos >= lim {
+			return stepMore
+		}
+		p.crPending = false
+		if buf[p.pos] == '\n' {
+			p.pos++
+			p.seg = p.pos
+		}
+	}
+	pos := p.pos
+	for pos < lim {
+		c := buf[pos]
+		if byteClass[c]&clsCDATA != 0 {
+			pos++
+			continue
+		}
+		switch {
+		case c == '>':
+			if pos-2 >= p.mark && buf[pos-1] == ']' && buf[pos-2] == ']' {
+				p.text = append(p.text, buf[p.seg:pos-2]...)
+				pos++
+				p.pos, p.seg = pos, pos
+				p.state = stText
+				return stepNext
+			}
+			pos++
+		case c == '\r':
+			p.text = append(p.text, buf[p.seg:pos]...)
+			p.text = append(p.text, '\n')
+			pos++
+			if pos >= lim {
+				p.crPending = true
+			} else if buf[pos] == '\n' {
+				pos++
+			}
+			p.seg = pos
+		case c < 0x20:
+			return p.unexpected(pos, lim, CondNotWellFormed, "unexpected character")
+		default:
+			_, size, s := p.decodeAt(pos, lim)
+			if s != stepNext {
+				p.pos = pos
+				return s
+			}
+			pos += size
+		}
+	}
+	p.pos = pos
+	return stepMore
+}
+
+// flushText turns the character data before the '<' at p.textEnd into a
+// text node of the innermost open element. Verbatim text (nothing was
+// unescaped or normalised) becomes a span, filled in by emitElement.
+func (p *Parser) flushText() {
+	if len(p.stack) == 0 {
+		return
+	}
+	if len(p.text) == 0 {
+		if p.textEnd > p.seg {
+			p.nodes = append(p.nodes, Node{})
+			p.spans = append(p.spans, span{p.seg - p.start, p.textEnd - p.start})
+		}
+		return
+	}
+	p.text = append(p.text, p.buf[p.seg:p.textEnd]...)
+	p.nodes = append(p.nodes, Node{Text: string(p.text)})
+	p.spans = append(p.spans, span{-1, 0})
+	p.text = p.text[:0]
+}
+
+// endName checks the name of an end tag against the element it closes (XML
+// 1.0 §3 WFC: Element Type Match).
+func (p *Parser) endName() step {
+	want := p.headerName
+	if n := len(p.stack); n > 0 {
+		want = p.stack[n-1].el.Name
+	}
+	if got := p.buf[p.mark:p.pos]; string(got) != want {
+		return p.fail(CondNotWellFormed, p.tagStart,
+			fmt.Sprintf("end tag </%s> does not match start tag <%s>", got, want))
+	}
+	p.state = stEndTail
+	return stepNext
+}
+
+func (p *Parser) endTail(lim int) step {
+	for p.pos < lim && isSpace(p.buf[p.pos]) {
+		p.pos++
+	}
+	if p.pos >= lim {
+		return stepMore
+	}
+	if p.buf[p.pos] != '>' {
+		return p.unexpected(p.pos, lim, CondNotWellFormed, "expected '>' in end tag")
+	}
+	p.pos++
+	n := len(p.stack)
+	if n == 0 {
+		p.tok = Token{Kind: TokStreamEnd, Raw: bytes.Clone(p.buf[p.start:p.pos])}
+		p.start = p.pos
+		p.state = stAfterEnd
+		return stepToken
+	}
+	o := p.stack[n-1]
+	p.stack[n-1] = openElem{}
+	p.stack = p.stack[:n-1]
+	p.bindings = p.bindings[:o.mark]
+	if k := len(p.nodes) - o.nodeStart; k > 0 {
+		o.el.Nodes = p.allocNodes(k)
+		copy(o.el.Nodes, p.nodes[o.nodeStart:])
+		clear(p.nodes[o.nodeStart:])
+		p.nodes = p.nodes[:o.nodeStart]
+	}
+	if n == 1 {
+		return p.emitElement(o.el)
+	}
+	p.seg = p.pos
+	p.state = stText
+	return stepNext
+}
+
+func (p *Parser) emitElement(el *Element) step {
+	raw := p.buf[p.start:p.pos]
+	for _, sp := range p.spans {
+		if sp.off >= 0 {
+			if k := fillSpans(el, string(raw), p.spans, 0); k != len(p.spans) {
+				panic("xmlstream: internal error: span count mismatch")
+			}
+			break
+		}
+	}
+	p.spans = p.spans[:0]
+	p.tok = Token{Kind: TokElement, Elem: el, Raw: bytes.Clone(raw)}
+	p.start = p.pos
+	p.state = stStream
+	return stepToken
+}
+
+// fillSpans sets the verbatim attribute values and text nodes of el and its
+// descendants from s (the token's bytes), walking in the document order in
+// which the spans were recorded. It returns the index of the next span.
+func fillSpans(el *Element, s string, spans []span, k int) int {
+	for i := range el.Attrs {
+		if sp := spans[k]; sp.off >= 0 {
+			el.Attrs[i].Value = s[sp.off:sp.end]
+		}
+		k++
+	}
+	for i := range el.Nodes {
+		n := &el.Nodes[i]
+		if n.Elem != nil {
+			k = fillSpans(n.Elem, s, spans, k)
+			continue
+		}
+		if sp := spans[k]; sp.off >= 0 {
+			n.Text = s[sp.off:sp.end]
+		}
+		k++
+	}
+	return k
+}
+
+// newElement, allocAttrs and allocNodes carve from the slabs.
+func (p *Parser) newElement() *Element {
+	if len(p.elemSlab) == cap(p.elemSlab) {
+		p.elemSlab = make([]Element, 0, elemChunk)
+	}
+	p.elemSlab = p.elemSlab[:len(p.elemSlab)+1]
+	return &p.elemSlab[len(p.elemSlab)-1]
+}
+
+func (p *Parser) allocAttrs(n int) []Attr {
+	if cap(p.attrSlab)-len(p.attrSlab) < n {
+		p.attrSlab = make([]Attr, 0, max(n, attrChunk))
+	}
+	i := len(p.attrSlab)
+	p.attrSlab = p.attrSlab[:i+n]
+	return p.attrSlab[i : i+n : i+n]
+}
+
+func (p *Parser) allocNodes(n int) []Node {
+	if cap(p.nodeSlab)-len(p.nodeSlab) < n {
+		p.nodeSlab = make([]Node, 0, max(n, nodeChunk))
+	}
+	i := len(p.nodeSlab)
+	p.nodeSlab = p.nodeSlab[:i+n]
+	return p.nodeSlab[i : i+n : i+n]
+}
+
+// startTagDone builds the element whose start tag just ended, or, for the
+// first start tag of a stream, the header.
+func (p *Parser) startTagDone(empty bool) step {
+	if !p.inStream {
+		return p.headerDone(empty)
+	}
+	mark := len(p.bindings)
+	if s := p.declare(); s != stepNext {
+		return s
+	}
+	prefix := ""
+	if p.elemColon > 0 {
+		prefix = p.elemName[:p.elemColon]
+	}
+	space, ok := p.lookup(prefix)
+	if !ok {
+		// XML-NAMES §5 (Namespace constraint: Prefix Declared); a
+		// namespace-well-formedness error, RFC 6120 §4.9.3.13.
+		return p.fail(CondNotWellFormed, p.tagStart,
+			fmt.Sprintf("undeclared namespace prefix %q on element <%s>", prefix, p.elemName))
+	}
+	if s := p.checkAttrs(); s != stepNext {
+		return s
+	}
+	el := p.newElement()
+	el.Name, el.Space = p.elemName, space
+	if len(p.attrs) > 0 {
+		el.Attrs = p.allocAttrs(len(p.attrs))
+		copy(el.Attrs, p.attrs)
+	}
+	if len(p.stack) > 0 {
+		p.nodes = append(p.nodes, Node{Elem: el})
+	}
+	if empty {
+		p.bindings = p.bindings[:mark]
+		if len(p.stack) == 0 {
+			return p.emitElement(el)
+		}
+	} else {
+		p.stack = append(p.stack, openElem{el: el, mark: mark, nodeStart: len(p.nodes)})
+	}
+	p.seg = p.pos
+	p.state = stText
+	return stepNext
+}
+
+// headerDone checks the stream header (RFC 6120 §4.7, §4.8) and turns it
+// into a TokStreamStart.
+func (p *Parser) headerDone(empty bool) step {
+	at := p.tagStart
+	if s := p.declare(); s != stepNext {
+		return s
+	}
+	if s := p.checkAttrs(); s != stepNext {
+		return s
+	}
+	name := p.elemName
+	prefix, local := splitName(name)
+	space, ok := p.lookup(prefix)
+	switch {
+	case !ok:
+		// §4.9.3.2: "a namespace prefix that is unsupported".
+		return p.fail(CondBadNamespacePrefix, at,
+			fmt.Sprintf("undeclared namespace prefix %q on stream header <%s>", prefix, name))
+	case space != NSStreams:
+		// §4.8.1: the root must be qualified by the streams namespace,
+		// else "SHOULD be <invalid-namespace/>" (§4.9.3.10).
+		return p.fail(CondInvalidNamespace, at,
+			fmt.Sprintf("stream header <%s> is in namespace %q, not %q", name, space, NSStreams))
+	case local != "stream":
+		// Right namespace, wrong element: nothing in §4.9.3 names this;
+		// bad-format (§4.9.3.1) is "XML that cannot be processed".
+		return p.fail(CondBadFormat, at,
+			fmt.Sprintf("first element <%s> is not a stream header <stream>", name))
+	}
+	def, _ := p.lookup("")
+	if def != p.contentNS() {
+		// §4.8.2/§4.8.3 and §4.9.3.10: "the content namespace declared as
+		// the default namespace is not supported".
+		return p.fail(CondInvalidNamespace, at,
+			fmt.Sprintf("content namespace %q, want %q", def, p.contentNS()))
+	}
+	h := &Header{
+		Name:      name,
+		Attrs:     make([]Attr, len(p.attrs)),
+		DefaultNS: def,
+		Prefixes:  make(map[string]string),
+		Raw:       string(p.buf[p.start:p.pos]),
+	}
+	copy(h.Attrs, p.attrs)
+	for i, sp := range p.spans {
+		if sp.off >= 0 {
+			h.Attrs[i].Value = h.Raw[sp.off:sp.end]
+		}
+	}
+	p.spans = p.spans[:0]
+	for _, a := range h.Attrs {
+		switch a.Name {
+		case "from":
+			h.From = a.Value
+		case "to":
+			h.To = a.Value
+		case "id":
+			h.ID = a.Value
+		case "version":
+			h.Version = a.Value
+		case "xml:lang":
+			h.Lang = a.Value
+		default:
+			if pfx, ok := strings.CutPrefix(a.Name, "xmlns:"); ok {
+				h.Prefixes[pfx] = a.Value
+			}
+		}
+	}
+	p.headerName = name
+	p.inStream = true
+	p.tok = Token{Kind: TokStreamStart, Header: h, Raw: []byte(h.Raw)}
+	p.start = p.pos
+	p.state = stStream
+	if empty {
+		// <stream:stream .../> opens and closes the stream at once.
+		p.pendingEnd = true
+		p.state = stAfterEnd
+	}
+	return stepToken
+}
+
+// declare pushes the namespace declarations among p.attrs onto the binding
+// stack, enforcing the constraints of XML-NAMES §3 (reserved prefixes and
+// names; no undeclaring of prefixes in XML-NAMES 1.0).
+func (p *Parser) declare() step {
+	for _, a := range p.attrs {
+		var prefix string
+		if a.Name == "xmlns" {
+			if a.Value == NSXML || a.Value == nsXMLNS {
+				return p.fail(CondNotWellFormed, p.tagStart,
+					fmt.Sprintf("reserved namespace %q declared as default namespace", a.Value))
+			}
+		} else if pfx, ok := strings.CutPrefix(a.Name, "xmlns:"); ok {
+			prefix = pfx
+			switch {
+			case prefix == "xmlns":
+				return p.fail(CondNotWellFormed, p.tagStart, "prefix \"xmlns\" must not be declared")
+			case prefix == "xml":
+				if a.Value != NSXML {
+					return p.fail(CondNotWellFormed, p.tagStart,
+						fmt.Sprintf("prefix \"xml\" bound to %q", a.Value))
+				}
+				continue
+			case a.Value == NSXML || a.Value == nsXMLNS:
+				return p.fail(CondNotWellFormed, p.tagStart,
+					fmt.Sprintf("reserved namespace %q bound to prefix %q", a.Value, prefix))
+			case a.Value == "":
+				return p.fail(CondNotWellFormed, p.tagStart,
+					fmt.Sprintf("prefix %q declared with an empty namespace name", prefix))
+			}
+		} else {
+			continue
+		}
+		p.bindings = append(p.bindings, binding{prefix, a.Value})
+	}
+	return stepNext
+}
+
+// checkAttrs enforces that attribute prefixes are declared (XML-NAMES §5)
+// and that no attribute appears twice, by qualified name (XML 1.0 §3.1 WFC:
+// Unique Att Spec) or by expanded name (XML-NAMES §6.3).
+func (p *Parser) checkAttrs() step {
+	attrs := p.attrs
+	prefixed := 0 // attributes with a prefix other than xmlns
+	for i, a := range attrs {
+		c := p.acolons[i]
+		if c <= 0 || a.Name[:c] == "xmlns" {
+			continue
+		}
+		prefixed++
+		if _, ok := p.lookup(a.Name[:c]); !ok {
+			return p.fail(CondNotWellFormed, p.tagStart,
+				fmt.Sprintf("undeclared namespace prefix %q on attribute %s of <%s>", a.Name[:c], a.Name, p.elemName))
+		}
+	}
+	if len(attrs) < 2 {
+		return stepNext
+	}
+	dup := func(name string) step {
+		return p.fail(CondNotWellFormed, p.tagStart,
+			fmt.Sprintf("duplicate attribute %s on <%s>", name, p.elemName))
+	}
+	if len(attrs) <= 8 {
+		for i := 1; i < len(attrs); i++ {
+			for j := 0; j < i; j++ {
+				if attrs[i].Name == attrs[j].Name || (prefixed > 1 && p.sameExpanded(i, j)) {
+					return dup(attrs[i].Name)
+				}
+			}
+		}
+		return stepNext
+	}
+	// Many attributes: a set, so that a hostile start tag cannot make this
+	// quadratic.
+	seen := make(map[string]struct{}, 2*len(attrs))
+	for i, a := range attrs {
+		if _, ok := seen[a.Name]; ok {
+			return dup(a.Name)
+		}
+		seen[a.Name] = struct{}{}
+		if c := p.acolons[i]; c > 0 && a.Name[:c] != "xmlns" {
+			uri, _ := p.lookup(a.Name[:c])
+			e := "{" + uri + "}" + a.Name[c+1:] // cannot collide with a qualified name
+			if _, ok := seen[e]; ok {
+				return dup(a.Name)
+			}
+			seen[e] = struct{}{}
+		}
+	}
+	return stepNext
+}
+
+// sameExpanded reports whether attributes i and j, if both are prefixed
+// (and not namespace declarations), resolve to the same expanded name.
+func (p *Parser) sameExpanded(i, j int) bool {
+	a, b := p.attrs[i].Name, p.attrs[j].Name
+	ci, cj := p.acolons[i], p.acolons[j]
+	if ci <= 0 || cj <= 0 || a[:ci] == "xmlns" || b[:cj] == "xmlns" || a[ci+1:] != b[cj+1:] {
+		return false
+	}
+	ua, _ := p.lookup(a[:ci])
+	ub, _ := p.lookup(b[:cj])
+	return ua == ub
+}
+
+// lookup resolves a prefix ("" for the default namespace) in the current
+// scope. The "xml" prefix is bound by definition (XML-NAMES §3); an
+// undeclared default namespace is no namespace.
+func (p *Parser) lookup(prefix string) (string, bool) {
+	if prefix == "xml" {
+		return NSXML, true
+	}
+	for i := len(p.bindings) - 1; i >= 0; i-- {
+		if p.bindings[i].prefix == prefix {
+			return p.bindings[i].uri, true
+		}
+	}
+	return "", prefix == ""
+}
+
+// splitName splits a qualified name at its colon.
+func splitName(name string) (prefix, local string) {
+	if i := strings.IndexByte(name, ':'); i >= 0 {
+		return name[:i], name[i+1:]
+	}
+	return "", name
+}
+
+// intern returns b as a string, sharing one copy of the short strings that
+// repeat on every stanza (names, namespace names). The cache is
+// direct-mapped: a collision costs an allocation, never a wrong answer.
+func (p *Parser) intern(b []byte) string {
+	if len(b) > maxInternLen {
+		return string(b)
+	}
+	n := len(b)
+	if n == 0 {
+		return ""
+	}
+	// Hash length, first, middle and last byte: O(1), and enough to tell
+	// apart the few dozen names and namespaces a stream uses.
+	h := uint32(n) | uint32(b[0])<<8 | uint32(b[n/2])<<16 | uint32(b[n-1])<<24
+	slot := &p.names[(h*0x9E3779B1)>>24%internSlots]
+	if *slot == string(b) {
+		return *slot
+	}
+	s := string(b)
+	*slot = s
+	return s
+}
