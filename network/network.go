@@ -163,6 +163,7 @@ const (
 	segClientFlight
 	segServerFinished
 	segAlert
+	segDropped // a segment discarded by a reset; its event still fires
 )
 
 type segment struct {
@@ -284,7 +285,9 @@ func (n *Net) Dial(from *Host, addr string, port int, tag int64) ConnID {
 	to := n.hosts[addr]
 	c.hosts[Server] = to
 	if to == nil {
-		c.latency = DefaultLatency
+		// No host at that address: the failure comes back after a round
+		// trip (an ICMP unreachable from the last router, in real life).
+		c.latency = 2 * DefaultLatency
 		n.trace(c, Client, "connect", fmt.Sprintf("%s dials %s:%d", from.Name, addr, port))
 		n.enqueue(c, Server, segment{kind: segRefused, err: ErrNoRoute}) // comes back as if from the server
 		return c.id
@@ -321,8 +324,8 @@ func (n *Net) HandleEvent(w *sim.World, a, b int64) {
 	if h.head == len(h.q) {
 		h.q, h.head = h.q[:0], 0
 	}
-	if c.closed[to] {
-		return // the receiving end is gone: drop silently
+	if c.closed[to] || s.kind == segDropped {
+		return // the receiving end is gone, or a reset discarded it
 	}
 	n.deliver(c, from, to, s)
 }
@@ -511,7 +514,9 @@ func (n *Net) Reset(id ConnID, e End) {
 	c.sentFIN[e] = true
 	c.open = false
 	o := &c.halves[e]
-	o.q = o.q[:o.head] // drop what e had not yet delivered
+	for i := o.head; i < len(o.q); i++ {
+		o.q[i] = segment{kind: segDropped, at: o.q[i].at} // drop what e had not yet delivered
+	}
 	n.enqueue(c, e, segment{kind: segRST, err: ErrReset})
 }
 

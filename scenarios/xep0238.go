@@ -238,7 +238,7 @@ func RunMatrix(opt PairOptions) ([]*PairResult, error) {
 	return out, nil
 }
 
-// XEP0238Table is the summary table printed in XEP-0238 §2 (rows:
+// XEP0238Table is the summary table printed in XEP-0238 §3 (rows:
 // initiating type, columns: receiving type). fedsim never uses it to
 // decide anything; `fedsim matrix --compare xep0238` reports against it.
 // docs/xep0238.md explains the four cells where the XEP's own flows say

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 )
 
@@ -63,25 +62,28 @@ func (t *Trace) Add(r Record) {
 
 // jsonRecord is the --format jsonl shape; field order is part of the format.
 type jsonRecord struct {
-	Time   string `json:"time"`
-	Conn   int    `json:"conn"`
-	Stream int    `json:"stream,omitempty"`
-	From   string `json:"from,omitempty"`
-	To     string `json:"to,omitempty"`
-	XML    string `json:"xml,omitempty"`
-	Event  string `json:"event,omitempty"`
-	Detail string `json:"detail,omitempty"`
+	Time   float64 `json:"time"`
+	TimeNS int64   `json:"time_ns"`
+	Conn   int     `json:"conn"`
+	Stream int     `json:"stream,omitempty"`
+	From   string  `json:"from"`
+	To     string  `json:"to"`
+	XML    string  `json:"xml,omitempty"`
+	Event  string  `json:"event,omitempty"`
+	Detail string  `json:"detail,omitempty"`
 }
 
 // WriteJSONL writes one JSON object per record: time (virtual seconds since
-// Epoch, as a decimal string with nanosecond precision), conn, from, to and
-// either xml or event.
+// Epoch) and time_ns (the same in integer nanoseconds), conn (0 when the
+// record is about no connection), stream, from, to and either xml (exactly
+// as sent) or event with its detail.
 func (t *Trace) WriteJSONL(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for _, r := range t.Records {
 		jr := jsonRecord{
-			Time:   strconv.FormatFloat(float64(r.Time)/1e9, 'f', 9, 64),
+			Time:   float64(r.Time) / 1e9,
+			TimeNS: int64(r.Time),
 			Conn:   r.Conn,
 			Stream: r.Stream,
 			From:   r.Node,

@@ -43,6 +43,8 @@ const (
 	elemChunk = 32
 	attrChunk = 128
 	nodeChunk = 128
+	// Raw bytes of tokens up to rawChunk/4 bytes share chunks of rawChunk.
+	rawChunk = 16 << 10
 )
 
 // Parser is an incremental parser for one direction of an XMPP stream: it
@@ -111,6 +113,7 @@ type Parser struct {
 	elemSlab []Element
 	attrSlab []Attr
 	nodeSlab []Node
+	rawSlab  []byte
 
 	tok Token
 	err *StreamError
@@ -321,22 +324,13 @@ func (p *Parser) scan() (Token, bool) {
 		case stPI:
 			s = p.pi(lim)
 		case stElemName:
-			if s = p.scanName(lim); s == stepNext {
-				p.elemName = p.intern(p.buf[p.mark:p.pos])
-				p.elemColon = p.colon
-				p.sawSpace = false
-				p.state = stAttrs
-			}
+			s = p.elemNameState(lim)
 		case stAttrs:
 			s = p.attrList(lim)
 		case stEmptyClose:
 			s = p.emptyClose(lim)
 		case stAttrName:
-			if s = p.scanName(lim); s == stepNext {
-				p.attrName = p.intern(p.buf[p.mark:p.pos])
-				p.attrColon = p.colon
-				p.state = stAttrEq
-			}
+			s = p.attrNameState(lim)
 		case stAttrEq:
 			s = p.attrEq(lim)
 		case stAttrQuote:
@@ -344,9 +338,7 @@ func (p *Parser) scan() (Token, bool) {
 		case stAttrValue:
 			s = p.attrValue(lim)
 		case stEndName:
-			if s = p.scanName(lim); s == stepNext {
-				s = p.endName()
-			}
+			s = p.endNameState(lim)
 		case stEndTail:
 			s = p.endTail(lim)
 		case stText:
@@ -451,7 +443,7 @@ func (p *Parser) between(lim int) step {
 		p.tagStart = pos
 		p.pos = pos + 1
 		p.state = stLT
-		return stepNext
+		return p.lt(lim)
 	}
 	return p.strayText(lim)
 }
@@ -507,7 +499,7 @@ func (p *Parser) lt(lim int) step {
 		p.pos++
 		p.beginName()
 		p.state = stEndName
-		return stepNext
+		return p.endNameState(lim)
 	case '!':
 		p.state = stBang
 		return stepNext
@@ -524,7 +516,46 @@ func (p *Parser) lt(lim int) step {
 	p.attrs = p.attrs[:0]
 	p.acolons = p.acolons[:0]
 	p.state = stElemName
-	return stepNext
+	return p.elemNameState(lim)
+}
+
+// The handlers below call the handler of the state they switch to directly
+// instead of returning to scan's loop: a start tag is a fixed sequence of
+// states, and the chain is at most a few calls deep (it returns to the loop
+// at the end of every attribute value).
+
+func (p *Parser) elemNameState(lim int) step {
+	s := p.scanName(lim)
+	if s != stepNext {
+		return s
+	}
+	p.elemName = p.intern(p.buf[p.mark:p.pos])
+	p.elemColon = p.colon
+	p.sawSpace = false
+	p.state = stAttrs
+	return p.attrList(lim)
+}
+
+func (p *Parser) attrNameState(lim int) step {
+	s := p.scanName(lim)
+	if s != stepNext {
+		return s
+	}
+	p.attrName = p.intern(p.buf[p.mark:p.pos])
+	p.attrColon = p.colon
+	p.state = stAttrEq
+	return p.attrEq(lim)
+}
+
+func (p *Parser) endNameState(lim int) step {
+	s := p.scanName(lim)
+	if s != stepNext {
+		return s
+	}
+	if s = p.endName(); s != stepNext {
+		return s
+	}
+	return p.endTail(lim)
 }
 
 // bang handles "<!": a comment or a DOCTYPE is restricted-xml (RFC 6120
@@ -806,7 +837,7 @@ func (p *Parser) attrList(lim int) step {
 		}
 		p.beginName()
 		p.state = stAttrName
-		return stepNext
+		return p.attrNameState(lim)
 	}
 	return stepMore
 }
@@ -836,7 +867,7 @@ func (p *Parser) attrEq(lim int) step {
 	}
 	p.pos++
 	p.state = stAttrQuote
-	return stepNext
+	return p.attrQuote(lim)
 }
 
 func (p *Parser) attrQuote(lim int) step {
@@ -856,7 +887,7 @@ func (p *Parser) attrQuote(lim int) step {
 	p.seg = p.pos
 	p.text = p.text[:0]
 	p.state = stAttrValue
-	return stepNext
+	return p.attrValue(lim)
 }
 
 // attrValue scans a quoted attribute value, unescaping references and
@@ -1095,7 +1126,7 @@ func (p *Parser) charData(lim int) step {
 			p.tagStart = pos
 			p.pos = pos + 1
 			p.state = stLT
-			return stepNext
+			return p.lt(lim)
 		case c == '&':
 			p.text = append(p.text, buf[p.seg:pos]...)
 			p.pos, p.seg = pos, pos
@@ -1274,7 +1305,7 @@ func (p *Parser) emitElement(el *Element) step {
 		}
 	}
 	p.spans = p.spans[:0]
-	p.tok = Token{Kind: TokElement, Elem: el, Raw: bytes.Clone(raw)}
+	p.tok = Token{Kind: TokElement, Elem: el, Raw: p.copyRaw(raw)}
 	p.start = p.pos
 	p.state = stStream
 	return stepToken
@@ -1302,6 +1333,20 @@ func fillSpans(el *Element, s string, spans []span, k int) int {
 		k++
 	}
 	return k
+}
+
+// copyRaw copies a token's bytes, small ones into a shared chunk.
+func (p *Parser) copyRaw(raw []byte) []byte {
+	n := len(raw)
+	if n > rawChunk/4 {
+		return bytes.Clone(raw)
+	}
+	if cap(p.rawSlab)-len(p.rawSlab) < n {
+		p.rawSlab = make([]byte, 0, rawChunk)
+	}
+	i := len(p.rawSlab)
+	p.rawSlab = append(p.rawSlab, raw...)
+	return p.rawSlab[i : i+n : i+n]
 }
 
 // newElement, allocAttrs and allocNodes carve from the slabs.

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func runCLI(args ...string) (string, string, int) {
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func TestMatrixJSON(t *testing.T) {
+	out, errs, code := runCLI("matrix", "--format", "json", "--compare", "xep0238")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var m struct {
+		Cells []struct {
+			Initiator, Receiver, Outcome, XEP0238 string
+			Differs                                *bool
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Cells) != 36 {
+		t.Fatalf("%d cells, want 36", len(m.Cells))
+	}
+	differ := 0
+	for _, c := range m.Cells {
+		if c.Differs == nil {
+			t.Fatal("--compare did not fill 'differs'")
+		}
+		if *c.Differs {
+			differ++
+		}
+		if c.Initiator == "type1" && c.Receiver == "type4" && c.Outcome != "U" {
+			t.Fatalf("type1 -> type4 = %s", c.Outcome)
+		}
+	}
+	if differ != 4 {
+		t.Fatalf("%d cells differ from the XEP table, want 4 (docs/xep0238.md)", differ)
+	}
+}
+
+func TestMatrixTextIsDeterministic(t *testing.T) {
+	a, _, _ := runCLI("matrix", "--seed", "5", "--compare", "xep0238")
+	b, _, _ := runCLI("matrix", "--compare", "xep0238", "--seed", "5")
+	if a != b || !strings.Contains(a, "type2 -> type3: fedsim V, XEP table E") || !strings.Contains(a, "Replay: fedsim matrix --seed 5 --compare xep0238") {
+		t.Fatalf("matrix output:\n%s", a)
+	}
+}
+
+func TestRunJSONL(t *testing.T) {
+	out, errs, code := runCLI("run", "type2", "type4", "--format", "jsonl", "--seed", "3")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	n, xmlLines := 0, 0
+	for sc.Scan() {
+		var rec map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatalf("line %d: %v", n+1, err)
+		}
+		for _, k := range []string{"time", "conn", "from", "to"} {
+			if _, ok := rec[k]; !ok {
+				t.Fatalf("line %d lacks %q: %s", n+1, k, sc.Text())
+			}
+		}
+		_, hasXML := rec["xml"]
+		_, hasEvent := rec["event"]
+		if hasXML == hasEvent {
+			t.Fatalf("line %d must have exactly one of xml/event: %s", n+1, sc.Text())
+		}
+		if hasXML {
+			xmlLines++
+		}
+		n++
+	}
+	if n < 50 || xmlLines < 20 {
+		t.Fatalf("%d records, %d xml: too few for type2 -> type4", n, xmlLines)
+	}
+}
+
+func TestRunTextAndErrors(t *testing.T) {
+	out, _, code := runCLI("run", "type5", "type3", "--fragment", "byte")
+	if code != 0 || !strings.Contains(out, "Outcome: T") || !strings.Contains(out, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>dHlwZTUubGl0</auth>") ||
+		!strings.Contains(out, "Replay: fedsim run type5 type3 --seed 1 --fragment byte") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "type7", "type1"}, `unknown service type "type7"`},
+		{[]string{"run", "type1"}, "want two service types"},
+		{[]string{"run", "type1", "type2", "--format", "xml"}, `--format "xml"`},
+		{[]string{"matrix", "--compare", "rfc"}, "the only reference table is xep0238"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"matrix", "--seed", "x"}, "invalid value"},
+	} {
+		_, errs, code := runCLI(c.args...)
+		if code != 2 || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, code, errs, c.want)
+		}
+	}
+	out, _, code = runCLI("help", "run")
+	if code != 0 || !strings.Contains(out, "-fragment") {
+		t.Fatalf("help run: %d %s", code, out)
+	}
+}
