@@ -22,7 +22,7 @@ func TestMatrixJSON(t *testing.T) {
 	var m struct {
 		Cells []struct {
 			Initiator, Receiver, Outcome, XEP0238 string
-			Differs                                *bool
+			Differs                               *bool
 		}
 	}
 	if err := json.Unmarshal([]byte(out), &m); err != nil {
