@@ -21,6 +21,7 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strings"
+	"time"
 )
 
 // DefaultPort is the IANA port for server-to-server XMPP (RFC 6120 §3.2.1).
@@ -81,6 +82,48 @@ type Answer struct {
 	Err     error
 	// Note explains the answer in one line for the trace.
 	Note string
+	// Delay is extra time before the answer arrives (a slow resolver).
+	Delay time.Duration
+	// Lost means no answer ever arrives: only the asker's timeout ends it.
+	Lost bool
+}
+
+// FaultKind is what a DNS fault does to the answers for a domain.
+type FaultKind uint8
+
+const (
+	// Poison answers with Fault.Targets instead of the zone's records: the
+	// domain now points at another host (an attacker's).
+	Poison FaultKind = iota + 1
+	// NXDomain answers that the domain does not exist.
+	NXDomain
+	// ServFail answers that the resolver failed.
+	ServFail
+	// NoAnswer never answers.
+	NoAnswer
+	// Slow answers correctly after Fault.Delay.
+	Slow
+)
+
+func (k FaultKind) String() string {
+	return [...]string{"", "poison", "nxdomain", "servfail", "no-answer", "slow"}[k]
+}
+
+// Fault changes the answers one resolver (or every resolver) gives for one
+// domain during a window of virtual time.
+type Fault struct {
+	Kind FaultKind
+	// Domain whose lookups are affected.
+	Domain string
+	// Resolver is the name of the only resolver affected; "" for all.
+	Resolver string
+	// Targets are the poisoned answer (Poison).
+	Targets []Target
+	// Delay is how late the answer comes (Slow).
+	Delay time.Duration
+	// From and Until bound the fault in virtual time since the epoch;
+	// Until 0 means until the end of the run.
+	From, Until time.Duration
 }
 
 // Override replaces the answer for one domain: a poisoned record, an
@@ -90,9 +133,15 @@ type Override func(domain string) (a Answer, ok bool)
 // Resolver is one server's resolver. Its own random stream orders SRV
 // targets of equal priority; nothing else is random.
 type Resolver struct {
+	// Name identifies the resolver for Fault.Resolver (its server's domain).
+	Name      string
 	Zone      *Zone
 	Rand      *rand.Rand
 	Overrides []Override
+	// Faults are consulted in order; the first active one for the domain
+	// applies. Now tells them the virtual time.
+	Faults *[]Fault
+	Now    func() time.Duration
 }
 
 // LookupServer resolves domain per RFC 6120 §3.2.
@@ -103,6 +152,37 @@ func (r *Resolver) LookupServer(domain string) Answer {
 			return a
 		}
 	}
+	if r.Faults != nil {
+		var now time.Duration
+		if r.Now != nil {
+			now = r.Now()
+		}
+		for _, f := range *r.Faults {
+			if key(f.Domain) != key(domain) || (f.Resolver != "" && f.Resolver != r.Name) ||
+				now < f.From || (f.Until != 0 && now >= f.Until) {
+				continue
+			}
+			switch f.Kind {
+			case Poison:
+				return Answer{Domain: domain, Targets: f.Targets, Note: "POISONED answer for " + domain + " -> " + describe(f.Targets)}
+			case NXDomain:
+				return Answer{Domain: domain, Err: ErrNXDomain, Note: "injected NXDOMAIN for " + domain}
+			case ServFail:
+				return Answer{Domain: domain, Err: ErrServFail, Note: "injected SERVFAIL for " + domain}
+			case NoAnswer:
+				return Answer{Domain: domain, Lost: true, Note: "the query for " + domain + " goes unanswered"}
+			case Slow:
+				a := r.lookup(domain)
+				a.Delay = f.Delay
+				a.Note += fmt.Sprintf(" (answered %s late)", f.Delay)
+				return a
+			}
+		}
+	}
+	return r.lookup(domain)
+}
+
+func (r *Resolver) lookup(domain string) Answer {
 	d := key(domain)
 	if recs := r.Zone.srv[d]; len(recs) > 0 {
 		// A single SRV record whose target is "." means the service is

@@ -203,6 +203,8 @@ type conn struct {
 	tag     int64 // dial tag returned to the client
 	latency time.Duration
 	open    bool
+	crashed [2]bool // the host at this end crashed: its state is gone
+	rstSent [2]bool
 }
 
 // Net is the simulated network.
@@ -215,6 +217,10 @@ type Net struct {
 	byName    map[string]*Host
 	conns     []*conn // index = ConnID-1
 	latency   map[[2]string]time.Duration
+	jitter    map[[2]string]time.Duration
+	// Filters see every segment on its way (fault.go): pass it, drop it,
+	// replace it, or reset the connection.
+	Filters []Filter
 	// BytesSent counts payload bytes written (for --stats).
 	BytesSent int64
 }
@@ -227,6 +233,7 @@ func New(w *sim.World) *Net {
 		hosts:   map[string]*Host{},
 		byName:  map[string]*Host{},
 		latency: map[[2]string]time.Duration{},
+		jitter:  map[[2]string]time.Duration{},
 	}
 }
 
@@ -300,8 +307,17 @@ func (n *Net) Dial(from *Host, addr string, port int, tag int64) ConnID {
 
 // enqueue sends a segment from end `from` towards its peer.
 func (n *Net) enqueue(c *conn, from End, s segment) {
+	if s.kind != segData && s.kind != segDropped && len(n.Filters) > 0 {
+		var ok bool
+		if s, ok = n.filterControl(c, from, s); !ok {
+			return
+		}
+	}
 	h := &c.halves[from]
 	at := n.W.Now() + sim.Time(c.latency)
+	if j := n.jitter[[2]string{hostName(c.hosts[from]), hostName(c.hosts[from.Other()])}]; j > 0 {
+		at += sim.Time(n.rng.Int64N(int64(j) + 1))
+	}
 	if at < h.lastAt {
 		at = h.lastAt // in order: never overtake an earlier segment
 	}
@@ -324,8 +340,24 @@ func (n *Net) HandleEvent(w *sim.World, a, b int64) {
 	if h.head == len(h.q) {
 		h.q, h.head = h.q[:0], 0
 	}
-	if c.closed[to] || s.kind == segDropped {
-		return // the receiving end is gone, or a reset discarded it
+	if s.kind == segDropped {
+		return // a reset discarded it
+	}
+	if h := c.hosts[to]; h != nil && h.Down {
+		return // a crashed host answers nothing: a black hole
+	}
+	if c.crashed[to] {
+		// The host came back without the connection: RFC 793 says answer
+		// anything for an unknown connection with a reset.
+		if !c.rstSent[to] && s.kind != segRST {
+			c.rstSent[to] = true
+			n.trace(c, to, "reset", hostName(c.hosts[to])+" restarted and no longer knows this connection")
+			n.enqueue(c, to, segment{kind: segRST, err: ErrReset})
+		}
+		return
+	}
+	if c.closed[to] {
+		return // the receiving end is gone
 	}
 	n.deliver(c, from, to, s)
 }
@@ -340,7 +372,7 @@ func (n *Net) deliver(c *conn, from, to End, s segment) {
 	switch s.kind {
 	case segSYN:
 		srv := c.hosts[Server]
-		if srv.Down || !srv.listen[c.ports[Server]] {
+		if !srv.listen[c.ports[Server]] {
 			n.trace(c, Server, "refuse", fmt.Sprintf("nothing listens on %s:%d", srv.Addr, c.ports[Server]))
 			c.closed[Server] = true
 			n.enqueue(c, Server, segment{kind: segRefused, err: ErrRefused})
@@ -458,6 +490,12 @@ func (n *Net) Write(id ConnID, e End, data []byte) {
 	if c == nil || c.sentFIN[e] || len(data) == 0 {
 		return
 	}
+	if len(n.Filters) > 0 {
+		var ok bool
+		if data, ok = n.filterData(c, e, data); !ok {
+			return
+		}
+	}
 	n.BytesSent += int64(len(data))
 	if n.Segmenter == nil {
 		n.enqueue(c, e, segment{kind: segData, data: append([]byte(nil), data...)})
@@ -518,6 +556,33 @@ func (n *Net) Reset(id ConnID, e End) {
 		o.q[i] = segment{kind: segDropped, at: o.q[i].at} // drop what e had not yet delivered
 	}
 	n.enqueue(c, e, segment{kind: segRST, err: ErrReset})
+}
+
+// Crash stops a host: it answers nothing (its peers see a black hole) and
+// forgets every connection; after Restart, segments for those connections
+// are answered with resets.
+func (n *Net) Crash(name string) {
+	h := n.byName[name]
+	if h == nil {
+		return
+	}
+	h.Down = true
+	for _, c := range n.conns {
+		for _, e := range []End{Client, Server} {
+			if c.hosts[e] == h && !(c.closed[e] && c.sentFIN[e]) {
+				c.crashed[e] = true
+				c.closed[e] = true
+				c.sentFIN[e] = true
+			}
+		}
+	}
+}
+
+// Restart brings a crashed host back (with no connections).
+func (n *Net) Restart(name string) {
+	if h := n.byName[name]; h != nil {
+		h.Down = false
+	}
 }
 
 // Conns is the number of connections opened so far.

@@ -64,7 +64,7 @@ func (s *Server) route(stanza *xmlstream.Element) {
 	r.timer = s.tag(tagEntry{kind: tagRouteTimer, route: r})
 	s.emit(Effect{Kind: EffTimer, Tag: r.timer, Delay: s.cfg.NegotiationTimeout})
 	s.note(nil, "route", "no stream to %s yet: %s starts a server-to-server negotiation", to, s.cfg.Domain)
-	s.emit(Effect{Kind: EffResolve, Tag: s.tag(tagEntry{kind: tagRouteResolve, route: r}), Domain: to})
+	s.emit(Effect{Kind: EffResolve, Tag: s.request(tagEntry{kind: tagRouteResolve, route: r}, s.cfg.DNSTimeout), Domain: to})
 }
 
 func (s *Server) routeResolved(r *route, a dns.Answer) {
@@ -72,10 +72,11 @@ func (s *Server) routeResolved(r *route, a dns.Answer) {
 		return
 	}
 	if a.Err != nil {
-		cond, typ := "remote-server-timeout", "wait"
+		// RFC 6120 §8.3.3.16: the remote domain cannot be resolved. NXDOMAIN
+		// is permanent; SERVFAIL and silence may pass.
+		cond, typ := "remote-server-not-found", "wait"
 		if errors.Is(a.Err, dns.ErrNXDomain) {
-			// RFC 6120 §8.3.3.16: the remote domain cannot be resolved.
-			cond, typ = "remote-server-not-found", "cancel"
+			typ = "cancel"
 		}
 		s.routeFailed(r, "DNS: "+a.Err.Error()+" ("+a.Note+")", cond, typ)
 		return
@@ -92,7 +93,7 @@ func (s *Server) dialNext(r *route) {
 	}
 	t := r.targets[r.next]
 	r.next++
-	s.emit(Effect{Kind: EffDial, Tag: s.tag(tagEntry{kind: tagRouteDial, route: r}), Addr: t.Addr, Port: t.Port, Domain: r.domain})
+	s.emit(Effect{Kind: EffDial, Tag: s.request(tagEntry{kind: tagRouteDial, route: r}, s.cfg.ConnectTimeout), Addr: t.Addr, Port: t.Port, Domain: r.domain})
 }
 
 func (s *Server) routeDialed(r *route, c network.ConnID, err error) {
@@ -118,11 +119,8 @@ func (s *Server) routeDialed(r *route, c network.ConnID, err error) {
 // routeEstablished is reached when the Originating stream is authenticated:
 // the queue is flushed in order.
 func (s *Server) routeEstablished(r *route, level Level, how string) {
-	if r.timer != 0 {
-		s.emit(Effect{Kind: EffCancel, Tag: r.timer})
-		delete(s.tags, r.timer)
-		r.timer = 0
-	}
+	s.cancelTimer(r.timer)
+	r.timer = 0
 	r.state = routeEstablished
 	r.level = level
 	s.emit(Effect{Kind: EffNote, Event: "outcome", Conn: r.st.conn, End: r.st.end, Stream: r.st.n, Peer: r.domain,
@@ -141,11 +139,8 @@ func (s *Server) routeFailed(r *route, reason, cond, errType string) {
 	if r.state == routeIdle || r.state == routeEstablished {
 		return
 	}
-	if r.timer != 0 {
-		s.emit(Effect{Kind: EffCancel, Tag: r.timer})
-		delete(s.tags, r.timer)
-		r.timer = 0
-	}
+	s.cancelTimer(r.timer)
+	r.timer = 0
 	st := r.st
 	r.state = routeIdle
 	r.st = nil

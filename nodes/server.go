@@ -23,9 +23,23 @@ const (
 	nsPing            = "urn:xmpp:ping"
 )
 
-// DefaultNegotiationTimeout bounds an outbound negotiation in virtual time
-// before queued stanzas are bounced with <remote-server-timeout/>.
-const DefaultNegotiationTimeout = 60 * time.Second
+// Timeouts, in virtual time. Servers differ; these are round figures of
+// the order Prosody and ejabberd use.
+const (
+	// DefaultNegotiationTimeout bounds a whole outbound negotiation, from the
+	// DNS query to an authenticated stream, before queued stanzas are bounced
+	// with <remote-server-timeout/>.
+	DefaultNegotiationTimeout = 60 * time.Second
+	// DefaultConnectTimeout bounds one TCP connection attempt; the next DNS
+	// target is tried after it (RFC 6120 §3.2.1 step 9).
+	DefaultConnectTimeout = 10 * time.Second
+	// DefaultDNSTimeout bounds one resolution.
+	DefaultDNSTimeout = 10 * time.Second
+	// DefaultVerifyTimeout bounds a dialback verification (XEP-0220 §2.1.1
+	// "the Initiating Server MAY impose a timeout"; the same holds for the
+	// Receiving Server waiting for the Authoritative Server).
+	DefaultVerifyTimeout = 30 * time.Second
+)
 
 // Config is what a server is built from. It is validated by New.
 type Config struct {
@@ -43,9 +57,29 @@ type Config struct {
 	Users []string
 	// Rand draws stream ids. Must be a stream derived from the world seed.
 	Rand *rand.Rand
-	// NegotiationTimeout: default DefaultNegotiationTimeout.
+	// NegotiationTimeout, ConnectTimeout, DNSTimeout, VerifyTimeout: zero
+	// means the Default… value.
 	NegotiationTimeout time.Duration
+	ConnectTimeout     time.Duration
+	DNSTimeout         time.Duration
+	VerifyTimeout      time.Duration
+
+	// Broken deliberately breaks one negotiation rule so that tests can
+	// show the invariant checker and the shipped scenarios catch it. Never
+	// set it otherwise.
+	Broken BrokenRule
 }
+
+// BrokenRule names a rule a test server may break on purpose.
+type BrokenRule uint8
+
+const (
+	// NotBroken: the server follows every rule.
+	NotBroken BrokenRule = iota
+	// SkipDialbackVerification: accept a <db:result/> key without asking
+	// the Authoritative Server (the mistake XEP-0220 §2.2.1 forbids).
+	SkipDialbackVerification
+)
 
 // Server is one XMPP server's federation logic.
 type Server struct {
@@ -70,12 +104,17 @@ const (
 	tagRouteTimer
 	tagVerifyResolve
 	tagVerifyDial
+	tagVerifyTimer
+	// tagTimeout guards a request (a resolve or a dial): link is the
+	// request's tag, and the request's link is the timer's.
+	tagTimeout
 )
 
 type tagEntry struct {
 	kind  tagKind
 	route *route
 	verif *verification
+	link  int64
 }
 
 // New validates cfg and returns a server.
@@ -99,8 +138,14 @@ func New(cfg Config) (*Server, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("nodes: server %q: %s", cfg.Domain, strings.Join(errs, "; "))
 	}
-	if cfg.NegotiationTimeout == 0 {
-		cfg.NegotiationTimeout = DefaultNegotiationTimeout
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&cfg.NegotiationTimeout, DefaultNegotiationTimeout}, {&cfg.ConnectTimeout, DefaultConnectTimeout},
+		{&cfg.DNSTimeout, DefaultDNSTimeout}, {&cfg.VerifyTimeout, DefaultVerifyTimeout}} {
+		if *d.v == 0 {
+			*d.v = d.def
+		}
 	}
 	s := &Server{
 		cfg:     cfg,
@@ -148,6 +193,43 @@ func (s *Server) tag(e tagEntry) int64 {
 	return s.nextTag
 }
 
+// request registers a resolve or dial and arms its timeout.
+func (s *Server) request(e tagEntry, timeout time.Duration) int64 {
+	req := s.tag(e)
+	tm := s.tag(tagEntry{kind: tagTimeout, link: req})
+	e.link = tm
+	s.tags[req] = e
+	s.emit(Effect{Kind: EffTimer, Tag: tm, Delay: timeout})
+	return req
+}
+
+// answered takes a request off the books and cancels its timeout.
+func (s *Server) answered(tag int64) (tagEntry, bool) {
+	e, ok := s.tags[tag]
+	if !ok {
+		return e, false
+	}
+	delete(s.tags, tag)
+	s.cancelTimer(e.link)
+	return e, true
+}
+
+func (s *Server) cancelTimer(tag int64) {
+	if tag == 0 {
+		return
+	}
+	if _, ok := s.tags[tag]; ok {
+		delete(s.tags, tag)
+		s.emit(Effect{Kind: EffCancel, Tag: tag})
+	}
+}
+
+// Errors a request can end with when its timer fires first.
+var (
+	ErrConnectTimeout = errors.New("connect timeout")
+	ErrDNSTimeout     = errors.New("DNS: no answer (timeout)")
+)
+
 // ---- inputs ----
 
 // Send is a local user's stanza. It is delivered locally, routed over an
@@ -159,9 +241,12 @@ func (s *Server) Send(stanza *xmlstream.Element) []Effect {
 
 // Dialed is the outcome of an EffDial.
 func (s *Server) Dialed(tag int64, c network.ConnID, err error) []Effect {
-	t, ok := s.tags[tag]
-	delete(s.tags, tag)
+	t, ok := s.answered(tag)
 	if !ok {
+		if err == nil {
+			// A connection that came up after its attempt timed out.
+			s.emit(Effect{Kind: EffClose, Conn: c, End: network.Client})
+		}
 		return s.take()
 	}
 	switch t.kind {
@@ -263,10 +348,9 @@ func (s *Server) Closed(c network.ConnID, err error) []Effect {
 
 // Resolved is a DNS answer for an EffResolve.
 func (s *Server) Resolved(tag int64, a dns.Answer) []Effect {
-	t, ok := s.tags[tag]
-	delete(s.tags, tag)
+	t, ok := s.answered(tag)
 	if !ok {
-		return s.take()
+		return s.take() // answered after its timeout
 	}
 	switch t.kind {
 	case tagRouteResolve:
@@ -284,9 +368,39 @@ func (s *Server) Timer(tag int64) []Effect {
 	if !ok {
 		return s.take()
 	}
-	if t.kind == tagRouteTimer && t.route.timer == tag {
-		t.route.timer = 0
-		s.routeFailed(t.route, "negotiation did not finish within "+s.cfg.NegotiationTimeout.String(), "remote-server-timeout", "wait")
+	switch t.kind {
+	case tagRouteTimer:
+		if t.route.timer == tag {
+			t.route.timer = 0
+			if st := t.route.st; st != nil && !st.closed {
+				// RFC 6120 §4.9.3.4: we give up on a silent peer.
+				s.streamError(st, "connection-timeout", "negotiation did not finish within "+s.cfg.NegotiationTimeout.String())
+			}
+			s.routeFailed(t.route, "negotiation did not finish within "+s.cfg.NegotiationTimeout.String(), "remote-server-timeout", "wait")
+		}
+	case tagVerifyTimer:
+		if v := t.verif; v != nil && v.timer == tag {
+			v.timer = 0
+			s.verifyFailed(v, "the Authoritative Server did not answer within "+s.cfg.VerifyTimeout.String())
+		}
+	case tagTimeout:
+		req, ok := s.tags[t.link]
+		if !ok {
+			break
+		}
+		delete(s.tags, t.link)
+		switch req.kind {
+		case tagRouteResolve:
+			s.routeResolved(req.route, dns.Answer{Domain: req.route.domain, Err: ErrDNSTimeout, Note: "no answer within " + s.cfg.DNSTimeout.String()})
+		case tagVerifyResolve:
+			s.verifyResolved(req.verif, dns.Answer{Domain: req.verif.from, Err: ErrDNSTimeout, Note: "no answer within " + s.cfg.DNSTimeout.String()})
+		case tagRouteDial:
+			s.note(nil, "connect-timeout", "no answer to the connection attempt within %s", s.cfg.ConnectTimeout)
+			s.routeDialed(req.route, 0, ErrConnectTimeout)
+		case tagVerifyDial:
+			s.note(nil, "connect-timeout", "no answer to the connection attempt within %s", s.cfg.ConnectTimeout)
+			s.verifyDialed(req.verif, 0, ErrConnectTimeout)
+		}
 	}
 	return s.take()
 }

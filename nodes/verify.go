@@ -21,12 +21,21 @@ type verification struct {
 	st       *stream
 	done     bool
 	lastErr  string
+	timer    int64
 }
 
 func (s *Server) startVerification(in *stream, from, key string) {
 	v := &verification{inbound: in, from: from, to: s.cfg.Domain, id: in.id, key: key}
 	in.pending = append(in.pending, v)
-	s.emit(Effect{Kind: EffResolve, Tag: s.tag(tagEntry{kind: tagVerifyResolve, verif: v}), Domain: from})
+	if s.cfg.Broken == SkipDialbackVerification {
+		// Deliberately wrong (see BrokenRule): trust the key unchecked.
+		s.note(in, "broken-rule", "%s skips the dialback verification", s.cfg.Domain)
+		s.verifyDone(v, "valid")
+		return
+	}
+	v.timer = s.tag(tagEntry{kind: tagVerifyTimer, verif: v})
+	s.emit(Effect{Kind: EffTimer, Tag: v.timer, Delay: s.cfg.VerifyTimeout})
+	s.emit(Effect{Kind: EffResolve, Tag: s.request(tagEntry{kind: tagVerifyResolve, verif: v}, s.cfg.DNSTimeout), Domain: from})
 }
 
 func (s *Server) verifyResolved(v *verification, a dns.Answer) {
@@ -48,7 +57,7 @@ func (s *Server) verifyDialNext(v *verification) {
 	}
 	t := v.targets[v.next]
 	v.next++
-	s.emit(Effect{Kind: EffDial, Tag: s.tag(tagEntry{kind: tagVerifyDial, verif: v}), Addr: t.Addr, Port: t.Port, Domain: v.from})
+	s.emit(Effect{Kind: EffDial, Tag: s.request(tagEntry{kind: tagVerifyDial, verif: v}, s.cfg.ConnectTimeout), Addr: t.Addr, Port: t.Port, Domain: v.from})
 }
 
 func (s *Server) verifyDialed(v *verification, c network.ConnID, err error) {
@@ -113,6 +122,7 @@ func (s *Server) verifyDone(v *verification, typ string) {
 		return
 	}
 	v.done = true
+	s.cancelTimer(v.timer)
 	in := v.inbound
 	in.removePending(v)
 	if in.closed {
@@ -140,6 +150,11 @@ func (s *Server) verifyFailed(v *verification, reason string) {
 		return
 	}
 	v.done = true
+	s.cancelTimer(v.timer)
+	if v.st != nil && !v.st.closed {
+		s.closeStream(v.st)
+		v.st.closed = true
+	}
 	in := v.inbound
 	in.removePending(v)
 	if in.closed {
@@ -154,6 +169,7 @@ func (s *Server) verifyFailed(v *verification, reason string) {
 func (s *Server) dropVerifications(in *stream) {
 	for _, v := range in.pending {
 		v.done = true
+		s.cancelTimer(v.timer)
 		if v.st != nil && !v.st.closed {
 			s.closeStream(v.st)
 			v.st.closed = true

@@ -40,6 +40,8 @@ type World struct {
 	Deliveries []Delivery
 	// Bounces collects every stanza error a server generated for its user.
 	Bounces []Delivery
+	// DNSFaults apply to every resolver (each names the resolver it hits).
+	DNSFaults []dns.Fault
 }
 
 // Delivery is a stanza that reached (or was generated for) a user.
@@ -81,7 +83,8 @@ func (w *World) AddServer(s *nodes.Server, addr string) (*Node, error) {
 	}
 	h.Listen(dns.DefaultPort)
 	n.Host = h
-	n.Resolver = &dns.Resolver{Zone: w.Zone, Rand: w.Sim.Stream("dns/" + s.Domain())}
+	n.Resolver = &dns.Resolver{Name: s.Domain(), Zone: w.Zone, Rand: w.Sim.Stream("dns/" + s.Domain()),
+		Faults: &w.DNSFaults, Now: func() time.Duration { return time.Duration(w.Sim.Now()) }}
 	w.nodes = append(w.nodes, n)
 	w.byDomain[s.Domain()] = n
 	return n, nil
@@ -187,9 +190,13 @@ func (n *Node) apply(effs []nodes.Effect) {
 			w.Net.Dial(n.Host, e.Addr, e.Port, e.Tag)
 		case nodes.EffResolve:
 			ans := n.Resolver.LookupServer(e.Domain)
-			n.answers[e.Tag] = ans
 			w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "dns-query", Detail: "SRV _xmpp-server._tcp." + e.Domain + " (RFC 6120 §3.2)"})
-			w.Sim.After(w.DNSDelay, n, evDNS, e.Tag)
+			if ans.Lost {
+				w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "fault", Detail: ans.Note})
+				break
+			}
+			n.answers[e.Tag] = ans
+			w.Sim.After(w.DNSDelay+ans.Delay, n, evDNS, e.Tag)
 		case nodes.EffTimer:
 			n.timers[e.Tag] = w.Sim.Timer(e.Delay, n, evTimer, e.Tag)
 		case nodes.EffCancel:

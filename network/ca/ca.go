@@ -50,6 +50,10 @@ type Cert struct {
 	// Sig is HMAC-SHA256 over the fields above with the issuer's secret.
 	Sig []byte
 
+	// Chain holds the intermediate authorities' certificates the holder
+	// presents with this one, leaf-most first (RFC 5246 §7.4.2).
+	Chain []*Cert
+
 	// key is the secret of the subject when it is an authority (or a
 	// self-signed leaf): what Sig of the certificates it issues is made with.
 	key []byte
@@ -136,7 +140,8 @@ func NewRoot(name string, notBefore, notAfter time.Time, secret []byte) *Authori
 	return &Authority{Cert: c, serial: 1}
 }
 
-// Issue signs a leaf certificate for t.
+// Issue signs a leaf certificate for t. A leaf issued by an intermediate
+// carries the intermediate's chain so that it can be presented whole.
 func (a *Authority) Issue(t Template) *Cert {
 	a.serial++
 	c := &Cert{
@@ -145,7 +150,21 @@ func (a *Authority) Issue(t Template) *Cert {
 		Issuer: a.Cert.Subject, NotBefore: t.NotBefore, NotAfter: t.NotAfter,
 	}
 	c.Sig = sign(a.Cert.key, c.tbs())
+	if a.Cert.Issuer != a.Cert.Subject {
+		c.Chain = append([]*Cert{a.Cert}, a.Cert.Chain...)
+	}
 	return c
+}
+
+// NewIntermediate makes a subordinate authority signed by a.
+func (a *Authority) NewIntermediate(name string, notBefore, notAfter time.Time, secret []byte) *Authority {
+	a.serial++
+	c := &Cert{Serial: a.serial, Subject: name, Issuer: a.Cert.Subject, NotBefore: notBefore, NotAfter: notAfter, IsCA: true, key: secret}
+	c.Sig = sign(a.Cert.key, c.tbs())
+	if a.Cert.Issuer != a.Cert.Subject {
+		c.Chain = append([]*Cert{a.Cert}, a.Cert.Chain...)
+	}
+	return &Authority{Cert: c, serial: 1}
 }
 
 // SelfSign makes a self-signed leaf certificate for t.
@@ -159,9 +178,28 @@ func SelfSign(t Template, secret []byte) *Cert {
 	return c
 }
 
-// Pool is a trust store: the roots a server accepts as issuers.
+// Pool is a trust store: the roots a server accepts as issuers, and the
+// certificates it knows to be revoked (a CRL it has fetched, RFC 5280 §5).
 type Pool struct {
-	roots []*Cert
+	roots   []*Cert
+	revoked map[revokedKey]bool
+}
+
+type revokedKey struct {
+	issuer string
+	serial uint64
+}
+
+// Revoke records that c is revoked.
+func (p *Pool) Revoke(c *Cert) {
+	if p.revoked == nil {
+		p.revoked = map[revokedKey]bool{}
+	}
+	p.revoked[revokedKey{c.Issuer, c.Serial}] = true
+}
+
+func (p *Pool) isRevoked(c *Cert) bool {
+	return p != nil && p.revoked[revokedKey{c.Issuer, c.Serial}]
 }
 
 // NewPool returns a trust store holding roots.
@@ -202,6 +240,7 @@ var (
 	ErrIssuerNotCA      = errors.New("issuer is not a certification authority")
 	ErrIssuerExpired    = errors.New("issuer certificate expired or not yet valid")
 	ErrCertificateRoles = errors.New("CA certificate used as a server certificate")
+	ErrRevoked          = errors.New("certificate revoked")
 )
 
 // VerifyError says which check failed for which certificate.
@@ -235,7 +274,9 @@ type Verifier struct {
 	NoCNFallback bool
 }
 
-// VerifyChain checks that c was issued by a trusted root and is valid at now.
+// VerifyChain checks that c is valid at now, not revoked, and chains to a
+// trusted root, possibly through the intermediates it carries (RFC 5280
+// §6, much simplified: names, validity, signature, CA flag, revocation).
 func (v Verifier) VerifyChain(c *Cert, now time.Time) error {
 	if c == nil {
 		return &VerifyError{Err: ErrNoCertificate}
@@ -243,32 +284,68 @@ func (v Verifier) VerifyChain(c *Cert, now time.Time) error {
 	if c.IsCA {
 		return &VerifyError{Err: ErrCertificateRoles, Cert: c}
 	}
+	if err := validAt(c, now); err != nil {
+		return err
+	}
+	if v.Roots.isRevoked(c) {
+		return &VerifyError{Err: ErrRevoked, Cert: c, Detail: fmt.Sprintf("serial %d of %s", c.Serial, c.Issuer)}
+	}
+	cur := c
+	for depth := 0; depth <= len(c.Chain); depth++ {
+		if root := v.Roots.find(cur.Issuer); root != nil {
+			if !root.IsCA {
+				// A self-signed leaf pinned in the trust store: accept it only
+				// if it is exactly that certificate.
+				if cur != c || !hmac.Equal(root.Sig, c.Sig) {
+					return &VerifyError{Err: ErrIssuerNotCA, Cert: c}
+				}
+				return nil
+			}
+			if now.Before(root.NotBefore) || now.After(root.NotAfter) {
+				return &VerifyError{Err: ErrIssuerExpired, Cert: c, Detail: root.Subject}
+			}
+			if !hmac.Equal(sign(root.key, cur.tbs()), cur.Sig) {
+				return &VerifyError{Err: ErrBadSignature, Cert: c, Detail: cur.Subject + " is not signed by " + root.Subject}
+			}
+			return nil
+		}
+		// Not issued by a root: look for the issuer among the intermediates.
+		var parent *Cert
+		for _, ic := range c.Chain {
+			if ic.Subject == cur.Issuer && ic != cur {
+				parent = ic
+				break
+			}
+		}
+		if parent == nil {
+			if cur == c && c.SelfSigned() {
+				return &VerifyError{Err: ErrSelfSigned, Cert: c}
+			}
+			return &VerifyError{Err: ErrUntrustedIssuer, Cert: c, Detail: cur.Issuer + " is not in the trust store"}
+		}
+		if !parent.IsCA {
+			return &VerifyError{Err: ErrIssuerNotCA, Cert: c, Detail: parent.Subject}
+		}
+		if now.Before(parent.NotBefore) || now.After(parent.NotAfter) {
+			return &VerifyError{Err: ErrIssuerExpired, Cert: c, Detail: parent.Subject}
+		}
+		if !hmac.Equal(sign(parent.key, cur.tbs()), cur.Sig) {
+			return &VerifyError{Err: ErrBadSignature, Cert: c, Detail: cur.Subject + " is not signed by " + parent.Subject}
+		}
+		if v.Roots.isRevoked(parent) {
+			return &VerifyError{Err: ErrRevoked, Cert: c, Detail: "intermediate " + parent.Subject}
+		}
+		cur = parent
+	}
+	return &VerifyError{Err: ErrUntrustedIssuer, Cert: c, Detail: "chain does not end at a trusted root"}
+}
+
+func validAt(c *Cert, now time.Time) error {
 	if now.Before(c.NotBefore) {
 		return &VerifyError{Err: ErrNotYetValid, Cert: c, Detail: "valid from " + c.NotBefore.Format(time.RFC3339)}
 	}
 	if now.After(c.NotAfter) {
 		return &VerifyError{Err: ErrExpired, Cert: c, Detail: "expired " + c.NotAfter.Format(time.RFC3339)}
-	}
-	root := v.Roots.find(c.Issuer)
-	if root == nil {
-		if c.SelfSigned() {
-			return &VerifyError{Err: ErrSelfSigned, Cert: c}
-		}
-		return &VerifyError{Err: ErrUntrustedIssuer, Cert: c, Detail: c.Issuer + " is not in the trust store"}
-	}
-	if !root.IsCA {
-		// A self-signed leaf pinned in the trust store: accept it only if it is
-		// exactly that certificate.
-		if !hmac.Equal(root.Sig, c.Sig) {
-			return &VerifyError{Err: ErrIssuerNotCA, Cert: c}
-		}
-		return nil
-	}
-	if now.Before(root.NotBefore) || now.After(root.NotAfter) {
-		return &VerifyError{Err: ErrIssuerExpired, Cert: c, Detail: root.Subject}
-	}
-	if !hmac.Equal(sign(root.key, c.tbs()), c.Sig) {
-		return &VerifyError{Err: ErrBadSignature, Cert: c, Detail: "not signed by " + root.Subject}
 	}
 	return nil
 }

@@ -82,3 +82,38 @@ func TestVerify(t *testing.T) {
 		t.Fatalf("pinned self-signed: %v", err)
 	}
 }
+
+func TestChainsAndRevocation(t *testing.T) {
+	root := NewRoot("Root", t0.Add(-365*day), t0.Add(365*day), []byte("r"))
+	inter := root.NewIntermediate("Intermediate", t0.Add(-day), t0.Add(day), []byte("i"))
+	leaf := inter.Issue(Template{Subject: "type5.lit", DNSNames: []string{"type5.lit"}, NotBefore: t0.Add(-day), NotAfter: t0.Add(day)})
+	pool := NewPool(root.Cert)
+	v := Verifier{Roots: pool}
+	if err := v.Verify(leaf, "type5.lit", t0); err != nil {
+		t.Fatalf("leaf via intermediate: %v", err)
+	}
+	// Without the intermediate in the presented chain, the leaf is orphaned.
+	bare := *leaf
+	bare.Chain = nil
+	if err := v.Verify(&bare, "type5.lit", t0); !errors.Is(err, ErrUntrustedIssuer) {
+		t.Fatalf("leaf without its chain: %v", err)
+	}
+	// An intermediate forged under the same name does not verify.
+	fake := NewRoot("Intermediate", t0.Add(-day), t0.Add(day), []byte("f"))
+	forged := fake.Issue(Template{Subject: "type5.lit", DNSNames: []string{"type5.lit"}, NotBefore: t0.Add(-day), NotAfter: t0.Add(day)})
+	forged.Chain = []*Cert{fake.Cert}
+	if err := v.Verify(forged, "type5.lit", t0); err == nil {
+		t.Fatal("forged intermediate accepted")
+	}
+	// Revoking the intermediate revokes what it issued; revoking the leaf too.
+	pool.Revoke(inter.Cert)
+	if err := v.Verify(leaf, "type5.lit", t0); !errors.Is(err, ErrRevoked) {
+		t.Fatalf("leaf under revoked intermediate: %v", err)
+	}
+	p2 := NewPool(root.Cert)
+	direct := root.Issue(Template{Subject: "type3.lit", DNSNames: []string{"type3.lit"}, NotBefore: t0.Add(-day), NotAfter: t0.Add(day)})
+	p2.Revoke(direct)
+	if err := (Verifier{Roots: p2}).Verify(direct, "type3.lit", t0); !errors.Is(err, ErrRevoked) {
+		t.Fatalf("revoked leaf: %v", err)
+	}
+}

@@ -1,0 +1,275 @@
+package network
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+
+	"fedsim/network/ca"
+	"fedsim/sim"
+)
+
+// SegmentKind says what a Segment carries, for filters.
+type SegmentKind uint8
+
+const (
+	KindSYN         SegmentKind = iota + 1 // connection attempt
+	KindData                               // bytes written by an application
+	KindFIN                                // orderly close
+	KindClientHello                        // TLS: first client flight
+	KindServerCert                         // TLS: ServerHello, Certificate, CertificateRequest
+	KindClientCert                         // TLS: client Certificate, Finished
+	KindServerFinished                     // TLS: server Finished
+	KindOther                              // SYN-ACK, RST, alerts: passed to filters for drops only
+)
+
+func (k SegmentKind) String() string {
+	return [...]string{"", "SYN", "data", "FIN", "ClientHello", "server certificate", "client certificate", "server Finished", "control"}[k]
+}
+
+// Segment is a filter's view of something on its way through the network.
+// Data (a whole write, before fragmentation) and Cert may be replaced.
+type Segment struct {
+	Conn     ConnID
+	From, To string // host names ("" for nowhere)
+	FromEnd  End
+	Kind     SegmentKind
+	Data     []byte
+	Cert     *ca.Cert
+}
+
+// Action is a filter's verdict, in the spirit of tailscale's natlab packet
+// handlers: pass (possibly modified), drop, or abort the connection.
+type Action uint8
+
+const (
+	Pass  Action = iota // deliver (with any replacement made to the Segment)
+	Drop                // the segment vanishes; nothing tells either end
+	Reset               // both ends get a reset
+	Alert               // TLS segments only: the handshake fails with an alert
+)
+
+// Filter is one fault or on-path attacker. Name appears in the trace.
+type Filter struct {
+	Name string
+	F    func(n *Net, s *Segment) Action
+}
+
+func hostName(h *Host) string {
+	if h == nil {
+		return ""
+	}
+	return h.Name
+}
+
+func kindOf(k segKind) SegmentKind {
+	switch k {
+	case segSYN:
+		return KindSYN
+	case segData:
+		return KindData
+	case segFIN:
+		return KindFIN
+	case segClientHello:
+		return KindClientHello
+	case segServerFlight:
+		return KindServerCert
+	case segClientFlight:
+		return KindClientCert
+	case segServerFinished:
+		return KindServerFinished
+	}
+	return KindOther
+}
+
+func (n *Net) run(c *conn, from End, sg *Segment) (Action, string) {
+	for _, f := range n.Filters {
+		if a := f.F(n, sg); a != Pass {
+			return a, f.Name
+		}
+	}
+	return Pass, ""
+}
+
+// filterData runs the filters over one whole write.
+func (n *Net) filterData(c *conn, from End, data []byte) ([]byte, bool) {
+	sg := &Segment{Conn: c.id, From: hostName(c.hosts[from]), To: hostName(c.hosts[from.Other()]), FromEnd: from, Kind: KindData, Data: data}
+	a, name := n.run(c, from, sg)
+	switch a {
+	case Drop:
+		n.trace(c, from, "fault", fmt.Sprintf("%s: %d bytes vanish", name, len(data)))
+		return nil, false
+	case Reset, Alert:
+		n.trace(c, from, "fault", name+": connection reset")
+		n.resetBoth(c)
+		return nil, false
+	}
+	return sg.Data, true
+}
+
+// filterControl runs the filters over a control or TLS segment.
+func (n *Net) filterControl(c *conn, from End, s segment) (segment, bool) {
+	sg := &Segment{Conn: c.id, From: hostName(c.hosts[from]), To: hostName(c.hosts[from.Other()]), FromEnd: from, Kind: kindOf(s.kind), Cert: s.cert}
+	a, name := n.run(c, from, sg)
+	switch a {
+	case Drop:
+		n.trace(c, from, "fault", fmt.Sprintf("%s: %s vanishes", name, sg.Kind))
+		return s, false
+	case Reset:
+		n.trace(c, from, "fault", name+": connection reset")
+		n.resetBoth(c)
+		return s, false
+	case Alert:
+		if s.kind == segClientHello || s.kind == segServerFlight || s.kind == segClientFlight || s.kind == segServerFinished {
+			n.trace(c, from, "fault", name+": TLS handshake_failure alert instead of "+sg.Kind.String())
+			return segment{kind: segAlert, err: fmt.Errorf("%w: handshake_failure (%s)", ErrTLSAlert, name)}, true
+		}
+	}
+	s.cert = sg.Cert
+	return s, true
+}
+
+// resetBoth tears a connection down from the middle: both ends get a reset.
+func (n *Net) resetBoth(c *conn) {
+	for _, e := range []End{Client, Server} {
+		if c.hosts[e] != nil && !(c.closed[e] && c.sentFIN[e]) {
+			h := &c.halves[e.Other()]
+			for i := h.head; i < len(h.q); i++ {
+				h.q[i] = segment{kind: segDropped, at: h.q[i].at}
+			}
+			c.closed[e] = true
+			c.sentFIN[e] = true
+			n.W.After(0, n.resetter(c, e), 0, 0)
+		}
+	}
+	c.open = false
+}
+
+// resetter delivers a reset to one end on the next turn of the event loop.
+type resetEvent struct {
+	n *Net
+	c *conn
+	e End
+}
+
+func (n *Net) resetter(c *conn, e End) *resetEvent { return &resetEvent{n, c, e} }
+
+func (r *resetEvent) HandleEvent(w *sim.World, _, _ int64) {
+	r.n.trace(r.c, r.e, "reset", "connection reset in the network")
+	if h := r.c.hosts[r.e]; h != nil && h.App != nil {
+		h.App.Closed(r.c.id, r.e, ErrReset)
+	}
+}
+
+// SetJitter adds up to d of random extra delay to each segment between two
+// hosts; segments still arrive in order.
+func (n *Net) SetJitter(a, b string, d time.Duration) {
+	n.jitter[[2]string{a, b}] = d
+	n.jitter[[2]string{b, a}] = d
+}
+
+// Unlisten closes a port: later connection attempts are refused.
+func (h *Host) Unlisten(port int) { delete(h.listen, port) }
+
+// Window is a span of virtual time [From, Until); Until 0 means forever.
+type Window struct{ From, Until sim.Time }
+
+// Active reports whether t falls in the window.
+func (w Window) Active(t sim.Time) bool { return t >= w.From && (w.Until == 0 || t < w.Until) }
+
+func between(s *Segment, a, b string) bool {
+	return (s.From == a && s.To == b) || (s.From == b && s.To == a)
+}
+
+// Partition drops everything between hosts a and b during w: segments in
+// flight when it starts vanish too, so only timeouts end the connections
+// it cuts, and new connections cannot be made until it heals.
+func Partition(a, b string, w Window) Filter {
+	return Filter{Name: "partition " + a + " | " + b, F: func(n *Net, s *Segment) Action {
+		if between(s, a, b) && w.Active(n.W.Now()) {
+			return Drop
+		}
+		return Pass
+	}}
+}
+
+// BlackHole drops everything sent to or by host during w.
+func BlackHole(host string, w Window) Filter {
+	return Filter{Name: "black hole " + host, F: func(n *Net, s *Segment) Action {
+		if (s.From == host || s.To == host) && w.Active(n.W.Now()) {
+			return Drop
+		}
+		return Pass
+	}}
+}
+
+// ResetAfter resets each connection between a and b once more than limit
+// bytes of data have crossed it.
+func ResetAfter(a, b string, limit int64) Filter {
+	seen := map[ConnID]int64{}
+	return Filter{Name: fmt.Sprintf("reset after %d bytes", limit), F: func(n *Net, s *Segment) Action {
+		if s.Kind != KindData || !between(s, a, b) {
+			return Pass
+		}
+		seen[s.Conn] += int64(len(s.Data))
+		if seen[s.Conn] > limit {
+			return Reset
+		}
+		return Pass
+	}}
+}
+
+// TLSFailure makes every TLS handshake with host fail with an alert.
+func TLSFailure(host string, w Window) Filter {
+	return Filter{Name: "TLS failure at " + host, F: func(n *Net, s *Segment) Action {
+		if s.Kind == KindClientHello && s.To == host && w.Active(n.W.Now()) {
+			return Alert
+		}
+		return Pass
+	}}
+}
+
+var starttlsRE = regexp.MustCompile(`<starttls[^>]*?(/>|>.*?</starttls>)`)
+
+// StripSTARTTLS is an on-path attacker between a and b that removes the
+// <starttls/> feature from stream features (a downgrade attack, RFC 6120
+// §13.8). onStrip is called for each stripped element.
+func StripSTARTTLS(a, b string, onStrip func(s *Segment)) Filter {
+	return Filter{Name: "STARTTLS stripper", F: func(n *Net, s *Segment) Action {
+		if s.Kind != KindData || !between(s, a, b) {
+			return Pass
+		}
+		if out := starttlsRE.ReplaceAll(s.Data, nil); len(out) != len(s.Data) {
+			s.Data = out
+			if onStrip != nil {
+				onStrip(s)
+			}
+		}
+		return Pass
+	}}
+}
+
+// Intercept is an on-path attacker between a and b that terminates TLS with
+// its own certificate in both directions: each end sees cert instead of its
+// peer's. onData is called with every write that crosses while it sits in
+// the middle of a TLS session it terminated (what the attacker can read).
+func Intercept(a, b string, cert *ca.Cert, onData func(s *Segment)) Filter {
+	tls := map[ConnID]bool{}
+	return Filter{Name: "TLS interceptor", F: func(n *Net, s *Segment) Action {
+		if !between(s, a, b) {
+			return Pass
+		}
+		switch s.Kind {
+		case KindServerCert, KindClientCert:
+			if s.Cert != nil {
+				s.Cert = cert
+			}
+			tls[s.Conn] = true
+		case KindData:
+			if tls[s.Conn] && onData != nil {
+				onData(s)
+			}
+		}
+		return Pass
+	}}
+}
