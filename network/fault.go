@@ -13,14 +13,14 @@ import (
 type SegmentKind uint8
 
 const (
-	KindSYN         SegmentKind = iota + 1 // connection attempt
-	KindData                               // bytes written by an application
-	KindFIN                                // orderly close
-	KindClientHello                        // TLS: first client flight
-	KindServerCert                         // TLS: ServerHello, Certificate, CertificateRequest
-	KindClientCert                         // TLS: client Certificate, Finished
-	KindServerFinished                     // TLS: server Finished
-	KindOther                              // SYN-ACK, RST, alerts: passed to filters for drops only
+	KindSYN            SegmentKind = iota + 1 // connection attempt
+	KindData                                  // bytes written by an application
+	KindFIN                                   // orderly close
+	KindClientHello                           // TLS: first client flight
+	KindServerCert                            // TLS: ServerHello, Certificate, CertificateRequest
+	KindClientCert                            // TLS: client Certificate, Finished
+	KindServerFinished                        // TLS: server Finished
+	KindOther                                 // SYN-ACK, RST, alerts: passed to filters for drops only
 )
 
 func (k SegmentKind) String() string {
