@@ -122,7 +122,11 @@ func (n *Net) filterControl(c *conn, from End, s segment) (segment, bool) {
 	case Alert:
 		if s.kind == segClientHello || s.kind == segServerFlight || s.kind == segClientFlight || s.kind == segServerFinished {
 			n.trace(c, from, "fault", name+": TLS handshake_failure alert instead of "+sg.Kind.String())
-			return segment{kind: segAlert, err: fmt.Errorf("%w: handshake_failure (%s)", ErrTLSAlert, name)}, true
+			alert := segment{kind: segAlert, err: fmt.Errorf("%w: handshake_failure (%s)", ErrTLSAlert, name)}
+			// Both ends learn: the alert goes on in place of the segment, and
+			// another comes back to its sender.
+			n.enqueue(c, from.Other(), alert)
+			return alert, true
 		}
 	}
 	s.cert = sg.Cert

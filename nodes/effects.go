@@ -54,6 +54,17 @@ type Effect struct {
 	Stanza *xmlstream.Element
 	// Outcome is set on an "outcome" note.
 	Outcome *Outcome
+	// Accept is set on an "accept-stanza" note: on what grounds a stanza
+	// from a remote domain was let in (for the invariant checker).
+	Accept *Acceptance
+}
+
+// Acceptance records why a Receiving Server let a stanza in.
+type Acceptance struct {
+	From     string // the domain the stream is authenticated for
+	Level    Level
+	Method   string // "dialback" or "sasl"
+	StreamID string // the Receiving stream's id (dialback keys are bound to it)
 }
 
 // Outcome is the result of one outbound negotiation, reported once per

@@ -232,12 +232,20 @@ func (s *Server) handleInboundStanza(st *stream, el *xmlstream.Element) {
 		s.streamError(st, "host-unknown", "stanza addressed to "+el.Attr("to"))
 		return
 	}
+	method := "dialback"
+	if st.level == LevelTrusted {
+		method = "sasl"
+	}
+	s.emit(Effect{Kind: EffNote, Event: "accept-stanza", Conn: st.conn, End: st.end, Stream: st.n, Peer: st.peer, Stanza: el,
+		Detail: fmt.Sprintf("%s accepts a stanza from %s: the stream is authenticated at level %s by %s", s.cfg.Domain, from, st.level.Letter(), method),
+		Accept: &Acceptance{From: from, Level: st.level, Method: method, StreamID: st.dbID}})
 	s.deliverLocal(el)
 }
 
 // authenticatedByDialback records a verified domain on a receiving stream.
-func (s *Server) authenticatedByDialback(st *stream, domain string) {
+func (s *Server) authenticatedByDialback(st *stream, domain string, id string) {
 	st.authDomain = domain
+	st.dbID = id
 	st.level = LevelVerified
 	if st.tls {
 		st.level = LevelEncrypted

@@ -373,6 +373,7 @@ func (s *Server) Timer(tag int64) []Effect {
 		if t.route.timer == tag {
 			t.route.timer = 0
 			if st := t.route.st; st != nil && !st.closed {
+				st.transient = true
 				// RFC 6120 §4.9.3.4: we give up on a silent peer.
 				s.streamError(st, "connection-timeout", "negotiation did not finish within "+s.cfg.NegotiationTimeout.String())
 			}
@@ -468,6 +469,7 @@ type stream struct {
 	// Receiving streams: the domain the peer authenticated as and how.
 	authDomain string
 	level      Level
+	dbID       string // the stream id the accepted dialback key was bound to
 
 	route   *route          // originating
 	verif   *verification   // verifying

@@ -132,7 +132,7 @@ func (s *Server) verifyDone(v *verification, typ string) {
 	switch typ {
 	case "valid":
 		ans.SetAttr("type", "valid")
-		s.authenticatedByDialback(in, v.from)
+		s.authenticatedByDialback(in, v.from, v.id)
 		s.note(in, "authenticated", "%s accepts %s at level %s: its Authoritative Server confirmed the key", s.cfg.Domain, v.from, in.level.Letter())
 		s.write(in, ans)
 	default:

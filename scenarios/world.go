@@ -36,18 +36,34 @@ type World struct {
 	byDomain map[string]*Node
 	// Outcomes collects every negotiation outcome in the order reported.
 	Outcomes []nodes.Outcome
+	// Sent collects every stanza a user handed to its (running) server.
+	Sent []Delivery
 	// Deliveries collects every stanza handed to a local user.
 	Deliveries []Delivery
 	// Bounces collects every stanza error a server generated for its user.
 	Bounces []Delivery
 	// DNSFaults apply to every resolver (each names the resolver it hits).
 	DNSFaults []dns.Fault
+	// Acceptances are the stanzas servers let in from remote domains.
+	Acceptances []Acceptance
+	// Faults are the faults this world was built with.
+	Faults     []Fault
+	extraHosts int
 }
 
 // Delivery is a stanza that reached (or was generated for) a user.
 type Delivery struct {
 	Time   sim.Time
 	Server string
+	Stanza *xmlstream.Element
+}
+
+// Acceptance is a nodes.Acceptance with where and when it happened.
+type Acceptance struct {
+	nodes.Acceptance
+	Time   sim.Time
+	Server string
+	Conn   int
 	Stanza *xmlstream.Element
 }
 
@@ -60,6 +76,10 @@ type Node struct {
 	timers   map[int64]sim.TimerID
 	answers  map[int64]dns.Answer
 	sends    []*xmlstream.Element
+	// down: crashed; epoch counts restarts so that events scheduled for an
+	// earlier incarnation are ignored.
+	down  bool
+	epoch int64
 }
 
 // NewWorld returns an empty world with the given seed.
@@ -109,20 +129,38 @@ func (n *Node) SendAt(t sim.Time, stanza *xmlstream.Element) {
 	n.w.Sim.At(t, n, evSend, int64(len(n.sends)-1))
 }
 
+func (n *Node) schedule(d time.Duration, kind, tag int64) {
+	n.w.Sim.After(d, n, kind|n.epoch<<8, tag)
+}
+
 // HandleEvent implements sim.Handler for timers, DNS answers and sends.
 func (n *Node) HandleEvent(w *sim.World, a, b int64) {
+	if a>>8 != n.epoch && a != evSend {
+		return // scheduled by an incarnation that crashed
+	}
+	a &= 0xff
+	if n.down {
+		if a == evSend {
+			n.w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "user-send-lost", Detail: "the server is down; the stanza is lost with its user's session"})
+		}
+		return
+	}
 	n.S.Now = w.Now().Std()
 	switch a {
 	case evTimer:
 		delete(n.timers, b)
 		n.apply(n.S.Timer(b))
 	case evDNS:
-		ans := n.answers[b]
+		ans, ok := n.answers[b]
+		if !ok {
+			return
+		}
 		delete(n.answers, b)
 		n.w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "dns-answer", Detail: dnsDetail(ans)})
 		n.apply(n.S.Resolved(b, ans))
 	case evSend:
 		st := n.sends[b]
+		n.w.Sent = append(n.w.Sent, Delivery{Time: w.Now(), Server: n.S.Domain(), Stanza: st})
 		n.w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "user-send", Detail: st.Attr("from") + " sends " + string(st.AppendXML(nil))})
 		n.apply(n.S.Send(st))
 	}
@@ -196,9 +234,9 @@ func (n *Node) apply(effs []nodes.Effect) {
 				break
 			}
 			n.answers[e.Tag] = ans
-			w.Sim.After(w.DNSDelay+ans.Delay, n, evDNS, e.Tag)
+			n.schedule(w.DNSDelay+ans.Delay, evDNS, e.Tag)
 		case nodes.EffTimer:
-			n.timers[e.Tag] = w.Sim.Timer(e.Delay, n, evTimer, e.Tag)
+			n.timers[e.Tag] = w.Sim.Timer(e.Delay, n, evTimer|n.epoch<<8, e.Tag)
 		case nodes.EffCancel:
 			if id, ok := n.timers[e.Tag]; ok {
 				w.Sim.Cancel(id)
@@ -213,6 +251,10 @@ func (n *Node) apply(effs []nodes.Effect) {
 				}
 			case "deliver":
 				w.Deliveries = append(w.Deliveries, Delivery{Time: w.Sim.Now(), Server: n.S.Domain(), Stanza: e.Stanza})
+			case "accept-stanza":
+				if e.Accept != nil {
+					w.Acceptances = append(w.Acceptances, Acceptance{Acceptance: *e.Accept, Time: w.Sim.Now(), Server: n.S.Domain(), Conn: int(e.Conn), Stanza: e.Stanza})
+				}
 			case "bounce":
 				w.Bounces = append(w.Bounces, Delivery{Time: w.Sim.Now(), Server: n.S.Domain(), Stanza: e.Stanza})
 			}

@@ -34,6 +34,10 @@ type PairOptions struct {
 	Policies map[string]nodes.Policy
 	// NoTrace disables the trace (benchmarks).
 	NoTrace bool
+	// Faults are injected into the pair's world.
+	Faults []Fault
+	// Broken makes a type's servers break a rule on purpose (tests only).
+	Broken map[string]nodes.BrokenRule
 }
 
 // Pair is one cell of XEP-0238: an initiating type and a receiving type.
@@ -110,48 +114,79 @@ func NewPairWorld(p Pair, opt PairOptions) (*World, error) {
 		domain, addr string
 		preset       nodes.Preset
 		user         string
+		cert         *ca.Cert
+		revoke       bool
 	}
-	specs := []spec{{from, "10.0.0.1", ip, xepUsers[ip.Name]}, {to, "10.0.0.2", rp, xepUsers[rp.Name]}}
+	specs := []*spec{{domain: from, addr: "10.0.0.1", preset: ip, user: xepUsers[ip.Name]}, {domain: to, addr: "10.0.0.2", preset: rp, user: xepUsers[rp.Name]}}
 	if p.Initiator == p.Receiver {
 		specs[1].user = "user"
 	}
-	for _, s := range specs {
-		pol := s.preset.Policy
-		if o, ok := opt.Policies[s.preset.Name]; ok {
+	domains := []string{from, to}
+	for _, f := range opt.Faults {
+		if err := f.Validate(domains); err != nil {
+			return nil, err
+		}
+	}
+	// Certificates first: a revoked one must be known to every trust store.
+	for _, sp := range specs {
+		plan := certPlan{tmpl: ca.Template{Subject: sp.domain, DNSNames: []string{sp.domain}, NotBefore: nb, NotAfter: na}}
+		for _, f := range opt.Faults {
+			if f.Target == sp.domain {
+				planCert(f, &plan, root, secret)
+			}
+		}
+		switch {
+		case sp.preset.Cert == nodes.CertNone:
+		case plan.issuer != nil:
+			sp.cert = plan.issuer.Issue(plan.tmpl)
+		case sp.preset.Cert == nodes.CertSelfSigned:
+			sp.cert = ca.SelfSign(plan.tmpl, secret())
+		default:
+			sp.cert = root.Issue(plan.tmpl)
+		}
+		sp.revoke = plan.revoke && sp.cert != nil
+	}
+	for _, sp := range specs {
+		pol := sp.preset.Policy
+		if o, ok := opt.Policies[sp.preset.Name]; ok {
 			pol = o
 		}
-		var cert *ca.Cert
-		tmpl := ca.Template{Subject: s.domain, DNSNames: []string{s.domain}, NotBefore: nb, NotAfter: na}
-		switch s.preset.Cert {
-		case nodes.CertSelfSigned:
-			cert = ca.SelfSign(tmpl, secret())
-		case nodes.CertCAIssued:
-			cert = root.Issue(tmpl)
-		}
 		trust := ca.NewPool()
-		if s.preset.TrustsCA {
+		if sp.preset.TrustsCA {
 			trust.Add(root.Cert)
 		}
+		for _, other := range specs {
+			if other.revoke {
+				trust.Revoke(other.cert)
+			}
+		}
 		srv, err := nodes.New(nodes.Config{
-			Domain: s.domain, Policy: pol, Cert: cert, Trust: trust,
-			Secret: fmt.Sprintf("%x", secret()), Users: []string{s.user},
-			Rand: w.Sim.Stream("ids/" + s.domain),
+			Domain: sp.domain, Policy: pol, Cert: sp.cert, Trust: trust,
+			Secret: fmt.Sprintf("%x", secret()), Users: []string{sp.user},
+			Rand: w.Sim.Stream("ids/" + sp.domain), Broken: opt.Broken[sp.preset.Name],
 		})
 		if err != nil {
-			return nil, fmt.Errorf("scenarios: %s as %s: %w", s.domain, s.preset.Name, err)
+			return nil, fmt.Errorf("scenarios: %s as %s: %w", sp.domain, sp.preset.Name, err)
 		}
-		if _, err := w.AddServer(srv, s.addr); err != nil {
+		if _, err := w.AddServer(srv, sp.addr); err != nil {
 			return nil, err
 		}
 		// type1.lit is a pre-SRV server: only an address record, so the
 		// resolver falls back to port 5269 (RFC 6120 §3.2.1 step 4).
-		if s.preset.Name == "type1" {
-			w.Zone.AddAddr(s.domain, s.addr)
+		if sp.preset.Name == "type1" {
+			w.Zone.AddAddr(sp.domain, sp.addr)
 		} else {
-			host := "xmpp." + s.domain
-			w.Zone.AddSRV(s.domain, dns.SRV{Target: host, Port: dns.DefaultPort, Priority: 10, Weight: 10})
-			w.Zone.AddAddr(host, s.addr)
+			host := "xmpp." + sp.domain
+			w.Zone.AddSRV(sp.domain, dns.SRV{Target: host, Port: dns.DefaultPort, Priority: 10, Weight: 10})
+			w.Zone.AddAddr(host, sp.addr)
 		}
+	}
+	for _, f := range opt.Faults {
+		if err := w.applyFault(f); err != nil {
+			return nil, err
+		}
+		w.Faults = append(w.Faults, f)
+		w.traceWorld(f.Target, "fault-scheduled", f.String())
 	}
 	return w, nil
 }

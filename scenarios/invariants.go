@@ -1,0 +1,194 @@
+package scenarios
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"fedsim/nodes"
+	"fedsim/nodes/xmlstream"
+	"fedsim/sim"
+)
+
+// Violation is a broken safety property, with enough to find it in the
+// trace.
+type Violation struct {
+	Rule   string
+	Detail string
+}
+
+func (v Violation) String() string { return v.Rule + ": " + v.Detail }
+
+// Impersonation is an attack that succeeded by design of the policy: a
+// server accepted a stanza for a domain after a dialback check that an
+// attacker, not the domain's real server, answered.
+type Impersonation struct {
+	Server, Domain, AnsweredBy string
+}
+
+// Report is what the checker found in one run.
+type Report struct {
+	Violations     []Violation
+	Impersonations []Impersonation
+	// Lost counts stanzas neither delivered nor bounced because a fault
+	// broke the connection they were written on (no XEP-0198 here, as on
+	// most of the network): reported, not a violation.
+	Lost int
+}
+
+// CheckInvariants checks a finished world against fedsim's safety rules and
+// returns the violations (see Check for the full report).
+func CheckInvariants(w *World) []Violation { return Check(w).Violations }
+
+// Check examines a finished run:
+//
+//  1. every stanza a user sent was delivered exactly once or bounced to its
+//     sender exactly once (lost-to-faults is counted apart);
+//  2. every stanza a server accepted from a remote domain came on a stream
+//     authenticated for that domain at a level the server's policy
+//     accepts, and the authentication shows in the trace: a <db:verify
+//     type='valid'/> for the stream's id sent to the server (by the
+//     domain's real server — otherwise it is an impersonation, which is the
+//     attack succeeding, not a checker failure), or SASL <success/> after a
+//     TLS handshake in which the server verified the peer's certificate.
+//
+// The third rule, determinism, needs a second run: see CheckDeterminism.
+func Check(w *World) Report {
+	var rep Report
+	type key struct{ from, id string }
+	delivered := map[key]int{}
+	bounced := map[key]int{}
+	for _, d := range w.Deliveries {
+		switch d.Stanza.Attr("type") {
+		case "get", "set", "":
+			delivered[key{d.Stanza.Attr("from"), d.Stanza.Attr("id")}]++
+		}
+	}
+	for _, b := range w.Bounces {
+		bounced[key{b.Stanza.Attr("to"), b.Stanza.Attr("id")}]++
+	}
+	networkFaults := false
+	for _, f := range w.Faults {
+		switch f.Kind {
+		case Partition, BlackHole, ResetAfter, Crash:
+			networkFaults = true
+		}
+	}
+	for _, s := range w.Sent {
+		k := key{s.Stanza.Attr("from"), s.Stanza.Attr("id")}
+		switch n := delivered[k] + bounced[k]; {
+		case n == 1:
+		case n == 0 && networkFaults:
+			rep.Lost++
+		case n == 0:
+			rep.Violations = append(rep.Violations, Violation{"exactly-once", fmt.Sprintf("%s id=%s from %s was neither delivered nor bounced", s.Stanza.Local(), k.id, k.from)})
+		default:
+			rep.Violations = append(rep.Violations, Violation{"exactly-once", fmt.Sprintf("%s id=%s from %s was delivered %d and bounced %d times", s.Stanza.Local(), k.id, k.from, delivered[k], bounced[k])})
+		}
+	}
+	// Evidence in the trace: dialback answers and SASL successes per server.
+	type verifyKey struct{ to, from, id string }
+	answeredBy := map[verifyKey][]string{}
+	saslOK := map[[2]string]bool{} // {server, conn}
+	tlsVerified := map[[2]string]bool{}
+	if w.Sim.Trace != nil {
+		for _, r := range w.Sim.Trace.Records {
+			switch {
+			case r.Kind == sim.KindXML && strings.HasPrefix(r.XML, "<db:verify ") && strings.Contains(r.XML, "type='valid'"):
+				el := parseOne(r.XML)
+				if el != nil {
+					k := verifyKey{el.Attr("to"), el.Attr("from"), el.Attr("id")}
+					answeredBy[k] = append(answeredBy[k], r.Node)
+				}
+			case r.Kind == sim.KindXML && strings.HasPrefix(r.XML, "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'"):
+				saslOK[[2]string{r.Node, fmt.Sprint(r.Conn)}] = true
+			case r.Kind == sim.KindEvent && r.Event == "tls-ok" && strings.HasPrefix(r.Detail, "peer certificate verified"):
+				tlsVerified[[2]string{r.Node, fmt.Sprint(r.Conn)}] = true
+			}
+		}
+	}
+	for _, a := range w.Acceptances {
+		n := w.Node(a.Server)
+		from := bareOf(a.Stanza.Attr("from"))
+		where := fmt.Sprintf("%s at %v on c%d", a.Server, a.Time, a.Conn)
+		if n == nil {
+			continue
+		}
+		if from != a.From {
+			rep.Violations = append(rep.Violations, Violation{"authenticated-origin", fmt.Sprintf("%s accepted a stanza from %s on a stream authenticated for %s", where, from, a.From)})
+			continue
+		}
+		if !n.S.Policy().Accept.Has(a.Level) {
+			rep.Violations = append(rep.Violations, Violation{"policy-level", fmt.Sprintf("%s accepted %s at level %s; its policy accepts %s", where, from, a.Level.Letter(), n.S.Policy().Accept)})
+		}
+		if w.Sim.Trace == nil {
+			continue
+		}
+		switch a.Method {
+		case "dialback":
+			by := answeredBy[verifyKey{a.Server, a.From, a.StreamID}]
+			if len(by) == 0 {
+				rep.Violations = append(rep.Violations, Violation{"dialback-verified", fmt.Sprintf("%s accepted %s by dialback but no Authoritative Server confirmed a key for stream %s", where, from, a.StreamID)})
+				continue
+			}
+			for _, host := range by {
+				if real := w.Node(a.From); real == nil || real.Host.Name != host {
+					rep.Impersonations = append(rep.Impersonations, Impersonation{Server: a.Server, Domain: a.From, AnsweredBy: host})
+				}
+			}
+		case "sasl":
+			k := [2]string{a.Server, fmt.Sprint(a.Conn)}
+			if !saslOK[k] || !tlsVerified[k] {
+				rep.Violations = append(rep.Violations, Violation{"sasl-verified", fmt.Sprintf("%s accepted %s by SASL without a verified certificate on that connection", where, from)})
+			}
+		}
+	}
+	sort.Slice(rep.Impersonations, func(i, j int) bool {
+		return fmt.Sprint(rep.Impersonations[i]) < fmt.Sprint(rep.Impersonations[j])
+	})
+	return rep
+}
+
+func parseOne(s string) *xmlstream.Element {
+	p := xmlstream.NewParser()
+	p.Feed([]byte("<stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' xmlns:stream='http://etherx.jabber.org/streams'>"))
+	p.Feed([]byte(s))
+	for {
+		tok, ok, err := p.Next()
+		if err != nil || !ok {
+			return nil
+		}
+		if tok.Kind == xmlstream.TokElement {
+			return tok.Elem
+		}
+	}
+}
+
+func bareOf(jid string) string {
+	if i := strings.IndexByte(jid, '@'); i >= 0 {
+		jid = jid[i+1:]
+	}
+	if i := strings.IndexByte(jid, '/'); i >= 0 {
+		jid = jid[:i]
+	}
+	return strings.ToLower(jid)
+}
+
+// CheckDeterminism runs build twice and compares the trace hashes.
+func CheckDeterminism(build func() (*World, error)) (Violation, bool) {
+	a, err := build()
+	if err != nil {
+		return Violation{"deterministic", err.Error()}, false
+	}
+	b, err := build()
+	if err != nil {
+		return Violation{"deterministic", err.Error()}, false
+	}
+	ha, hb := a.Sim.Trace.Hash(), b.Sim.Trace.Hash()
+	if ha != hb {
+		return Violation{"deterministic", fmt.Sprintf("the same seed gave traces %s and %s", ha[:12], hb[:12])}, false
+	}
+	return Violation{}, true
+}
+
+var _ = nodes.LevelNone

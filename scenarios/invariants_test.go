@@ -1,0 +1,53 @@
+package scenarios
+
+import (
+	"strings"
+	"testing"
+
+	"fedsim/nodes"
+)
+
+// All 36 XEP pairs satisfy the invariants.
+func TestInvariantsHoldOnTheXEPWorld(t *testing.T) {
+	for _, p := range allPairs() {
+		r, err := RunPair(p, PairOptions{Seed: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := Check(r.World)
+		if len(rep.Violations) != 0 || len(rep.Impersonations) != 0 || rep.Lost != 0 {
+			t.Fatalf("%v: %+v", p, rep)
+		}
+	}
+}
+
+// A receiving server that skips the dialback verification breaks a rule;
+// the checker must notice, even though the run "succeeds".
+func TestCheckerCatchesSkippedDialbackVerification(t *testing.T) {
+	r, err := RunPair(Pair{"type2", "type4"}, PairOptions{Seed: 1, Broken: map[string]nodes.BrokenRule{"type4": nodes.SkipDialbackVerification}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Outcome != nodes.LevelEncrypted || !r.Delivered {
+		t.Fatalf("the broken server should still let the stanza in: %s delivered=%t", r.Outcome.Letter(), r.Delivered)
+	}
+	v := CheckInvariants(r.World)
+	if len(v) == 0 {
+		t.Fatal("the invariant checker did not notice the skipped verification")
+	}
+	if v[0].Rule != "dialback-verified" || !strings.Contains(v[0].Detail, "accepted type2.lit by dialback but no Authoritative Server confirmed") {
+		t.Fatalf("unexpected violation: %v", v)
+	}
+}
+
+func TestDeterminismCheck(t *testing.T) {
+	if v, ok := CheckDeterminism(func() (*World, error) {
+		r, err := RunPair(Pair{"type3", "type6"}, PairOptions{Seed: 9, Faults: []Fault{{Kind: Latency, Target: "type3.lit", Peer: "type6.lit", Delay: 30e6, Jitter: 20e6}}})
+		if err != nil {
+			return nil, err
+		}
+		return r.World, nil
+	}); !ok {
+		t.Fatal(v)
+	}
+}
