@@ -253,22 +253,25 @@ func StripSTARTTLS(a, b string, onStrip func(s *Segment)) Filter {
 	}}
 }
 
-// Intercept is an on-path attacker between a and b that terminates TLS with
-// its own certificate in both directions: each end sees cert instead of its
-// peer's. onData is called with every write that crosses while it sits in
-// the middle of a TLS session it terminated (what the attacker can read).
-func Intercept(a, b string, cert *ca.Cert, onData func(s *Segment)) Filter {
+// Intercept is an on-path attacker between a and b that terminates TLS
+// with its own certificates: the client is shown asServer instead of the
+// server's certificate, the server asClient instead of the client's. onData
+// is called with every write that crosses while it sits in the middle of a
+// TLS session it terminated (what the attacker can read).
+func Intercept(a, b string, asServer, asClient *ca.Cert, onData func(s *Segment)) Filter {
 	tls := map[ConnID]bool{}
 	return Filter{Name: "TLS interceptor", F: func(n *Net, s *Segment) Action {
 		if !between(s, a, b) {
 			return Pass
 		}
 		switch s.Kind {
-		case KindServerCert, KindClientCert:
-			if s.Cert != nil {
-				s.Cert = cert
-			}
+		case KindServerCert:
+			s.Cert = asServer
 			tls[s.Conn] = true
+		case KindClientCert:
+			if s.Cert != nil {
+				s.Cert = asClient
+			}
 		case KindData:
 			if tls[s.Conn] && onData != nil {
 				onData(s)

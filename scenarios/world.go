@@ -16,6 +16,7 @@ import (
 
 	"fedsim/dns"
 	"fedsim/network"
+	"fedsim/network/ca"
 	"fedsim/nodes"
 	"fedsim/nodes/xmlstream"
 	"fedsim/sim"
@@ -49,12 +50,14 @@ type World struct {
 	// Faults are the faults this world was built with.
 	Faults     []Fault
 	extraHosts int
+	rootCA     *ca.Authority
 }
 
 // Delivery is a stanza that reached (or was generated for) a user.
 type Delivery struct {
 	Time   sim.Time
-	Server string
+	Server string // the domain of the server
+	Host   string // the host it runs on (an attacker's host for an impostor)
 	Stanza *xmlstream.Element
 }
 
@@ -63,6 +66,7 @@ type Acceptance struct {
 	nodes.Acceptance
 	Time   sim.Time
 	Server string
+	Host   string
 	Conn   int
 	Stanza *xmlstream.Element
 }
@@ -76,6 +80,9 @@ type Node struct {
 	timers   map[int64]sim.TimerID
 	answers  map[int64]dns.Answer
 	sends    []*xmlstream.Element
+	// Attacker marks a server that runs on a host not its domain's: it
+	// claims a domain that is not its own.
+	Attacker bool
 	// down: crashed; epoch counts restarts so that events scheduled for an
 	// earlier incarnation are ignored.
 	down  bool
@@ -96,17 +103,26 @@ func NewWorld(seed uint64) *World {
 
 // AddServer attaches a server at addr, listening on dns.DefaultPort.
 func (w *World) AddServer(s *nodes.Server, addr string) (*Node, error) {
+	return w.AddServerAs(s, s.Domain(), addr)
+}
+
+// AddServerAs attaches a server on a host with its own name: an attacker
+// that claims another server's domain runs on a host of its own.
+func (w *World) AddServerAs(s *nodes.Server, host, addr string) (*Node, error) {
 	n := &Node{S: s, w: w, timers: map[int64]sim.TimerID{}, answers: map[int64]dns.Answer{}}
-	h, err := w.Net.AddHost(s.Domain(), addr, n)
+	h, err := w.Net.AddHost(host, addr, n)
 	if err != nil {
-		return nil, fmt.Errorf("scenarios: adding %s: %w", s.Domain(), err)
+		return nil, fmt.Errorf("scenarios: adding %s: %w", host, err)
 	}
 	h.Listen(dns.DefaultPort)
 	n.Host = h
-	n.Resolver = &dns.Resolver{Name: s.Domain(), Zone: w.Zone, Rand: w.Sim.Stream("dns/" + s.Domain()),
+	n.Resolver = &dns.Resolver{Name: host, Zone: w.Zone, Rand: w.Sim.Stream("dns/" + host),
 		Faults: &w.DNSFaults, Now: func() time.Duration { return time.Duration(w.Sim.Now()) }}
 	w.nodes = append(w.nodes, n)
-	w.byDomain[s.Domain()] = n
+	if _, taken := w.byDomain[s.Domain()]; !taken {
+		w.byDomain[s.Domain()] = n
+	}
+	n.Attacker = host != s.Domain()
 	return n, nil
 }
 
@@ -160,7 +176,7 @@ func (n *Node) HandleEvent(w *sim.World, a, b int64) {
 		n.apply(n.S.Resolved(b, ans))
 	case evSend:
 		st := n.sends[b]
-		n.w.Sent = append(n.w.Sent, Delivery{Time: w.Now(), Server: n.S.Domain(), Stanza: st})
+		n.w.Sent = append(n.w.Sent, Delivery{Time: w.Now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: st})
 		n.w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "user-send", Detail: st.Attr("from") + " sends " + string(st.AppendXML(nil))})
 		n.apply(n.S.Send(st))
 	}
@@ -206,7 +222,7 @@ func (w *World) trace(n *Node, r sim.Record) {
 	}
 	r.Time = w.Sim.Now()
 	if r.Node == "" {
-		r.Node = n.S.Domain()
+		r.Node = n.Host.Name
 	}
 	w.Sim.Trace.Add(r)
 }
@@ -250,13 +266,13 @@ func (n *Node) apply(effs []nodes.Effect) {
 					w.Outcomes = append(w.Outcomes, *e.Outcome)
 				}
 			case "deliver":
-				w.Deliveries = append(w.Deliveries, Delivery{Time: w.Sim.Now(), Server: n.S.Domain(), Stanza: e.Stanza})
+				w.Deliveries = append(w.Deliveries, Delivery{Time: w.Sim.Now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: e.Stanza})
 			case "accept-stanza":
 				if e.Accept != nil {
-					w.Acceptances = append(w.Acceptances, Acceptance{Acceptance: *e.Accept, Time: w.Sim.Now(), Server: n.S.Domain(), Conn: int(e.Conn), Stanza: e.Stanza})
+					w.Acceptances = append(w.Acceptances, Acceptance{Acceptance: *e.Accept, Time: w.Sim.Now(), Server: n.S.Domain(), Host: n.Host.Name, Conn: int(e.Conn), Stanza: e.Stanza})
 				}
 			case "bounce":
-				w.Bounces = append(w.Bounces, Delivery{Time: w.Sim.Now(), Server: n.S.Domain(), Stanza: e.Stanza})
+				w.Bounces = append(w.Bounces, Delivery{Time: w.Sim.Now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: e.Stanza})
 			}
 		}
 	}

@@ -110,6 +110,7 @@ func NewPairWorld(p Pair, opt PairOptions) (*World, error) {
 		return b
 	}
 	root := ca.NewRoot("Lit Root CA", nb, na, secret())
+	w.rootCA = root
 	type spec struct {
 		domain, addr string
 		preset       nodes.Preset

@@ -42,6 +42,8 @@ func init() {
 			"run all 36 XEP-0238 pairs, each in a fresh world, and print the outcome matrix", cmdMatrix},
 		{"run", "fedsim run INITIATOR RECEIVER [--seed N] [--format text|jsonl] [--fragment whole|random|byte]",
 			"run one pair (type1 … type6) and print every element and event in virtual-time order", cmdRun},
+		{"attack", "fedsim attack dns-poison|strip-starttls|tls-intercept [--seed N] [--format text|json] [--cert self-signed|wrong-name]",
+			"run every pair of XEP-0238 types under an attack and print what the attacker achieved", cmdAttack},
 		{"help", "fedsim help [COMMAND]", "show help for fedsim or one command", cmdHelp},
 	}
 }
@@ -102,6 +104,7 @@ func cmdHelp(args []string, stdout, stderr io.Writer) int {
 }
 
 type opts struct {
+	cert     string
 	seed     uint64
 	format   string
 	compare  string
@@ -122,6 +125,9 @@ func newFlags(name string, o *opts, stderr io.Writer) (*flag.FlagSet, *opts) {
 	case "matrix":
 		fs.StringVar(&o.format, "format", "text", "output format: text or json")
 		fs.StringVar(&o.compare, "compare", "", "mark cells that differ from a reference table: xep0238")
+	case "attack":
+		fs.StringVar(&o.format, "format", "text", "output format: text or json")
+		fs.StringVar(&o.cert, "cert", "self-signed", "tls-intercept: the interceptor's certificate, self-signed or wrong-name (CA-issued for another name)")
 	case "run":
 		fs.StringVar(&o.format, "format", "text", "output format: text or jsonl (one JSON object per trace record)")
 		fs.StringVar(&o.fragment, "fragment", "whole", "how writes are cut on the wire: whole, random (up to 4 pieces) or byte (one byte per segment)")
@@ -359,4 +365,135 @@ func writeSummary(w io.Writer, r *scenarios.PairResult) {
 	default:
 		fmt.Fprintln(w, "The ping was neither delivered nor bounced.")
 	}
+}
+
+func cmdAttack(args []string, stdout, stderr io.Writer) int {
+	fs, o := newFlags("attack", &opts{}, stderr)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	var names []string
+	for _, k := range scenarios.AttackKinds {
+		names = append(names, string(k))
+	}
+	if len(pos) != 1 {
+		fmt.Fprintf(stderr, "fedsim attack: want one attack kind: %s\n", strings.Join(names, ", "))
+		return exitUsage
+	}
+	kind := scenarios.AttackKind(pos[0])
+	known := false
+	for _, k := range scenarios.AttackKinds {
+		known = known || k == kind
+	}
+	if !known {
+		fmt.Fprintf(stderr, "fedsim attack: unknown attack %q (want %s)\n", pos[0], strings.Join(names, ", "))
+		return exitUsage
+	}
+	if o.format != "text" && o.format != "json" {
+		fmt.Fprintf(stderr, "fedsim attack: --format %q: want text or json\n", o.format)
+		return exitUsage
+	}
+	if o.cert != "self-signed" && o.cert != "wrong-name" {
+		fmt.Fprintf(stderr, "fedsim attack: --cert %q: want self-signed or wrong-name\n", o.cert)
+		return exitUsage
+	}
+	results, err := scenarios.RunAttackMatrix(kind, scenarios.AttackOptions{Seed: o.seed, InterceptCert: o.cert})
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim attack: %v\n", err)
+		return exitFail
+	}
+	replay := fmt.Sprintf("fedsim attack %s --seed %d", kind, o.seed)
+	if kind == scenarios.AttackTLSIntercept && o.cert != "self-signed" {
+		replay += " --cert " + o.cert
+	}
+	if o.format == "json" {
+		type cell struct {
+			Initiator    string   `json:"initiator"`
+			Receiver     string   `json:"receiver"`
+			Attack       string   `json:"attack"`
+			Verdict      string   `json:"verdict"`
+			Impersonated bool     `json:"impersonated"`
+			Read         bool     `json:"read"`
+			Downgraded   bool     `json:"downgraded"`
+			Refused      bool     `json:"refused"`
+			Baseline     string   `json:"baseline"`
+			Outcome      string   `json:"outcome"`
+			Stopped      []string `json:"stopped_by,omitempty"`
+		}
+		out := struct {
+			Seed   uint64 `json:"seed"`
+			Attack string `json:"attack"`
+			Replay string `json:"replay"`
+			Cells  []cell `json:"cells"`
+		}{Seed: o.seed, Attack: string(kind), Replay: replay}
+		for _, r := range results {
+			out.Cells = append(out.Cells, cell{r.Initiator, r.Receiver, string(kind), r.Verdict(), r.Impersonated, r.Read,
+				r.Downgraded, r.Denied, r.Baseline.Letter(), r.Outcome.Letter(), r.Stopped})
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitFail
+		}
+		return exitOK
+	}
+	fmt.Fprintf(stdout, "Security matrix under %s: rows initiate, columns receive; each cell ran in a fresh world.\n", kind)
+	fmt.Fprintln(stdout, attackIntro[kind])
+	fmt.Fprintln(stdout)
+	width := 14
+	for _, r := range results {
+		if l := len(r.Verdict()) + 2; l > width {
+			width = l
+		}
+	}
+	fmt.Fprintf(stdout, "%-8s", "")
+	for i, t := range scenarios.Types {
+		if i == len(scenarios.Types)-1 {
+			fmt.Fprintln(stdout, t)
+		} else {
+			fmt.Fprintf(stdout, "%-*s", width, t)
+		}
+	}
+	for i, a := range scenarios.Types {
+		fmt.Fprintf(stdout, "%-8s", a)
+		for j := range scenarios.Types {
+			v := results[i*6+j].Verdict()
+			if j == 5 {
+				fmt.Fprintln(stdout, v)
+			} else {
+				fmt.Fprintf(stdout, "%-*s", width, v)
+			}
+		}
+	}
+	fmt.Fprintln(stdout)
+	fmt.Fprintln(stdout, "impersonated  the receiver delivered a stanza the attacker forged in the initiating domain's name")
+	fmt.Fprintln(stdout, "read          the attacker read the initiator's stanza")
+	fmt.Fprintln(stdout, "downgraded    the pair federated without the TLS it uses when not attacked")
+	fmt.Fprintln(stdout, "refused       the victim refused to go on: attack stopped, at the price of no federation")
+	fmt.Fprintln(stdout, "stopped       the attacker achieved nothing")
+	fmt.Fprintln(stdout, "plaintext     the pair never uses TLS: nothing to attack, its traffic is readable anyway")
+	fmt.Fprintln(stdout, "no-federation the pair does not federate even without the attacker")
+	fmt.Fprintln(stdout)
+	fmt.Fprintln(stdout, "What stopped the attacker (per cell):")
+	for _, r := range results {
+		for _, s := range r.Stopped {
+			if strings.HasPrefix(s, "nothing to") || strings.HasPrefix(s, "no TLS to intercept") {
+				continue
+			}
+			fmt.Fprintf(stdout, "  %s -> %s: %s\n", r.Initiator, r.Receiver, s)
+		}
+	}
+	fmt.Fprintln(stdout)
+	fmt.Fprintln(stdout, "See docs/security.md. Replay: "+replay)
+	return exitOK
+}
+
+var attackIntro = map[scenarios.AttackKind]string{
+	scenarios.AttackDNSPoison: "The attacker poisons the receiver's DNS for the initiating domain (and the initiator's for the receiving one), runs\n" +
+		"impostor servers for both domains with self-signed certificates, forges a message in the initiating domain's name,\n" +
+		"and confirms its own dialback keys as the \"Authoritative Server\".",
+	scenarios.AttackStripSTARTTLS: "An on-path attacker deletes <starttls/> from every <stream:features/> between the two servers.",
+	scenarios.AttackTLSIntercept:  "An on-path attacker terminates TLS towards both servers with certificates of its own.",
 }
