@@ -39,6 +39,8 @@ type AttackOptions struct {
 	// InterceptCert: "self-signed" (default) or "wrong-name" (issued by the
 	// common CA to another name) for tls-intercept.
 	InterceptCert string
+	// Policies replaces presets' policies, as in PairOptions.
+	Policies map[string]nodes.Policy
 }
 
 // AttackResult is one cell of a security matrix. Every field is computed
@@ -97,7 +99,7 @@ func (r *AttackResult) Succeeded() bool { return r.Impersonated || r.Read || r.D
 
 // RunAttack runs one pair under one attack.
 func RunAttack(kind AttackKind, p Pair, opt AttackOptions) (*AttackResult, error) {
-	base, err := RunPair(p, PairOptions{Seed: opt.Seed, NoTrace: true})
+	base, err := RunPair(p, PairOptions{Seed: opt.Seed, NoTrace: true, Policies: opt.Policies})
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +170,7 @@ func addImpostor(w *World, domain, host, addr string, users []string) (*Node, er
 
 func runDNSPoison(res *AttackResult, opt AttackOptions) error {
 	p := res.Pair
-	w, err := NewPairWorld(p, PairOptions{Seed: opt.Seed})
+	w, err := NewPairWorld(p, PairOptions{Seed: opt.Seed, Policies: opt.Policies})
 	if err != nil {
 		return err
 	}
@@ -238,7 +240,7 @@ func outcomeReason(w *World, host, domain, fallback string) string {
 
 func runOnPath(res *AttackResult, opt AttackOptions) error {
 	p := res.Pair
-	w, err := NewPairWorld(p, PairOptions{Seed: opt.Seed})
+	w, err := NewPairWorld(p, PairOptions{Seed: opt.Seed, Policies: opt.Policies})
 	if err != nil {
 		return err
 	}

@@ -197,8 +197,11 @@ func (w *World) applyFault(f Fault) error {
 	case DNSFailover:
 		// A first-priority SRV target that refuses connections (an address
 		// where nothing listens); RFC 6120 §3.2.1 step 9 moves on to the next.
-		w.extraHosts++
 		host := "dead." + f.Target
+		if w.Net.HostByName(host) != nil {
+			break // already failing over
+		}
+		w.extraHosts++
 		deadAddr := fmt.Sprintf("10.0.9.%d", w.extraHosts)
 		w.Zone.AddSRV(f.Target, dns.SRV{Target: host, Port: dns.DefaultPort, Priority: 0, Weight: 1})
 		w.Zone.AddAddr(host, deadAddr)

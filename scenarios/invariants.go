@@ -34,6 +34,9 @@ type Report struct {
 	// broke the connection they were written on (no XEP-0198 here, as on
 	// most of the network): reported, not a violation.
 	Lost int
+	// Intercepted counts stanzas an attacker's server received instead of
+	// their recipient's.
+	Intercepted int
 }
 
 // CheckInvariants checks a finished world against fedsim's safety rules and
@@ -58,13 +61,19 @@ func Check(w *World) Report {
 	type key struct{ from, id string }
 	delivered := map[key]int{}
 	bounced := map[key]int{}
+	intercepted := map[key]bool{}
 	for _, d := range w.Deliveries {
-		if h := w.Net.HostByName(d.Host); h != nil && w.hostIsAttacker(d.Host) {
-			continue // what an attacker's server receives is not a delivery
+		k := key{d.Stanza.Attr("from"), d.Stanza.Attr("id")}
+		if w.hostIsAttacker(d.Host) {
+			// What an attacker's server receives is not a delivery: the
+			// attack succeeded, which the attack report says.
+			intercepted[k] = true
+			continue
 		}
 		switch d.Stanza.Attr("type") {
-		case "get", "set", "":
-			delivered[key{d.Stanza.Attr("from"), d.Stanza.Attr("id")}]++
+		case "result", "error":
+		default:
+			delivered[k]++
 		}
 	}
 	for _, b := range w.Bounces {
@@ -78,9 +87,14 @@ func Check(w *World) Report {
 		}
 	}
 	for _, s := range w.Sent {
+		if w.hostIsAttacker(s.Host) {
+			continue
+		}
 		k := key{s.Stanza.Attr("from"), s.Stanza.Attr("id")}
 		switch n := delivered[k] + bounced[k]; {
 		case n == 1:
+		case n == 0 && intercepted[k]:
+			rep.Intercepted++
 		case n == 0 && networkFaults:
 			rep.Lost++
 		case n == 0:
@@ -133,7 +147,6 @@ func Check(w *World) Report {
 		switch a.Method {
 		case "dialback":
 			by := answeredBy[verifyKey{a.Server, a.From, a.StreamID}]
-			_ = by
 			if len(by) == 0 {
 				rep.Violations = append(rep.Violations, Violation{"dialback-verified", fmt.Sprintf("%s accepted %s by dialback but no Authoritative Server confirmed a key for stream %s", where, from, a.StreamID)})
 				continue

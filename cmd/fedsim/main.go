@@ -44,6 +44,8 @@ func init() {
 			"run one pair (type1 … type6) and print every element and event in virtual-time order", cmdRun},
 		{"attack", "fedsim attack dns-poison|strip-starttls|tls-intercept [--seed N] [--format text|json] [--cert self-signed|wrong-name]",
 			"run every pair of XEP-0238 types under an attack and print what the attacker achieved", cmdAttack},
+		{"chaos", "fedsim chaos [--runs N] [--seed S] [--format text|json]",
+			"draw random fault schedules over the XEP world, run them and check the invariants", cmdChaos},
 		{"help", "fedsim help [COMMAND]", "show help for fedsim or one command", cmdHelp},
 	}
 }
@@ -104,6 +106,7 @@ func cmdHelp(args []string, stdout, stderr io.Writer) int {
 }
 
 type opts struct {
+	runs     int
 	cert     string
 	seed     uint64
 	format   string
@@ -125,6 +128,9 @@ func newFlags(name string, o *opts, stderr io.Writer) (*flag.FlagSet, *opts) {
 	case "matrix":
 		fs.StringVar(&o.format, "format", "text", "output format: text or json")
 		fs.StringVar(&o.compare, "compare", "", "mark cells that differ from a reference table: xep0238")
+	case "chaos":
+		fs.IntVar(&o.runs, "runs", 100, "number of runs; run i uses seed S+i and replays alone with --runs 1 --seed S+i")
+		fs.StringVar(&o.format, "format", "text", "output format: text or json")
 	case "attack":
 		fs.StringVar(&o.format, "format", "text", "output format: text or json")
 		fs.StringVar(&o.cert, "cert", "self-signed", "tls-intercept: the interceptor's certificate, self-signed or wrong-name (CA-issued for another name)")
@@ -496,4 +502,91 @@ var attackIntro = map[scenarios.AttackKind]string{
 		"and confirms its own dialback keys as the \"Authoritative Server\".",
 	scenarios.AttackStripSTARTTLS: "An on-path attacker deletes <starttls/> from every <stream:features/> between the two servers.",
 	scenarios.AttackTLSIntercept:  "An on-path attacker terminates TLS towards both servers with certificates of its own.",
+}
+
+func cmdChaos(args []string, stdout, stderr io.Writer) int {
+	fs, o := newFlags("chaos", &opts{}, stderr)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "fedsim chaos: unexpected argument %q\n", pos[0])
+		return exitUsage
+	}
+	if o.runs < 1 {
+		fmt.Fprintf(stderr, "fedsim chaos: --runs %d: want at least 1\n", o.runs)
+		return exitUsage
+	}
+	if o.format != "text" && o.format != "json" {
+		fmt.Fprintf(stderr, "fedsim chaos: --format %q: want text or json\n", o.format)
+		return exitUsage
+	}
+	s, err := scenarios.RunChaosMany(o.runs, o.seed)
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim chaos: %v\n", err)
+		return exitFail
+	}
+	status := exitOK
+	if len(s.Violating) > 0 {
+		status = exitFail
+	}
+	if o.format == "json" {
+		type violation struct {
+			Seed       uint64   `json:"seed"`
+			Pair       string   `json:"pair"`
+			Faults     []string `json:"faults"`
+			Violations []string `json:"violations"`
+			Replay     string   `json:"replay"`
+		}
+		out := struct {
+			Runs       int            `json:"runs"`
+			Seed       uint64         `json:"seed"`
+			Faults     int            `json:"faults"`
+			ByFault    map[string]int `json:"by_fault"`
+			Outcomes   map[string]int `json:"outcomes"`
+			Lost       int            `json:"lost_to_faults"`
+			Events     int            `json:"events"`
+			Violations []violation    `json:"violations"`
+		}{Runs: s.Runs, Seed: o.seed, Faults: s.Faults, ByFault: map[string]int{}, Outcomes: s.ByOutcome, Lost: s.Lost, Events: s.Events, Violations: []violation{}}
+		for k, n := range s.ByFault {
+			out.ByFault[string(k)] = n
+		}
+		for _, c := range s.Violating {
+			v := violation{Seed: c.Seed, Pair: c.Pair.Initiator + "->" + c.Pair.Receiver, Replay: c.Replay()}
+			for _, f := range c.Faults {
+				v.Faults = append(v.Faults, f.String())
+			}
+			for _, x := range c.Report.Violations {
+				v.Violations = append(v.Violations, x.String())
+			}
+			out.Violations = append(out.Violations, v)
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitFail
+		}
+		return status
+	}
+	fmt.Fprintf(stdout, "chaos: %d runs (seeds %d..%d), %d faults injected, %d events\n", s.Runs, o.seed, o.seed+uint64(s.Runs)-1, s.Faults, s.Events)
+	fmt.Fprintf(stdout, "faults:   %s\n", strings.Join(s.FaultCounts(), ", "))
+	fmt.Fprintf(stdout, "outcomes: U %d  V %d  E %d  T %d (first negotiation of each run)\n", s.ByOutcome["U"], s.ByOutcome["V"], s.ByOutcome["E"], s.ByOutcome["T"])
+	fmt.Fprintf(stdout, "stanzas lost in transit when a fault broke an established stream (no XEP-0198): %d\n", s.Lost)
+	fmt.Fprintf(stdout, "invariants: exactly-once delivery or bounce, authenticated origin at an accepted level, determinism\n")
+	if len(s.Violating) == 0 {
+		fmt.Fprintln(stdout, "violations: none")
+	} else {
+		fmt.Fprintf(stdout, "violations: %d runs\n", len(s.Violating))
+		for _, c := range s.Violating {
+			fmt.Fprintf(stdout, "  seed %d %s -> %s, faults %v\n", c.Seed, c.Pair.Initiator, c.Pair.Receiver, c.Faults)
+			for _, v := range c.Report.Violations {
+				fmt.Fprintf(stdout, "    %s\n", v)
+			}
+			fmt.Fprintf(stdout, "    replay: %s\n", c.Replay())
+		}
+	}
+	fmt.Fprintf(stdout, "Replay: fedsim chaos --runs %d --seed %d\n", o.runs, o.seed)
+	return status
 }

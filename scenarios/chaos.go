@@ -1,0 +1,181 @@
+package scenarios
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"time"
+
+	"fedsim/nodes"
+	"fedsim/sim"
+)
+
+// ChaosRun is one randomly drawn run: a pair of XEP types, a fault schedule
+// and the stanzas sent, all derived from Seed alone.
+type ChaosRun struct {
+	Seed   uint64
+	Pair   Pair
+	Faults []Fault
+	// Outcome of the first negotiation; Report of the invariant checker.
+	Outcome nodes.Level
+	Report  Report
+	// Deterministic: a second run of the same seed gave the same trace.
+	Deterministic bool
+	Events        int
+	Elapsed       sim.Time
+}
+
+// Replay is the command that reruns exactly this run.
+func (c *ChaosRun) Replay() string { return fmt.Sprintf("fedsim chaos --runs 1 --seed %d", c.Seed) }
+
+// drawFaults picks a fault schedule for a pair: up to three faults of any
+// kind, at random times in the first seconds, some of them healing.
+func drawFaults(r *rand.Rand, p Pair) []Fault {
+	from, to := p.Domains()
+	ends := []string{from, to}
+	kinds := FaultKinds()
+	n := r.IntN(4)
+	var out []Fault
+	for i := 0; i < n; i++ {
+		k := kinds[r.IntN(len(kinds))]
+		target := ends[r.IntN(2)]
+		peer := ends[0]
+		if target == ends[0] {
+			peer = ends[1]
+		}
+		at := time.Duration(r.IntN(400)) * time.Millisecond
+		var until time.Duration
+		if r.IntN(2) == 0 {
+			until = at + time.Duration(1+r.IntN(20000))*time.Millisecond
+		}
+		f := Fault{Kind: k, Target: target, At: at, Until: until}
+		switch k {
+		case Partition, ResetAfter, Latency:
+			f.Peer = peer
+		}
+		switch k {
+		case DNSPoison:
+			f.Addr = "10.6.6.6" // nowhere: a poisoned record without an attacker
+			f.Observer = peer
+		case DNSNXDomain, DNSServFail, DNSTimeout:
+			if r.IntN(2) == 0 {
+				f.Observer = peer
+			}
+		case ResetAfter:
+			f.Bytes = int64(50 + r.IntN(3000))
+			f.At, f.Until = 0, 0
+		case Latency:
+			f.Delay = time.Duration(1+r.IntN(500)) * time.Millisecond
+			f.Jitter = time.Duration(r.IntN(100)) * time.Millisecond
+			f.At, f.Until = 0, 0
+		case DNSSlow:
+			f.Delay = time.Duration(r.IntN(15000)) * time.Millisecond
+		case Crash:
+			if f.Until == 0 {
+				f.Until = f.At + time.Duration(1+r.IntN(5000))*time.Millisecond
+			}
+		}
+		if isCertFault(k) || k == DNSFailover {
+			f.At, f.Until = 0, 0
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func isCertFault(k FaultKind) bool {
+	switch k {
+	case CertExpired, CertNotYetValid, CertWrongName, CertWildcard, CertUntrustedCA, CertRevoked, CertIntermediate:
+		return true
+	}
+	return false
+}
+
+// RunChaos draws and runs one chaos run from seed: a random pair, random
+// faults, a ping at time zero and a second one after every fault has had
+// its time, then checks the invariants and replays the seed to check
+// determinism.
+func RunChaos(seed uint64) (*ChaosRun, error) {
+	r := rand.New(rand.NewPCG(seed, 0xc4a05))
+	p := Pair{Types[r.IntN(6)], Types[r.IntN(6)]}
+	c := &ChaosRun{Seed: seed, Pair: p, Faults: drawFaults(r, p)}
+	build := func() (*World, error) {
+		w, err := NewPairWorld(p, PairOptions{Seed: seed, Faults: c.Faults})
+		if err != nil {
+			return nil, err
+		}
+		from, _ := p.Domains()
+		w.Node(from).SendAt(0, Ping(p))
+		again := Ping(p)
+		again.SetAttr("id", again.Attr("id")+"-later")
+		w.Node(from).SendAt(sim.Time(90*time.Second), again)
+		w.Run(RunDeadline)
+		return w, nil
+	}
+	w, err := build()
+	if err != nil {
+		return nil, fmt.Errorf("scenarios: chaos seed %d: %w", seed, err)
+	}
+	w2, err := build()
+	if err != nil {
+		return nil, err
+	}
+	c.Deterministic = w.Sim.Trace.Hash() == w2.Sim.Trace.Hash()
+	c.Report = Check(w)
+	if !c.Deterministic {
+		c.Report.Violations = append(c.Report.Violations, Violation{"deterministic", "re-running the seed gave a different trace"})
+	}
+	from, to := p.Domains()
+	for _, o := range w.Outcomes {
+		if o.From == from && o.To == to {
+			c.Outcome = o.Level
+			break
+		}
+	}
+	c.Events = int(w.Sim.Processed)
+	c.Elapsed = w.Sim.Now()
+	return c, nil
+}
+
+// ChaosSummary aggregates many runs.
+type ChaosSummary struct {
+	Runs, Faults, Events int
+	ByFault              map[FaultKind]int
+	ByOutcome            map[string]int
+	Lost                 int
+	Violating            []*ChaosRun
+}
+
+// RunChaosMany runs n chaos runs with seeds seed, seed+1, … so that run i
+// replays alone as `fedsim chaos --runs 1 --seed seed+i`.
+func RunChaosMany(n int, seed uint64) (*ChaosSummary, error) {
+	s := &ChaosSummary{ByFault: map[FaultKind]int{}, ByOutcome: map[string]int{}}
+	for i := 0; i < n; i++ {
+		c, err := RunChaos(seed + uint64(i))
+		if err != nil {
+			return s, err
+		}
+		s.Runs++
+		s.Faults += len(c.Faults)
+		s.Events += c.Events
+		for _, f := range c.Faults {
+			s.ByFault[f.Kind]++
+		}
+		s.ByOutcome[c.Outcome.Letter()]++
+		s.Lost += c.Report.Lost
+		if len(c.Report.Violations) > 0 {
+			s.Violating = append(s.Violating, c)
+		}
+	}
+	return s, nil
+}
+
+// FaultCounts lists ByFault in a stable order.
+func (s *ChaosSummary) FaultCounts() []string {
+	var out []string
+	for k, n := range s.ByFault {
+		out = append(out, fmt.Sprintf("%s %d", k, n))
+	}
+	sort.Strings(out)
+	return out
+}
