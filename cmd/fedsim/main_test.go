@@ -116,3 +116,46 @@ func TestRunTextAndErrors(t *testing.T) {
 		t.Fatalf("help run: %d %s", code, out)
 	}
 }
+
+func TestAttackAndChaosCommands(t *testing.T) {
+	out, errs, code := runCLI("attack", "dns-poison", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var m struct {
+		Cells []struct {
+			Initiator, Receiver, Verdict string
+			Impersonated                 bool
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &m); err != nil || len(m.Cells) != 36 {
+		t.Fatalf("%v, %d cells", err, len(m.Cells))
+	}
+	for _, c := range m.Cells {
+		if c.Impersonated != (c.Receiver != "type6") {
+			t.Fatalf("%+v", c)
+		}
+	}
+	out, _, code = runCLI("attack", "strip-starttls")
+	if code != 0 || !strings.Contains(out, "refused") || !strings.Contains(out, "Replay: fedsim attack strip-starttls --seed 1") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	out, _, code = runCLI("chaos", "--runs", "50", "--seed", "7")
+	if code != 0 || !strings.Contains(out, "violations: none") || !strings.Contains(out, "chaos: 50 runs (seeds 7..56)") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"attack"}, "want one attack kind"},
+		{[]string{"attack", "ddos"}, `unknown attack "ddos"`},
+		{[]string{"attack", "tls-intercept", "--cert", "stolen"}, `--cert "stolen"`},
+		{[]string{"chaos", "--runs", "0"}, "want at least 1"},
+	} {
+		_, errs, code := runCLI(c.args...)
+		if code != 2 || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, code, errs, c.want)
+		}
+	}
+}
