@@ -191,11 +191,11 @@ func runDNSPoison(res *AttackResult, opt AttackOptions) error {
 		{Kind: DNSPoison, Target: from, Observer: to, Addr: fakeA.Host.Addr},
 		{Kind: DNSPoison, Target: to, Observer: from, Addr: fakeB.Host.Addr},
 	} {
-		if err := w.applyFault(f); err != nil {
+		if err := w.ApplyFault(f); err != nil {
 			return err
 		}
 		w.Faults = append(w.Faults, f)
-		w.traceWorld(f.Observer, "attack", "DNS poisoned: "+f.String())
+		w.TraceWorld(f.Observer, "attack", "DNS poisoned: "+f.String())
 	}
 	// The legitimate user pings as usual; the impostor forges a message in
 	// the victim's name.
@@ -252,7 +252,7 @@ func runOnPath(res *AttackResult, opt AttackOptions) error {
 	case AttackStripSTARTTLS:
 		w.Net.Filters = append(w.Net.Filters, network.StripSTARTTLS(from, to, func(s *network.Segment) {
 			stripped++
-			w.traceWorld("mallory", "attack", fmt.Sprintf("strips <starttls/> from the features %s sends on c%d", s.From, s.Conn))
+			w.TraceWorld("mallory", "attack", fmt.Sprintf("strips <starttls/> from the features %s sends on c%d", s.From, s.Conn))
 		}))
 	case AttackTLSIntercept:
 		nb, na := certWindow()
@@ -272,7 +272,7 @@ func runOnPath(res *AttackResult, opt AttackOptions) error {
 		w.Net.Filters = append(w.Net.Filters, network.Intercept(from, to, asServer, asClient, func(s *network.Segment) {
 			if b := string(s.Data); strings.HasPrefix(b, "<iq ") || strings.HasPrefix(b, "<message ") || strings.HasPrefix(b, "<presence ") {
 				read = append(read, b)
-				w.traceWorld("mallory", "attack", fmt.Sprintf("reads inside TLS on c%d: %s", s.Conn, b))
+				w.TraceWorld("mallory", "attack", fmt.Sprintf("reads inside TLS on c%d: %s", s.Conn, b))
 			}
 		}))
 	}

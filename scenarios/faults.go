@@ -174,9 +174,9 @@ func planCert(f Fault, p *certPlan, root *ca.Authority, secret func() []byte) {
 	}
 }
 
-// applyFault installs a runtime fault in w (certificate faults are applied
-// when the world is built).
-func (w *World) applyFault(f Fault) error {
+// ApplyFault installs a runtime fault in w (certificate faults are applied
+// when certificates are made: see CertTemplateFor). Call it before Run.
+func (w *World) ApplyFault(f Fault) error {
 	at, end := sim.Time(f.At), sim.Time(f.Until)
 	win := network.Window{From: at, Until: end}
 	dnsFault := func(k dns.FaultKind, targets []dns.Target) {
@@ -223,12 +223,12 @@ func (w *World) applyFault(f Fault) error {
 		}
 	case Refuse:
 		w.Sim.At(at, &worldEvent{w: w, fn: func() {
-			w.traceWorld(f.Target, "fault", "stops listening on port 5269: connections are refused")
+			w.TraceWorld(f.Target, "fault", "stops listening on port 5269: connections are refused")
 			w.Node(f.Target).Host.Unlisten(dns.DefaultPort)
 		}}, 0, 0)
 		if end != 0 {
 			w.Sim.At(end, &worldEvent{w: w, fn: func() {
-				w.traceWorld(f.Target, "fault-end", "listens on port 5269 again")
+				w.TraceWorld(f.Target, "fault-end", "listens on port 5269 again")
 				w.Node(f.Target).Host.Listen(dns.DefaultPort)
 			}}, 0, 0)
 		}
@@ -250,7 +250,9 @@ type worldEvent struct {
 
 func (e *worldEvent) HandleEvent(*sim.World, int64, int64) { e.fn() }
 
-func (w *World) traceWorld(node, event, detail string) {
+// TraceWorld adds an event record that belongs to no server's decisions
+// (a fault starting, an attacker acting).
+func (w *World) TraceWorld(node, event, detail string) {
 	if w.Sim.Trace == nil {
 		return
 	}
@@ -263,7 +265,7 @@ func (w *World) crash(domain string) {
 	if n == nil {
 		return
 	}
-	w.traceWorld(domain, "fault", "crashes: every connection and all in-memory state are lost")
+	w.TraceWorld(domain, "fault", "crashes: every connection and all in-memory state are lost")
 	w.Net.Crash(n.Host.Name)
 	for tag, id := range n.timers {
 		w.Sim.Cancel(id)
@@ -290,5 +292,5 @@ func (w *World) restart(domain string) {
 	n.down = false
 	n.epoch++
 	w.Net.Restart(n.Host.Name)
-	w.traceWorld(domain, "fault-end", "restarts with empty state")
+	w.TraceWorld(domain, "fault-end", "restarts with empty state")
 }

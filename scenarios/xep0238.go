@@ -183,11 +183,11 @@ func NewPairWorld(p Pair, opt PairOptions) (*World, error) {
 		}
 	}
 	for _, f := range opt.Faults {
-		if err := w.applyFault(f); err != nil {
+		if err := w.ApplyFault(f); err != nil {
 			return nil, err
 		}
 		w.Faults = append(w.Faults, f)
-		w.traceWorld(f.Target, "fault-scheduled", f.String())
+		w.TraceWorld(f.Target, "fault-scheduled", f.String())
 	}
 	return w, nil
 }

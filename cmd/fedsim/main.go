@@ -32,22 +32,28 @@ const (
 type command struct {
 	name, usage, summary string
 	run                  func(args []string, stdout, stderr io.Writer) int
+	// flags, if set, returns the command's flag set for 'fedsim help'.
+	flags func() *flag.FlagSet
 }
 
+// commands is the command table. Commands in other files add themselves
+// with register from an init function.
 var commands []command
 
+func register(c command) { commands = append(commands, c) }
+
 func init() {
-	commands = []command{
+	commands = append(commands, []command{
 		{"matrix", "fedsim matrix [--seed N] [--format text|json] [--compare xep0238]",
-			"run all 36 XEP-0238 pairs, each in a fresh world, and print the outcome matrix", cmdMatrix},
+			"run all 36 XEP-0238 pairs, each in a fresh world, and print the outcome matrix", cmdMatrix, nil},
 		{"run", "fedsim run INITIATOR RECEIVER [--seed N] [--format text|jsonl] [--fragment whole|random|byte]",
-			"run one pair (type1 … type6) and print every element and event in virtual-time order", cmdRun},
+			"run one pair (type1 … type6) and print every element and event in virtual-time order", cmdRun, nil},
 		{"attack", "fedsim attack dns-poison|strip-starttls|tls-intercept [--seed N] [--format text|json] [--cert self-signed|wrong-name]",
-			"run every pair of XEP-0238 types under an attack and print what the attacker achieved", cmdAttack},
+			"run every pair of XEP-0238 types under an attack and print what the attacker achieved", cmdAttack, nil},
 		{"chaos", "fedsim chaos [--runs N] [--seed S] [--format text|json]",
-			"draw random fault schedules over the XEP world, run them and check the invariants", cmdChaos},
-		{"help", "fedsim help [COMMAND]", "show help for fedsim or one command", cmdHelp},
-	}
+			"draw random fault schedules over the XEP world, run them and check the invariants", cmdChaos, nil},
+		{"help", "fedsim help [COMMAND]", "show help for fedsim or one command", cmdHelp, nil},
+	}...)
 }
 
 func main() {
@@ -93,7 +99,11 @@ func cmdHelp(args []string, stdout, stderr io.Writer) int {
 	for _, c := range commands {
 		if c.name == args[0] {
 			fmt.Fprintf(stdout, "usage: %s\n\n%s.\n", c.usage, c.summary)
-			if fs := flagsFor(c.name); fs != nil {
+			fs := flagsFor(c.name)
+			if c.flags != nil {
+				fs = c.flags()
+			}
+			if fs != nil {
 				fmt.Fprintln(stdout, "\nFlags:")
 				fs.SetOutput(stdout)
 				fs.PrintDefaults()
