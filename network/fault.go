@@ -236,8 +236,8 @@ func TLSFailure(host string, w Window) Filter {
 var starttlsRE = regexp.MustCompile(`<starttls[^>]*?(/>|>.*?</starttls>)`)
 
 // StripSTARTTLS is an on-path attacker between a and b that removes the
-// <starttls/> feature from stream features (a downgrade attack, RFC 6120
-// §13.8). onStrip is called for each stripped element.
+// <starttls/> feature from stream features (a downgrade attack; only a side
+// that requires TLS resists it). onStrip is called for each stripped element.
 func StripSTARTTLS(a, b string, onStrip func(s *Segment)) Filter {
 	return Filter{Name: "STARTTLS stripper", F: func(n *Net, s *Segment) Action {
 		if s.Kind != KindData || !between(s, a, b) {

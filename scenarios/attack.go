@@ -23,7 +23,8 @@ const (
 	// still subject to DNS poisoning attacks".
 	AttackDNSPoison AttackKind = "dns-poison"
 	// AttackStripSTARTTLS: an on-path attacker deletes <starttls/> from
-	// stream features (RFC 6120 §13.8 downgrade).
+	// stream features: a downgrade attack, which only a side that requires
+	// TLS (mandatory-to-negotiate, RFC 6120 §5) resists.
 	AttackStripSTARTTLS AttackKind = "strip-starttls"
 	// AttackTLSIntercept: an on-path attacker terminates TLS with its own
 	// certificate towards both ends.
@@ -214,7 +215,7 @@ func runDNSPoison(res *AttackResult, opt AttackOptions) error {
 		}
 	}
 	for _, o := range w.Outcomes {
-		if o.From == from && o.To == to {
+		if o.Host == from && o.From == from && o.To == to {
 			res.Outcome = o.Level
 		}
 	}
@@ -279,7 +280,7 @@ func runOnPath(res *AttackResult, opt AttackOptions) error {
 	w.Node(from).SendAt(0, Ping(p))
 	w.Run(RunDeadline)
 	for _, o := range w.Outcomes {
-		if o.From == from && o.To == to {
+		if o.Host == from && o.From == from && o.To == to {
 			res.Outcome = o.Level
 			break
 		}

@@ -127,7 +127,7 @@ func RunChaos(seed uint64) (*ChaosRun, error) {
 	}
 	from, to := p.Domains()
 	for _, o := range w.Outcomes {
-		if o.From == from && o.To == to {
+		if o.Host == from && o.From == from && o.To == to {
 			c.Outcome = o.Level
 			break
 		}

@@ -36,7 +36,7 @@ type World struct {
 	nodes    []*Node
 	byDomain map[string]*Node
 	// Outcomes collects every negotiation outcome in the order reported.
-	Outcomes []nodes.Outcome
+	Outcomes []Outcome
 	// Sent collects every stanza a user handed to its (running) server.
 	Sent []Delivery
 	// Deliveries collects every stanza handed to a local user.
@@ -59,6 +59,14 @@ type Delivery struct {
 	Server string // the domain of the server
 	Host   string // the host it runs on (an attacker's host for an impostor)
 	Stanza *xmlstream.Element
+}
+
+// Outcome is a nodes.Outcome with the host that reported it (an impostor
+// reports outcomes in the domain it claims) and when.
+type Outcome struct {
+	nodes.Outcome
+	Host string
+	Time sim.Time
 }
 
 // Acceptance is a nodes.Acceptance with where and when it happened.
@@ -263,7 +271,7 @@ func (n *Node) apply(effs []nodes.Effect) {
 			switch e.Event {
 			case "outcome":
 				if e.Outcome != nil {
-					w.Outcomes = append(w.Outcomes, *e.Outcome)
+					w.Outcomes = append(w.Outcomes, Outcome{Outcome: *e.Outcome, Host: n.Host.Name, Time: w.Sim.Now()})
 				}
 			case "deliver":
 				w.Deliveries = append(w.Deliveries, Delivery{Time: w.Sim.Now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: e.Stanza})

@@ -223,10 +223,10 @@ func RunPair(p Pair, opt PairOptions) (*PairResult, error) {
 	seenForward, seenReverse := false, false
 	for _, o := range w.Outcomes {
 		switch {
-		case o.From == from && o.To == to && !seenForward:
+		case o.Host == from && o.From == from && o.To == to && !seenForward:
 			seenForward = true
 			res.Outcome, res.Reason = o.Level, o.Reason
-		case o.From == to && o.To == from && !seenReverse:
+		case o.Host == to && o.From == to && o.To == from && !seenReverse:
 			seenReverse = true
 			res.Reverse = o.Level
 		}
