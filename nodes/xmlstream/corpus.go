@@ -56,7 +56,7 @@ func Corpus() []byte {
 				" ver='q07IKJEyjvHSyhy//CH0CxmKi8w='/>"+
 				"</presence>"...)
 		case 7:
-			b = append(b, "\n "...) // whitespace keepalive (RFC 6120 §4.6.1)
+			b = append(b, "\n "...) // whitespace keepalive (RFC 6120 §11.7)
 			b = append(b, "<iq from='example.org' id='disco-"+n+"' to='example.net' type='get'>"+
 				"<query xmlns='http://jabber.org/protocol/disco#info'/></iq>"...)
 		case 8:

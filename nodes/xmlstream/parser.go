@@ -35,10 +35,10 @@ const (
 	// leading zeros. Bounding it keeps the wait-and-rescan of an incomplete
 	// reference O(1) per Feed.
 	maxRefBytes = 64
-	// Interning: strings up to maxInternLen bytes, in a direct-mapped cache
-	// of internSlots entries.
+	// Interning: strings up to maxInternLen bytes, in a two-way
+	// set-associative cache of internSets sets.
 	maxInternLen = 64
-	internSlots  = 256
+	internSets   = 128
 	// Slab chunk sizes (see newElement, allocAttrs, allocNodes).
 	elemChunk = 32
 	attrChunk = 128
@@ -103,7 +103,7 @@ type Parser struct {
 	nodes      []Node // children of the open elements, innermost last
 	spans      []span // where each attribute value and text node came from
 	bindings   []binding
-	names      [internSlots]string
+	names      [internSets][2]string
 
 	// Slabs: elements, attribute lists and node lists of the trees handed
 	// out are carved from shared chunks, so building a tree costs a few
@@ -242,6 +242,8 @@ func (p *Parser) Next() (tok Token, ok bool, err error) {
 	}
 	tok, ok = p.scan()
 	if p.err != nil {
+		// The stream is dead: let go of what it held.
+		*p = Parser{err: p.err, base: p.base, start: p.start}
 		return Token{}, false, p.err
 	}
 	if ok && p.start == len(p.buf) {
@@ -357,8 +359,9 @@ func (p *Parser) scan() (Token, bool) {
 			return Token{}, false
 		}
 		// stepMore. If the window is what stopped the scan, the token cannot
-		// end within MaxElementBytes.
-		if lim-p.start >= limit {
+		// end within MaxElementBytes. (A handler that moves start passes
+		// the moved window on, so this is the window it used.)
+		if len(p.buf)-p.start >= limit {
 			what := "first-level element"
 			if !p.inStream {
 				what = "stream header"
@@ -425,19 +428,25 @@ func (p *Parser) unexpected(at, lim int, cond, what string) step {
 
 // between handles the stream level: before the header (stProlog), between
 // first-level elements (stStream) and after the closing tag (stAfterEnd).
-// Whitespace is skipped (RFC 6120 §4.6.1/§11.7: whitespace keepalives);
+// Whitespace is skipped (RFC 6120 §11.7 allows it between first-level
+// elements; it is the whitespace keepalive of §4.6);
 // consumed whitespace is dropped from the buffer right away.
 func (p *Parser) between(lim int) step {
 	buf, pos := p.buf, p.pos
-	for pos < lim && isSpace(buf[pos]) {
-		pos++
-	}
-	p.pos, p.start = pos, pos
-	if pos == lim {
-		if pos < len(buf) {
-			return stepNext // the window stopped us; it moves with start
+	for {
+		for pos < lim && isSpace(buf[pos]) {
+			pos++
 		}
-		return stepMore
+		p.pos, p.start = pos, pos
+		if pos == len(buf) {
+			return stepMore
+		}
+		// The window starts at start, which just moved; if it was what
+		// stopped the loop, skip on.
+		lim = min(len(buf), pos+p.maxBytes())
+		if !isSpace(buf[pos]) {
+			break
+		}
 	}
 	if buf[pos] == '<' && p.state != stAfterEnd {
 		p.tagStart = pos
@@ -454,7 +463,7 @@ func (p *Parser) between(lim int) step {
 // 1.0 §2.1 [1] allows only Misc (here: whitespace) outside the root element.
 //
 // Between first-level elements it is well-formed XML, but RFC 6120 allows
-// nothing there except whitespace (§4.6.1 and §11.7 permit whitespace
+// nothing there except whitespace (§11.7 permits whitespace
 // between first-level elements; the schema of Appendix A.1 gives <stream/>
 // element-only content). No defined condition names this exactly:
 // not-well-formed (§4.9.3.13) would be false, invalid-xml (§4.9.3.11) is
@@ -1631,8 +1640,9 @@ func splitName(name string) (prefix, local string) {
 }
 
 // intern returns b as a string, sharing one copy of the short strings that
-// repeat on every stanza (names, namespace names). The cache is
-// direct-mapped: a collision costs an allocation, never a wrong answer.
+// repeat on every stanza (names, namespace names). The cache is small and
+// two-way set-associative (most recently used first): a collision costs an
+// allocation, never a wrong answer.
 func (p *Parser) intern(b []byte) string {
 	if len(b) > maxInternLen {
 		return string(b)
@@ -1644,11 +1654,15 @@ func (p *Parser) intern(b []byte) string {
 	// Hash length, first, middle and last byte: O(1), and enough to tell
 	// apart the few dozen names and namespaces a stream uses.
 	h := uint32(n) | uint32(b[0])<<8 | uint32(b[n/2])<<16 | uint32(b[n-1])<<24
-	slot := &p.names[(h*0x9E3779B1)>>24%internSlots]
-	if *slot == string(b) {
-		return *slot
+	set := &p.names[(h*0x9E3779B1)>>25%internSets]
+	if set[0] == string(b) {
+		return set[0]
+	}
+	if s := set[1]; s == string(b) {
+		set[0], set[1] = s, set[0]
+		return s
 	}
 	s := string(b)
-	*slot = s
+	set[0], set[1] = s, set[0]
 	return s
 }
