@@ -478,6 +478,7 @@ type stream struct {
 
 func (s *Server) newStream(r role, c network.ConnID, e network.End) *stream {
 	st := &stream{role: r, conn: c, end: e, p: xmlstream.NewParser(), n: 1, local: s.cfg.Domain}
+	st.p.DiscardRaw = true // servers trace what they send, never raw input
 	s.streams[c] = st
 	return st
 }

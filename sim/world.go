@@ -34,8 +34,7 @@ type Handler interface {
 	HandleEvent(w *World, a, b int64)
 }
 
-// Event is one entry of the queue. It is a plain value: scheduling copies it
-// into the heap and never allocates per event.
+// Event is a scheduled call: at At, H.HandleEvent(w, A, B).
 type Event struct {
 	At  Time
 	Seq uint64
@@ -49,11 +48,33 @@ type Event struct {
 	gen   uint32
 }
 
-func (e *Event) before(o *Event) bool {
-	if e.At != o.At {
-		return e.At < o.At
+// entry is what the heap orders: 16 bytes, four to a cache line, so that a
+// node's four children are compared within one line. key is the insertion
+// sequence shifted left by slotBits, with the payload's slot in the low
+// bits: ordering by key is ordering by sequence, since sequences are unique.
+type entry struct {
+	at  Time
+	key uint64
+}
+
+const (
+	slotBits = 24 // up to 16M events pending at once
+	slotMask = 1<<slotBits - 1
+)
+
+func (e *entry) before(o *entry) bool {
+	if e.at != o.at {
+		return e.at < o.at
 	}
-	return e.Seq < o.Seq
+	return e.key < o.key
+}
+
+// payload is the rest of an event, kept in a slab indexed by slot.
+type payload struct {
+	h     Handler
+	a, b  int64
+	timer int32
+	gen   uint32
 }
 
 // TimerID names a cancellable timer. The zero value is no timer.
@@ -70,8 +91,12 @@ func (id TimerID) Valid() bool { return id.slot != 0 }
 type World struct {
 	now  Time
 	seq  uint64
-	heap []Event
-	live int // events in the heap that will fire (not cancelled)
+	heap []entry
+	// payloads holds the events' handlers and arguments; free lists the
+	// slots that can be reused.
+	payloads []payload
+	free     []uint32
+	live     int // events in the heap that will fire (not cancelled)
 
 	// timer slots; slot 0 is unused so that TimerID{} is "no timer".
 	timerGen  []uint32
@@ -126,7 +151,7 @@ func (w *World) At(t Time, h Handler, a, b int64) {
 	if t < w.now {
 		t = w.now
 	}
-	w.push(Event{At: t, H: h, A: a, B: b})
+	w.push(t, payload{h: h, a: a, b: b})
 }
 
 // After schedules h.HandleEvent(w, a, b) d after now.
@@ -147,7 +172,7 @@ func (w *World) Timer(d Duration, h Handler, a, b int64) TimerID {
 	}
 	w.timerLive[slot] = true
 	gen := w.timerGen[slot]
-	w.push(Event{At: w.now + Time(d), H: h, A: a, B: b, timer: slot, gen: gen})
+	w.push(w.now+Time(d), payload{h: h, a: a, b: b, timer: slot, gen: gen})
 	return TimerID{slot: slot, gen: gen}
 }
 
@@ -165,11 +190,22 @@ func (w *World) Cancel(id TimerID) bool {
 	return true
 }
 
-func (w *World) push(e Event) {
+func (w *World) push(t Time, p payload) {
+	var slot uint32
+	if n := len(w.free); n > 0 {
+		slot = w.free[n-1]
+		w.free = w.free[:n-1]
+		w.payloads[slot] = p
+	} else {
+		slot = uint32(len(w.payloads))
+		if slot > slotMask {
+			panic("sim: more than 16M events pending")
+		}
+		w.payloads = append(w.payloads, p)
+	}
 	w.seq++
-	e.Seq = w.seq
 	w.live++
-	w.heap = append(w.heap, e)
+	w.heap = append(w.heap, entry{at: t, key: w.seq<<slotBits | uint64(slot)})
 	w.up(len(w.heap) - 1)
 }
 
@@ -189,56 +225,58 @@ func (w *World) up(i int) {
 	h[i] = e
 }
 
-func (w *World) down(i int) {
+// pop removes the earliest event and frees its payload slot. The caller
+// guarantees the heap is not empty.
+//
+// It sifts bottom-up (Wegener's bottom-up heapsort): the hole left at the
+// root walks down to a leaf along the smallest children, and only then does
+// the last element, which usually belongs near the bottom anyway, climb back
+// up from there. That saves most comparisons against the moved element.
+func (w *World) pop() (Time, payload) {
 	h := w.heap
-	n := len(h)
-	e := h[i]
-	for {
-		c := 4*i + 1
-		if c >= n {
-			break
-		}
-		m := c
-		end := c + 4
-		if end > n {
-			end = n
-		}
-		for j := c + 1; j < end; j++ {
-			if h[j].before(&h[m]) {
-				m = j
-			}
-		}
-		if !h[m].before(&e) {
-			break
-		}
-		h[i] = h[m]
-		i = m
-	}
-	h[i] = e
-}
-
-// pop removes the earliest event. The caller guarantees the heap is not empty.
-func (w *World) pop() Event {
-	h := w.heap
-	e := h[0]
+	top := h[0]
 	n := len(h) - 1
-	h[0] = h[n]
-	h[n] = Event{} // drop the Handler reference
-	w.heap = h[:n]
+	last := h[n]
+	h = h[:n]
+	w.heap = h
 	if n > 0 {
-		w.down(0)
+		i := 0
+		for {
+			c := 4*i + 1
+			if c >= n {
+				break
+			}
+			m := c
+			end := c + 4
+			if end > n {
+				end = n
+			}
+			for j := c + 1; j < end; j++ {
+				if h[j].before(&h[m]) {
+					m = j
+				}
+			}
+			h[i] = h[m]
+			i = m
+		}
+		h[i] = last
+		w.up(i)
 	}
-	return e
+	slot := uint32(top.key & slotMask)
+	p := w.payloads[slot]
+	w.payloads[slot] = payload{} // drop the Handler reference
+	w.free = append(w.free, slot)
+	return top.at, p
 }
 
 // Step dispatches the next live event. It reports false when none is left
 // or the next one is after deadline.
 func (w *World) Step(deadline Time) bool {
 	for len(w.heap) > 0 {
-		if w.heap[0].At > deadline {
+		if w.heap[0].at > deadline {
 			return false
 		}
-		e := w.pop()
+		at, e := w.pop()
 		if e.timer != 0 {
 			if w.timerGen[e.timer] != e.gen || !w.timerLive[e.timer] {
 				// cancelled: its live count was already taken back.
@@ -251,9 +289,9 @@ func (w *World) Step(deadline Time) bool {
 			w.retire(e.timer)
 		}
 		w.live--
-		w.now = e.At
+		w.now = at
 		w.Processed++
-		e.H.HandleEvent(w, e.A, e.B)
+		e.h.HandleEvent(w, e.a, e.b)
 		return true
 	}
 	return false

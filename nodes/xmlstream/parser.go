@@ -38,14 +38,35 @@ const (
 	// Interning: strings up to maxInternLen bytes, in a two-way
 	// set-associative cache of internSets sets.
 	maxInternLen = 64
-	internSets   = 128
-	// Slab chunk sizes (see newElement, allocAttrs, allocNodes).
+	internSets   = 16
+	// Slab chunk sizes (see newElement, allocAttrs, allocNodes): a stream
+	// starts with small chunks and doubles them while it is busy, up to
+	// these; when it goes idle (everything fed has been consumed) it lets
+	// big chunks go, so that an idle stream holds little memory.
 	elemChunk = 32
 	attrChunk = 128
 	nodeChunk = 128
 	// Raw bytes of tokens up to rawChunk/4 bytes share chunks of rawChunk.
 	rawChunk = 16 << 10
+	// slabShift is how many doublings separate the first chunks from the
+	// largest: elements 4 → 32, attributes and nodes 16 → 128 (8 → 128
+	// would take four), raw bytes 2 KiB → 16 KiB.
+	slabShift = 3
 )
+
+// chunk is the size of the next chunk of a slab whose largest is max.
+func (p *Parser) chunk(max int) int {
+	return max >> (slabShift - p.grow)
+}
+
+// grown records that the raw slab was refilled: the next chunks of every
+// slab are bigger. (Raw bytes dominate a stream's memory, so their refills
+// measure how busy it is.)
+func (p *Parser) grown() {
+	if p.grow < slabShift {
+		p.grow++
+	}
+}
 
 // Parser is an incremental parser for one direction of an XMPP stream: it
 // turns the bytes received from a peer into the stream header, complete
@@ -68,6 +89,10 @@ type Parser struct {
 	// MaxDepth bounds element nesting; a first-level element has depth 1.
 	// Exceeding it is policy-violation. Default 64.
 	MaxDepth int
+	// DiscardRaw leaves Token.Raw nil for elements: a caller that never
+	// looks at the received bytes (fedsim's servers trace what they send)
+	// saves copying every element. Default false: Raw is kept.
+	DiscardRaw bool
 
 	buf  []byte
 	base int64 // stream offset of buf[0]
@@ -114,6 +139,7 @@ type Parser struct {
 	attrSlab []Attr
 	nodeSlab []Node
 	rawSlab  []byte
+	grow     uint8 // doublings of the chunk sizes so far (0 … slabShift)
 
 	tok Token
 	err *StreamError
@@ -251,10 +277,16 @@ func (p *Parser) Next() (tok Token, ok bool, err error) {
 		// and let go of a buffer that an oversized element made large.
 		p.base += int64(p.start)
 		p.pos, p.start = 0, 0
-		if cap(p.buf) > 64<<10 {
+		if cap(p.buf) > 4<<10 {
 			p.buf = nil
 		} else {
 			p.buf = p.buf[:0]
+		}
+		if p.grow > 1 {
+			// The burst is over: let the big chunks go (the trees handed out
+			// keep what they use) and start small again.
+			p.elemSlab, p.attrSlab, p.nodeSlab, p.rawSlab = nil, nil, nil, nil
+			p.grow = 0
 		}
 	}
 	return tok, ok, nil
@@ -1314,7 +1346,10 @@ func (p *Parser) emitElement(el *Element) step {
 		}
 	}
 	p.spans = p.spans[:0]
-	p.tok = Token{Kind: TokElement, Elem: el, Raw: p.copyRaw(raw)}
+	p.tok = Token{Kind: TokElement, Elem: el}
+	if !p.DiscardRaw {
+		p.tok.Raw = p.copyRaw(raw)
+	}
 	p.start = p.pos
 	p.state = stStream
 	return stepToken
@@ -1347,11 +1382,12 @@ func fillSpans(el *Element, s string, spans []span, k int) int {
 // copyRaw copies a token's bytes, small ones into a shared chunk.
 func (p *Parser) copyRaw(raw []byte) []byte {
 	n := len(raw)
-	if n > rawChunk/4 {
+	if n > p.chunk(rawChunk)/4 {
 		return bytes.Clone(raw)
 	}
 	if cap(p.rawSlab)-len(p.rawSlab) < n {
-		p.rawSlab = make([]byte, 0, rawChunk)
+		p.rawSlab = make([]byte, 0, p.chunk(rawChunk))
+		p.grown()
 	}
 	i := len(p.rawSlab)
 	p.rawSlab = append(p.rawSlab, raw...)
@@ -1361,7 +1397,7 @@ func (p *Parser) copyRaw(raw []byte) []byte {
 // newElement, allocAttrs and allocNodes carve from the slabs.
 func (p *Parser) newElement() *Element {
 	if len(p.elemSlab) == cap(p.elemSlab) {
-		p.elemSlab = make([]Element, 0, elemChunk)
+		p.elemSlab = make([]Element, 0, p.chunk(elemChunk))
 	}
 	p.elemSlab = p.elemSlab[:len(p.elemSlab)+1]
 	return &p.elemSlab[len(p.elemSlab)-1]
@@ -1369,7 +1405,7 @@ func (p *Parser) newElement() *Element {
 
 func (p *Parser) allocAttrs(n int) []Attr {
 	if cap(p.attrSlab)-len(p.attrSlab) < n {
-		p.attrSlab = make([]Attr, 0, max(n, attrChunk))
+		p.attrSlab = make([]Attr, 0, max(n, p.chunk(attrChunk)))
 	}
 	i := len(p.attrSlab)
 	p.attrSlab = p.attrSlab[:i+n]
@@ -1378,7 +1414,7 @@ func (p *Parser) allocAttrs(n int) []Attr {
 
 func (p *Parser) allocNodes(n int) []Node {
 	if cap(p.nodeSlab)-len(p.nodeSlab) < n {
-		p.nodeSlab = make([]Node, 0, max(n, nodeChunk))
+		p.nodeSlab = make([]Node, 0, max(n, p.chunk(nodeChunk)))
 	}
 	i := len(p.nodeSlab)
 	p.nodeSlab = p.nodeSlab[:i+n]
