@@ -484,8 +484,18 @@ func (n *Net) get(id ConnID) *conn {
 	return n.conns[id-1]
 }
 
-// Write sends bytes from end e. Writes on a closed end are dropped.
+// Write sends a copy of bytes from end e. Writes on a closed end are dropped.
 func (n *Net) Write(id ConnID, e End, data []byte) {
+	n.write(id, e, data, false)
+}
+
+// WriteOwned is Write for a caller that hands data over: the network keeps
+// it instead of copying it, so the caller must not touch it again.
+func (n *Net) WriteOwned(id ConnID, e End, data []byte) {
+	n.write(id, e, data, true)
+}
+
+func (n *Net) write(id ConnID, e End, data []byte, owned bool) {
 	c := n.get(id)
 	if c == nil || c.sentFIN[e] || len(data) == 0 {
 		return
@@ -498,7 +508,10 @@ func (n *Net) Write(id ConnID, e End, data []byte) {
 	}
 	n.BytesSent += int64(len(data))
 	if n.Segmenter == nil {
-		n.enqueue(c, e, segment{kind: segData, data: append([]byte(nil), data...)})
+		if !owned {
+			data = append([]byte(nil), data...)
+		}
+		n.enqueue(c, e, segment{kind: segData, data: data})
 		return
 	}
 	off := 0

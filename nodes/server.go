@@ -87,6 +87,10 @@ type Server struct {
 	// Now is the virtual calendar time of the input being handled; the
 	// world sets it before every call (certificate validity needs it).
 	Now time.Time
+	// Quiet drops the explanatory notes (decisions and their reasons) when
+	// nobody records a trace; notes that carry outcomes, deliveries and
+	// bounces are always emitted.
+	Quiet bool
 
 	out     []Effect
 	streams map[network.ConnID]*stream
@@ -180,6 +184,9 @@ func (s *Server) take() []Effect {
 }
 
 func (s *Server) note(st *stream, event, format string, args ...any) {
+	if s.Quiet {
+		return
+	}
 	e := Effect{Kind: EffNote, Event: event, Detail: fmt.Sprintf(format, args...)}
 	if st != nil {
 		e.Conn, e.End, e.Stream, e.Peer = st.conn, st.end, st.n, st.peer

@@ -124,6 +124,7 @@ func (w *World) AddServerAs(s *nodes.Server, host, addr string) (*Node, error) {
 	}
 	h.Listen(dns.DefaultPort)
 	n.Host = h
+	s.Quiet = w.Sim.Trace == nil
 	n.Resolver = &dns.Resolver{Name: host, Zone: w.Zone, Rand: w.Sim.Stream("dns/" + host),
 		Faults: &w.DNSFaults, Now: func() time.Duration { return time.Duration(w.Sim.Now()) }}
 	w.nodes = append(w.nodes, n)
@@ -242,8 +243,12 @@ func (n *Node) apply(effs []nodes.Effect) {
 		e := &effs[i]
 		switch e.Kind {
 		case nodes.EffWrite:
-			w.trace(n, sim.Record{Kind: sim.KindXML, Peer: e.Peer, Conn: int(e.Conn), Stream: e.Stream, XML: string(e.Data)})
-			w.Net.Write(e.Conn, e.End, e.Data)
+			if w.Sim.Trace != nil {
+				w.trace(n, sim.Record{Kind: sim.KindXML, Peer: e.Peer, Conn: int(e.Conn), Stream: e.Stream, XML: string(e.Data)})
+			}
+			// The server serialised Data for this write alone: the network
+			// may keep it without copying.
+			w.Net.WriteOwned(e.Conn, e.End, e.Data)
 		case nodes.EffStartTLS:
 			w.Net.StartTLS(e.Conn, e.End, e.TLS)
 		case nodes.EffClose:
@@ -267,7 +272,9 @@ func (n *Node) apply(effs []nodes.Effect) {
 				delete(n.timers, e.Tag)
 			}
 		case nodes.EffNote:
-			w.trace(n, sim.Record{Kind: sim.KindEvent, Peer: e.Peer, Conn: int(e.Conn), Stream: e.Stream, Event: e.Event, Detail: e.Detail})
+			if w.Sim.Trace != nil {
+				w.trace(n, sim.Record{Kind: sim.KindEvent, Peer: e.Peer, Conn: int(e.Conn), Stream: e.Stream, Event: e.Event, Detail: e.Detail})
+			}
 			switch e.Event {
 			case "outcome":
 				if e.Outcome != nil {

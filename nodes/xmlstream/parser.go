@@ -38,7 +38,7 @@ const (
 	// Interning: strings up to maxInternLen bytes, in a two-way
 	// set-associative cache of internSets sets.
 	maxInternLen = 64
-	internSets   = 16
+	internSets   = 32
 	// Slab chunk sizes (see newElement, allocAttrs, allocNodes): a stream
 	// starts with small chunks and doubles them while it is busy, up to
 	// these; when it goes idle (everything fed has been consumed) it lets
