@@ -36,14 +36,8 @@ func (s *Server) receivingHeader(st *stream, h *xmlstream.Header) {
 // sendResponseHeader sends our response header with a fresh stream id.
 func (s *Server) sendResponseHeader(st *stream, v10 bool) {
 	st.id = s.newStreamID()
-	to := ""
-	if st.peerHeader != nil {
-		to = st.peerHeader.From
-	}
-	s.sendHeader(st, s.header(st, to, st.id, v10))
-	if st.peerHeader == nil {
-		st.peerHeader = &xmlstream.Header{}
-	}
+	s.sendHeader(st, s.header(st, st.peerFrom, st.id, v10))
+	st.gotHeader = true
 }
 
 // features builds <stream:features/> for the stream's current state
@@ -158,7 +152,7 @@ func (s *Server) handleAuth(st *stream, el *xmlstream.Element) {
 	st.n++
 	st.p.Restart()
 	st.state = stAwaitHeader
-	st.peerHeader = nil
+	st.gotHeader = false
 }
 
 // handleDBResult is step 1 of XEP-0220 on the receiving side.

@@ -327,7 +327,7 @@ func (s *Server) TLSDone(c network.ConnID, r network.TLSResult) []Effect {
 		s.sendInitialHeader(st)
 	case roleReceiving:
 		st.state = stAwaitHeader
-		st.peerHeader = nil
+		st.gotHeader = false
 		s.pump(st)
 	}
 	return s.take()
@@ -461,7 +461,12 @@ type stream struct {
 
 	peer10     bool // the peer's header carried version >= 1.0
 	peerDBNS   bool // the peer's header declared jabber:server:dialback
-	peerHeader *xmlstream.Header
+	// gotHeader: the peer's header for the current stream has arrived (or,
+	// on a receiving stream, ours was sent in answer); peerFrom is its
+	// 'from'. The header itself is not kept: an established stream should
+	// hold little memory.
+	gotHeader bool
+	peerFrom  string
 
 	tls         bool
 	paused      bool // between <proceed/>/<success/> handling and the restart
@@ -516,7 +521,7 @@ func (s *Server) streamError(st *stream, cond, reason string) {
 	if st.sentClose {
 		return
 	}
-	if st.state == stAwaitHeader && st.role == roleReceiving && st.peerHeader == nil {
+	if st.state == stAwaitHeader && st.role == roleReceiving && !st.gotHeader {
 		// RFC 6120 §4.9.1.2: a stream error before the response header is
 		// still sent inside a stream, so open one first.
 		s.sendResponseHeader(st, false)
@@ -603,7 +608,8 @@ func (s *Server) handleHeader(st *stream, h *xmlstream.Header) {
 		s.streamError(st, "not-well-formed", "a second stream header without a restart")
 		return
 	}
-	st.peerHeader = h
+	st.gotHeader = true
+	st.peerFrom = h.From
 	st.peer10 = versionAtLeast10(h.Version)
 	st.peerDBNS = h.Prefixes["db"] == xmlstream.NSDialback
 	if !st.peerDBNS {
@@ -667,7 +673,7 @@ func (s *Server) sendHeader(st *stream, h *xmlstream.Header) {
 // sendInitialHeader opens (or re-opens after TLS/SASL) an initiated stream.
 func (s *Server) sendInitialHeader(st *stream) {
 	st.state = stAwaitHeader
-	st.peerHeader = nil
+	st.gotHeader = false
 	s.sendHeader(st, s.header(st, st.peer, "", s.cfg.Policy.Version == XMPP10))
 }
 

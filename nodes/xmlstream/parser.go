@@ -38,7 +38,7 @@ const (
 	// Interning: strings up to maxInternLen bytes, in a two-way
 	// set-associative cache of internSets sets.
 	maxInternLen = 64
-	internSets   = 32
+	internSets   = 16
 	// Slab chunk sizes (see newElement, allocAttrs, allocNodes): a stream
 	// starts with small chunks and doubles them while it is busy, up to
 	// these; when it goes idle (everything fed has been consumed) it lets
@@ -49,9 +49,9 @@ const (
 	// Raw bytes of tokens up to rawChunk/4 bytes share chunks of rawChunk.
 	rawChunk = 16 << 10
 	// slabShift is how many doublings separate the first chunks from the
-	// largest: elements 4 → 32, attributes and nodes 16 → 128 (8 → 128
-	// would take four), raw bytes 2 KiB → 16 KiB.
-	slabShift = 3
+	// largest: elements 2 → 32, attributes and nodes 8 → 128, raw bytes
+	// 1 KiB → 16 KiB.
+	slabShift = 4
 )
 
 // chunk is the size of the next chunk of a slab whose largest is max.
@@ -282,12 +282,11 @@ func (p *Parser) Next() (tok Token, ok bool, err error) {
 		} else {
 			p.buf = p.buf[:0]
 		}
-		if p.grow > 1 {
-			// The burst is over: let the big chunks go (the trees handed out
-			// keep what they use) and start small again.
-			p.elemSlab, p.attrSlab, p.nodeSlab, p.rawSlab = nil, nil, nil, nil
-			p.grow = 0
-		}
+		// The burst is over: let the chunks go (the trees handed out keep
+		// what they use) and start small again, so that an idle stream
+		// holds only the parser itself.
+		p.elemSlab, p.attrSlab, p.nodeSlab, p.rawSlab = nil, nil, nil, nil
+		p.grow = 0
 	}
 	return tok, ok, nil
 }
@@ -1698,7 +1697,38 @@ func (p *Parser) intern(b []byte) string {
 		set[0], set[1] = s, set[0]
 		return s
 	}
-	s := string(b)
+	s, ok := wellKnown[string(b)]
+	if !ok {
+		s = string(b)
+	}
 	set[0], set[1] = s, set[0]
 	return s
 }
+
+// wellKnown holds the names, namespaces and values that XMPP
+// server-to-server streams use over and over. It is read-only after
+// package initialisation, so parsers on any goroutine may share it; a hit
+// costs no allocation and no room in a parser's own cache.
+var wellKnown = func() map[string]string {
+	m := map[string]string{}
+	for _, s := range []string{
+		"stream:stream", "stream:features", "stream:error", "stream", "features", "error",
+		"starttls", "required", "proceed", "failure", "mechanisms", "mechanism", "auth", "success",
+		"dialback", "errors", "db:result", "db:verify", "result", "verify",
+		"iq", "message", "presence", "body", "ping", "text",
+		"from", "to", "id", "type", "xmlns", "xmlns:db", "xmlns:stream", "version", "xml:lang",
+		NSServer, NSDialback, NSStreams, "jabber:client",
+		"urn:ietf:params:xml:ns:xmpp-tls", "urn:ietf:params:xml:ns:xmpp-sasl",
+		"urn:ietf:params:xml:ns:xmpp-streams", "urn:ietf:params:xml:ns:xmpp-stanzas",
+		"urn:xmpp:features:dialback", "urn:xmpp:ping",
+		"EXTERNAL", "valid", "invalid", "get", "set", "chat", "normal", "groupchat", "headline",
+		"1.0", "en", "wait", "cancel", "modify", "continue",
+		"not-authorized", "remote-server-timeout", "remote-server-not-found", "service-unavailable",
+		"host-unknown", "not-well-formed", "restricted-xml", "invalid-namespace", "policy-violation",
+		"unsupported-stanza-type", "connection-timeout", "remote-connection-failed", "undefined-condition",
+		"internal-server-error", "item-not-found", "invalid-mechanism", "invalid-authzid",
+	} {
+		m[s] = s
+	}
+	return m
+}()
