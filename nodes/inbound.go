@@ -36,7 +36,7 @@ func (s *Server) receivingHeader(st *stream, h *xmlstream.Header) {
 // sendResponseHeader sends our response header with a fresh stream id.
 func (s *Server) sendResponseHeader(st *stream, v10 bool) {
 	st.id = s.newStreamID()
-	s.sendHeader(st, s.header(st, st.peerFrom, st.id, v10))
+	s.sendHeader(st, s.header(st.peerFrom, st.id, v10))
 	st.gotHeader = true
 }
 
@@ -231,7 +231,7 @@ func (s *Server) handleInboundStanza(st *stream, el *xmlstream.Element) {
 		method = "sasl"
 	}
 	s.emit(Effect{Kind: EffNote, Event: "accept-stanza", Conn: st.conn, End: st.end, Stream: st.n, Peer: st.peer, Stanza: el,
-		Detail: fmt.Sprintf("%s accepts a stanza from %s: the stream is authenticated at level %s by %s", s.cfg.Domain, from, st.level.Letter(), method),
+		Detail: s.detail("%s accepts a stanza from %s: the stream is authenticated at level %s by %s", s.cfg.Domain, from, st.level.Letter(), method),
 		Accept: &Acceptance{From: from, Level: st.level, Method: method, StreamID: st.dbID}})
 	s.deliverLocal(el)
 }

@@ -2,7 +2,6 @@ package nodes
 
 import (
 	"errors"
-	"fmt"
 
 	"fedsim/dns"
 	"fedsim/network"
@@ -124,7 +123,7 @@ func (s *Server) routeEstablished(r *route, level Level, how string) {
 	r.state = routeEstablished
 	r.level = level
 	s.emit(Effect{Kind: EffNote, Event: "outcome", Conn: r.st.conn, End: r.st.end, Stream: r.st.n, Peer: r.domain,
-		Detail:  fmt.Sprintf("%s -> %s: %s (%s)", s.cfg.Domain, r.domain, level.Letter(), how),
+		Detail:  s.detail("%s -> %s: %s (%s)", s.cfg.Domain, r.domain, level.Letter(), how),
 		Outcome: &Outcome{From: s.cfg.Domain, To: r.domain, Level: level}})
 	q := r.queue
 	r.queue = nil
@@ -145,7 +144,7 @@ func (s *Server) routeFailed(r *route, reason, cond, errType string) {
 	r.state = routeIdle
 	r.st = nil
 	e := Effect{Kind: EffNote, Event: "outcome", Peer: r.domain,
-		Detail:  fmt.Sprintf("%s -> %s: U (%s)", s.cfg.Domain, r.domain, reason),
+		Detail:  s.detail("%s -> %s: U (%s)", s.cfg.Domain, r.domain, reason),
 		Outcome: &Outcome{From: s.cfg.Domain, To: r.domain, Level: LevelNone, Reason: reason, Condition: cond, ErrorType: errType}}
 	if st != nil {
 		e.Conn, e.End, e.Stream = st.conn, st.end, st.n
@@ -173,7 +172,7 @@ func (s *Server) bounce(stanza *xmlstream.Element, cond, errType, why string) {
 	}
 	e := errorReply(stanza, cond, errType)
 	s.emit(Effect{Kind: EffNote, Event: "bounce", Stanza: e,
-		Detail: fmt.Sprintf("%s returns <%s/> (type %s) to %s: %s", s.cfg.Domain, cond, errType, stanza.Attr("from"), why)})
+		Detail: s.detail("%s returns <%s/> (type %s) to %s: %s", s.cfg.Domain, cond, errType, stanza.Attr("from"), why)})
 	s.route(e)
 }
 
@@ -204,16 +203,22 @@ func (s *Server) deliverLocal(stanza *xmlstream.Element) {
 	to := stanza.Attr("to")
 	user := localpart(to)
 	if user == "" || !s.users[user] {
-		s.emit(Effect{Kind: EffNote, Event: "no-such-user", Stanza: stanza, Detail: fmt.Sprintf("%s has no account %q", s.cfg.Domain, bareJID(to))})
+		s.emit(Effect{Kind: EffNote, Event: "no-such-user", Stanza: stanza, Detail: s.detail("%s has no account %q", s.cfg.Domain, bareJID(to))})
 		if stanza.Local() == "iq" && (stanza.Attr("type") == "get" || stanza.Attr("type") == "set") {
 			s.route(errorReply(stanza, "service-unavailable", "cancel")) // RFC 6120 §8.3.3.19
 		}
 		return
 	}
-	s.emit(Effect{Kind: EffNote, Event: "deliver", Stanza: stanza, Detail: fmt.Sprintf("%s delivers to %s: %s", s.cfg.Domain, to, stanza.AppendXML(nil))})
+	s.emit(Effect{Kind: EffNote, Event: "deliver", Stanza: stanza, Detail: s.detail("%s delivers to %s: %s", s.cfg.Domain, to, stanzaXML{stanza})})
 	if stanza.Local() == "iq" && stanza.Attr("type") == "get" && stanza.ChildNS(nsPing, "ping") != nil {
 		reply := xmlstream.NewElement("iq", "from", bareJID(to), "id", stanza.Attr("id"), "to", stanza.Attr("from"), "type", "result")
-		s.emit(Effect{Kind: EffNote, Event: "answer", Stanza: reply, Detail: fmt.Sprintf("%s answers the ping (XEP-0199)", bareJID(to))})
+		s.emit(Effect{Kind: EffNote, Event: "answer", Stanza: reply, Detail: s.detail("%s answers the ping (XEP-0199)", bareJID(to))})
 		s.route(reply)
 	}
 }
+
+// stanzaXML prints an element only when formatted (so that a quiet server
+// never serialises it for a note).
+type stanzaXML struct{ e *xmlstream.Element }
+
+func (x stanzaXML) String() string { return string(x.e.AppendXML(nil)) }

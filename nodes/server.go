@@ -92,12 +92,13 @@ type Server struct {
 	// bounces are always emitted.
 	Quiet bool
 
-	out     []Effect
-	streams map[network.ConnID]*stream
-	routes  map[string]*route
-	tags    map[int64]tagEntry
-	nextTag int64
-	users   map[string]bool
+	out       []Effect
+	hdrPrefix []byte
+	streams   map[network.ConnID]*stream
+	routes    map[string]*route
+	tags      map[int64]tagEntry
+	nextTag   int64
+	users     map[string]bool
 }
 
 type tagKind uint8
@@ -174,6 +175,15 @@ func (s *Server) Policy() Policy { return s.cfg.Policy }
 func (s *Server) Config() Config { return s.cfg }
 
 func (s *Server) emit(e Effect) { s.out = append(s.out, e) }
+
+// detail formats a note's explanation, or nothing when the server is quiet
+// (the structured part of a note — Outcome, Accept, Stanza — is always set).
+func (s *Server) detail(format string, args ...any) string {
+	if s.Quiet {
+		return ""
+	}
+	return fmt.Sprintf(format, args...)
+}
 
 // take hands the accumulated effects to the caller. The slice is reused:
 // the caller must consume it before the next input.
@@ -459,8 +469,8 @@ type stream struct {
 	id    string // the stream id: ours on receiving streams, theirs otherwise
 	state sstate
 
-	peer10     bool // the peer's header carried version >= 1.0
-	peerDBNS   bool // the peer's header declared jabber:server:dialback
+	peer10   bool // the peer's header carried version >= 1.0
+	peerDBNS bool // the peer's header declared jabber:server:dialback
 	// gotHeader: the peer's header for the current stream has arrived (or,
 	// on a receiving stream, ours was sent in answer); peerFrom is its
 	// 'from'. The header itself is not kept: an established stream should
@@ -643,38 +653,69 @@ func versionAtLeast10(v string) bool {
 	return n >= 1
 }
 
-// header builds our stream header; to/id are omitted when empty.
-func (s *Server) header(st *stream, to, id string, version bool) *xmlstream.Header {
-	h := &xmlstream.Header{}
-	h.Attrs = append(h.Attrs, xmlstream.Attr{Name: "xmlns", Value: xmlstream.NSServer})
-	if s.cfg.Policy.Dialback {
-		// XEP-0220 §2.4.1: support is advertised by declaring the namespace.
-		h.Attrs = append(h.Attrs, xmlstream.Attr{Name: "xmlns:db", Value: xmlstream.NSDialback})
+// header serialises our stream header; to/id are omitted when empty. The
+// part that never changes (namespaces and 'from') is built once per server.
+func (s *Server) header(to, id string, version bool) []byte {
+	if s.hdrPrefix == nil {
+		h := &xmlstream.Header{}
+		h.Attrs = append(h.Attrs, xmlstream.Attr{Name: "xmlns", Value: xmlstream.NSServer})
+		if s.cfg.Policy.Dialback {
+			// XEP-0220 §2.4.1: support is advertised by declaring the namespace.
+			h.Attrs = append(h.Attrs, xmlstream.Attr{Name: "xmlns:db", Value: xmlstream.NSDialback})
+		}
+		h.Attrs = append(h.Attrs,
+			xmlstream.Attr{Name: "xmlns:stream", Value: xmlstream.NSStreams},
+			xmlstream.Attr{Name: "from", Value: s.cfg.Domain})
+		b := h.AppendXML(nil)
+		s.hdrPrefix = b[:len(b)-1] // without the closing '>'
 	}
-	h.Attrs = append(h.Attrs,
-		xmlstream.Attr{Name: "xmlns:stream", Value: xmlstream.NSStreams},
-		xmlstream.Attr{Name: "from", Value: s.cfg.Domain})
+	out := make([]byte, 0, len(s.hdrPrefix)+len(to)+len(id)+32)
+	out = append(out, s.hdrPrefix...)
 	if id != "" {
-		h.Attrs = append(h.Attrs, xmlstream.Attr{Name: "id", Value: id})
+		out = appendAttr(out, "id", id)
 	}
 	if to != "" {
-		h.Attrs = append(h.Attrs, xmlstream.Attr{Name: "to", Value: to})
+		out = appendAttr(out, "to", to)
 	}
 	if version {
-		h.Attrs = append(h.Attrs, xmlstream.Attr{Name: "version", Value: "1.0"})
+		out = append(out, " version='1.0'"...)
 	}
-	return h
+	return append(out, '>')
 }
 
-func (s *Server) sendHeader(st *stream, h *xmlstream.Header) {
-	s.writeRaw(st, h.AppendXML(nil))
+// appendAttr appends  name='value'  with the value escaped.
+func appendAttr(b []byte, name, value string) []byte {
+	b = append(b, ' ')
+	b = append(b, name...)
+	b = append(b, '=', '\'')
+	for i := 0; i < len(value); i++ {
+		switch c := value[i]; c {
+		case '&':
+			b = append(b, "&amp;"...)
+		case '<':
+			b = append(b, "&lt;"...)
+		case '>':
+			b = append(b, "&gt;"...)
+		case '\'':
+			b = append(b, "&apos;"...)
+		case '"':
+			b = append(b, "&quot;"...)
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '\'')
+}
+
+func (s *Server) sendHeader(st *stream, h []byte) {
+	s.writeRaw(st, h)
 }
 
 // sendInitialHeader opens (or re-opens after TLS/SASL) an initiated stream.
 func (s *Server) sendInitialHeader(st *stream) {
 	st.state = stAwaitHeader
 	st.gotHeader = false
-	s.sendHeader(st, s.header(st, st.peer, "", s.cfg.Policy.Version == XMPP10))
+	s.sendHeader(st, s.header(st.peer, "", s.cfg.Policy.Version == XMPP10))
 }
 
 // newStreamID draws a stream id (RFC 6120 §4.7.3: unique and unpredictable).

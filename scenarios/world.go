@@ -47,6 +47,11 @@ type World struct {
 	DNSFaults []dns.Fault
 	// Acceptances are the stanzas servers let in from remote domains.
 	Acceptances []Acceptance
+	// CountOnly keeps counts instead of the stanzas themselves (Sent,
+	// Deliveries, Bounces, Acceptances stay empty): for large runs.
+	CountOnly bool
+	// Counts are kept in every run.
+	Counts struct{ Sent, Delivered, Bounced int }
 	// Faults are the faults this world was built with.
 	Faults     []Fault
 	extraHosts int
@@ -154,6 +159,19 @@ func (n *Node) SendAt(t sim.Time, stanza *xmlstream.Element) {
 	n.w.Sim.At(t, n, evSend, int64(len(n.sends)-1))
 }
 
+// SendNow makes a local user of the node send stanza now.
+func (n *Node) SendNow(stanza *xmlstream.Element) {
+	if n.down {
+		return
+	}
+	n.w.Counts.Sent++
+	if !n.w.CountOnly {
+		n.w.Sent = append(n.w.Sent, Delivery{Time: n.w.Sim.Now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: stanza})
+	}
+	n.S.Now = n.w.Sim.Now().Std()
+	n.apply(n.S.Send(stanza))
+}
+
 func (n *Node) schedule(d time.Duration, kind, tag int64) {
 	n.w.Sim.After(d, n, kind|n.epoch<<8, tag)
 }
@@ -185,7 +203,10 @@ func (n *Node) HandleEvent(w *sim.World, a, b int64) {
 		n.apply(n.S.Resolved(b, ans))
 	case evSend:
 		st := n.sends[b]
-		n.w.Sent = append(n.w.Sent, Delivery{Time: w.Now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: st})
+		n.w.Counts.Sent++
+		if !n.w.CountOnly {
+			n.w.Sent = append(n.w.Sent, Delivery{Time: w.Now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: st})
+		}
 		n.w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "user-send", Detail: st.Attr("from") + " sends " + string(st.AppendXML(nil))})
 		n.apply(n.S.Send(st))
 	}
@@ -281,13 +302,19 @@ func (n *Node) apply(effs []nodes.Effect) {
 					w.Outcomes = append(w.Outcomes, Outcome{Outcome: *e.Outcome, Host: n.Host.Name, Time: w.Sim.Now()})
 				}
 			case "deliver":
-				w.Deliveries = append(w.Deliveries, Delivery{Time: w.Sim.Now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: e.Stanza})
+				w.Counts.Delivered++
+				if !w.CountOnly {
+					w.Deliveries = append(w.Deliveries, Delivery{Time: w.Sim.Now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: e.Stanza})
+				}
 			case "accept-stanza":
-				if e.Accept != nil {
+				if e.Accept != nil && !w.CountOnly {
 					w.Acceptances = append(w.Acceptances, Acceptance{Acceptance: *e.Accept, Time: w.Sim.Now(), Server: n.S.Domain(), Host: n.Host.Name, Conn: int(e.Conn), Stanza: e.Stanza})
 				}
 			case "bounce":
-				w.Bounces = append(w.Bounces, Delivery{Time: w.Sim.Now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: e.Stanza})
+				w.Counts.Bounced++
+				if !w.CountOnly {
+					w.Bounces = append(w.Bounces, Delivery{Time: w.Sim.Now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: e.Stanza})
+				}
 			}
 		}
 	}

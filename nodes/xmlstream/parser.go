@@ -91,7 +91,8 @@ type Parser struct {
 	MaxDepth int
 	// DiscardRaw leaves Token.Raw nil for elements: a caller that never
 	// looks at the received bytes (fedsim's servers trace what they send)
-	// saves copying every element. Default false: Raw is kept.
+	// saves copying every element. Default false: Raw is kept. (Headers
+	// keep Raw: their attribute values are cut from it.)
 	DiscardRaw bool
 
 	buf  []byte
