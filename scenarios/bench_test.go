@@ -1,31 +1,36 @@
 package scenarios
 
-import "testing"
+import (
+	"flag"
+	"testing"
+)
 
-func benchPair(b *testing.B, p Pair) {
-	b.ReportAllocs()
+var largeDomains = flag.Int("large.domains", 1000, "domains in BenchmarkLarge (fedsim bench runs 10,000)")
+
+func BenchmarkFederationDialback(b *testing.B) { BenchFederationDialback(b) }
+func BenchmarkFederationSASL(b *testing.B)     { BenchFederationSASL(b) }
+func BenchmarkMatrix(b *testing.B)             { BenchMatrix(b) }
+
+// BenchmarkLarge: domains each talking to 10 peers, 100 stanzas per domain.
+func BenchmarkLarge(b *testing.B) {
 	for i := 0; i < b.N; i++ {
-		r, err := RunPair(p, PairOptions{Seed: uint64(i), NoTrace: true})
-		if err != nil || !r.Answered {
-			b.Fatalf("%v: %v answered=%v", p, err, r != nil && r.Answered)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "federations/s")
-}
-
-// One complete Server Dialback federation: both streams, both verification
-// connections, the ping delivered and answered.
-func BenchmarkFederationDialback(b *testing.B) { benchPair(b, Pair{"type2", "type2"}) }
-
-// One complete TLS + SASL EXTERNAL federation, both directions.
-func BenchmarkFederationSASL(b *testing.B) { benchPair(b, Pair{"type5", "type5"}) }
-
-// The whole 36-cell matrix, in process.
-func BenchmarkMatrix(b *testing.B) {
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		if _, err := RunMatrix(PairOptions{Seed: 1, NoTrace: true}); err != nil {
+		f, err := MeasureLarge(LargeOptions{Domains: *largeDomains, Peers: 10, Stanzas: 100 * *largeDomains, Seed: 1})
+		if err != nil {
 			b.Fatal(err)
 		}
+		b.ReportMetric(f.Wall.Seconds(), "wall-s")
+		b.ReportMetric(float64(f.PeakRSS)/(1<<20), "peak-MiB")
+		b.ReportMetric(float64(f.Events)/f.Wall.Seconds(), "events/s")
+	}
+}
+
+// BenchmarkIdleStream reports the heap held per established, idle stream.
+func BenchmarkIdleStream(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		per, _, err := MeasureIdleStreamBytes(500, 4)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(per, "bytes/stream")
 	}
 }

@@ -1,0 +1,186 @@
+// Benchmark bodies, shared by go test -bench and fedsim bench.
+
+package scenarios
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"fedsim/network/ca"
+	"fedsim/nodes"
+	"fedsim/nodes/xmlstream"
+)
+
+// newPairsWorld builds n independent pairs of servers with one preset;
+// server 2i pings server 2i+1 at time zero, so every pair runs one complete
+// federation: the forward negotiation (with its dialback verification
+// connection, or TLS and SASL), the ping, the reverse negotiation and the
+// answer.
+func newPairsWorld(n int, preset string, seed uint64) (*World, error) {
+	p, ok := nodes.PresetByName(preset)
+	if !ok {
+		return nil, fmt.Errorf("scenarios: unknown preset %q", preset)
+	}
+	w := NewWorld(seed)
+	w.Sim.Trace = nil
+	w.CountOnly = true
+	nb, na := certWindow()
+	root := ca.NewRoot("Bench Root CA", nb, na, []byte("bench-root"))
+	trust := ca.NewPool(root.Cert)
+	ids := w.Sim.Stream("ids")
+	for i := 0; i < 2*n; i++ {
+		d := "s" + strconv.Itoa(i) + ".lit"
+		tmpl := ca.Template{Subject: d, DNSNames: []string{d}, NotBefore: nb, NotAfter: na}
+		var cert *ca.Cert
+		switch p.Cert {
+		case nodes.CertSelfSigned:
+			cert = ca.SelfSign(tmpl, []byte(d))
+		case nodes.CertCAIssued:
+			cert = root.Issue(tmpl)
+		}
+		t := ca.NewPool()
+		if p.TrustsCA {
+			t = trust
+		}
+		srv, err := nodes.New(nodes.Config{Domain: d, Policy: p.Policy, Cert: cert, Trust: t, Secret: "secret-" + d, Users: []string{"u"}, Rand: ids})
+		if err != nil {
+			return nil, err
+		}
+		addr := fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)
+		if _, err := w.AddServer(srv, addr); err != nil {
+			return nil, err
+		}
+		w.Zone.AddAddr(d, addr)
+	}
+	for i := 0; i < n; i++ {
+		a, b := w.nodes[2*i], w.nodes[2*i+1]
+		iq := xmlstream.NewElement("iq", "from", "u@"+a.S.Domain()+"/r", "id", "p"+strconv.Itoa(i), "to", "u@"+b.S.Domain(), "type", "get")
+		iq.AddChild(xmlstream.NewElement("ping", "xmlns", "urn:xmpp:ping"))
+		a.SendAt(0, iq)
+	}
+	return w, nil
+}
+
+// benchFederations runs b.N complete federations of preset in one world
+// (building it is not timed).
+func benchFederations(b *testing.B, preset string) {
+	b.StopTimer()
+	w, err := newPairsWorld(b.N, preset, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.StartTimer()
+	w.Run(RunDeadline)
+	b.StopTimer()
+	// Each federation delivers the ping and the answer.
+	if got := w.Counts.Delivered; got != 2*b.N {
+		b.Fatalf("%s: %d deliveries for %d federations, want %d", preset, got, b.N, 2*b.N)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "federations/s")
+	b.ReportMetric(float64(w.Sim.Processed)/float64(b.N), "events/federation")
+}
+
+// BenchFederationDialback: type2 -> type2, Server Dialback without TLS.
+func BenchFederationDialback(b *testing.B) { benchFederations(b, "type2") }
+
+// BenchFederationSASL: type5 -> type5, TLS and SASL EXTERNAL.
+func BenchFederationSASL(b *testing.B) { benchFederations(b, "type5") }
+
+// BenchMatrix runs the 36-cell matrix, each cell in a fresh world.
+func BenchMatrix(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := RunMatrix(PairOptions{Seed: 1, NoTrace: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// LargeFigures is what one large run measured.
+type LargeFigures struct {
+	Domains, Peers, Stanzas int
+	Wall                    time.Duration // the run, world building excluded
+	Build                   time.Duration
+	PeakRSS                 int64 // bytes, the process's high-water mark
+	Events                  int
+	Delivered               int
+	SimSeconds              float64
+}
+
+// MeasureLarge builds and runs a large federation and measures it.
+func MeasureLarge(opt LargeOptions) (LargeFigures, error) {
+	f := LargeFigures{Domains: opt.Domains, Peers: opt.Peers, Stanzas: opt.Stanzas}
+	start := time.Now()
+	w, res, err := NewLargeWorld(opt)
+	if err != nil {
+		return f, err
+	}
+	f.Build = time.Since(start)
+	start = time.Now()
+	res.Events = w.Run(RunDeadline)
+	f.Wall = time.Since(start)
+	res.Finish()
+	f.Events, f.Delivered = res.Events, res.Delivered
+	f.SimSeconds = time.Duration(res.Elapsed).Seconds()
+	f.PeakRSS = PeakRSS()
+	if res.Delivered != opt.Stanzas {
+		return f, fmt.Errorf("scenarios: large run delivered %d of %d stanzas", res.Delivered, opt.Stanzas)
+	}
+	return f, nil
+}
+
+// PeakRSS reads the process's peak resident set size (VmHWM on Linux);
+// elsewhere it falls back to the bytes the Go runtime obtained.
+func PeakRSS() int64 {
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "VmHWM:") {
+				fields := strings.Fields(line)
+				if len(fields) >= 2 {
+					if kb, err := strconv.ParseInt(fields[1], 10, 64); err == nil {
+						return kb * 1024
+					}
+				}
+			}
+		}
+	}
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.Sys)
+}
+
+// MeasureIdleStreamBytes establishes routes between domains (peers each),
+// lets every stream go idle, and returns the heap bytes held per
+// established stream (two per route: one at each end), counting everything
+// the streams add to the world: connections, stream state, parsers, routes.
+func MeasureIdleStreamBytes(domains, peers int) (float64, int, error) {
+	opt := LargeOptions{Domains: domains, Peers: peers, Stanzas: domains * peers, Seed: 1, Preset: "type5"}
+	w, res, err := NewLargeWorld(opt)
+	if err != nil {
+		return 0, 0, err
+	}
+	before := heapInUse()
+	res.Events = w.Run(RunDeadline)
+	res.Finish()
+	after := heapInUse()
+	streams := 2 * res.Established
+	if streams == 0 {
+		return 0, 0, fmt.Errorf("scenarios: no stream was established")
+	}
+	runtime.KeepAlive(w)
+	return float64(after-before) / float64(streams), streams, nil
+}
+
+func heapInUse() int64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}
