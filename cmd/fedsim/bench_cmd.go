@@ -1,0 +1,209 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"sort"
+	"testing"
+	"time"
+
+	"fedsim/nodes/xmlstream"
+	"fedsim/scenarios"
+	"fedsim/sim"
+)
+
+func init() {
+	register(command{name: "bench", usage: "fedsim bench [--count N] [--large-domains N] [--format text|json]",
+		summary: "measure fedsim against its performance targets and print each figure, its target and the ratio",
+		run:     cmdBench, flags: func() *flag.FlagSet { fs, _ := benchFlags(io.Discard); return fs }})
+}
+
+type benchOpts struct {
+	count        int
+	largeDomains int
+	format       string
+}
+
+func benchFlags(stderr io.Writer) (*flag.FlagSet, *benchOpts) {
+	o := &benchOpts{}
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&o.count, "count", 5, "runs of each quick benchmark; figures are medians")
+	fs.IntVar(&o.largeDomains, "large-domains", 10000, "domains in the large federation (10 peers each, 100 stanzas per domain); 0 skips it")
+	fs.StringVar(&o.format, "format", "text", "output format: text or json")
+	return fs, o
+}
+
+// benchRow is one line of the report.
+type benchRow struct {
+	What     string  `json:"what"`
+	Figure   float64 `json:"figure"`
+	Unit     string  `json:"unit"`
+	Target   string  `json:"target"`
+	Met      bool    `json:"met"`
+	Ratio    float64 `json:"ratio"`
+	RatioOf  string  `json:"ratio_of"`
+	Baseline float64 `json:"baseline,omitempty"`
+	Note     string  `json:"note,omitempty"`
+}
+
+// medianOf runs fn count times with testing.Benchmark and returns the
+// median of metric(result).
+func medianOf(count int, fn func(*testing.B), metric func(testing.BenchmarkResult) float64) float64 {
+	var xs []float64
+	for i := 0; i < count; i++ {
+		xs = append(xs, metric(testing.Benchmark(fn)))
+	}
+	return median(xs)
+}
+
+func median(xs []float64) float64 {
+	sort.Float64s(xs)
+	n := len(xs)
+	if n == 0 {
+		return 0
+	}
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
+}
+
+func nsPerOp(r testing.BenchmarkResult) float64 { return float64(r.T.Nanoseconds()) / float64(r.N) }
+func mbPerS(r testing.BenchmarkResult) float64 {
+	return float64(r.Bytes) * float64(r.N) / r.T.Seconds() / 1e6
+}
+func extra(name string) func(testing.BenchmarkResult) float64 {
+	return func(r testing.BenchmarkResult) float64 { return r.Extra[name] }
+}
+
+func cmdBench(args []string, stdout, stderr io.Writer) int {
+	fs, o := benchFlags(stderr)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) > 0 || o.count < 1 || o.largeDomains < 0 || (o.format != "text" && o.format != "json") {
+		fmt.Fprintln(stderr, "fedsim bench: usage: fedsim bench [--count N>=1] [--large-domains N>=0] [--format text|json]")
+		return exitUsage
+	}
+	progress := func(what string) {
+		if o.format == "text" {
+			fmt.Fprintf(stderr, "measuring %s...\n", what)
+		}
+	}
+	var rows []benchRow
+
+	progress("the kernel")
+	k := medianOf(o.count, sim.BenchKernel, nsPerOp)
+	kb := medianOf(o.count, sim.BenchKernelContainerHeap, nsPerOp)
+	rows = append(rows, benchRow{What: "kernel: schedule + dispatch, 10,000 pending", Figure: k, Unit: "ns/event",
+		Target: "<= 100 ns and >= 2x container/heap", Met: k <= 100 && kb/k >= 2, Ratio: kb / k, RatioOf: "container/heap time / kernel time", Baseline: kb})
+
+	progress("the stream parser")
+	p := medianOf(o.count, xmlstream.BenchParser, mbPerS)
+	pb := medianOf(o.count, xmlstream.BenchEncodingXML, mbPerS)
+	rows = append(rows, benchRow{What: "stream parser on s2s traffic", Figure: p, Unit: "MB/s",
+		Target: ">= 3x encoding/xml", Met: p/pb >= 3, Ratio: p / pb, RatioOf: "parser / encoding/xml throughput", Baseline: pb})
+
+	progress("federations")
+	fd := medianOf(o.count, scenarios.BenchFederationDialback, extra("federations/s"))
+	rows = append(rows, benchRow{What: "Server Dialback federation (type2 -> type2, both ways, ping answered)", Figure: fd, Unit: "federations/s",
+		Target: ">= 50,000 per CPU-second", Met: fd >= 50000, Ratio: fd / 50000, RatioOf: "figure / target"})
+	fsasl := medianOf(o.count, scenarios.BenchFederationSASL, extra("federations/s"))
+	rows = append(rows, benchRow{What: "TLS + SASL EXTERNAL federation (type5 -> type5)", Figure: fsasl, Unit: "federations/s",
+		Target: ">= 50,000 per CPU-second", Met: fsasl >= 50000, Ratio: fsasl / 50000, RatioOf: "figure / target"})
+
+	progress("the matrix")
+	m := medianOf(o.count, scenarios.BenchMatrix, nsPerOp) / 1e6
+	rows = append(rows, benchRow{What: "36-cell matrix, in process", Figure: m, Unit: "ms",
+		Target: "<= 5 ms", Met: m <= 5, Ratio: 5 / m, RatioOf: "target / figure"})
+
+	if exe, err := os.Executable(); err == nil {
+		var xs []float64
+		for i := 0; i < o.count; i++ {
+			start := time.Now()
+			cmd := exec.Command(exe, "matrix")
+			cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+			if err := cmd.Run(); err != nil {
+				break
+			}
+			xs = append(xs, float64(time.Since(start).Microseconds())/1000)
+		}
+		if len(xs) > 0 {
+			mp := median(xs)
+			rows = append(rows, benchRow{What: "fedsim matrix as a process, start to exit", Figure: mp, Unit: "ms",
+				Target: "<= 50 ms", Met: mp <= 50, Ratio: 50 / mp, RatioOf: "target / figure"})
+		}
+	}
+
+	progress("idle streams")
+	per, streams, err := scenarios.MeasureIdleStreamBytes(1000, 5)
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim bench: %v\n", err)
+		return exitFail
+	}
+	rows = append(rows, benchRow{What: "memory per established, idle stream", Figure: per, Unit: "bytes",
+		Target: "<= 2 KiB", Met: per <= 2048, Ratio: 2048 / per, RatioOf: "target / figure", Note: fmt.Sprintf("%d streams", streams)})
+
+	if o.largeDomains > 0 {
+		progress(fmt.Sprintf("a federation of %d domains", o.largeDomains))
+		f, err := scenarios.MeasureLarge(scenarios.LargeOptions{Domains: o.largeDomains, Peers: 10, Stanzas: 100 * o.largeDomains, Seed: 1})
+		if err != nil {
+			fmt.Fprintf(stderr, "fedsim bench: %v\n", err)
+			return exitFail
+		}
+		note := fmt.Sprintf("%d events, %.0f events/s, %.1f simulated s per wall s, build %.1fs", f.Events, float64(f.Events)/f.Wall.Seconds(), f.SimSeconds/f.Wall.Seconds(), f.Build.Seconds())
+		rows = append(rows, benchRow{What: fmt.Sprintf("%d domains x 10 peers, %d stanzas: wall", f.Domains, f.Stanzas), Figure: f.Wall.Seconds(), Unit: "s",
+			Target: "<= 10 s", Met: f.Wall.Seconds() <= 10, Ratio: 10 / f.Wall.Seconds(), RatioOf: "target / figure", Note: note})
+		rows = append(rows, benchRow{What: fmt.Sprintf("%d domains: peak memory (process RSS)", f.Domains), Figure: float64(f.PeakRSS) / (1 << 20), Unit: "MiB",
+			Target: "<= 2 GiB", Met: f.PeakRSS <= 2<<30, Ratio: float64(2<<30) / float64(f.PeakRSS), RatioOf: "target / figure"})
+	}
+
+	if o.format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(struct {
+			Count int        `json:"count"`
+			Rows  []benchRow `json:"rows"`
+		}{o.count, rows}); err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitFail
+		}
+		return exitOK
+	}
+	fmt.Fprintf(stdout, "fedsim bench: medians of %d runs on this machine (%d CPUs visible)\n\n", o.count, numCPU())
+	fmt.Fprintf(stdout, "%-68s %14s  %-36s %-5s %s\n", "what", "figure", "target", "met", "ratio")
+	for _, r := range rows {
+		met := "no"
+		if r.Met {
+			met = "yes"
+		}
+		fmt.Fprintf(stdout, "%-68s %14s  %-36s %-5s %.2f (%s)\n", r.What, fmtFigure(r.Figure, r.Unit), r.Target, met, r.Ratio, r.RatioOf)
+		if r.Baseline != 0 {
+			fmt.Fprintf(stdout, "%-68s %14s\n", "  baseline in the same run", fmtFigure(r.Baseline, r.Unit))
+		}
+		if r.Note != "" {
+			fmt.Fprintf(stdout, "  %s\n", r.Note)
+		}
+	}
+	return exitOK
+}
+
+func fmtFigure(v float64, unit string) string {
+	switch {
+	case v >= 1000:
+		return fmt.Sprintf("%.0f %s", v, unit)
+	case v >= 10:
+		return fmt.Sprintf("%.1f %s", v, unit)
+	default:
+		return fmt.Sprintf("%.2f %s", v, unit)
+	}
+}
+
+func numCPU() int { return runtime.NumCPU() }
