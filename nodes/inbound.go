@@ -21,7 +21,7 @@ func (s *Server) receivingHeader(st *stream, h *xmlstream.Header) {
 		return
 	}
 	if h.From != "" {
-		st.peer = strings.ToLower(h.From)
+		st.peer = strings.Clone(strings.ToLower(h.From))
 	}
 	// RFC 6120 §4.7.5: answer a header without version='1.0' without one,
 	// and send stream features only on 1.0 streams.

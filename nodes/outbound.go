@@ -12,7 +12,7 @@ import (
 // initiatorHeader handles the response stream header on a stream we opened
 // (Originating or Verifying).
 func (s *Server) initiatorHeader(st *stream, h *xmlstream.Header) {
-	st.id = h.ID
+	st.id = strings.Clone(h.ID) // do not pin the header's buffer
 	if h.ID == "" && (st.role == roleVerifying || s.cfg.Policy.Dialback) {
 		// RFC 6120 §4.7.3: the receiving entity MUST include an id; dialback
 		// keys are bound to it (XEP-0185).

@@ -619,7 +619,9 @@ func (s *Server) handleHeader(st *stream, h *xmlstream.Header) {
 		return
 	}
 	st.gotHeader = true
-	st.peerFrom = h.From
+	// Copies: the header's strings share one buffer that the stream need
+	// not keep alive.
+	st.peerFrom = strings.Clone(h.From)
 	st.peer10 = versionAtLeast10(h.Version)
 	st.peerDBNS = h.Prefixes["db"] == xmlstream.NSDialback
 	if !st.peerDBNS {

@@ -259,6 +259,9 @@ func (w *World) trace(n *Node, r sim.Record) {
 
 // apply carries out a server's effects, in order.
 func (n *Node) apply(effs []nodes.Effect) {
+	// The server reuses the slice: once carried out, clear the effects so
+	// that the stanzas and bytes they point to are not kept alive.
+	defer clear(effs)
 	w := n.w
 	for i := range effs {
 		e := &effs[i]

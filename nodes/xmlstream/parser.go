@@ -38,7 +38,7 @@ const (
 	// Interning: strings up to maxInternLen bytes, in a two-way
 	// set-associative cache of internSets sets.
 	maxInternLen = 64
-	internSets   = 16
+	internSets   = 4
 	// Slab chunk sizes (see newElement, allocAttrs, allocNodes): a stream
 	// starts with small chunks and doubles them while it is busy, up to
 	// these; when it goes idle (everything fed has been consumed) it lets
@@ -278,7 +278,7 @@ func (p *Parser) Next() (tok Token, ok bool, err error) {
 		// and let go of a buffer that an oversized element made large.
 		p.base += int64(p.start)
 		p.pos, p.start = 0, 0
-		if cap(p.buf) > 4<<10 {
+		if cap(p.buf) > 512 {
 			p.buf = nil
 		} else {
 			p.buf = p.buf[:0]
@@ -1580,7 +1580,14 @@ func (p *Parser) declare() step {
 		} else {
 			continue
 		}
-		p.bindings = append(p.bindings, binding{prefix, a.Value})
+		// Keep the namespace apart from the token it was cut from (so that a
+		// long-lived binding does not pin the whole header), sharing the
+		// well-known spelling when there is one.
+		uri, ok := wellKnown[a.Value]
+		if !ok {
+			uri = strings.Clone(a.Value)
+		}
+		p.bindings = append(p.bindings, binding{strings.Clone(prefix), uri})
 	}
 	return stepNext
 }
