@@ -10,6 +10,7 @@ package main
 
 import (
 	"encoding/json"
+	"time"
 
 	"flag"
 	"fmt"
@@ -116,6 +117,7 @@ func cmdHelp(args []string, stdout, stderr io.Writer) int {
 }
 
 type opts struct {
+	stats    bool
 	runs     int
 	cert     string
 	seed     uint64
@@ -134,6 +136,9 @@ func newFlags(name string, o *opts, stderr io.Writer) (*flag.FlagSet, *opts) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Uint64Var(&o.seed, "seed", 1, "master seed: stream ids, dialback secrets, fragmentation; same seed, same output")
+	if name == "run" || name == "matrix" {
+		fs.BoolVar(&o.stats, "stats", false, "print events processed, events per second, simulated seconds per wall second and stanzas delivered (on stderr)")
+	}
 	switch name {
 	case "matrix":
 		fs.StringVar(&o.format, "format", "text", "output format: text or json")
@@ -186,10 +191,20 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "fedsim matrix: --compare %q: the only reference table is xep0238\n", o.compare)
 		return exitUsage
 	}
+	start := time.Now()
 	results, err := scenarios.RunMatrix(scenarios.PairOptions{Seed: o.seed})
 	if err != nil {
 		fmt.Fprintf(stderr, "fedsim matrix: %v\n", err)
 		return exitFail
+	}
+	if o.stats {
+		st := statsOf{wall: time.Since(start)}
+		for _, r := range results {
+			st.events += r.Events
+			st.sim += time.Duration(r.Elapsed).Seconds()
+			st.delivered += r.World.Counts.Delivered
+		}
+		printStats(stderr, st)
 	}
 	replay := fmt.Sprintf("fedsim matrix --seed %d", o.seed)
 	if o.format != "text" {
@@ -334,10 +349,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	a, _ := nodes.PresetByName(pos[0])
 	b, _ := nodes.PresetByName(pos[1])
+	start := time.Now()
 	res, err := scenarios.RunPair(scenarios.Pair{Initiator: a.Name, Receiver: b.Name}, scenarios.PairOptions{Seed: o.seed, Segmenter: seg})
 	if err != nil {
 		fmt.Fprintf(stderr, "fedsim run: %v\n", err)
 		return exitFail
+	}
+	if o.stats {
+		printStats(stderr, statsOf{events: res.Events, wall: time.Since(start), sim: time.Duration(res.Elapsed).Seconds(), delivered: res.World.Counts.Delivered})
 	}
 	replay := fmt.Sprintf("fedsim run %s %s --seed %d", a.Name, b.Name, o.seed)
 	if o.fragment != "whole" {

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"fedsim/nodes"
+	"fedsim/scenarios"
+)
+
+func init() {
+	register(command{name: "large", usage: "fedsim large [--domains N] [--peers P] [--stanzas S] [--preset typeN] [--seed N] [--stats] [--format text|json]",
+		summary: "run a large federation (many domains, each talking to a few random peers) and report what it did",
+		run:     cmdLarge, flags: func() *flag.FlagSet { fs, _ := largeFlags(io.Discard); return fs }})
+}
+
+type largeOpts struct {
+	domains, peers, stanzas int
+	preset, format          string
+	seed                    uint64
+	stats                   bool
+}
+
+func largeFlags(stderr io.Writer) (*flag.FlagSet, *largeOpts) {
+	o := &largeOpts{}
+	fs := flag.NewFlagSet("large", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&o.domains, "domains", 10000, "number of domains, one server each")
+	fs.IntVar(&o.peers, "peers", 10, "peers each domain sends to, drawn at random")
+	fs.IntVar(&o.stanzas, "stanzas", 1000000, "stanzas in all, round-robin over the routes, over one minute of virtual time")
+	fs.StringVar(&o.preset, "preset", "type5", "policy of every server: type1 … type6")
+	fs.Uint64Var(&o.seed, "seed", 1, "master seed")
+	fs.BoolVar(&o.stats, "stats", false, "print events, events per second, simulated seconds per wall second and peak memory")
+	fs.StringVar(&o.format, "format", "text", "output format: text or json")
+	return fs, o
+}
+
+func cmdLarge(args []string, stdout, stderr io.Writer) int {
+	fs, o := largeFlags(stderr)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "fedsim large: unexpected argument %q\n", pos[0])
+		return exitUsage
+	}
+	if _, ok := nodes.PresetByName(o.preset); !ok {
+		fmt.Fprintf(stderr, "fedsim large: --preset %q: want type1 … type6\n", o.preset)
+		return exitUsage
+	}
+	if o.format != "text" && o.format != "json" {
+		fmt.Fprintf(stderr, "fedsim large: --format %q: want text or json\n", o.format)
+		return exitUsage
+	}
+	f, err := scenarios.MeasureLarge(scenarios.LargeOptions{Domains: o.domains, Peers: o.peers, Stanzas: o.stanzas, Preset: o.preset, Seed: o.seed})
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim large: %v\n", err)
+		return exitFail
+	}
+	if o.format == "json" {
+		enc := json.NewEncoder(stdout)
+		if err := enc.Encode(map[string]any{
+			"domains": f.Domains, "peers": f.Peers, "stanzas": f.Stanzas, "delivered": f.Delivered,
+			"events": f.Events, "wall_s": f.Wall.Seconds(), "build_s": f.Build.Seconds(),
+			"events_per_s": float64(f.Events) / f.Wall.Seconds(), "sim_s": f.SimSeconds,
+			"sim_s_per_wall_s": f.SimSeconds / f.Wall.Seconds(), "peak_rss_bytes": f.PeakRSS,
+		}); err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitFail
+		}
+		return exitOK
+	}
+	fmt.Fprintf(stdout, "%d domains x %d peers (%s): %d of %d stanzas delivered\n", f.Domains, f.Peers, o.preset, f.Delivered, f.Stanzas)
+	if o.stats {
+		printStats(stdout, statsOf{events: f.Events, wall: f.Wall, sim: f.SimSeconds, delivered: f.Delivered})
+		fmt.Fprintf(stdout, "peak memory: %.0f MiB (process RSS); world built in %.2fs\n", float64(f.PeakRSS)/(1<<20), f.Build.Seconds())
+	}
+	fmt.Fprintf(stdout, "Replay: fedsim large --domains %d --peers %d --stanzas %d --preset %s --seed %d\n", o.domains, o.peers, o.stanzas, o.preset, o.seed)
+	return exitOK
+}
+
+// statsOf is what --stats prints.
+type statsOf struct {
+	events    int
+	wall      time.Duration
+	sim       float64
+	delivered int
+}
+
+func printStats(w io.Writer, s statsOf) {
+	wall := s.wall.Seconds()
+	if wall <= 0 {
+		wall = 1e-9
+	}
+	fmt.Fprintf(w, "stats: %d events in %.3fs wall (%.0f events/s), %.3f simulated s (%.1f simulated s per wall s), %d stanzas delivered\n",
+		s.events, wall, float64(s.events)/wall, s.sim, s.sim/wall, s.delivered)
+}
