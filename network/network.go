@@ -338,7 +338,14 @@ func (n *Net) HandleEvent(w *sim.World, a, b int64) {
 	h.q[h.head] = segment{}
 	h.head++
 	if h.head == len(h.q) {
-		h.q, h.head = h.q[:0], 0
+		// Drained: keep a small queue for the next burst, let a big one go
+		// (an idle connection should hold little).
+		if cap(h.q) > 4 {
+			h.q = nil
+		} else {
+			h.q = h.q[:0]
+		}
+		h.head = 0
 	}
 	if s.kind == segDropped {
 		return // a reset discarded it

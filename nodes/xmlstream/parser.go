@@ -278,16 +278,16 @@ func (p *Parser) Next() (tok Token, ok bool, err error) {
 		// and let go of a buffer that an oversized element made large.
 		p.base += int64(p.start)
 		p.pos, p.start = 0, 0
-		if cap(p.buf) > 512 {
-			p.buf = nil
-		} else {
-			p.buf = p.buf[:0]
-		}
+		p.buf = nil
 		// The burst is over: let the chunks go (the trees handed out keep
 		// what they use) and start small again, so that an idle stream
 		// holds only the parser itself.
 		p.elemSlab, p.attrSlab, p.nodeSlab, p.rawSlab = nil, nil, nil, nil
 		p.grow = 0
+		// Scratch space goes too: an idle stream should hold the parser's
+		// state and nothing else (it is rebuilt, small, by the next burst).
+		p.names = [internSets][2]string{} // it holds values (ids, addresses) too
+		p.attrs, p.acolons, p.spans, p.text, p.nodes, p.stack = nil, nil, nil, nil, nil, nil
 	}
 	return tok, ok, nil
 }
