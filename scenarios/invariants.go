@@ -45,7 +45,8 @@ func CheckInvariants(w *World) []Violation { return Check(w).Violations }
 
 // Check examines a finished run:
 //
-//  1. every stanza a user sent was delivered exactly once or bounced to its
+//  1. every stanza a user sent was delivered exactly once (or refused by
+//     its recipient's server for want of an account) or bounced to its
 //     sender exactly once (lost-to-faults is counted apart);
 //  2. every stanza a server accepted from a remote domain came on a stream
 //     authenticated for that domain at a level the server's policy
@@ -78,6 +79,13 @@ func Check(w *World) Report {
 	}
 	for _, b := range w.Bounces {
 		bounced[key{b.Stanza.Attr("to"), b.Stanza.Attr("id")}]++
+	}
+	// A stanza refused by its recipient's server (no such account) was
+	// handled exactly once: the error reply is that server's answer.
+	for _, r := range w.Rejections {
+		if !w.hostIsAttacker(r.Host) {
+			delivered[key{r.Stanza.Attr("from"), r.Stanza.Attr("id")}]++
+		}
 	}
 	networkFaults := false
 	for _, f := range w.Faults {

@@ -41,6 +41,9 @@ type World struct {
 	Sent []Delivery
 	// Deliveries collects every stanza handed to a local user.
 	Deliveries []Delivery
+	// Rejections collects stanzas the recipient's server refused because
+	// the addressee has no account there.
+	Rejections []Delivery
 	// Bounces collects every stanza error a server generated for its user.
 	Bounces []Delivery
 	// DNSFaults apply to every resolver (each names the resolver it hits).
@@ -312,6 +315,12 @@ func (n *Node) apply(effs []nodes.Effect) {
 			case "accept-stanza":
 				if e.Accept != nil && !w.CountOnly {
 					w.Acceptances = append(w.Acceptances, Acceptance{Acceptance: *e.Accept, Time: w.Sim.Now(), Server: n.S.Domain(), Host: n.Host.Name, Conn: int(e.Conn), Stanza: e.Stanza})
+				}
+			case "no-such-user":
+				// The recipient's server answered for an account it does not
+				// have: the stanza was handled, with an error to its sender.
+				if !w.CountOnly {
+					w.Rejections = append(w.Rejections, Delivery{Time: w.Sim.Now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: e.Stanza})
 				}
 			case "bounce":
 				w.Counts.Bounced++

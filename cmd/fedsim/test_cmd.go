@@ -1,0 +1,387 @@
+package main
+
+// fedsim test runs scenario files (package scenarios/spec) and fedsim new
+// writes a starter one. Together they are how users regression-test
+// negotiation logic: describe a world, state what must come of it, and see
+// a diff when that changes.
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"fedsim/scenarios/spec"
+)
+
+func init() {
+	register(command{name: "test", usage: "fedsim test [PATH...] [-run REGEX] [-update] [--format text|json|junit]",
+		summary: "run scenario files (default: scenarios/, folders recursively) and report what differs from their expectations",
+		run:     cmdTest, flags: func() *flag.FlagSet { fs, _ := testFlags(io.Discard); return fs }})
+	register(command{name: "new", usage: "fedsim new FILE",
+		summary: "write a commented starter scenario file that passes 'fedsim test FILE'",
+		run:     cmdNew})
+}
+
+type testOpts struct {
+	run    string
+	update bool
+	format string
+}
+
+func testFlags(stderr io.Writer) (*flag.FlagSet, *testOpts) {
+	o := &testOpts{}
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.run, "run", "", "run only scenarios whose file path or name matches this regular expression")
+	fs.BoolVar(&o.update, "update", false, "rewrite golden transcripts with what the run produced (review the diff before committing)")
+	fs.StringVar(&o.format, "format", "text", "output format: text, json, or junit (JUnit XML for CI systems)")
+	return fs, o
+}
+
+// testCase is one scenario file's result, whatever the output format.
+type testCase struct {
+	File    string
+	Name    string
+	Status  string // "pass", "fail" or "error" (the file did not load or run)
+	Virtual time.Duration
+	Wall    time.Duration
+	Events  int
+	Updated bool
+	Err     error
+	Res     *spec.Result
+}
+
+func cmdTest(args []string, stdout, stderr io.Writer) int {
+	flags, o := testFlags(stderr)
+	paths, err := parse(flags, args)
+	if err != nil {
+		return exitUsage
+	}
+	if o.format != "text" && o.format != "json" && o.format != "junit" {
+		fmt.Fprintf(stderr, "fedsim test: --format %q: want text, json or junit\n", o.format)
+		return exitUsage
+	}
+	var sel *regexp.Regexp
+	if o.run != "" {
+		if sel, err = regexp.Compile(o.run); err != nil {
+			fmt.Fprintf(stderr, "fedsim test: -run: %v\n", err)
+			return exitUsage
+		}
+	}
+	if len(paths) == 0 {
+		paths = []string{"scenarios"}
+	}
+	files, err := spec.Find(paths...)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && len(args) == 0 {
+			err = fmt.Errorf("%w (run from the repository root, or name the scenario files or folders)", err)
+		}
+		fmt.Fprintf(stderr, "fedsim test: %v\n", err)
+		return exitUsage
+	}
+	if len(files) == 0 {
+		fmt.Fprintf(stderr, "fedsim test: no scenario files (*.yaml, *.yml) under %s\n", strings.Join(paths, ", "))
+		return exitUsage
+	}
+	start := time.Now()
+	var cases []*testCase
+	for _, f := range files {
+		c := &testCase{File: filepath.ToSlash(f), Name: strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))}
+		s, err := spec.Load(f)
+		if err != nil {
+			if sel != nil && !sel.MatchString(c.File) {
+				continue
+			}
+			c.Status, c.Err = "error", err
+			cases = append(cases, c)
+			continue
+		}
+		c.Name = s.Name
+		if sel != nil && !sel.MatchString(c.File) && !sel.MatchString(s.Name) {
+			continue
+		}
+		res, err := s.Run()
+		if err != nil {
+			c.Status, c.Err = "error", err
+			cases = append(cases, c)
+			continue
+		}
+		if o.update {
+			if err := res.UpdateTranscript(); err != nil {
+				c.Status, c.Err = "error", err
+				cases = append(cases, c)
+				continue
+			}
+		}
+		c.Res, c.Updated = res, res.Updated
+		c.Virtual, c.Wall, c.Events = time.Duration(res.Virtual), res.Wall, res.Events
+		c.Status = "pass"
+		if !res.Passed() {
+			c.Status = "fail"
+		}
+		cases = append(cases, c)
+	}
+	if len(cases) == 0 {
+		fmt.Fprintf(stderr, "fedsim test: -run %q matches no scenario\n", o.run)
+		return exitUsage
+	}
+	status := exitOK
+	for _, c := range cases {
+		switch {
+		case c.Status == "error":
+			status = exitUsage
+		case c.Status == "fail" && status == exitOK:
+			status = exitFail
+		}
+	}
+	wall := time.Since(start)
+	switch o.format {
+	case "json":
+		writeTestJSON(stdout, cases, wall)
+	case "junit":
+		writeJUnit(stdout, cases, wall)
+	default:
+		writeTestText(stdout, stderr, cases, wall)
+	}
+	return status
+}
+
+func counts(cases []*testCase) (pass, fail, errs int, virtual time.Duration) {
+	for _, c := range cases {
+		switch c.Status {
+		case "pass":
+			pass++
+		case "fail":
+			fail++
+		default:
+			errs++
+		}
+		virtual += c.Virtual
+	}
+	return
+}
+
+// fmtWall prints a wall time short and readable: 1.2ms, 310ms, 2.4s.
+func fmtWall(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond).String()
+	case d < time.Second:
+		return d.Round(100 * time.Microsecond).String()
+	}
+	return d.Round(10 * time.Millisecond).String()
+}
+
+func writeTestText(stdout, stderr io.Writer, cases []*testCase, wall time.Duration) {
+	width := 0
+	for _, c := range cases {
+		width = max(width, len(c.File))
+	}
+	for _, c := range cases {
+		switch c.Status {
+		case "error":
+			fmt.Fprintf(stdout, "ERROR %s\n", c.File)
+			for _, line := range strings.Split(c.Err.Error(), "\n") {
+				fmt.Fprintf(stdout, "      %s\n", line)
+			}
+			continue
+		case "pass":
+			fmt.Fprintf(stdout, "PASS  %-*s  virtual %9s  wall %s", width, c.File, virtualTime(c.Virtual), fmtWall(c.Wall))
+		case "fail":
+			fmt.Fprintf(stdout, "FAIL  %-*s  virtual %9s  wall %s", width, c.File, virtualTime(c.Virtual), fmtWall(c.Wall))
+		}
+		if c.Updated {
+			fmt.Fprintf(stdout, "  (updated %s)", c.Res.Scenario.TranscriptPath())
+		}
+		fmt.Fprintln(stdout)
+		if c.Status == "fail" {
+			fmt.Fprintf(stdout, "      %s\n", c.Name)
+			for _, f := range c.Res.Failures {
+				fmt.Fprintf(stdout, "      %s: %s\n", f.Check, f.Message)
+				for _, line := range strings.Split(strings.TrimRight(f.Diff, "\n"), "\n") {
+					if line != "" {
+						fmt.Fprintf(stdout, "          %s\n", line)
+					}
+				}
+			}
+			fmt.Fprintf(stdout, "      replay: %s\n", c.Res.Replay())
+		}
+	}
+	pass, fail, errs, virtual := counts(cases)
+	fmt.Fprintln(stdout)
+	plural := "s"
+	if len(cases) == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(stdout, "%d scenario%s, %s virtual time simulated in %s wall\n", len(cases), plural, virtualTime(virtual), fmtWall(wall))
+	if errs > 0 {
+		fmt.Fprintf(stdout, "%d passed, %d failed, %d did not load (bad input)\n", pass, fail, errs)
+		return
+	}
+	fmt.Fprintf(stdout, "%d passed, %d failed\n", pass, fail)
+}
+
+// virtualTime prints virtual time as transcripts do: seconds, millisecond precision.
+func virtualTime(d time.Duration) string {
+	return fmt.Sprintf("%d.%03ds", int64(d)/1e9, (int64(d)%1e9)/1e6)
+}
+
+type jsonFailure struct {
+	Check   string `json:"check"`
+	Message string `json:"message"`
+	Diff    string `json:"diff,omitempty"`
+}
+
+type jsonCase struct {
+	File      string        `json:"file"`
+	Name      string        `json:"name"`
+	Status    string        `json:"status"`
+	VirtualMS float64       `json:"virtual_ms"`
+	WallMS    float64       `json:"wall_ms"`
+	Events    int           `json:"events"`
+	Updated   bool          `json:"updated,omitempty"`
+	Error     string        `json:"error,omitempty"`
+	Failures  []jsonFailure `json:"failures,omitempty"`
+	Replay    string        `json:"replay"`
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func writeTestJSON(w io.Writer, cases []*testCase, wall time.Duration) {
+	pass, fail, errs, virtual := counts(cases)
+	out := struct {
+		Passed    int        `json:"passed"`
+		Failed    int        `json:"failed"`
+		Errors    int        `json:"errors"`
+		VirtualMS float64    `json:"virtual_ms"`
+		WallMS    float64    `json:"wall_ms"`
+		Scenarios []jsonCase `json:"scenarios"`
+	}{Passed: pass, Failed: fail, Errors: errs, VirtualMS: ms(virtual), WallMS: ms(wall)}
+	for _, c := range cases {
+		jc := jsonCase{File: c.File, Name: c.Name, Status: c.Status, VirtualMS: ms(c.Virtual), WallMS: ms(c.Wall),
+			Events: c.Events, Updated: c.Updated, Replay: "fedsim test " + c.File}
+		if c.Err != nil {
+			jc.Error = c.Err.Error()
+		}
+		if c.Res != nil {
+			for _, f := range c.Res.Failures {
+				jc.Failures = append(jc.Failures, jsonFailure{f.Check, f.Message, f.Diff})
+			}
+		}
+		out.Scenarios = append(out.Scenarios, jc)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(out)
+}
+
+// The JUnit XML schema as CI systems (Jenkins, GitLab, GitHub actions
+// reporters) read it: one testsuite, a testcase per scenario with a
+// failure or error element when it did not pass.
+type junitSuites struct {
+	XMLName xml.Name     `xml:"testsuites"`
+	Tests   int          `xml:"tests,attr"`
+	Fail    int          `xml:"failures,attr"`
+	Errors  int          `xml:"errors,attr"`
+	Time    string       `xml:"time,attr"`
+	Suites  []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name   string      `xml:"name,attr"`
+	Tests  int         `xml:"tests,attr"`
+	Fail   int         `xml:"failures,attr"`
+	Errors int         `xml:"errors,attr"`
+	Time   string      `xml:"time,attr"`
+	Cases  []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Class   string        `xml:"classname,attr"`
+	Name    string        `xml:"name,attr"`
+	File    string        `xml:"file,attr"`
+	Time    string        `xml:"time,attr"`
+	Failure *junitProblem `xml:"failure,omitempty"`
+	Error   *junitProblem `xml:"error,omitempty"`
+	Out     string        `xml:"system-out,omitempty"`
+}
+
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Body    string `xml:",cdata"`
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.6f", d.Seconds()) }
+
+func writeJUnit(w io.Writer, cases []*testCase, wall time.Duration) {
+	pass, fail, errs, _ := counts(cases)
+	suite := junitSuite{Name: "fedsim scenarios", Tests: pass + fail + errs, Fail: fail, Errors: errs, Time: secs(wall)}
+	for _, c := range cases {
+		jc := junitCase{Class: strings.TrimSuffix(filepath.ToSlash(filepath.Dir(c.File)), "/"), Name: c.Name, File: c.File, Time: secs(c.Wall),
+			Out: fmt.Sprintf("virtual time %s, %d events; replay: fedsim test %s", virtualTime(c.Virtual), c.Events, c.File)}
+		switch c.Status {
+		case "error":
+			jc.Error = &junitProblem{Message: "the scenario file did not load", Type: "bad-input", Body: c.Err.Error()}
+		case "fail":
+			var checks, body []string
+			for _, f := range c.Res.Failures {
+				checks = append(checks, f.Check)
+				body = append(body, f.String())
+			}
+			jc.Failure = &junitProblem{Message: "expectations failed: " + strings.Join(checks, ", "), Type: "expectation", Body: strings.Join(body, "\n\n")}
+		}
+		suite.Cases = append(suite.Cases, jc)
+	}
+	out := junitSuites{Tests: suite.Tests, Fail: fail, Errors: errs, Time: secs(wall), Suites: []junitSuite{suite}}
+	io.WriteString(w, xml.Header)
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	_ = enc.Encode(out)
+	fmt.Fprintln(w)
+}
+
+func cmdNew(args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("new", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	pos, err := parse(flags, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(stderr, "fedsim new: want one file name, e.g. 'fedsim new scenarios/mine.yaml'")
+		return exitUsage
+	}
+	path := pos[0]
+	if !strings.HasSuffix(path, ".yaml") && !strings.HasSuffix(path, ".yml") {
+		fmt.Fprintf(stderr, "fedsim new: %s: a scenario file ends in .yaml (fedsim test looks for *.yaml and *.yml)\n", path)
+		return exitUsage
+	}
+	if _, err := os.Stat(path); err == nil {
+		fmt.Fprintf(stderr, "fedsim new: %s already exists; not overwriting it\n", path)
+		return exitUsage
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			fmt.Fprintf(stderr, "fedsim new: %v\n", err)
+			return exitFail
+		}
+	}
+	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	if err := os.WriteFile(path, spec.Starter(name), 0o644); err != nil {
+		fmt.Fprintf(stderr, "fedsim new: %v\n", err)
+		return exitFail
+	}
+	fmt.Fprintf(stdout, "wrote %s: two servers, a ping and what must come of it.\nRun it: fedsim test %s\nThe format, by example: scenarios/README.md\n", path, path)
+	return exitOK
+}
