@@ -69,6 +69,20 @@ func (e *entry) before(o *entry) bool {
 	return e.key < o.key
 }
 
+// b2i is 1 for true: the compiler turns it into a flag move, no branch.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// lessIdx is before without branches: the comparisons in a heap walk are
+// unpredictable, and a mispredicted branch costs more than the arithmetic.
+func lessIdx(a, b *entry) int {
+	return b2i(a.at < b.at) | b2i(a.at == b.at)&b2i(a.key < b.key)
+}
+
 // payload is the rest of an event, kept in a slab indexed by slot.
 type payload struct {
 	h     Handler
@@ -205,14 +219,23 @@ func (w *World) push(t Time, p payload) {
 	}
 	w.seq++
 	w.live++
+	if w.heap == nil {
+		w.heap = make([]entry, heapPad, 64)
+	}
 	w.heap = append(w.heap, entry{at: t, key: w.seq<<slotBits | uint64(slot)})
-	w.up(len(w.heap) - 1)
+	w.up(len(w.heap) - 1 - heapPad)
 }
 
-// 4-ary heap: shallower than a binary heap, so fewer cache lines are touched
-// per operation; children of i are 4i+1 … 4i+4.
+// The queue is a 4-ary heap: shallower than a binary heap, so fewer cache
+// lines are touched per operation. Logical node j lives at w.heap[j+heapPad]
+// and its children are 4j+1 … 4j+4, which sit at physical 4(j+1) … 4(j+1)+3:
+// with 16-byte entries the four siblings share one 64-byte cache line
+// (large slices are allocated page-aligned).
+const heapPad = 3
+
+// up moves logical node i towards the root.
 func (w *World) up(i int) {
-	h := w.heap
+	h := w.heap[heapPad:]
 	e := h[i]
 	for i > 0 {
 		p := (i - 1) / 4
@@ -233,25 +256,31 @@ func (w *World) up(i int) {
 // the last element, which usually belongs near the bottom anyway, climb back
 // up from there. That saves most comparisons against the moved element.
 func (w *World) pop() (Time, payload) {
-	h := w.heap
+	h := w.heap[heapPad:]
 	top := h[0]
 	n := len(h) - 1
 	last := h[n]
 	h = h[:n]
-	w.heap = h
+	w.heap = w.heap[:heapPad+n]
 	if n > 0 {
 		i := 0
 		for {
 			c := 4*i + 1
+			if c+3 < n {
+				// All four children exist: pick the least without a loop.
+				g := h[c : c+4 : c+4]
+				m := lessIdx(&g[1], &g[0])
+				m2 := 2 + lessIdx(&g[3], &g[2])
+				m += (m2 - m) * lessIdx(&g[m2], &g[m])
+				h[i] = g[m]
+				i = c + m
+				continue
+			}
 			if c >= n {
 				break
 			}
 			m := c
-			end := c + 4
-			if end > n {
-				end = n
-			}
-			for j := c + 1; j < end; j++ {
+			for j := c + 1; j < n; j++ {
 				if h[j].before(&h[m]) {
 					m = j
 				}
@@ -272,8 +301,8 @@ func (w *World) pop() (Time, payload) {
 // Step dispatches the next live event. It reports false when none is left
 // or the next one is after deadline.
 func (w *World) Step(deadline Time) bool {
-	for len(w.heap) > 0 {
-		if w.heap[0].at > deadline {
+	for len(w.heap) > heapPad {
+		if w.heap[heapPad].at > deadline {
 			return false
 		}
 		at, e := w.pop()
