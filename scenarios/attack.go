@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"fedsim/network"
 	"fedsim/network/ca"
 	"fedsim/nodes"
-	"fedsim/nodes/xmlstream"
 )
 
 // AttackKind names an attack of the security matrix.
@@ -98,23 +96,42 @@ func (r *AttackResult) Verdict() string {
 // Succeeded reports whether the attacker achieved anything.
 func (r *AttackResult) Succeeded() bool { return r.Impersonated || r.Read || r.Downgraded }
 
-// RunAttack runs one pair under one attack.
+// RunAttack runs one pair under one attack: the pair's fresh world, the
+// attacker installed by InstallAttack, the XEP's ping at time zero.
 func RunAttack(kind AttackKind, p Pair, opt AttackOptions) (*AttackResult, error) {
 	base, err := RunPair(p, PairOptions{Seed: opt.Seed, NoTrace: true, Policies: opt.Policies})
 	if err != nil {
 		return nil, err
 	}
 	p = base.Pair
-	res := &AttackResult{Pair: p, Kind: kind, Baseline: base.Outcome}
-	switch kind {
-	case AttackDNSPoison:
-		err = runDNSPoison(res, opt)
-	case AttackStripSTARTTLS, AttackTLSIntercept:
-		err = runOnPath(res, opt)
-	default:
-		return nil, fmt.Errorf("scenarios: unknown attack %q (want %s)", kind, attackNames())
+	w, err := NewPairWorld(p, PairOptions{Seed: opt.Seed, Policies: opt.Policies})
+	if err != nil {
+		return nil, err
 	}
-	return res, err
+	from, to := p.Domains()
+	plan := AttackPlan{Kind: kind, Initiator: from, Receiver: to}
+	if kind == AttackTLSIntercept {
+		switch opt.InterceptCert {
+		case "", "self-signed":
+		case "wrong-name":
+			// A real certificate from the common CA, for the attacker's own name.
+			nb, na := certWindow()
+			plan.AsServer = w.rootCA.Issue(ca.Template{Subject: "mallory.example", DNSNames: []string{"mallory.example"}, NotBefore: nb, NotAfter: na})
+			plan.AsClient = plan.AsServer
+		default:
+			return nil, fmt.Errorf("scenarios: intercept certificate %q: want self-signed or wrong-name", opt.InterceptCert)
+		}
+	}
+	a, err := w.InstallAttack(plan)
+	if err != nil {
+		return nil, err
+	}
+	w.Node(from).SendAt(0, Ping(p))
+	a.Launch()
+	w.Run(RunDeadline)
+	res := a.Result(base.Outcome)
+	res.Pair = p
+	return res, nil
 }
 
 func attackNames() string {
@@ -169,65 +186,6 @@ func addImpostor(w *World, domain, host, addr string, users []string) (*Node, er
 	return w.AddServerAs(srv, host, addr)
 }
 
-func runDNSPoison(res *AttackResult, opt AttackOptions) error {
-	p := res.Pair
-	w, err := NewPairWorld(p, PairOptions{Seed: opt.Seed, Policies: opt.Policies})
-	if err != nil {
-		return err
-	}
-	from, to := p.Domains()
-	res.World = w
-	victimUser := strings.SplitN(Ping(p).Attr("from"), "/", 2)[0]
-	fakeA, err := addImpostor(w, from, "mallory-as-"+from, "10.6.6.1", []string{strings.SplitN(victimUser, "@", 2)[0]})
-	if err != nil {
-		return err
-	}
-	fakeB, err := addImpostor(w, to, "mallory-as-"+to, "10.6.6.2", []string{strings.SplitN(Ping(p).Attr("to"), "@", 2)[0]})
-	if err != nil {
-		return err
-	}
-	// The receiver is told the initiating domain lives at the attacker's;
-	// the initiator is told the same of the receiving domain.
-	for _, f := range []Fault{
-		{Kind: DNSPoison, Target: from, Observer: to, Addr: fakeA.Host.Addr},
-		{Kind: DNSPoison, Target: to, Observer: from, Addr: fakeB.Host.Addr},
-	} {
-		if err := w.ApplyFault(f); err != nil {
-			return err
-		}
-		w.Faults = append(w.Faults, f)
-		w.TraceWorld(f.Observer, "attack", "DNS poisoned: "+f.String())
-	}
-	// The legitimate user pings as usual; the impostor forges a message in
-	// the victim's name.
-	w.Node(from).SendAt(0, Ping(p))
-	forged := xmlstream.NewElement("message", "from", victimUser+"/forged", "id", "forged-1", "to", Ping(p).Attr("to"), "type", "chat")
-	forged.AddChild(xmlstream.NewElement("body")).AddText("This message was forged by an attacker.")
-	fakeA.SendAt(0, forged)
-	w.Run(RunDeadline)
-
-	for _, d := range w.Deliveries {
-		switch {
-		case d.Host == to && d.Stanza.Attr("id") == "forged-1":
-			res.Impersonated = true
-		case d.Host == fakeB.Host.Name && d.Stanza.Attr("id") == Ping(p).Attr("id"):
-			res.Read = true
-		}
-	}
-	for _, o := range w.Outcomes {
-		if o.Host == from && o.From == from && o.To == to {
-			res.Outcome = o.Level
-		}
-	}
-	if !res.Impersonated {
-		res.Stopped = append(res.Stopped, "impersonation: "+outcomeReason(w, fakeA.Host.Name, to, "the receiver accepted the impostor's stream but not its stanza"))
-	}
-	if !res.Read {
-		res.Stopped = append(res.Stopped, "interception: "+outcomeReason(w, from, to, from+" never sent its stanza to the impostor"))
-	}
-	return nil
-}
-
 // outcomeReason finds why host's negotiation to domain failed, from the
 // outcome notes in the trace.
 func outcomeReason(w *World, host, domain, fallback string) string {
@@ -237,87 +195,4 @@ func outcomeReason(w *World, host, domain, fallback string) string {
 		}
 	}
 	return fallback
-}
-
-func runOnPath(res *AttackResult, opt AttackOptions) error {
-	p := res.Pair
-	w, err := NewPairWorld(p, PairOptions{Seed: opt.Seed, Policies: opt.Policies})
-	if err != nil {
-		return err
-	}
-	res.World = w
-	from, to := p.Domains()
-	stripped := 0
-	var read []string
-	switch res.Kind {
-	case AttackStripSTARTTLS:
-		w.Net.Filters = append(w.Net.Filters, network.StripSTARTTLS(from, to, func(s *network.Segment) {
-			stripped++
-			w.TraceWorld("mallory", "attack", fmt.Sprintf("strips <starttls/> from the features %s sends on c%d", s.From, s.Conn))
-		}))
-	case AttackTLSIntercept:
-		nb, na := certWindow()
-		var asServer, asClient *ca.Cert
-		switch opt.InterceptCert {
-		case "", "self-signed":
-			// Self-signed certificates in the names of the two ends.
-			asServer = ca.SelfSign(ca.Template{Subject: to, DNSNames: []string{to}, NotBefore: nb, NotAfter: na}, []byte("mallory-s"))
-			asClient = ca.SelfSign(ca.Template{Subject: from, DNSNames: []string{from}, NotBefore: nb, NotAfter: na}, []byte("mallory-c"))
-		case "wrong-name":
-			// A real certificate from the common CA, for the attacker's own name.
-			asServer = w.rootCA.Issue(ca.Template{Subject: "mallory.example", DNSNames: []string{"mallory.example"}, NotBefore: nb, NotAfter: na})
-			asClient = asServer
-		default:
-			return fmt.Errorf("scenarios: intercept certificate %q: want self-signed or wrong-name", opt.InterceptCert)
-		}
-		w.Net.Filters = append(w.Net.Filters, network.Intercept(from, to, asServer, asClient, func(s *network.Segment) {
-			if b := string(s.Data); strings.HasPrefix(b, "<iq ") || strings.HasPrefix(b, "<message ") || strings.HasPrefix(b, "<presence ") {
-				read = append(read, b)
-				w.TraceWorld("mallory", "attack", fmt.Sprintf("reads inside TLS on c%d: %s", s.Conn, b))
-			}
-		}))
-	}
-	w.Node(from).SendAt(0, Ping(p))
-	w.Run(RunDeadline)
-	for _, o := range w.Outcomes {
-		if o.Host == from && o.From == from && o.To == to {
-			res.Outcome = o.Level
-			break
-		}
-	}
-	switch res.Kind {
-	case AttackStripSTARTTLS:
-		tlsBefore := res.Baseline == nodes.LevelEncrypted || res.Baseline == nodes.LevelTrusted
-		res.Downgraded = tlsBefore && res.Outcome == nodes.LevelVerified
-		res.Read = res.Downgraded
-		switch {
-		case res.Downgraded:
-		case res.Baseline == nodes.LevelNone:
-			res.Stopped = append(res.Stopped, "nothing to attack: the pair does not federate")
-		case res.Baseline == nodes.LevelVerified:
-			res.Stopped = append(res.Stopped, "nothing to strip: the pair never uses TLS (its traffic is plaintext anyway)")
-		case res.Outcome == nodes.LevelNone:
-			res.Denied = true
-			res.Stopped = append(res.Stopped, "the downgrade: "+outcomeReason(w, from, to, "the pair refused to go on"))
-		case stripped == 0:
-			res.Stopped = append(res.Stopped, "no <starttls/> crossed the attacker")
-		default:
-			res.Stopped = append(res.Stopped, "the downgrade: TLS was negotiated anyway")
-		}
-	case AttackTLSIntercept:
-		res.Read = len(read) > 0
-		switch {
-		case res.Read:
-		case res.Baseline == nodes.LevelNone:
-			res.Stopped = append(res.Stopped, "nothing to attack: the pair does not federate")
-		case res.Baseline == nodes.LevelVerified:
-			res.Stopped = append(res.Stopped, "no TLS to intercept (the pair's traffic is plaintext anyway)")
-		case res.Outcome == nodes.LevelNone:
-			res.Denied = true
-			res.Stopped = append(res.Stopped, "interception: "+outcomeReason(w, from, to, "the pair refused to go on"))
-		default:
-			res.Stopped = append(res.Stopped, "interception: no stanza crossed the intercepted session")
-		}
-	}
-	return nil
 }
