@@ -38,6 +38,27 @@ type PairOptions struct {
 	Faults []Fault
 	// Broken makes a type's servers break a rule on purpose (tests only).
 	Broken map[string]nodes.BrokenRule
+	// Specs are server kinds beyond the six types, by name (a sweep's
+	// policies): a pair may name them like a type. The domain is name.lit.
+	Specs map[string]nodes.Preset
+}
+
+// preset finds a server kind by name: one of opt.Specs, or an XEP type.
+func (opt PairOptions) preset(name string) (nodes.Preset, bool) {
+	if p, ok := opt.Specs[name]; ok {
+		p.Name = name
+		return p, true
+	}
+	return nodes.PresetByName(name)
+}
+
+// userOf names the account a kind of server hosts: the XEP's user for the
+// six types, "user" otherwise.
+func userOf(kind string) string {
+	if u, ok := xepUsers[kind]; ok {
+		return u
+	}
+	return "user"
 }
 
 // Pair is one cell of XEP-0238: an initiating type and a receiving type.
@@ -85,11 +106,11 @@ func certWindow() (time.Time, time.Time) {
 // NewPairWorld builds the fresh world in which one cell runs: the two
 // servers, their certificates, DNS records and the common CA.
 func NewPairWorld(p Pair, opt PairOptions) (*World, error) {
-	ip, ok := nodes.PresetByName(p.Initiator)
+	ip, ok := opt.preset(p.Initiator)
 	if !ok {
 		return nil, fmt.Errorf("scenarios: unknown initiating type %q (want type1 … type6)", p.Initiator)
 	}
-	rp, ok := nodes.PresetByName(p.Receiver)
+	rp, ok := opt.preset(p.Receiver)
 	if !ok {
 		return nil, fmt.Errorf("scenarios: unknown receiving type %q (want type1 … type6)", p.Receiver)
 	}
@@ -118,7 +139,7 @@ func NewPairWorld(p Pair, opt PairOptions) (*World, error) {
 		cert         *ca.Cert
 		revoke       bool
 	}
-	specs := []*spec{{domain: from, addr: "10.0.0.1", preset: ip, user: xepUsers[ip.Name]}, {domain: to, addr: "10.0.0.2", preset: rp, user: xepUsers[rp.Name]}}
+	specs := []*spec{{domain: from, addr: "10.0.0.1", preset: ip, user: userOf(ip.Name)}, {domain: to, addr: "10.0.0.2", preset: rp, user: userOf(rp.Name)}}
 	if p.Initiator == p.Receiver {
 		specs[1].user = "user"
 	}
@@ -196,12 +217,12 @@ func NewPairWorld(p Pair, opt PairOptions) (*World, error) {
 // siblings): an XEP-0199 ping from the initiating user to the receiving one.
 func Ping(p Pair) *xmlstream.Element {
 	from, to := p.Domains()
-	ru := xepUsers[p.Receiver]
+	ru := userOf(p.Receiver)
 	if p.Initiator == p.Receiver {
 		ru = "user"
 	}
 	id := "t" + strings.TrimPrefix(p.Initiator, "type") + "_t" + strings.TrimPrefix(p.Receiver, "type")
-	iq := xmlstream.NewElement("iq", "from", xepUsers[p.Initiator]+"@"+from+"/foo", "id", id, "to", ru+"@"+to, "type", "get")
+	iq := xmlstream.NewElement("iq", "from", userOf(p.Initiator)+"@"+from+"/foo", "id", id, "to", ru+"@"+to, "type", "get")
 	iq.AddChild(xmlstream.NewElement("ping", "xmlns", "urn:xmpp:ping"))
 	return iq
 }
@@ -213,8 +234,8 @@ func RunPair(p Pair, opt PairOptions) (*PairResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	ip, _ := nodes.PresetByName(p.Initiator)
-	rp, _ := nodes.PresetByName(p.Receiver)
+	ip, _ := opt.preset(p.Initiator)
+	rp, _ := opt.preset(p.Receiver)
 	p = Pair{ip.Name, rp.Name}
 	from, to := p.Domains()
 	w.Node(from).SendAt(0, Ping(p))

@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -157,5 +160,37 @@ func TestAttackAndChaosCommands(t *testing.T) {
 		if code != 2 || !strings.Contains(errs, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, code, errs, c.want)
 		}
+	}
+}
+
+func TestSweepAndMerge(t *testing.T) {
+	dir := t.TempDir()
+	out, errs, code := runCLI("sweep", "--pictures", "svg", "--out", dir)
+	if code != 0 || !strings.Contains(out, "Sweep of 6 policies, 36 ordered pairs") || !strings.Contains(out, "picture: "+dir+"/sweep-matrix.svg") {
+		t.Fatalf("exit %d %s:\n%s", code, errs, out)
+	}
+	grid := []string{"--grid", "starttls=offered,required", "--grid", "initiate_tls=if-required,always", "--grid", "cert=self-signed,ca-issued", "--format", "csv", "--pictures", "none"}
+	whole, _, code := runCLI(append([]string{"sweep"}, grid...)...)
+	if code != 0 {
+		t.Fatal("whole sweep failed")
+	}
+	var files []string
+	for i := 0; i < 3; i++ {
+		shard, errs, code := runCLI(append([]string{"sweep", "--shard", fmt.Sprintf("%d/3", i)}, grid...)...)
+		if code != 0 {
+			t.Fatalf("shard %d: %s", i, errs)
+		}
+		f := filepath.Join(dir, fmt.Sprintf("s%d.json", i))
+		if err := os.WriteFile(f, []byte(shard), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	merged, errs, code := runCLI(append([]string{"merge", "--format", "csv", "--pictures", "none"}, files...)...)
+	if code != 0 || merged != whole {
+		t.Fatalf("merge exit %d %s; merged differs from the whole sweep:\n%s\n---\n%s", code, errs, merged, whole)
+	}
+	if _, errs, code := runCLI("sweep", "--grid", "colour=red"); code != 2 || !strings.Contains(errs, `unknown field "colour"`) {
+		t.Fatalf("bad grid: %d %s", code, errs)
 	}
 }

@@ -1,0 +1,357 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"fedsim/nodes"
+	"fedsim/scenarios/sweep"
+)
+
+func init() {
+	register(command{name: "sweep", usage: "fedsim sweep [--grid FIELD=V1,V2 ...] [--base typeN] [--workers N] [--shard i/n] [--latency D --jitter D] [--format text|csv|json] [--pictures svg|png|none] [--out DIR] [--suggest]",
+		summary: "run every ordered pair of a set of policies (the six types, or a grid over policy fields) and analyse who federates with whom",
+		run:     cmdSweep, flags: func() *flag.FlagSet { fs, _ := sweepFlags(io.Discard); return fs }})
+	register(command{name: "merge", usage: "fedsim merge SHARD.json ... [--format text|csv|json] [--pictures svg|png|none] [--out DIR]",
+		summary: "combine the shards of a sweep (fedsim sweep --shard i/n) into the report of one run",
+		run:     cmdMerge, flags: func() *flag.FlagSet { fs, _ := sweepFlags(io.Discard); return fs }})
+}
+
+type gridFlag []string
+
+func (g *gridFlag) String() string     { return strings.Join(*g, " ") }
+func (g *gridFlag) Set(v string) error { *g = append(*g, v); return nil }
+
+type sweepOpts struct {
+	grid            gridFlag
+	base            string
+	workers         int
+	shard           string
+	seed            uint64
+	latency, jitter time.Duration
+	format          string
+	pictures        string
+	out             string
+	suggest         bool
+}
+
+func sweepFlags(stderr io.Writer) (*flag.FlagSet, *sweepOpts) {
+	o := &sweepOpts{}
+	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var names []string
+	for _, f := range sweep.Fields() {
+		names = append(names, f.Name+" ("+strings.Join(f.Values, "|")+")")
+	}
+	fs.Var(&o.grid, "grid", "a grid axis FIELD=V1,V2 (repeat for more axes); fields: "+strings.Join(names, "; ")+". Without --grid the six XEP-0238 types are swept")
+	fs.StringVar(&o.base, "base", "type3", "the policy a grid starts from (fields not on an axis keep its values)")
+	fs.IntVar(&o.workers, "workers", runtime.NumCPU(), "parallel workers (results are identical for any number)")
+	fs.StringVar(&o.shard, "shard", "", "run only shard i of n (i/n, 0 <= i < n) and write it as JSON for fedsim merge")
+	fs.Uint64Var(&o.seed, "seed", 1, "master seed")
+	fs.DurationVar(&o.latency, "latency", 0, "one-way latency of every pair's link (default 10ms)")
+	fs.DurationVar(&o.jitter, "jitter", 0, "random extra delay per segment, up to this much")
+	fs.StringVar(&o.format, "format", "text", "output format: text, csv or json")
+	fs.StringVar(&o.pictures, "pictures", "svg", "draw the matrix heat map and the negotiation-time histogram: svg, png or none")
+	fs.StringVar(&o.out, "out", ".", "folder for the pictures")
+	fs.BoolVar(&o.suggest, "suggest", false, "find the single policy change that would connect the most pairs (costs about 2·n²·alternatives runs)")
+	return fs, o
+}
+
+func (o *sweepOpts) check(stderr io.Writer, cmd string) bool {
+	switch {
+	case o.format != "text" && o.format != "csv" && o.format != "json":
+		fmt.Fprintf(stderr, "fedsim %s: --format %q: want text, csv or json\n", cmd, o.format)
+	case o.pictures != "svg" && o.pictures != "png" && o.pictures != "none":
+		fmt.Fprintf(stderr, "fedsim %s: --pictures %q: want svg, png or none\n", cmd, o.pictures)
+	default:
+		return true
+	}
+	return false
+}
+
+// specs builds the policy set: the six types as explicit policy fields, or
+// the grid.
+func (o *sweepOpts) specs() ([]sweep.Spec, []string, error) {
+	if len(o.grid) == 0 {
+		var out []sweep.Spec
+		for _, p := range nodes.Presets() {
+			p.Title = sweep.Describe(p)
+			out = append(out, p)
+		}
+		return out, nil, nil
+	}
+	base, ok := nodes.PresetByName(o.base)
+	if !ok {
+		return nil, nil, fmt.Errorf("--base %q: want type1 … type6", o.base)
+	}
+	axes := map[string][]string{}
+	for _, g := range o.grid {
+		name, vals, ok := strings.Cut(g, "=")
+		if !ok || vals == "" {
+			return nil, nil, fmt.Errorf("--grid %q: want FIELD=V1,V2", g)
+		}
+		if _, dup := axes[name]; dup {
+			return nil, nil, fmt.Errorf("--grid: field %s given twice", name)
+		}
+		axes[name] = strings.Split(vals, ",")
+	}
+	return sweep.Grid(base, axes)
+}
+
+func cmdSweep(args []string, stdout, stderr io.Writer) int {
+	fs, o := sweepFlags(stderr)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "fedsim sweep: unexpected argument %q\n", pos[0])
+		return exitUsage
+	}
+	if !o.check(stderr, "sweep") {
+		return exitUsage
+	}
+	specs, skipped, err := o.specs()
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim sweep: %v\n", err)
+		return exitUsage
+	}
+	if len(specs) < 1 {
+		fmt.Fprintf(stderr, "fedsim sweep: the grid has no consistent policy (%d combinations rejected)\n", len(skipped))
+		return exitUsage
+	}
+	opt := sweep.Options{Seed: o.seed, Workers: o.workers, Latency: o.latency, Jitter: o.jitter}
+	if o.shard != "" {
+		i, n, ok := strings.Cut(o.shard, "/")
+		si, e1 := strconv.Atoi(i)
+		sn, e2 := strconv.Atoi(n)
+		if !ok || e1 != nil || e2 != nil || sn < 1 || si < 0 || si >= sn {
+			fmt.Fprintf(stderr, "fedsim sweep: --shard %q: want i/n with 0 <= i < n\n", o.shard)
+			return exitUsage
+		}
+		opt.Shard, opt.Shards = si, sn
+	}
+	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 && stderr == os.Stderr {
+		last := time.Time{}
+		opt.Progress = func(done, total int) {
+			if now := time.Now(); now.Sub(last) > 200*time.Millisecond || done == total {
+				last = now
+				w := 40 * done / total
+				fmt.Fprintf(stderr, "\r[%s%s] %d/%d pairs", strings.Repeat("#", w), strings.Repeat(".", 40-w), done, total)
+				if done == total {
+					fmt.Fprintln(stderr)
+				}
+			}
+		}
+	}
+	res, err := sweep.Run(specs, opt)
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim sweep: %v\n", err)
+		return exitFail
+	}
+	if opt.Shards > 1 {
+		// A shard is data for fedsim merge, not a report.
+		if err := res.WriteJSON(stdout); err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitFail
+		}
+		return exitOK
+	}
+	replay := "fedsim sweep" + gridArgs(o)
+	return report(res, specs, skipped, o, opt, replay, stdout, stderr)
+}
+
+func gridArgs(o *sweepOpts) string {
+	s := ""
+	for _, g := range o.grid {
+		s += " --grid " + g
+	}
+	if len(o.grid) > 0 {
+		s += " --base " + o.base
+	}
+	s += fmt.Sprintf(" --seed %d", o.seed)
+	if o.latency > 0 {
+		s += " --latency " + o.latency.String()
+	}
+	if o.jitter > 0 {
+		s += " --jitter " + o.jitter.String()
+	}
+	return s
+}
+
+func cmdMerge(args []string, stdout, stderr io.Writer) int {
+	fs, o := sweepFlags(stderr)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) == 0 {
+		fmt.Fprintln(stderr, "fedsim merge: want the shard files (fedsim sweep --shard i/n > shard-i.json)")
+		return exitUsage
+	}
+	if !o.check(stderr, "merge") {
+		return exitUsage
+	}
+	var parts []*sweep.Result
+	for _, p := range pos {
+		f, err := os.Open(p)
+		if err != nil {
+			fmt.Fprintf(stderr, "fedsim merge: %v\n", err)
+			return exitUsage
+		}
+		r, err := sweep.ReadJSON(f)
+		f.Close()
+		if err != nil {
+			fmt.Fprintf(stderr, "fedsim merge: %s: %v\n", p, err)
+			return exitUsage
+		}
+		parts = append(parts, r)
+	}
+	res, err := sweep.Merge(parts)
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim merge: %v\n", err)
+		return exitUsage
+	}
+	o.suggest = false // needs the policies themselves, which shards do not carry
+	return report(res, nil, nil, o, sweep.Options{Seed: res.Seed}, "fedsim merge "+strings.Join(pos, " "), stdout, stderr)
+}
+
+func report(res *sweep.Result, specs []sweep.Spec, skipped []string, o *sweepOpts, opt sweep.Options, replay string, stdout, stderr io.Writer) int {
+	a := sweep.Analyse(res)
+	var pictures []string
+	if o.pictures != "none" {
+		var err error
+		if err = os.MkdirAll(o.out, 0o755); err == nil {
+			pictures, err = sweep.WritePlots(res, a, o.out, o.pictures)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "fedsim: %v\n", err)
+			return exitFail
+		}
+	}
+	var changes []sweep.Change
+	suggestNote := ""
+	if o.suggest && specs != nil {
+		var ran bool
+		var err error
+		changes, ran, err = sweep.Suggest(specs, res, opt, 2_000_000)
+		if err != nil {
+			fmt.Fprintf(stderr, "fedsim: %v\n", err)
+			return exitFail
+		}
+		if !ran {
+			suggestNote = "too many policies for --suggest (over 2,000,000 runs)"
+		}
+	}
+	switch o.format {
+	case "csv":
+		w := csv.NewWriter(stdout)
+		w.Write([]string{"initiator", "receiver", "outcome", "negotiation_ms", "reason"})
+		for _, c := range res.Cells {
+			w.Write([]string{c.Initiator, c.Receiver, c.Outcome, strconv.FormatFloat(c.TimeMS, 'f', 3, 64), c.Reason})
+		}
+		w.Flush()
+		if err := w.Error(); err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitFail
+		}
+		return exitOK
+	case "json":
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", " ")
+		if err := enc.Encode(map[string]any{"seed": res.Seed, "replay": replay, "policies": res.Policies, "cells": res.Cells,
+			"counts": a.Counts, "reasons": a.Reasons, "islands": a.Islands, "mutual_pairs": a.Mutual, "reach": a.Reach,
+			"times_ms": a.Times, "changes": changes, "pictures": pictures}); err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitFail
+		}
+		return exitOK
+	}
+	n := len(res.Policies)
+	fmt.Fprintf(stdout, "Sweep of %d policies, %d ordered pairs, each in a fresh world (seed %d).\n", n, len(res.Cells), res.Seed)
+	if len(skipped) > 0 {
+		fmt.Fprintf(stdout, "%d grid combinations were not servers and were left out (e.g. %s).\n", len(skipped), skipped[0])
+	}
+	fmt.Fprintln(stdout)
+	if n <= 24 {
+		fmt.Fprintf(stdout, "%-6s", "")
+		for _, p := range res.Policies {
+			fmt.Fprintf(stdout, "%-6s", p.Name)
+		}
+		fmt.Fprintln(stdout)
+		for i, p := range res.Policies {
+			fmt.Fprintf(stdout, "%-6s", p.Name)
+			for j := 0; j < n; j++ {
+				fmt.Fprintf(stdout, "%-6s", res.Cells[i*n+j].Outcome)
+			}
+			fmt.Fprintln(stdout)
+		}
+		fmt.Fprintln(stdout)
+	}
+	fmt.Fprintf(stdout, "outcomes: U %d  V %d  E %d  T %d\n", a.Counts["U"], a.Counts["V"], a.Counts["E"], a.Counts["T"])
+	fmt.Fprintf(stdout, "unordered pairs that federate both ways: %d of %d\n", a.Mutual, n*(n-1)/2)
+	fmt.Fprintln(stdout, "\nwhy pairs fail (classes, most frequent first):")
+	for i, r := range a.Reasons {
+		if i == 10 {
+			fmt.Fprintf(stdout, "  … %d more classes\n", len(a.Reasons)-10)
+			break
+		}
+		fmt.Fprintf(stdout, "  %6d  %s\n", r.Count, r.Reason)
+	}
+	fmt.Fprintf(stdout, "\nislands (strongly connected components of 'can send to'): %d\n", len(a.Islands))
+	for i, isl := range a.Islands {
+		if i == 8 {
+			fmt.Fprintf(stdout, "  … %d more\n", len(a.Islands)-8)
+			break
+		}
+		show := isl
+		if len(show) > 12 {
+			show = append(append([]string{}, show[:12]...), fmt.Sprintf("… (%d in all)", len(isl)))
+		}
+		fmt.Fprintf(stdout, "  %s\n", strings.Join(show, " "))
+	}
+	fmt.Fprintln(stdout, "\nnegotiation time until the outcome (virtual ms): median / p95 / p99")
+	for _, out := range []string{"U", "V", "E", "T"} {
+		if q, ok := a.Times[out]; ok {
+			fmt.Fprintf(stdout, "  %s  %6d pairs  %8.1f / %8.1f / %8.1f\n", out, q.N, q.Median, q.P95, q.P99)
+		}
+	}
+	if o.suggest {
+		fmt.Fprintln(stdout, "\nsingle policy changes that connect the most pairs:")
+		if suggestNote != "" {
+			fmt.Fprintln(stdout, "  "+suggestNote)
+		}
+		for i, c := range changes {
+			if i == 10 {
+				break
+			}
+			fmt.Fprintf(stdout, "  +%d  %s: %s %s -> %s\n", c.Gain, c.Policy, c.Field, c.From, c.To)
+		}
+		if len(changes) == 0 && suggestNote == "" {
+			fmt.Fprintln(stdout, "  none: no single change connects more pairs")
+		}
+	}
+	if n > 24 || len(res.Policies) > 0 {
+		fmt.Fprintln(stdout, "\npolicies:")
+		for i, p := range res.Policies {
+			if i == 24 {
+				fmt.Fprintf(stdout, "  … %d more (--format json lists them all)\n", n-24)
+				break
+			}
+			fmt.Fprintf(stdout, "  %s  %s\n", p.Name, p.Fields)
+		}
+	}
+	for _, p := range pictures {
+		fmt.Fprintf(stdout, "picture: %s\n", p)
+	}
+	fmt.Fprintln(stdout, "Replay: "+replay)
+	return exitOK
+}

@@ -1,0 +1,621 @@
+// Package sweep runs every ordered pair of a set of server policies — a
+// list, or a grid over chosen policy fields — and analyses the outcomes:
+// the outcome matrix, counts per outcome, the reason for each class of
+// failure, which policies can federate with which as a graph (gonum/graph:
+// strongly connected components are the "islands" of the network,
+// reachability, the single policy change that would connect the most
+// pairs), and, with latency and jitter switched on, the distribution of
+// negotiation times per outcome (gonum/stat).
+//
+// Sweeps are embarrassingly parallel: each pair runs in its own world on
+// any worker, results are stored by pair index, and the report is computed
+// from them in index order — so it is byte-identical whatever the number of
+// workers, and a sweep split into shards (--shard i/n: pairs whose index is
+// i modulo n) merges back into exactly the report of one run.
+package sweep
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"gonum.org/v1/gonum/graph/simple"
+	"gonum.org/v1/gonum/graph/topo"
+	"gonum.org/v1/gonum/stat"
+
+	"fedsim/nodes"
+	"fedsim/scenarios"
+)
+
+// Spec is one policy of a sweep: a name, the policy, the certificate the
+// server holds and whether it trusts the common CA. (It is a nodes.Preset;
+// Title carries the field=value description.)
+type Spec = nodes.Preset
+
+// Field is a sweepable dimension: its name and how to apply a value.
+type Field struct {
+	Name   string
+	Values []string
+	apply  func(*Spec, string) error
+}
+
+// Fields lists the grid dimensions, in a fixed order.
+func Fields() []Field {
+	return []Field{
+		{Name: "version", Values: []string{"1.0", "0.9"}, apply: func(s *Spec, v string) error {
+			switch v {
+			case "1.0":
+				s.Policy.Version = nodes.XMPP10
+			case "0.9":
+				s.Policy.Version = nodes.XMPP09
+			default:
+				return fmt.Errorf("want 1.0 or 0.9")
+			}
+			return nil
+		}},
+		{Name: "starttls", Values: []string{"not-offered", "offered", "required"}, apply: enumField(func(s *Spec, i int) { s.Policy.StartTLS = nodes.TLSOffer(i) }, "not-offered", "offered", "required")},
+		{Name: "initiate_tls", Values: []string{"never", "if-required", "if-offered", "always"}, apply: enumField(func(s *Spec, i int) { s.Policy.InitiateTLS = nodes.TLSInitiate(i) }, "never", "if-required", "if-offered", "always")},
+		{Name: "dialback", Values: []string{"true", "false"}, apply: boolField(func(s *Spec, b bool) { s.Policy.Dialback = b })},
+		{Name: "sasl", Values: []string{"never", "when-cert-valid"}, apply: enumField(func(s *Spec, i int) { s.Policy.SASL = nodes.SASLOffer(i) }, "never", "when-cert-valid")},
+		{Name: "require_valid_cert", Values: []string{"false", "true"}, apply: boolField(func(s *Spec, b bool) { s.Policy.RequireValidCert = b })},
+		{Name: "accept", Values: []string{"V,E,T", "E,T", "T", "V"}, apply: func(s *Spec, v string) error {
+			var ls []nodes.Level
+			for _, p := range strings.Split(v, ",") {
+				switch strings.TrimSpace(p) {
+				case "V":
+					ls = append(ls, nodes.LevelVerified)
+				case "E":
+					ls = append(ls, nodes.LevelEncrypted)
+				case "T":
+					ls = append(ls, nodes.LevelTrusted)
+				default:
+					return fmt.Errorf("want letters V, E, T separated by commas")
+				}
+			}
+			s.Policy.Accept = nodes.LevelSet(ls...)
+			return nil
+		}},
+		{Name: "cert", Values: []string{"none", "self-signed", "ca-issued"}, apply: enumField(func(s *Spec, i int) { s.Cert = nodes.CertKind(i) }, "none", "self-signed", "ca-issued")},
+		{Name: "trusts_ca", Values: []string{"true", "false"}, apply: boolField(func(s *Spec, b bool) { s.TrustsCA = b })},
+	}
+}
+
+func enumField(set func(*Spec, int), names ...string) func(*Spec, string) error {
+	return func(s *Spec, v string) error {
+		for i, n := range names {
+			if n == v {
+				set(s, i)
+				return nil
+			}
+		}
+		return fmt.Errorf("want one of %s", strings.Join(names, ", "))
+	}
+}
+
+func boolField(set func(*Spec, bool)) func(*Spec, string) error {
+	return func(s *Spec, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false")
+		}
+		set(s, b)
+		return nil
+	}
+}
+
+func fieldByName(name string) (Field, bool) {
+	for _, f := range Fields() {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// Describe prints a spec as field=value pairs (the grid's coordinates).
+func Describe(s Spec) string {
+	return fmt.Sprintf("%s cert=%s trusts_ca=%t", s.Policy, certName(s.Cert), s.TrustsCA)
+}
+
+func certName(c nodes.CertKind) string {
+	return [...]string{"none", "self-signed", "ca-issued"}[c]
+}
+
+// Grid builds every combination of the given field values on top of base,
+// in a fixed order (the first field varies slowest), and keeps the
+// consistent ones (nodes.Policy.Validate, and a certificate where the
+// policy needs one). axes maps a field name to its values; fields not named
+// keep base's value.
+func Grid(base Spec, axes map[string][]string) ([]Spec, []string, error) {
+	var dims []Field
+	var vals [][]string
+	for _, f := range Fields() {
+		if v, ok := axes[f.Name]; ok {
+			dims = append(dims, f)
+			vals = append(vals, v)
+		}
+	}
+	for name := range axes {
+		if _, ok := fieldByName(name); !ok {
+			return nil, nil, fmt.Errorf("sweep: unknown field %q (want one of %s)", name, fieldNames())
+		}
+	}
+	var out []Spec
+	var skipped []string
+	idx := make([]int, len(dims))
+	for {
+		s := base
+		var coords []string
+		for d, f := range dims {
+			v := vals[d][idx[d]]
+			if err := f.apply(&s, v); err != nil {
+				return nil, nil, fmt.Errorf("sweep: %s=%s: %v", f.Name, v, err)
+			}
+			coords = append(coords, f.Name+"="+v)
+		}
+		if err := consistent(s); err != nil {
+			skipped = append(skipped, strings.Join(coords, " ")+": "+err.Error())
+		} else {
+			s.Name = fmt.Sprintf("p%03d", len(out)+1)
+			s.Title = strings.Join(coords, " ")
+			out = append(out, s)
+		}
+		// next combination
+		d := len(dims) - 1
+		for ; d >= 0; d-- {
+			idx[d]++
+			if idx[d] < len(vals[d]) {
+				break
+			}
+			idx[d] = 0
+		}
+		if d < 0 {
+			break
+		}
+	}
+	return out, skipped, nil
+}
+
+func fieldNames() string {
+	var n []string
+	for _, f := range Fields() {
+		n = append(n, f.Name)
+	}
+	return strings.Join(n, ", ")
+}
+
+// consistent rejects combinations that cannot be a server.
+func consistent(s Spec) error {
+	if err := s.Policy.Validate(); err != nil {
+		return err
+	}
+	if s.Policy.RequireValidCert && s.Cert == nodes.CertNone {
+		return fmt.Errorf("require_valid_cert needs a certificate")
+	}
+	if (s.Policy.StartTLS != nodes.TLSNotOffered || s.Policy.InitiateTLS != nodes.InitiateNever) && s.Cert == nodes.CertNone {
+		return fmt.Errorf("TLS needs a certificate")
+	}
+	return nil
+}
+
+// Options tunes a sweep.
+type Options struct {
+	Seed    uint64
+	Workers int // <= 0: one
+	// Shard and Shards select the pairs whose index is Shard mod Shards.
+	Shard, Shards int
+	// Latency and Jitter apply to the link of every pair (zero: defaults).
+	Latency, Jitter time.Duration
+	// Progress, if set, is called after each finished pair with the count.
+	Progress func(done, total int)
+}
+
+// Cell is one ordered pair's result.
+type Cell struct {
+	Index     int     `json:"index"`
+	Initiator string  `json:"initiator"`
+	Receiver  string  `json:"receiver"`
+	Outcome   string  `json:"outcome"`
+	Reason    string  `json:"reason,omitempty"`
+	TimeMS    float64 `json:"negotiation_ms"` // virtual time until the outcome
+}
+
+// Result is a sweep or a shard of one.
+type Result struct {
+	Seed   uint64 `json:"seed"`
+	Shard  int    `json:"shard"`
+	Shards int    `json:"shards"`
+	Specs  []Spec `json:"-"`
+	// Policies describe the specs (name → field=value) for merging.
+	Policies []PolicyInfo `json:"policies"`
+	Cells    []Cell       `json:"cells"`
+}
+
+// PolicyInfo is a spec as a report shows it.
+type PolicyInfo struct {
+	Name   string `json:"name"`
+	Fields string `json:"fields"`
+}
+
+// Run sweeps every ordered pair of specs (within the selected shard).
+func Run(specs []Spec, opt Options) (*Result, error) {
+	if opt.Shards <= 0 {
+		opt.Shards, opt.Shard = 1, 0
+	}
+	if opt.Shard < 0 || opt.Shard >= opt.Shards {
+		return nil, fmt.Errorf("sweep: shard %d/%d: want 0 <= i < n", opt.Shard, opt.Shards)
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = 1
+	}
+	pairOpt := scenarios.PairOptions{Seed: opt.Seed, NoTrace: true, Specs: map[string]nodes.Preset{}}
+	for _, s := range specs {
+		pairOpt.Specs[s.Name] = s
+	}
+	res := &Result{Seed: opt.Seed, Shard: opt.Shard, Shards: opt.Shards, Specs: specs}
+	for _, s := range specs {
+		res.Policies = append(res.Policies, PolicyInfo{s.Name, Describe(s)})
+	}
+	n := len(specs)
+	var idx []int
+	for k := opt.Shard; k < n*n; k += opt.Shards {
+		idx = append(idx, k)
+	}
+	cells := make([]Cell, len(idx))
+	errs := make([]error, len(idx))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	next := make(chan int)
+	for w := 0; w < opt.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				k := idx[j]
+				a, b := specs[k/n], specs[k%n]
+				cells[j], errs[j] = runPair(k, a, b, pairOpt, opt)
+				if opt.Progress != nil {
+					mu.Lock()
+					done++
+					opt.Progress(done, len(idx))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for j := range idx {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	res.Cells = cells
+	return res, nil
+}
+
+// runPair runs one ordered pair in a fresh world. The pair's seed derives
+// from the sweep's seed and the pair's index alone, so a pair draws the
+// same stream ids and jitter whichever worker or shard runs it, and pairs
+// differ from each other (a latency distribution is not one value).
+func runPair(k int, a, b Spec, pairOpt scenarios.PairOptions, opt Options) (Cell, error) {
+	pairOpt.Seed = opt.Seed ^ (uint64(k)+1)*0x9e3779b97f4a7c15
+	p := scenarios.Pair{Initiator: a.Name, Receiver: b.Name}
+	w, err := scenarios.NewPairWorld(p, pairOpt)
+	if err != nil {
+		return Cell{}, err
+	}
+	from, to := p.Domains()
+	if opt.Latency > 0 {
+		w.Net.SetLatency(from, to, opt.Latency)
+	}
+	if opt.Jitter > 0 {
+		w.Net.SetJitter(from, to, opt.Jitter)
+	}
+	w.Node(from).SendAt(0, scenarios.Ping(p))
+	w.Run(scenarios.RunDeadline)
+	c := Cell{Index: k, Initiator: a.Name, Receiver: b.Name, Outcome: "U", Reason: "no outcome"}
+	for _, o := range w.Outcomes {
+		if o.Host == from && o.From == from && o.To == to {
+			c.Outcome, c.Reason = o.Level.Letter(), o.Reason
+			c.TimeMS = float64(o.Time) / float64(time.Millisecond)
+			break
+		}
+	}
+	c.Reason = anonymise(c.Reason, from, to)
+	return c, nil
+}
+
+var streamID = regexp.MustCompile(`[a-z0-9]{16}`)
+
+// anonymise turns a failure reason into its class: the pair's domains
+// become "initiator"/"receiver" so that reasons group across pairs.
+func anonymise(reason, from, to string) string {
+	if reason == "" {
+		return ""
+	}
+	r := strings.ReplaceAll(reason, from, "<initiator>")
+	r = strings.ReplaceAll(r, to, "<receiver>")
+	return streamID.ReplaceAllString(r, "<id>")
+}
+
+// Merge combines shards of one sweep into the result of a single run.
+func Merge(parts []*Result) (*Result, error) {
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("sweep: nothing to merge")
+	}
+	first := parts[0]
+	out := &Result{Seed: first.Seed, Shard: 0, Shards: 1, Policies: first.Policies}
+	seen := map[int]bool{}
+	for _, p := range parts {
+		if p.Seed != first.Seed || p.Shards != first.Shards || !samePolicies(p.Policies, first.Policies) {
+			return nil, fmt.Errorf("sweep: shard %d/%d is from a different sweep (seed, shard count or policies differ)", p.Shard, p.Shards)
+		}
+		if seen[p.Shard] {
+			return nil, fmt.Errorf("sweep: shard %d/%d given twice", p.Shard, p.Shards)
+		}
+		seen[p.Shard] = true
+		out.Cells = append(out.Cells, p.Cells...)
+	}
+	if len(seen) != first.Shards {
+		return nil, fmt.Errorf("sweep: %d of %d shards given", len(seen), first.Shards)
+	}
+	sort.Slice(out.Cells, func(i, j int) bool { return out.Cells[i].Index < out.Cells[j].Index })
+	n := len(first.Policies)
+	if len(out.Cells) != n*n {
+		return nil, fmt.Errorf("sweep: %d cells for %d policies, want %d", len(out.Cells), n, n*n)
+	}
+	return out, nil
+}
+
+func samePolicies(a, b []PolicyInfo) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// WriteJSON writes a result (a shard or a whole sweep).
+func (r *Result) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	return enc.Encode(r)
+}
+
+// ReadJSON reads what WriteJSON wrote.
+func ReadJSON(rd io.Reader) (*Result, error) {
+	var r Result
+	if err := json.NewDecoder(rd).Decode(&r); err != nil {
+		return nil, fmt.Errorf("sweep: reading a result: %w", err)
+	}
+	return &r, nil
+}
+
+// Analysis is what a report says about a whole sweep.
+type Analysis struct {
+	Policies int
+	Pairs    int
+	Counts   map[string]int
+	// Reasons counts failure classes, most frequent first.
+	Reasons []ReasonCount
+	// Islands are the strongly connected components of the "can federate"
+	// graph (an edge a→b when a's stanzas reach b's users), largest first.
+	Islands [][]string
+	// Mutual counts unordered pairs that federate both ways.
+	Mutual int
+	// Reach[i] counts the policies policy i can reach, directly or through
+	// others (transitively: where relaying across domains is imagined).
+	Reach map[string]int
+	// Times are negotiation-time quantiles per outcome, in virtual ms.
+	Times map[string]Quantiles
+}
+
+// ReasonCount is one failure class.
+type ReasonCount struct {
+	Reason string
+	Count  int
+}
+
+// Quantiles of negotiation times.
+type Quantiles struct {
+	N                int
+	Median, P95, P99 float64
+	Min, Max         float64
+	Values           []float64 `json:"-"`
+}
+
+// Analyse computes the report of a whole sweep (not of a shard).
+func Analyse(r *Result) *Analysis {
+	n := len(r.Policies)
+	a := &Analysis{Policies: n, Pairs: len(r.Cells), Counts: map[string]int{}, Reach: map[string]int{}, Times: map[string]Quantiles{}}
+	reasons := map[string]int{}
+	g := simple.NewDirectedGraph()
+	for i := 0; i < n; i++ {
+		g.AddNode(simple.Node(i))
+	}
+	ok := make([]bool, n*n)
+	times := map[string][]float64{}
+	for _, c := range r.Cells {
+		a.Counts[c.Outcome]++
+		if c.Outcome == "U" {
+			reasons[c.Reason]++
+		} else {
+			ok[c.Index] = true
+			if i, j := c.Index/n, c.Index%n; i != j {
+				g.SetEdge(g.NewEdge(simple.Node(i), simple.Node(j)))
+			}
+		}
+		times[c.Outcome] = append(times[c.Outcome], c.TimeMS)
+	}
+	for reason, k := range reasons {
+		a.Reasons = append(a.Reasons, ReasonCount{reason, k})
+	}
+	sort.Slice(a.Reasons, func(i, j int) bool {
+		if a.Reasons[i].Count != a.Reasons[j].Count {
+			return a.Reasons[i].Count > a.Reasons[j].Count
+		}
+		return a.Reasons[i].Reason < a.Reasons[j].Reason
+	})
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			if ok[i*n+j] && ok[j*n+i] {
+				a.Mutual++
+			}
+		}
+	}
+	for _, comp := range topo.TarjanSCC(g) {
+		var names []string
+		for _, nd := range comp {
+			names = append(names, r.Policies[nd.ID()].Name)
+		}
+		sort.Strings(names)
+		a.Islands = append(a.Islands, names)
+	}
+	sort.Slice(a.Islands, func(i, j int) bool {
+		if len(a.Islands[i]) != len(a.Islands[j]) {
+			return len(a.Islands[i]) > len(a.Islands[j])
+		}
+		return a.Islands[i][0] < a.Islands[j][0]
+	})
+	// Reachability: a breadth-first walk over the graph's edges, visiting
+	// neighbours in ID order so that nothing depends on map order.
+	for i := 0; i < n; i++ {
+		visited := make([]bool, n)
+		queue := []int{i}
+		visited[i] = true
+		for len(queue) > 0 {
+			u := queue[0]
+			queue = queue[1:]
+			to := g.From(int64(u))
+			var next []int
+			for to.Next() {
+				next = append(next, int(to.Node().ID()))
+			}
+			sort.Ints(next)
+			for _, v := range next {
+				if !visited[v] {
+					visited[v] = true
+					queue = append(queue, v)
+				}
+			}
+		}
+		count := 0
+		for v, seen := range visited {
+			if seen && v != i {
+				count++
+			}
+		}
+		a.Reach[r.Policies[i].Name] = count
+	}
+	for outcome, xs := range times {
+		sort.Float64s(xs)
+		a.Times[outcome] = Quantiles{N: len(xs), Median: stat.Quantile(0.5, stat.Empirical, xs, nil),
+			P95: stat.Quantile(0.95, stat.Empirical, xs, nil), P99: stat.Quantile(0.99, stat.Empirical, xs, nil),
+			Min: xs[0], Max: xs[len(xs)-1], Values: xs}
+	}
+	return a
+}
+
+// Change is one single-field change to one policy and what it would do.
+type Change struct {
+	Policy, Field, From, To string
+	// Gain is how many more unordered pairs would federate both ways.
+	Gain int
+}
+
+// Suggest tries every single-field change of every policy (each
+// alternative value of each grid field, where the result is a consistent
+// server) against all the other policies, and returns the changes that
+// connect the most pairs, best first. It runs about 2·n²·alternatives
+// pairs; budget bounds that number (0: no bound), and Suggest reports
+// false when the sweep is too large for it.
+func Suggest(specs []Spec, r *Result, opt Options, budget int) ([]Change, bool, error) {
+	n := len(specs)
+	alts := 0
+	for _, f := range Fields() {
+		alts += len(f.Values) - 1
+	}
+	if budget > 0 && 2*n*n*alts > budget {
+		return nil, false, nil
+	}
+	ok := make([]bool, n*n)
+	for _, c := range r.Cells {
+		ok[c.Index] = c.Outcome != "U"
+	}
+	pairOpt := scenarios.PairOptions{Seed: opt.Seed, NoTrace: true, Specs: map[string]nodes.Preset{}}
+	for _, s := range specs {
+		pairOpt.Specs[s.Name] = s
+	}
+	var out []Change
+	for i, s := range specs {
+		before := 0
+		for j := range specs {
+			if j != i && ok[i*n+j] && ok[j*n+i] {
+				before++
+			}
+		}
+		for _, f := range Fields() {
+			cur := currentValue(s, f)
+			for _, v := range f.Values {
+				if v == cur {
+					continue
+				}
+				t := s
+				if err := f.apply(&t, v); err != nil || consistent(t) != nil {
+					continue
+				}
+				t.Name = s.Name + "-alt"
+				pairOpt.Specs[t.Name] = t
+				after := 0
+				for j, o := range specs {
+					if j == i {
+						continue
+					}
+					c1, err := runPair(0, t, o, pairOpt, opt)
+					if err != nil {
+						return nil, true, err
+					}
+					c2, err := runPair(0, o, t, pairOpt, opt)
+					if err != nil {
+						return nil, true, err
+					}
+					if c1.Outcome != "U" && c2.Outcome != "U" {
+						after++
+					}
+				}
+				delete(pairOpt.Specs, t.Name)
+				if after > before {
+					out = append(out, Change{Policy: s.Name, Field: f.Name, From: cur, To: v, Gain: after - before})
+				}
+			}
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].Gain > out[b].Gain })
+	return out, true, nil
+}
+
+// currentValue reads a spec's value of a field, as the field spells it.
+func currentValue(s Spec, f Field) string {
+	for _, v := range f.Values {
+		t := s
+		if f.apply(&t, v) == nil && t == s {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,165 @@
+package sweep
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"fedsim/nodes"
+	"fedsim/scenarios"
+)
+
+// parseSpec rebuilds a spec from its field=value description, field by
+// field, starting from nothing: no preset is involved.
+func parseSpec(t *testing.T, name, desc string) Spec {
+	t.Helper()
+	var s Spec
+	for _, kv := range strings.Fields(desc) {
+		k, v, _ := strings.Cut(kv, "=")
+		f, ok := fieldByName(k)
+		if !ok {
+			t.Fatalf("unknown field %q in %q", k, desc)
+		}
+		if err := f.apply(&s, v); err != nil {
+			t.Fatalf("%s=%s: %v", k, v, err)
+		}
+	}
+	s.Name = name
+	return s
+}
+
+// The six XEP types written as explicit policy fields give the preset
+// matrix (scenarios.RunMatrix).
+func TestExplicitFieldsGiveThePresetMatrix(t *testing.T) {
+	var specs []Spec
+	for _, p := range nodes.Presets() {
+		specs = append(specs, parseSpec(t, p.Name, Describe(p)))
+	}
+	res, err := Run(specs, Options{Seed: 1, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := scenarios.RunMatrix(scenarios.PairOptions{Seed: 1, NoTrace: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, exp []string
+	for i, c := range res.Cells {
+		got = append(got, c.Initiator+">"+c.Receiver+"="+c.Outcome)
+		exp = append(exp, want[i].Initiator+">"+want[i].Receiver+"="+want[i].Outcome.Letter())
+	}
+	if diff := cmp.Diff(exp, got); diff != "" {
+		t.Fatalf("explicit fields differ from presets (-preset +explicit):\n%s", diff)
+	}
+}
+
+// A grid of at least 200 policies (40,000 ordered pairs): the same report
+// with one worker, with several, and from four shards merged.
+func TestGridSweepIsTheSameHoweverItIsRun(t *testing.T) {
+	base, _ := nodes.PresetByName("type3")
+	specs, _, err := Grid(base, map[string][]string{
+		"starttls":     {"not-offered", "offered", "required"},
+		"initiate_tls": {"never", "if-required", "if-offered", "always"},
+		"dialback":     {"true", "false"},
+		"accept":       {"V,E,T", "E,T", "T", "V"},
+		"cert":         {"self-signed", "ca-issued"},
+		"trusts_ca":    {"true", "false"},
+		"sasl":         {"never", "when-cert-valid"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(specs) < 200 {
+		t.Fatalf("grid has %d consistent policies, want at least 200", len(specs))
+	}
+	specs = specs[:200] // 40,000 ordered pairs
+	if testing.Short() {
+		specs = specs[:40]
+	}
+	one, err := Run(specs, Options{Seed: 5, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	many, err := Run(specs, Options{Seed: 5, Workers: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shards []*Result
+	for i := 0; i < 4; i++ {
+		r, err := Run(specs, Options{Seed: 5, Workers: 2, Shard: i, Shards: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Shards travel as JSON.
+		var b bytes.Buffer
+		if err := r.WriteJSON(&b); err != nil {
+			t.Fatal(err)
+		}
+		back, err := ReadJSON(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shards = append(shards, back)
+	}
+	merged, err := Merge([]*Result{shards[2], shards[0], shards[3], shards[1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(one.Cells, many.Cells); diff != "" {
+		t.Fatalf("1 worker vs 4 workers:\n%s", diff)
+	}
+	if diff := cmp.Diff(one.Cells, merged.Cells); diff != "" {
+		t.Fatalf("one run vs 4 shards merged:\n%s", diff)
+	}
+	a, b := Analyse(one), Analyse(merged)
+	if diff := cmp.Diff(a, b); diff != "" {
+		t.Fatalf("analyses differ:\n%s", diff)
+	}
+	if a.Counts["U"] == 0 || a.Counts["V"] == 0 || a.Counts["E"] == 0 || a.Counts["T"] == 0 {
+		t.Fatalf("a grid this wide should produce every outcome: %v", a.Counts)
+	}
+	t.Logf("%d policies, %d pairs: %v, %d islands, %d failure classes", len(specs), len(one.Cells), a.Counts, len(a.Islands), len(a.Reasons))
+}
+
+func TestMergeRejectsIncompleteOrMixedShards(t *testing.T) {
+	specs := []Spec{parseSpec(t, "a", Describe(nodes.Presets()[1])), parseSpec(t, "b", Describe(nodes.Presets()[4]))}
+	s0, _ := Run(specs, Options{Seed: 1, Shard: 0, Shards: 2})
+	s1, _ := Run(specs, Options{Seed: 2, Shard: 1, Shards: 2})
+	if _, err := Merge([]*Result{s0}); err == nil || !strings.Contains(err.Error(), "1 of 2 shards") {
+		t.Fatalf("incomplete merge: %v", err)
+	}
+	if _, err := Merge([]*Result{s0, s1}); err == nil || !strings.Contains(err.Error(), "different sweep") {
+		t.Fatalf("mixed merge: %v", err)
+	}
+	if _, _, err := Grid(nodes.Presets()[0], map[string][]string{"colour": {"red"}}); err == nil || !strings.Contains(err.Error(), `unknown field "colour"`) {
+		t.Fatalf("bad field: %v", err)
+	}
+}
+
+// Suggest finds the change that connects an isolated policy: a server that
+// requires encryption and trusts the CA but holds a self-signed
+// certificate cannot federate with a trusted-only server; a CA-issued
+// certificate is the one change that fixes both directions.
+func TestSuggest(t *testing.T) {
+	p := nodes.Presets()
+	self := parseSpec(t, "self", strings.Replace(Describe(p[3]), "trusts_ca=false", "trusts_ca=true", 1))
+	specs := []Spec{self, parseSpec(t, "trusted", Describe(p[5]))}
+	res, err := Run(specs, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, ran, err := Suggest(specs, res, Options{Seed: 1}, 0)
+	if err != nil || !ran {
+		t.Fatal(err, ran)
+	}
+	want := Change{Policy: "self", Field: "cert", From: "self-signed", To: "ca-issued", Gain: 1}
+	found := false
+	for _, c := range changes {
+		found = found || c == want
+	}
+	if !found {
+		t.Fatalf("changes %+v lack %+v", changes, want)
+	}
+}
