@@ -69,6 +69,10 @@ type TLSConfig struct {
 	// RequireValid aborts the handshake when the peer's certificate does not
 	// verify (chain, validity and, on the client, name).
 	RequireValid bool
+	// CheckClientPurpose, on the server, also requires the clientAuth
+	// extended key usage of the client's certificate (what OpenSSL's
+	// default purpose check does for a TLS server verifying clients).
+	CheckClientPurpose bool
 }
 
 // TLSResult is what an end learns from a finished handshake.
@@ -435,6 +439,9 @@ func (n *Net) deliver(c *conn, from, to End, s segment) {
 		cfg := c.cfg[Server]
 		c.peer[Server] = s.cert
 		c.peerErr[Server] = cfg.Verifier.VerifyChain(s.cert, n.W.Now().Std())
+		if c.peerErr[Server] == nil && cfg.CheckClientPurpose {
+			c.peerErr[Server] = ca.CheckPurpose(s.cert, ca.ClientAuth)
+		}
 		if c.peerErr[Server] != nil && cfg.RequireValid {
 			n.fail(c, Server, fmt.Sprintf("%s rejects the client certificate: %v", c.hosts[Server].Name, c.peerErr[Server]))
 			return

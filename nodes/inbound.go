@@ -56,10 +56,11 @@ func (s *Server) features(st *stream) *xmlstream.Element {
 		}
 	}
 	st.offeredSASL = false
-	if st.tls && p.SASL == SASLWhenCertValid && p.Accept.Has(LevelTrusted) {
+	accept := s.acceptFor(st.peer)
+	if st.tls && p.SASL == SASLWhenCertValid && accept.Has(LevelTrusted) {
 		// XEP-0178 §3 step 7: offer EXTERNAL when the certificate can be
 		// matched against the stream's 'from'.
-		if err := verifier(s.cfg.Trust).Verify(st.peerCert, st.peer, s.Now); err == nil {
+		if err := s.verifyClient(st); err == nil {
 			st.offeredSASL = true
 			m := f.AddChild(xmlstream.NewElement("mechanisms", "xmlns", nsSASL))
 			m.AddChild(xmlstream.NewElement("mechanism")).AddText("EXTERNAL")
@@ -68,12 +69,26 @@ func (s *Server) features(st *stream) *xmlstream.Element {
 			s.note(st, "decide", "%s does not offer SASL EXTERNAL: %v", s.cfg.Domain, err)
 		}
 	}
-	if p.Dialback && !st.offeredSASL {
+	dialbackOK := accept.Has(LevelVerified) || accept.Has(LevelEncrypted)
+	if p.Dialback && dialbackOK && (!st.offeredSASL || p.DialbackWithSASL) {
 		// XEP-0220 §6.2: the feature element; fedsim does not model dialback
 		// errors yet, so no <errors/> child.
 		f.AddChild(xmlstream.NewElement("dialback", "xmlns", nsDialbackFeature))
 	}
 	return f
+}
+
+// verifyClient checks the certificate the peer presented as TLS client
+// for SASL EXTERNAL: chain, name (RFC 6125 against the stream's 'from')
+// and, when the policy enforces it, the clientAuth key usage.
+func (s *Server) verifyClient(st *stream) error {
+	if err := verifier(s.cfg.Trust).Verify(st.peerCert, st.peer, s.Now); err != nil {
+		return err
+	}
+	if s.cfg.Policy.EnforceClientAuthEKU {
+		return ca.CheckPurpose(st.peerCert, ca.ClientAuth)
+	}
+	return nil
 }
 
 // tlsRequiredFirst reports whether the policy forbids anything but
@@ -139,7 +154,7 @@ func (s *Server) handleAuth(st *stream, el *xmlstream.Element) {
 		fail("invalid-authzid", fmt.Sprintf("authorization identity %q differs from the stream's from %q", authz, st.peer))
 		return
 	}
-	if err := verifier(s.cfg.Trust).Verify(st.peerCert, st.peer, s.Now); err != nil {
+	if err := s.verifyClient(st); err != nil {
 		fail("not-authorized", err.Error())
 		return
 	}
@@ -161,19 +176,19 @@ func (s *Server) handleDBResult(st *stream, el *xmlstream.Element) {
 	if s.tlsRequiredFirst(st) {
 		// XEP-0238 §4.4: "it returns a stream error ... <not-authorized/>";
 		// RFC 6120 §4.9.3.12.
-		s.streamError(st, "not-authorized", fmt.Sprintf("%s requires STARTTLS first (policy starttls=required) and got a dialback key on an unencrypted stream", s.cfg.Domain))
+		s.streamError(st, p.Errors.TLSRequiredCondition(), fmt.Sprintf("%s requires STARTTLS first (policy starttls=required) and got a dialback key on an unencrypted stream", s.cfg.Domain))
 		return
 	}
 	if !p.Dialback {
-		s.streamError(st, "not-authorized", fmt.Sprintf("%s does not support Server Dialback (policy dialback=false)", s.cfg.Domain))
+		s.streamError(st, p.Errors.RefusedCondition(), fmt.Sprintf("%s does not support Server Dialback (policy dialback=false)", s.cfg.Domain))
 		return
 	}
 	level := LevelVerified
 	if st.tls {
 		level = LevelEncrypted
 	}
-	if !p.Accept.Has(level) {
-		s.streamError(st, "not-authorized", fmt.Sprintf("dialback would authenticate %s at level %s; %s accepts only %s", el.Attr("from"), level.Letter(), s.cfg.Domain, p.Accept))
+	if accept := s.acceptFor(strings.ToLower(el.Attr("from"))); !accept.Has(level) {
+		s.streamError(st, p.Errors.RefusedCondition(), fmt.Sprintf("dialback would authenticate %s at level %s; %s accepts only %s from it", el.Attr("from"), level.Letter(), s.cfg.Domain, accept))
 		return
 	}
 	from, to := strings.ToLower(el.Attr("from")), strings.ToLower(el.Attr("to"))

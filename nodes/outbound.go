@@ -74,6 +74,14 @@ func (s *Server) originatingElement(st *stream, el *xmlstream.Element) {
 			cond = c[0].Local()
 		}
 		s.note(st, "sasl-failure", "%s refused SASL EXTERNAL with <%s/>", st.peer, cond)
+		if s.cfg.Policy.SASLFallback && s.cfg.Policy.Dialback && st.peerDBNS && !st.saslFailed {
+			// XEP-0178 §3 step 9b: the receiving server may continue with
+			// dialback; this policy tries it (policy sasl_fallback=true).
+			st.saslFailed = true
+			s.note(st, "decide", "%s falls back to Server Dialback after the SASL failure (policy sasl_fallback=true)", s.cfg.Domain)
+			s.chooseAuth(st, nil)
+			return
+		}
 		s.closeStream(st)
 		s.streamGone(st, "SASL EXTERNAL failed: <"+cond+"/>")
 	case st.state == stAwaitDialback && el.Space == xmlstream.NSDialback && el.Local() == "result":
@@ -95,6 +103,8 @@ func (s *Server) tlsConfig(serverName string) network.TLSConfig {
 		Verifier:     verifier(s.cfg.Trust),
 		ServerName:   serverName,
 		RequireValid: s.cfg.Policy.RequireValidCert,
+		// Only meaningful on the server side of a handshake.
+		CheckClientPurpose: s.cfg.Policy.EnforceClientAuthEKU && serverName == "",
 	}
 }
 
@@ -173,8 +183,8 @@ func (s *Server) chooseAuth(st *stream, features *xmlstream.Element) {
 		s.giveUp(st, "no SASL EXTERNAL was offered and "+s.cfg.Domain+" does not support Server Dialback (policy dialback=false)")
 	case !peerDialback:
 		s.giveUp(st, st.peer+" does not support Server Dialback (no jabber:server:dialback namespace, XEP-0220 §2.4.1)")
-	case !p.Accept.Has(level):
-		s.giveUp(st, "dialback would give level "+level.Letter()+" but "+s.cfg.Domain+" accepts only "+p.Accept.String())
+	case !s.acceptFor(st.peer).Has(level):
+		s.giveUp(st, "dialback would give level "+level.Letter()+" but "+s.cfg.Domain+" accepts only "+s.acceptFor(st.peer).String()+" with "+st.peer)
 	default:
 		s.note(st, "decide", "%s sends a dialback key: %s", s.cfg.Domain, dialbackWhy(st))
 		st.state = stAwaitDialback

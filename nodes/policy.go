@@ -149,7 +149,56 @@ type Policy struct {
 	// Accept is the set of levels the server federates at, in both
 	// directions: a stream that ends up below them is refused.
 	Accept Levels
+	// EnforceClientAuthEKU: as receiving server, a peer certificate whose
+	// extended key usage lacks id-kp-clientAuth does not count as valid for
+	// SASL EXTERNAL (RFC 5280 §4.2.1.12). Default false. Since 2025 public
+	// CAs issue serverAuth-only certificates, so enforcing it turns
+	// CA-authenticated federation into dialback, or into a failure where
+	// dialback is not allowed.
+	EnforceClientAuthEKU bool
+	// DialbackWithSASL offers Server Dialback alongside SASL EXTERNAL, as
+	// Prosody and ejabberd do; default false: dialback is offered only when
+	// EXTERNAL is not (XEP-0238's flows, XEP-0178 §3 step 7).
+	DialbackWithSASL bool
+	// SASLFallback: as initiating server, after a SASL EXTERNAL <failure/>
+	// try Server Dialback on the same stream if the peer supports it
+	// (XEP-0178 §3 step 9b lets the receiving server continue with dialback).
+	// Default false: give up.
+	SASLFallback bool
+	// Errors names the conditions the server uses when it refuses.
+	Errors ErrorProfile
 }
+
+// ErrorProfile is which error a server sends for each kind of refusal:
+// servers disagree, so fedsim lets a policy say. Empty fields take the
+// RFC-strict defaults.
+type ErrorProfile struct {
+	// TLSRequired is the stream error for a dialback key or stanza sent
+	// before mandatory STARTTLS (default not-authorized, RFC 6120
+	// §4.9.3.12; Prosody sends policy-violation).
+	TLSRequired string
+	// Refused is the stream error when the stream's authentication would
+	// fall below the accepted levels or dialback is not supported (default
+	// not-authorized).
+	Refused string
+	// Bounce is the stanza error queued stanzas get when a negotiation
+	// fails (default remote-server-timeout, XEP-0238; some servers use
+	// remote-server-not-found).
+	Bounce string
+}
+
+func orDefault(v, d string) string {
+	if v == "" {
+		return d
+	}
+	return v
+}
+
+// TLSRequiredCondition, RefusedCondition and BounceCondition apply the
+// defaults.
+func (e ErrorProfile) TLSRequiredCondition() string { return orDefault(e.TLSRequired, "not-authorized") }
+func (e ErrorProfile) RefusedCondition() string     { return orDefault(e.Refused, "not-authorized") }
+func (e ErrorProfile) BounceCondition() string      { return orDefault(e.Bounce, "remote-server-timeout") }
 
 // Validate reports contradictions between fields, all at once.
 func (p Policy) Validate() error {
@@ -180,16 +229,39 @@ func (p Policy) Validate() error {
 	if p.StartTLS == TLSRequired && p.Accept.Has(LevelVerified) {
 		errs = append(errs, "starttls is required but V (dialback without TLS) is accepted")
 	}
+	if p.DialbackWithSASL && !p.Dialback {
+		errs = append(errs, "dialback_with_sasl is set but dialback is off")
+	}
+	if p.SASLFallback && !p.Dialback {
+		errs = append(errs, "sasl_fallback is set but dialback is off")
+	}
+	if p.EnforceClientAuthEKU && p.SASL == SASLNever {
+		errs = append(errs, "enforce_clientauth_eku only matters when SASL EXTERNAL is offered")
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("nodes: inconsistent policy: %s", strings.Join(errs, "; "))
 	}
 	return nil
 }
 
-// String prints the policy as key=value pairs in a fixed order.
+// String prints the policy as key=value pairs in a fixed order; the fields
+// added after XEP-0238's six types appear only when set.
 func (p Policy) String() string {
-	return fmt.Sprintf("version=%s starttls=%s initiate_tls=%s dialback=%t sasl=%s require_valid_cert=%t accept=%s",
+	s := fmt.Sprintf("version=%s starttls=%s initiate_tls=%s dialback=%t sasl=%s require_valid_cert=%t accept=%s",
 		p.Version, p.StartTLS, p.InitiateTLS, p.Dialback, p.SASL, p.RequireValidCert, p.Accept)
+	if p.EnforceClientAuthEKU {
+		s += " enforce_clientauth_eku=true"
+	}
+	if p.DialbackWithSASL {
+		s += " dialback_with_sasl=true"
+	}
+	if p.SASLFallback {
+		s += " sasl_fallback=true"
+	}
+	if e := p.Errors; e != (ErrorProfile{}) {
+		s += fmt.Sprintf(" errors=%s/%s/%s", e.TLSRequiredCondition(), e.RefusedCondition(), e.BounceCondition())
+	}
+	return s
 }
 
 // CertKind is the kind of certificate a preset server holds.

@@ -87,7 +87,7 @@ func (s *Server) routeResolved(r *route, a dns.Answer) {
 
 func (s *Server) dialNext(r *route) {
 	if r.next >= len(r.targets) {
-		s.routeFailed(r, "no reachable target: "+r.lastErr, "remote-server-timeout", "wait")
+		s.routeFailed(r, "no reachable target: "+r.lastErr, s.cfg.Policy.Errors.BounceCondition(), "wait")
 		return
 	}
 	t := r.targets[r.next]

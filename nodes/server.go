@@ -64,6 +64,12 @@ type Config struct {
 	DNSTimeout         time.Duration
 	VerifyTimeout      time.Duration
 
+	// SecureDomains must authenticate with a CA-validated certificate
+	// (level T only, no dialback); InsecureDomains may authenticate by
+	// dialback (V and E allowed) whatever Policy.Accept says. These are
+	// Prosody's s2s_secure_domains and s2s_insecure_domains.
+	SecureDomains, InsecureDomains []string
+
 	// Broken deliberately breaks one negotiation rule so that tests can
 	// show the invariant checker and the shipped scenarios catch it. Never
 	// set it otherwise.
@@ -163,6 +169,22 @@ func New(cfg Config) (*Server, error) {
 		s.users[strings.ToLower(u)] = true
 	}
 	return s, nil
+}
+
+// acceptFor is the set of levels accepted for a peer domain, after the
+// per-domain overrides.
+func (s *Server) acceptFor(domain string) Levels {
+	for _, d := range s.cfg.SecureDomains {
+		if strings.EqualFold(d, domain) {
+			return LevelSet(LevelTrusted)
+		}
+	}
+	for _, d := range s.cfg.InsecureDomains {
+		if strings.EqualFold(d, domain) {
+			return s.cfg.Policy.Accept | LevelSet(LevelVerified, LevelEncrypted)
+		}
+	}
+	return s.cfg.Policy.Accept
 }
 
 // Domain is the hosted domain.
@@ -394,7 +416,7 @@ func (s *Server) Timer(tag int64) []Effect {
 				// RFC 6120 §4.9.3.4: we give up on a silent peer.
 				s.streamError(st, "connection-timeout", "negotiation did not finish within "+s.cfg.NegotiationTimeout.String())
 			}
-			s.routeFailed(t.route, "negotiation did not finish within "+s.cfg.NegotiationTimeout.String(), "remote-server-timeout", "wait")
+			s.routeFailed(t.route, "negotiation did not finish within "+s.cfg.NegotiationTimeout.String(), s.cfg.Policy.Errors.BounceCondition(), "wait")
 		}
 	case tagVerifyTimer:
 		if v := t.verif; v != nil && v.timer == tag {
@@ -484,6 +506,7 @@ type stream struct {
 	peerCertErr error
 	offeredSASL bool
 	saslDone    bool
+	saslFailed  bool
 	sentClose   bool
 	closed      bool
 	transient   bool // the stream died of a network failure, not a refusal
@@ -564,7 +587,7 @@ func (s *Server) streamGone(st *stream, reason string) {
 				if st.transient {
 					typ = "wait"
 				}
-				s.routeFailed(st.route, reason, "remote-server-timeout", typ)
+				s.routeFailed(st.route, reason, s.cfg.Policy.Errors.BounceCondition(), typ)
 			}
 		}
 	case roleVerifying:

@@ -4,6 +4,12 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
+
+	"fedsim/dns"
+	"fedsim/network"
+	"fedsim/network/ca"
+	"fedsim/nodes/xmlstream"
 
 	"fedsim/nodes/dialback"
 )
@@ -150,4 +156,60 @@ func TestPolicyValidation(t *testing.T) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
 	}
+}
+
+// After a SASL EXTERNAL failure, a server with sasl_fallback tries dialback
+// on the same stream; without it, it gives up.
+func TestSASLFallback(t *testing.T) {
+	for _, fallback := range []bool{false, true} {
+		p, _ := PresetByName("type3")
+		pol := p.Policy
+		pol.SASLFallback = fallback
+		s, err := New(Config{Domain: "a.lit", Policy: pol, Secret: "k", Users: []string{"u"}, Rand: rand.New(rand.NewPCG(1, 2)),
+			Cert: caTestCert()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tagOf := func(effs []Effect, k EffectKind) int64 {
+			for _, e := range effs {
+				if e.Kind == k {
+					return e.Tag
+				}
+			}
+			t.Fatalf("no effect of kind %d in %+v", k, effs)
+			return 0
+		}
+		effs := s.Send(xmlstreamPing())
+		effs = s.Resolved(tagOf(effs, EffResolve), dnsAnswer())
+		s.Dialed(tagOf(effs, EffDial), 1, nil)
+		hdr := "<stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' xmlns:stream='http://etherx.jabber.org/streams' from='b.lit' id='s1' to='a.lit' version='1.0'>"
+		s.Received(1, []byte(hdr+"<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>"))
+		s.Received(1, []byte("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"))
+		s.TLSDone(1, network.TLSResult{OK: true})
+		out, _ := written(s.Received(1, []byte(strings.Replace(hdr, "s1", "s2", 1)+"<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>EXTERNAL</mechanism></mechanisms></stream:features>")))
+		if !strings.Contains(out, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>") {
+			t.Fatalf("no SASL EXTERNAL attempt: %s", out)
+		}
+		out, closed := written(s.Received(1, []byte("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>")))
+		if fallback && (!strings.Contains(out, "<db:result from='a.lit' to='b.lit'>") || closed) {
+			t.Fatalf("sasl_fallback: want a dialback key, got %q closed=%t", out, closed)
+		}
+		if !fallback && (strings.Contains(out, "db:result") || !closed) {
+			t.Fatalf("without sasl_fallback: want the stream closed, got %q closed=%t", out, closed)
+		}
+	}
+}
+
+func caTestCert() *ca.Cert {
+	return ca.SelfSign(ca.Template{Subject: "a.lit", DNSNames: []string{"a.lit"}, NotBefore: time.Unix(0, 0), NotAfter: time.Unix(1<<40, 0)}, []byte("k"))
+}
+
+func xmlstreamPing() *xmlstream.Element {
+	iq := xmlstream.NewElement("iq", "from", "u@a.lit/r", "id", "p1", "to", "v@b.lit", "type", "get")
+	iq.AddChild(xmlstream.NewElement("ping", "xmlns", nsPing))
+	return iq
+}
+
+func dnsAnswer() dns.Answer {
+	return dns.Answer{Domain: "b.lit", Targets: []dns.Target{{Host: "b.lit", Addr: "10.0.0.2", Port: 5269, Via: "A"}}}
 }

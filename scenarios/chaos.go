@@ -85,7 +85,7 @@ func drawFaults(r *rand.Rand, p Pair) []Fault {
 
 func isCertFault(k FaultKind) bool {
 	switch k {
-	case CertExpired, CertNotYetValid, CertWrongName, CertWildcard, CertUntrustedCA, CertRevoked, CertIntermediate:
+	case CertExpired, CertNotYetValid, CertWrongName, CertWildcard, CertUntrustedCA, CertRevoked, CertIntermediate, CertNoClientAuth:
 		return true
 	}
 	return false

@@ -36,6 +36,7 @@ const (
 	CertUntrustedCA  FaultKind = "cert-untrusted-ca" // issued by a CA no one trusts
 	CertRevoked      FaultKind = "cert-revoked"      // revoked, and every trust store knows it
 	CertIntermediate FaultKind = "cert-intermediate" // issued through an intermediate (still valid)
+	CertNoClientAuth FaultKind = "cert-no-clientauth" // serverAuth-only key usage, as public CAs issue since 2025
 	TLSHandshakeFail FaultKind = "tls-fail"          // every handshake with Target fails outright
 
 	// Network.
@@ -50,7 +51,7 @@ const (
 // FaultKinds lists every kind, sorted.
 func FaultKinds() []FaultKind {
 	ks := []FaultKind{DNSPoison, DNSNXDomain, DNSServFail, DNSTimeout, DNSSlow, DNSFailover,
-		CertExpired, CertNotYetValid, CertWrongName, CertWildcard, CertUntrustedCA, CertRevoked, CertIntermediate, TLSHandshakeFail,
+		CertExpired, CertNotYetValid, CertWrongName, CertWildcard, CertUntrustedCA, CertRevoked, CertIntermediate, CertNoClientAuth, TLSHandshakeFail,
 		Partition, BlackHole, Refuse, ResetAfter, Latency, Crash}
 	sort.Slice(ks, func(i, j int) bool { return ks[i] < ks[j] })
 	return ks
@@ -171,6 +172,8 @@ func planCert(f Fault, p *certPlan, root *ca.Authority, secret func() []byte) {
 		p.revoke = true
 	case CertIntermediate:
 		p.issuer = root.NewIntermediate("Lit Intermediate CA", nb, na, secret())
+	case CertNoClientAuth:
+		p.tmpl.NoClientAuth = true
 	}
 }
 

@@ -22,6 +22,7 @@ func TestFaults(t *testing.T) {
 		minTime   time.Duration // the run lasts at least this long
 		answered  bool
 		forbidden []string // must not appear in the trace
+		policies  map[string]nodes.Policy
 	}{
 		{name: "NXDOMAIN", pair: Pair{"type2", "type4"}, fault: Fault{Kind: DNSNXDomain, Target: "type4.lit", Observer: "type2.lit"},
 			outcome: "U", bounce: "remote-server-not-found/cancel", trace: []string{"injected NXDOMAIN"}},
@@ -57,6 +58,14 @@ func TestFaults(t *testing.T) {
 			outcome: "U", bounce: "remote-server-timeout/cancel", trace: []string{"certificate revoked"}},
 		{name: "chain through an intermediate", pair: Pair{"type3", "type5"}, fault: Fault{Kind: CertIntermediate, Target: "type3.lit"},
 			outcome: "T", answered: true, trace: []string{"issued by Lit Intermediate CA"}},
+		{name: "serverAuth-only certificate, key usage not enforced", pair: Pair{"type3", "type5"}, fault: Fault{Kind: CertNoClientAuth, Target: "type3.lit"},
+			outcome: "T", answered: true, trace: []string{"serverAuth only"}},
+		{name: "serverAuth-only certificate, enforced: SASL lost, dialback instead", pair: Pair{"type3", "type5"}, fault: Fault{Kind: CertNoClientAuth, Target: "type3.lit"},
+			policies: map[string]nodes.Policy{"type5": withEKU("type5")},
+			outcome: "E", answered: true, trace: []string{"does not offer SASL EXTERNAL", "no clientAuth"}},
+		{name: "serverAuth-only certificate, enforced where dialback is not allowed: hard failure", pair: Pair{"type3", "type6"}, fault: Fault{Kind: CertNoClientAuth, Target: "type3.lit"},
+			policies: map[string]nodes.Policy{"type6": withEKU("type6")},
+			outcome: "U", bounce: "remote-server-timeout/cancel", trace: []string{"rejects the client certificate", "no clientAuth"}},
 		{name: "TLS handshake fails", pair: Pair{"type2", "type4"}, fault: Fault{Kind: TLSHandshakeFail, Target: "type4.lit"},
 			outcome: "U", bounce: "remote-server-timeout/cancel", trace: []string{"handshake_failure"}},
 		{name: "partition from the start", pair: Pair{"type2", "type4"}, fault: Fault{Kind: Partition, Target: "type2.lit", Peer: "type4.lit"},
@@ -80,7 +89,7 @@ func TestFaults(t *testing.T) {
 	for _, c := range cases {
 		covered[c.fault.Kind] = true
 		t.Run(c.name, func(t *testing.T) {
-			r, err := RunPair(c.pair, PairOptions{Seed: 1, Faults: []Fault{c.fault}})
+			r, err := RunPair(c.pair, PairOptions{Seed: 1, Faults: []Fault{c.fault}, Policies: c.policies})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -138,4 +147,10 @@ func TestFaultValidation(t *testing.T) {
 	}
 }
 
-var _ = nodes.LevelNone
+// withEKU is a preset's policy that enforces the clientAuth key usage.
+func withEKU(preset string) nodes.Policy {
+	p, _ := nodes.PresetByName(preset)
+	pol := p.Policy
+	pol.EnforceClientAuthEKU = true
+	return pol
+}

@@ -38,6 +38,9 @@ type PairOptions struct {
 	Faults []Fault
 	// Broken makes a type's servers break a rule on purpose (tests only).
 	Broken map[string]nodes.BrokenRule
+	// SecureDomains and InsecureDomains set nodes.Config's per-domain
+	// overrides of a type's servers.
+	SecureDomains, InsecureDomains map[string][]string
 	// Specs are server kinds beyond the six types, by name (a sweep's
 	// policies): a pair may name them like a type. The domain is name.lit.
 	Specs map[string]nodes.Preset
@@ -186,6 +189,7 @@ func NewPairWorld(p Pair, opt PairOptions) (*World, error) {
 			Domain: sp.domain, Policy: pol, Cert: sp.cert, Trust: trust,
 			Secret: fmt.Sprintf("%x", secret()), Users: []string{sp.user},
 			Rand: w.Sim.Stream("ids/" + sp.domain), Broken: opt.Broken[sp.preset.Name],
+			SecureDomains: opt.SecureDomains[sp.preset.Name], InsecureDomains: opt.InsecureDomains[sp.preset.Name],
 		})
 		if err != nil {
 			return nil, fmt.Errorf("scenarios: %s as %s: %w", sp.domain, sp.preset.Name, err)

@@ -47,6 +47,12 @@ type Cert struct {
 	NotBefore, NotAfter time.Time
 	// IsCA marks an authority's certificate.
 	IsCA bool
+	// NoServerAuth and NoClientAuth mark a leaf whose extended key usage
+	// (RFC 5280 §4.2.1.12) lacks id-kp-serverAuth or id-kp-clientAuth. The
+	// zero value carries both, as server certificates long did; since 2025
+	// public CAs issue serverAuth only, which breaks servers that check
+	// clientAuth on the certificate a peer presents as TLS client.
+	NoServerAuth, NoClientAuth bool
 	// Sig is HMAC-SHA256 over the fields above with the issuer's secret.
 	Sig []byte
 
@@ -83,6 +89,9 @@ func (c *Cert) String() string {
 	if c.SelfSigned() {
 		kind = "self-signed"
 	}
+	if c.NoClientAuth {
+		kind += ", serverAuth only"
+	}
 	return fmt.Sprintf("%s (%s)", strings.Join(c.Names(), ","), kind)
 }
 
@@ -103,12 +112,17 @@ func (c *Cert) tbs() []byte {
 	str(c.Issuer)
 	b = binary.BigEndian.AppendUint64(b, uint64(c.NotBefore.Unix()))
 	b = binary.BigEndian.AppendUint64(b, uint64(c.NotAfter.Unix()))
+	flags := byte(0)
 	if c.IsCA {
-		b = append(b, 1)
-	} else {
-		b = append(b, 0)
+		flags |= 1
 	}
-	return b
+	if c.NoServerAuth {
+		flags |= 2
+	}
+	if c.NoClientAuth {
+		flags |= 4
+	}
+	return append(b, flags)
 }
 
 func sign(key, tbs []byte) []byte {
@@ -124,6 +138,8 @@ type Template struct {
 	SRVNames            []string
 	XMPPAddrs           []string
 	NotBefore, NotAfter time.Time
+	// NoServerAuth, NoClientAuth: see Cert.
+	NoServerAuth, NoClientAuth bool
 }
 
 // Authority issues certificates.
@@ -148,6 +164,7 @@ func (a *Authority) Issue(t Template) *Cert {
 		Serial: a.serial, Subject: t.Subject,
 		DNSNames: t.DNSNames, SRVNames: t.SRVNames, XMPPAddrs: t.XMPPAddrs,
 		Issuer: a.Cert.Subject, NotBefore: t.NotBefore, NotAfter: t.NotAfter,
+		NoServerAuth: t.NoServerAuth, NoClientAuth: t.NoClientAuth,
 	}
 	c.Sig = sign(a.Cert.key, c.tbs())
 	if a.Cert.Issuer != a.Cert.Subject {
@@ -173,6 +190,7 @@ func SelfSign(t Template, secret []byte) *Cert {
 		Serial: 1, Subject: t.Subject,
 		DNSNames: t.DNSNames, SRVNames: t.SRVNames, XMPPAddrs: t.XMPPAddrs,
 		Issuer: t.Subject, NotBefore: t.NotBefore, NotAfter: t.NotAfter, key: secret,
+		NoServerAuth: t.NoServerAuth, NoClientAuth: t.NoClientAuth,
 	}
 	c.Sig = sign(secret, c.tbs())
 	return c
@@ -241,6 +259,7 @@ var (
 	ErrIssuerExpired    = errors.New("issuer certificate expired or not yet valid")
 	ErrCertificateRoles = errors.New("CA certificate used as a server certificate")
 	ErrRevoked          = errors.New("certificate revoked")
+	ErrKeyUsage         = errors.New("certificate not valid for this purpose (extended key usage)")
 )
 
 // VerifyError says which check failed for which certificate.
@@ -272,6 +291,33 @@ type Verifier struct {
 	Roots *Pool
 	// NoCNFallback follows RFC 9525 §6.3: never match the Common Name.
 	NoCNFallback bool
+}
+
+// Purpose is what a certificate is being checked for.
+type Purpose uint8
+
+const (
+	// AnyPurpose skips the extended key usage check.
+	AnyPurpose Purpose = iota
+	// ServerAuth: the certificate a TLS server presents.
+	ServerAuth
+	// ClientAuth: the certificate a TLS client presents (an initiating XMPP
+	// server, for SASL EXTERNAL: XEP-0178 §3).
+	ClientAuth
+)
+
+// CheckPurpose checks the extended key usage of c for p (RFC 5280
+// §4.2.1.12).
+func CheckPurpose(c *Cert, p Purpose) error {
+	switch {
+	case c == nil:
+		return &VerifyError{Err: ErrNoCertificate}
+	case p == ServerAuth && c.NoServerAuth:
+		return &VerifyError{Err: ErrKeyUsage, Cert: c, Detail: "no serverAuth"}
+	case p == ClientAuth && c.NoClientAuth:
+		return &VerifyError{Err: ErrKeyUsage, Cert: c, Detail: "no clientAuth"}
+	}
+	return nil
 }
 
 // VerifyChain checks that c is valid at now, not revoked, and chains to a
