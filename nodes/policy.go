@@ -196,9 +196,11 @@ func orDefault(v, d string) string {
 
 // TLSRequiredCondition, RefusedCondition and BounceCondition apply the
 // defaults.
-func (e ErrorProfile) TLSRequiredCondition() string { return orDefault(e.TLSRequired, "not-authorized") }
-func (e ErrorProfile) RefusedCondition() string     { return orDefault(e.Refused, "not-authorized") }
-func (e ErrorProfile) BounceCondition() string      { return orDefault(e.Bounce, "remote-server-timeout") }
+func (e ErrorProfile) TLSRequiredCondition() string {
+	return orDefault(e.TLSRequired, "not-authorized")
+}
+func (e ErrorProfile) RefusedCondition() string { return orDefault(e.Refused, "not-authorized") }
+func (e ErrorProfile) BounceCondition() string  { return orDefault(e.Bounce, "remote-server-timeout") }
 
 // Validate reports contradictions between fields, all at once.
 func (p Policy) Validate() error {

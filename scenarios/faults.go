@@ -32,12 +32,12 @@ const (
 	CertExpired      FaultKind = "cert-expired"
 	CertNotYetValid  FaultKind = "cert-not-yet-valid"
 	CertWrongName    FaultKind = "cert-wrong-name"
-	CertWildcard     FaultKind = "cert-wildcard"     // only *.lit: RFC 6125 §7.2 refuses a wildcard right under the TLD
-	CertUntrustedCA  FaultKind = "cert-untrusted-ca" // issued by a CA no one trusts
-	CertRevoked      FaultKind = "cert-revoked"      // revoked, and every trust store knows it
-	CertIntermediate FaultKind = "cert-intermediate" // issued through an intermediate (still valid)
+	CertWildcard     FaultKind = "cert-wildcard"      // only *.lit: RFC 6125 §7.2 refuses a wildcard right under the TLD
+	CertUntrustedCA  FaultKind = "cert-untrusted-ca"  // issued by a CA no one trusts
+	CertRevoked      FaultKind = "cert-revoked"       // revoked, and every trust store knows it
+	CertIntermediate FaultKind = "cert-intermediate"  // issued through an intermediate (still valid)
 	CertNoClientAuth FaultKind = "cert-no-clientauth" // serverAuth-only key usage, as public CAs issue since 2025
-	TLSHandshakeFail FaultKind = "tls-fail"          // every handshake with Target fails outright
+	TLSHandshakeFail FaultKind = "tls-fail"           // every handshake with Target fails outright
 
 	// Network.
 	Partition  FaultKind = "partition"   // Target | Peer, from At until Until
