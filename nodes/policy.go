@@ -318,10 +318,13 @@ func PresetByName(name string) (Preset, bool) {
 	if len(n) == 1 {
 		n = "type" + n
 	}
-	for _, p := range Presets() {
+	for _, p := range AllPresets() {
 		if p.Name == n {
 			return p, true
 		}
 	}
 	return Preset{}, false
 }
+
+// AllPresets is the six XEP types followed by the real-server presets.
+func AllPresets() []Preset { return append(Presets(), RealPresets()...) }

@@ -286,9 +286,15 @@ var Types = []string{"type1", "type2", "type3", "type4", "type5", "type6"}
 
 // RunMatrix runs all 36 pairs, each in a fresh world.
 func RunMatrix(opt PairOptions) ([]*PairResult, error) {
+	return RunMatrixOf(Types, opt)
+}
+
+// RunMatrixOf runs every ordered pair of the named kinds of server (the
+// six types, the real-server presets, or opt.Specs), row by row.
+func RunMatrixOf(kinds []string, opt PairOptions) ([]*PairResult, error) {
 	var out []*PairResult
-	for _, a := range Types {
-		for _, b := range Types {
+	for _, a := range kinds {
+		for _, b := range kinds {
 			r, err := RunPair(Pair{a, b}, opt)
 			if err != nil {
 				return out, err

@@ -117,6 +117,7 @@ func cmdHelp(args []string, stdout, stderr io.Writer) int {
 }
 
 type opts struct {
+	servers  string
 	stats    bool
 	runs     int
 	cert     string
@@ -142,7 +143,8 @@ func newFlags(name string, o *opts, stderr io.Writer) (*flag.FlagSet, *opts) {
 	switch name {
 	case "matrix":
 		fs.StringVar(&o.format, "format", "text", "output format: text or json")
-		fs.StringVar(&o.compare, "compare", "", "mark cells that differ from a reference table: xep0238")
+		fs.StringVar(&o.compare, "compare", "", "mark cells that differ from a reference table: xep0238 (with the six types only)")
+		fs.StringVar(&o.servers, "servers", "", "comma-separated kinds of server to run against each other: type1 … type6 and the real-server presets of docs/presets.md (default: the six types)")
 	case "chaos":
 		fs.IntVar(&o.runs, "runs", 100, "number of runs; run i uses seed S+i and replays alone with --runs 1 --seed S+i")
 		fs.StringVar(&o.format, "format", "text", "output format: text or json")
@@ -191,8 +193,28 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "fedsim matrix: --compare %q: the only reference table is xep0238\n", o.compare)
 		return exitUsage
 	}
+	kinds := scenarios.Types
+	if o.servers != "" {
+		kinds = nil
+		for _, k := range strings.Split(o.servers, ",") {
+			p, ok := nodes.PresetByName(strings.TrimSpace(k))
+			if !ok {
+				var names []string
+				for _, p := range nodes.AllPresets() {
+					names = append(names, p.Name)
+				}
+				fmt.Fprintf(stderr, "fedsim matrix: --servers: unknown kind %q (want %s)\n", k, strings.Join(names, ", "))
+				return exitUsage
+			}
+			kinds = append(kinds, p.Name)
+		}
+		if o.compare != "" && strings.Join(kinds, ",") != strings.Join(scenarios.Types, ",") {
+			fmt.Fprintln(stderr, "fedsim matrix: --compare xep0238 needs the six types, in order")
+			return exitUsage
+		}
+	}
 	start := time.Now()
-	results, err := scenarios.RunMatrix(scenarios.PairOptions{Seed: o.seed})
+	results, err := scenarios.RunMatrixOf(kinds, scenarios.PairOptions{Seed: o.seed})
 	if err != nil {
 		fmt.Fprintf(stderr, "fedsim matrix: %v\n", err)
 		return exitFail
@@ -207,6 +229,9 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) int {
 		printStats(stderr, st)
 	}
 	replay := fmt.Sprintf("fedsim matrix --seed %d", o.seed)
+	if o.servers != "" {
+		replay += " --servers " + o.servers
+	}
 	if o.format != "text" {
 		replay += " --format " + o.format
 	}
@@ -216,7 +241,7 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) int {
 	if o.format == "json" {
 		return writeMatrixJSON(stdout, stderr, results, o, replay)
 	}
-	writeMatrixText(stdout, results, o.compare != "", replay)
+	writeMatrixText(stdout, kinds, results, o.compare != "", replay)
 	return exitOK
 }
 
@@ -268,20 +293,36 @@ func writeMatrixJSON(stdout, stderr io.Writer, results []*scenarios.PairResult, 
 	return exitOK
 }
 
-func writeMatrixText(w io.Writer, results []*scenarios.PairResult, compare bool, replay string) {
-	fmt.Fprintln(w, "XEP-0238 outcome matrix: rows initiate, columns receive; each cell ran in a fresh world.")
+func writeMatrixText(w io.Writer, kinds []string, results []*scenarios.PairResult, compare bool, replay string) {
+	title := "XEP-0238 outcome matrix"
+	if strings.Join(kinds, ",") != strings.Join(scenarios.Types, ",") {
+		title = "Outcome matrix"
+	}
+	fmt.Fprintln(w, title+": rows initiate, columns receive; each cell ran in a fresh world.")
 	if compare {
 		fmt.Fprintln(w, "A cell marked * differs from the XEP's summary table (shown in brackets).")
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "%-8s", "")
-	fmt.Fprint(w, strings.Join(scenarios.Types, "    "))
+	width := 9
+	for _, k := range kinds {
+		if len(k)+2 > width {
+			width = len(k) + 2
+		}
+	}
+	fmt.Fprintf(w, "%-*s", width, "")
+	for j, k := range kinds {
+		if j == len(kinds)-1 {
+			fmt.Fprint(w, k)
+		} else {
+			fmt.Fprintf(w, "%-*s", width, k)
+		}
+	}
 	fmt.Fprintln(w)
 	var diffs []string
-	for i, a := range scenarios.Types {
-		fmt.Fprintf(w, "%-8s", a)
-		for j := range scenarios.Types {
-			r := results[i*len(scenarios.Types)+j]
+	for i, a := range kinds {
+		fmt.Fprintf(w, "%-*s", width, a)
+		for j := range kinds {
+			r := results[i*len(kinds)+j]
 			cell := r.Outcome.Letter()
 			if compare {
 				if x := scenarios.XEPCell(r.Pair); x != cell {
@@ -289,10 +330,10 @@ func writeMatrixText(w io.Writer, results []*scenarios.PairResult, compare bool,
 					diffs = append(diffs, fmt.Sprintf("  %s -> %s: fedsim %s, XEP table %s", r.Initiator, r.Receiver, r.Outcome.Letter(), x))
 				}
 			}
-			if j == len(scenarios.Types)-1 {
+			if j == len(kinds)-1 {
 				fmt.Fprint(w, cell)
 			} else {
-				fmt.Fprintf(w, "%-9s", cell)
+				fmt.Fprintf(w, "%-*s", width, cell)
 			}
 		}
 		fmt.Fprintln(w)
