@@ -411,7 +411,10 @@ func (l *loader) server(i int, n ast.Node) {
 	l.s.Servers = append(l.s.Servers, sv)
 }
 
-// policyFields are nodes.Policy's fields as Policy.String prints them.
+// policyFields are the nodes.Policy fields a policy without a preset must
+// give, as Policy.String prints them. The later fields
+// (enforce_clientauth_eku, dialback_with_sasl, sasl_fallback, errors) are
+// optional: their zero values are XEP-0238's behaviour.
 var policyFields = []string{"version", "starttls", "initiate_tls", "dialback", "sasl", "require_valid_cert", "accept"}
 
 func (l *loader) policy(p *nodes.Policy, n ast.Node, path string) map[string]pos {
@@ -464,6 +467,28 @@ func (l *loader) policy(p *nodes.Policy, n ast.Node, path string) map[string]pos
 			if b, ok := d.boolean(v, path+".require_valid_cert"); ok {
 				p.RequireValidCert = b
 			}
+		}},
+		{"enforce_clientauth_eku", func(v ast.Node) {
+			if b, ok := d.boolean(v, path+".enforce_clientauth_eku"); ok {
+				p.EnforceClientAuthEKU = b
+			}
+		}},
+		{"dialback_with_sasl", func(v ast.Node) {
+			if b, ok := d.boolean(v, path+".dialback_with_sasl"); ok {
+				p.DialbackWithSASL = b
+			}
+		}},
+		{"sasl_fallback", func(v ast.Node) {
+			if b, ok := d.boolean(v, path+".sasl_fallback"); ok {
+				p.SASLFallback = b
+			}
+		}},
+		{"errors", func(v ast.Node) {
+			d.object(v, path+".errors", []field{
+				{"tls_required", func(v ast.Node) { p.Errors.TLSRequired, _ = d.str(v, path+".errors.tls_required") }},
+				{"refused", func(v ast.Node) { p.Errors.Refused, _ = d.str(v, path+".errors.refused") }},
+				{"bounce", func(v ast.Node) { p.Errors.Bounce, _ = d.str(v, path+".errors.bounce") }},
+			})
 		}},
 		{"accept", func(v ast.Node) {
 			var letters []string

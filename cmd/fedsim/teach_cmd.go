@@ -1,0 +1,186 @@
+package main
+
+// fedsim explain and fedsim diagram: the teaching views of one pair (issue
+// 6). Both derive everything from the run's trace (package scenarios/teach).
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"fedsim/nodes"
+	"fedsim/scenarios"
+	"fedsim/scenarios/teach"
+)
+
+func init() {
+	register(command{
+		name:    "explain",
+		usage:   "fedsim explain INITIATOR RECEIVER [--seed N] [--policy-initiator k=v,...] [--policy-receiver k=v,...] [--cert-initiator KIND] [--cert-receiver KIND] [--fault kind:target[:peer]]... [--attack KIND]",
+		summary: "narrate one pair step by step: who sends what to whom and why, the outcome, and what would have changed it",
+		run:     cmdExplain,
+		flags:   func() *flag.FlagSet { fs, _ := teachFlags("explain", io.Discard); return fs },
+	})
+	register(command{
+		name:    "diagram",
+		usage:   "fedsim diagram INITIATOR RECEIVER --format mermaid|svg [--seed N] [the flags of explain]",
+		summary: "draw one pair as a sequence diagram (Mermaid text, or an SVG drawn by fedsim)",
+		run:     cmdDiagram,
+		flags:   func() *flag.FlagSet { fs, _ := teachFlags("diagram", io.Discard); return fs },
+	})
+}
+
+// multi is a repeatable string flag.
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, " ") }
+func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
+
+type teachOpts struct {
+	seed           uint64
+	polI, polR     string
+	certI, certR   string
+	faults         multi
+	attack, format string
+}
+
+func teachFlags(name string, stderr io.Writer) (*flag.FlagSet, *teachOpts) {
+	o := &teachOpts{}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Uint64Var(&o.seed, "seed", 1, "master seed; same seed, same output")
+	fs.StringVar(&o.polI, "policy-initiator", "", "change the initiating server's policy: k=v,... over version, starttls, initiate_tls, dialback, sasl, require_valid_cert, accept (e.g. version=1.0,initiate_tls=always,accept=V,E)")
+	fs.StringVar(&o.polR, "policy-receiver", "", "change the receiving server's policy (as --policy-initiator)")
+	fs.StringVar(&o.certI, "cert-initiator", "", "the initiating server's certificate: none, self-signed or CA-issued (default: the preset's)")
+	fs.StringVar(&o.certR, "cert-receiver", "", "the receiving server's certificate (as --cert-initiator)")
+	fs.Var(&o.faults, "fault", "inject a fault, kind:target[:peer] with target initiator, receiver or a domain (repeatable), e.g. cert-expired:receiver")
+	fs.StringVar(&o.attack, "attack", "", "place an attacker between the two: dns-poison, strip-starttls or tls-intercept")
+	if name == "diagram" {
+		fs.StringVar(&o.format, "format", "mermaid", "mermaid or svg")
+	}
+	return fs, o
+}
+
+// teachConfig reads the positional arguments and flags into a config,
+// reporting every bad value at once.
+func teachConfig(name string, args []string, stderr io.Writer) (teach.Config, *teachOpts, bool) {
+	fs, o := teachFlags(name, stderr)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return teach.Config{}, nil, false
+	}
+	if len(pos) != 2 {
+		fmt.Fprintf(stderr, "fedsim %s: want INITIATOR RECEIVER (type1 … type6), got %d arguments\n", name, len(pos))
+		return teach.Config{}, nil, false
+	}
+	cfg := teach.Config{Initiator: pos[0], Receiver: pos[1], Seed: o.seed}
+	var errs []string
+	presets := [2]nodes.Preset{}
+	for i, n := range pos {
+		p, ok := nodes.PresetByName(n)
+		if !ok {
+			errs = append(errs, fmt.Sprintf("unknown type %q (want type1 … type6)", n))
+			continue
+		}
+		presets[i] = p
+	}
+	if len(errs) == 0 {
+		cfg.Initiator, cfg.Receiver = presets[0].Name, presets[1].Name
+		for i, spec := range []string{o.polI, o.polR} {
+			if spec == "" {
+				continue
+			}
+			p, err := teach.ParsePolicy(presets[i].Policy, spec)
+			if err == nil {
+				err = p.Validate()
+			}
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("--policy-%s: %v", []string{"initiator", "receiver"}[i], err))
+				continue
+			}
+			cfg.Sides[i].Policy = &p
+		}
+		cfg.Sides[0].Cert, cfg.Sides[1].Cert = o.certI, o.certR
+		pair := scenarios.Pair{Initiator: cfg.Initiator, Receiver: cfg.Receiver}
+		for _, spec := range o.faults {
+			f, err := teach.ParseFault(pair, spec)
+			if err != nil {
+				errs = append(errs, "--fault: "+err.Error())
+				continue
+			}
+			cfg.Faults = append(cfg.Faults, f)
+		}
+	}
+	if o.attack != "" {
+		ok := false
+		for _, k := range scenarios.AttackKinds {
+			ok = ok || string(k) == o.attack
+		}
+		if !ok {
+			errs = append(errs, fmt.Sprintf("--attack %q: want dns-poison, strip-starttls or tls-intercept", o.attack))
+		}
+		cfg.Attack = scenarios.AttackKind(o.attack)
+	}
+	for i, c := range []string{o.certI, o.certR} {
+		if c != "" && c != teach.CertNone && c != teach.CertSelfSigned && c != teach.CertCAIssued {
+			errs = append(errs, fmt.Sprintf("--cert-%s %q: want none, self-signed or CA-issued", []string{"initiator", "receiver"}[i], c))
+		}
+	}
+	if name == "diagram" && o.format != "mermaid" && o.format != "svg" {
+		errs = append(errs, fmt.Sprintf("--format %q: want mermaid or svg", o.format))
+	}
+	if len(errs) > 0 {
+		for _, e := range errs {
+			fmt.Fprintf(stderr, "fedsim %s: %s\n", name, e)
+		}
+		return cfg, o, false
+	}
+	return cfg, o, true
+}
+
+func cmdExplain(args []string, stdout, stderr io.Writer) int {
+	cfg, _, ok := teachConfig("explain", args, stderr)
+	if !ok {
+		return exitUsage
+	}
+	res, err := teach.Run(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim explain: %v\n", err)
+		return exitUsage
+	}
+	changes, err := teach.Counterfactuals(res)
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim explain: %v\n", err)
+		return exitFail
+	}
+	if err := teach.Explain(stdout, res, teach.BuildFlow(res), changes, res.Config.Replay("explain")); err != nil {
+		fmt.Fprintf(stderr, "fedsim explain: %v\n", err)
+		return exitFail
+	}
+	return exitOK
+}
+
+func cmdDiagram(args []string, stdout, stderr io.Writer) int {
+	cfg, o, ok := teachConfig("diagram", args, stderr)
+	if !ok {
+		return exitUsage
+	}
+	res, err := teach.Run(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim diagram: %v\n", err)
+		return exitUsage
+	}
+	flow := teach.BuildFlow(res)
+	title := fmt.Sprintf("%s → %s: %s   (%s)", res.From, res.To, res.Outcome.Letter(), res.Config.Replay("diagram")+" --format "+o.format)
+	if o.format == "svg" {
+		err = teach.SVG(stdout, flow, title)
+	} else {
+		err = teach.Mermaid(stdout, flow, title)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim diagram: %v\n", err)
+		return exitFail
+	}
+	return exitOK
+}

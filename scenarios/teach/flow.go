@@ -1,0 +1,526 @@
+package teach
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"fedsim/sim"
+)
+
+// StepKind says how a step is drawn.
+type StepKind uint8
+
+const (
+	// Arrow: something sent from one lane to another (an element, a TCP
+	// connect, a stanza handed to a user).
+	Arrow StepKind = iota + 1
+	// Note: something that happens at one lane (a DNS lookup, a decision
+	// that sends nothing, an outcome).
+	Note
+	// Span: something between two lanes that is not an element: a TLS
+	// handshake, a stream restart, a connection closing.
+	Span
+)
+
+// Lane is one column of the sequence diagram: a user, or a server in one
+// of its roles.
+type Lane struct {
+	// ID is short and stable ("u1", "s1", "a2", …) for Mermaid.
+	ID string
+	// Title is the domain or JID; Role says which part the server plays
+	// ("initiating", "receiving", "authoritative", "user").
+	Title, Role string
+}
+
+// Step is one numbered step of a flow: one line of the explanation and
+// one row of the diagram.
+type Step struct {
+	N    int
+	Time sim.Time
+	Kind StepKind
+	// From and To are lane indexes (To == From for a note).
+	From, To int
+	// Conn is "c1.2"-style (connection, stream), or "" off any connection.
+	Conn string
+	// Who and Whom are the domains (or JIDs) of sender and receiver.
+	Who, Whom string
+	// Label is the brief diagram label; XML the element as sent (if any).
+	Label, XML string
+	// Why is the plain sentence: the decision the state machine noted, or
+	// what the element kind means.
+	Why string
+	// Failure marks a step where something went wrong (stream error, TLS
+	// failure, bounce, reset, refused connection).
+	Failure bool
+}
+
+// Flow is a run as lanes and steps.
+type Flow struct {
+	Lanes []Lane
+	Steps []Step
+}
+
+// decisionEvents are notes of a server that explain its next element.
+var decisionEvents = map[string]bool{
+	"decide": true, "stream-error": true, "authenticated": true, "accept-stanza": true,
+	"note": true, "dialback-invalid": true, "dialback-error": true, "sasl-failure": true,
+}
+
+// failureEvents mark a step as a failure.
+var failureEvents = map[string]bool{
+	"stream-error": true, "dialback-invalid": true, "dialback-error": true, "sasl-failure": true,
+	"refused": true, "drop": true, "reset": true, "dns-error": true, "dns-fail": true, "dns-timeout": true,
+	"user-send-lost": true, "no-such-user": true, "tls-fail": true, "fault": true, "attack": true, "bounce": true,
+}
+
+// skipEvents are folded into other steps or carry no teaching value.
+var skipEvents = map[string]bool{
+	"dns-query": true, "tls": true, "stream-end": true, "stream-error-received": true,
+	"fault-scheduled": true, "answer": true,
+}
+
+// BuildFlow turns a result's trace into lanes and steps.
+func BuildFlow(res *Result) *Flow {
+	recs := res.World.Sim.Trace.Records
+	f := &Flow{}
+	from, to := res.From, res.To
+	users := [2]string{}
+	for _, d := range res.World.Sent {
+		if d.Server == from && users[0] == "" {
+			users[0] = bare(d.Stanza.Attr("from"))
+			users[1] = bare(d.Stanza.Attr("to"))
+		}
+	}
+	if users[0] == "" {
+		users = [2]string{"user@" + from, "user@" + to}
+	}
+	// Lane order puts each authoritative lane next to the server that
+	// dials it for verification, so verification arrows are short.
+	f.Lanes = []Lane{
+		{"u1", users[0], "user"},
+		{"a2", to, "authoritative"},
+		{"s1", from, "initiating"},
+		{"s2", to, "receiving"},
+		{"a1", from, "authoritative"},
+		{"u2", users[1], "user"},
+	}
+	lane := map[string]int{}
+	for i, l := range f.Lanes {
+		if l.Role != "authoritative" {
+			lane[l.Title] = i
+		}
+	}
+	// Connections: who dialled, and whether it carried <db:verify/>.
+	dialer := map[int]string{}
+	verify := map[int]bool{}
+	for _, r := range recs {
+		if r.Kind == sim.KindEvent && r.Event == "connect" && dialer[r.Conn] == "" {
+			dialer[r.Conn] = r.Node
+		}
+		if r.Kind == sim.KindXML && strings.HasPrefix(r.XML, "<db:verify") {
+			verify[r.Conn] = true
+		}
+	}
+	// laneOf places a server on a connection: the accepting side of a
+	// verification connection is the Authoritative Server.
+	laneOf := func(node string, conn int) int {
+		if conn != 0 && verify[conn] && dialer[conn] != "" && node != dialer[conn] {
+			if node == from {
+				return 4
+			}
+			if node == to {
+				return 1
+			}
+		}
+		if i, ok := lane[node]; ok {
+			return i
+		}
+		return -1
+	}
+	used := map[int]bool{}
+	add := func(s Step) {
+		if s.From < 0 || s.To < 0 {
+			// A host outside the pair (an attacker): draw it at the side
+			// it pretends to be, marked in the label.
+			return
+		}
+		s.N = len(f.Steps) + 1
+		used[s.From], used[s.To] = true, true
+		f.Steps = append(f.Steps, s)
+	}
+	why := map[int]string{}     // record index of an XML element → decisions explaining it
+	consumed := map[int]bool{}  // decision records attached to an element
+	lastStream := map[int]int{} // connection → last stream number drawn
+	pendingQuery := map[string]string{}
+	for i, r := range recs {
+		if r.Kind != sim.KindEvent || !decisionEvents[r.Event] {
+			continue
+		}
+		for j := i + 1; j < len(recs) && recs[j].Time == r.Time; j++ {
+			q := recs[j]
+			if q.Node != r.Node || q.Conn != r.Conn {
+				continue
+			}
+			if q.Kind == sim.KindXML {
+				why[j] = joinWhy(why[j], r.Detail)
+				consumed[i] = true
+				break
+			}
+		}
+	}
+	for i, r := range recs {
+		conn := connLabel(r)
+		if r.Conn != 0 && r.Stream > 1 && r.Stream != lastStream[r.Conn] && lastStream[r.Conn] != 0 {
+			a, b := laneOf(r.Node, r.Conn), laneOf(r.Peer, r.Conn)
+			if b < 0 {
+				b = a
+			}
+			add(Step{Time: r.Time, Kind: Span, From: a, To: b, Conn: conn, Who: r.Node, Whom: r.Peer,
+				Label: fmt.Sprintf("stream restart on c%d (stream %d)", r.Conn, r.Stream),
+				Why:   "After TLS or SASL succeeds, both sides forget the old stream and start a new one over the protected channel (RFC 6120 §5.4.3.3, §6.4.6)."})
+		}
+		if r.Conn != 0 && r.Stream != 0 {
+			lastStream[r.Conn] = r.Stream
+		}
+		if r.Kind == sim.KindXML {
+			a, b := laneOf(r.Node, r.Conn), laneOf(r.Peer, r.Conn)
+			label, kindWhy, failure := describeElement(r.XML)
+			w := why[i]
+			if w == "" {
+				w = kindWhy
+			}
+			add(Step{Time: r.Time, Kind: Arrow, From: a, To: b, Conn: conn, Who: r.Node, Whom: r.Peer,
+				Label: label, XML: r.XML, Why: w, Failure: failure})
+			continue
+		}
+		if skipEvents[r.Event] {
+			if r.Event == "dns-query" {
+				pendingQuery[r.Node] = r.Detail
+			}
+			continue
+		}
+		if decisionEvents[r.Event] && consumed[i] {
+			continue
+		}
+		a := laneOf(r.Node, r.Conn)
+		b := laneOf(r.Peer, r.Conn)
+		s := Step{Time: r.Time, Kind: Note, From: a, To: a, Conn: conn, Who: r.Node, Whom: r.Peer, Why: r.Detail}
+		switch r.Event {
+		case "user-send":
+			s.Kind, s.From, s.To = Arrow, 0, lane[from]
+			if r.Node == to {
+				s.From, s.To = 5, lane[to]
+			}
+			s.Who, s.Label = users[0], "ping "+stanzaLabel(r.Detail)
+			s.Why = r.Detail + "."
+		case "route":
+			s.Label = "route: no stream yet"
+		case "dns-answer":
+			s.Label = "DNS " + shorten(r.Detail, 44)
+			if q := pendingQuery[r.Node]; q != "" {
+				s.Why = "DNS lookup " + q + ": " + r.Detail + "."
+			}
+		case "dns-error", "dns-fail", "dns-timeout":
+			s.Label = "DNS failed"
+		case "connect":
+			s.Kind, s.To = Arrow, b
+			s.Label = fmt.Sprintf("TCP connect c%d", r.Conn)
+			if verify[r.Conn] {
+				s.Why = r.Detail + ": a separate connection to the Authoritative Server, used only to verify a dialback key (XEP-0220 §2.1.2)."
+			} else {
+				s.Why = r.Detail + "."
+			}
+		case "accept":
+			continue // the connect arrow stands for both ends
+		case "refused":
+			s.Label = "connection refused"
+		case "tls-ok", "tls-fail":
+			s.Kind, s.To = Span, b
+			if r.Event == "tls-ok" {
+				s.Label = fmt.Sprintf("TLS on c%d: %s accepts", r.Conn, r.Node)
+			} else {
+				s.Label, s.Failure = fmt.Sprintf("TLS on c%d fails at %s", r.Conn, r.Node), true
+			}
+			s.Why = tlsWhy(recs, i) + r.Detail + "."
+		case "close":
+			s.Kind, s.To = Span, b
+			s.Label = fmt.Sprintf("%s closes c%d", r.Node, r.Conn)
+		case "reset":
+			s.Kind, s.To, s.Failure = Span, b, true
+			s.Label = fmt.Sprintf("c%d reset", r.Conn)
+		case "outcome":
+			lvl := outcomeLetter(r.Detail)
+			s.Label = "outcome " + r.Node + " → " + r.Peer + ": " + lvl
+			s.Failure = lvl == "U"
+			s.To = b
+			s.Kind = Span
+		case "bounce":
+			s.Kind, s.From, s.To, s.Failure = Arrow, lane[r.Node], userLane(f, r.Node), true
+			s.Label = "bounce " + condition(r.Detail)
+		case "deliver":
+			s.Kind, s.From, s.To = Arrow, lane[r.Node], userLane(f, r.Node)
+			s.Whom = f.Lanes[s.To].Title
+			s.Label = "deliver " + stanzaLabel(r.Detail)
+			if strings.Contains(r.Detail, "type='error'") {
+				s.Label, s.Failure = "deliver error "+stanzaLabel(r.Detail), true
+			}
+		case "fault", "fault-end", "attack":
+			s.Label = shorten(r.Event+": "+r.Detail, 48)
+			if a < 0 {
+				// The attacker ("mallory") or a world-wide fault: draw it
+				// across the pair.
+				s.Kind, s.From, s.To = Span, lane[from], lane[to]
+			}
+		default:
+			s.Label = shorten(r.Event+": "+afterColon(r.Detail), 48)
+		}
+		s.Failure = s.Failure || failureEvents[r.Event]
+		if s.Why == "" {
+			s.Why = sentence(r.Detail)
+		}
+		add(s)
+	}
+	// Drop lanes nothing happened on, remapping the steps.
+	remap := map[int]int{}
+	var lanes []Lane
+	for i, l := range f.Lanes {
+		if used[i] || l.Role == "initiating" || l.Role == "receiving" {
+			remap[i] = len(lanes)
+			lanes = append(lanes, l)
+		}
+	}
+	f.Lanes = lanes
+	for i := range f.Steps {
+		f.Steps[i].From = remap[f.Steps[i].From]
+		f.Steps[i].To = remap[f.Steps[i].To]
+	}
+	return f
+}
+
+func joinWhy(a, b string) string {
+	if a == "" {
+		return sentence(b)
+	}
+	return a + " " + sentence(b)
+}
+
+// sentence makes a Detail end like a sentence.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, ")") && strings.HasSuffix(strings.TrimSuffix(s, ")"), ".") {
+		return s
+	}
+	return s + "."
+}
+
+func userLane(f *Flow, server string) int {
+	if len(f.Lanes) > 0 && strings.HasSuffix(f.Lanes[0].Title, "@"+server) {
+		return 0
+	}
+	return 5
+}
+
+// tlsWhy summarises the handshake flights before a TLS verdict.
+func tlsWhy(recs []sim.Record, i int) string {
+	var flights []string
+	for j := i - 1; j >= 0 && j >= i-8; j-- {
+		r := recs[j]
+		if r.Kind == sim.KindEvent && r.Event == "tls" && r.Conn == recs[i].Conn {
+			flights = append([]string{r.Node + ": " + r.Detail}, flights...)
+		}
+	}
+	if len(flights) == 0 {
+		return ""
+	}
+	return "TLS handshake (" + strings.Join(flights, "; ") + "). "
+}
+
+var (
+	tagRe    = regexp.MustCompile(`^<([A-Za-z_:][-A-Za-z0-9_.:]*)`)
+	childRe  = regexp.MustCompile(`<([A-Za-z_][-A-Za-z0-9_.]*)[ />]`)
+	attrRe   = regexp.MustCompile(`([A-Za-z_:][-A-Za-z0-9_.:]*)='([^']*)'`)
+	condRe   = regexp.MustCompile(`<([a-z-]+)/>`)
+	letterRe = regexp.MustCompile(`: ([UVET]) \(`)
+)
+
+func attrs(tag string) map[string]string {
+	m := map[string]string{}
+	end := strings.IndexByte(tag, '>')
+	if end < 0 {
+		end = len(tag)
+	}
+	for _, a := range attrRe.FindAllStringSubmatch(tag[:end], -1) {
+		m[a[1]] = a[2]
+	}
+	return m
+}
+
+// describeElement gives an element's brief label, a sentence saying what
+// an element of its kind is for (used when no decision explains it), and
+// whether it reports a failure. Everything is read from the element.
+func describeElement(x string) (label, why string, failure bool) {
+	if strings.HasPrefix(x, "</stream:stream") {
+		return "</stream:stream>", "Closes the stream: nothing more will be sent on it (RFC 6120 §4.4).", false
+	}
+	m := tagRe.FindStringSubmatch(x)
+	if m == nil {
+		return shorten(x, 40), "", false
+	}
+	name := m[1]
+	at := attrs(x)
+	switch name {
+	case "stream:stream":
+		v := "header v" + at["version"]
+		ver := "version " + at["version"]
+		if at["version"] == "" {
+			v, ver = "header (no version: 0.9)", "no version attribute, so pre-RFC XMPP 0.9 without stream features"
+		}
+		if id := at["id"]; id != "" {
+			return v + " reply", fmt.Sprintf("Answers the stream header with its own, %s, and the stream id %s that dialback keys are bound to (RFC 6120 §4.7.3).", ver, id), false
+		}
+		return v, fmt.Sprintf("Opens an XML stream from %s to %s, %s (RFC 6120 §4.2).", at["from"], at["to"], ver), false
+	case "stream:features":
+		var fs []string
+		for _, c := range childRe.FindAllStringSubmatch(x[len("<stream:features>"):], -1) {
+			switch c[1] {
+			case "required", "mechanism":
+				if len(fs) > 0 && c[1] == "required" {
+					fs[len(fs)-1] += " (required)"
+				}
+				continue
+			case "mechanisms":
+				fs = append(fs, "SASL "+strings.Join(mechanisms(x), " "))
+				continue
+			}
+			fs = append(fs, c[1])
+		}
+		if len(fs) == 0 {
+			return "features: none", "Advertises no stream features: nothing to negotiate on this stream (RFC 6120 §4.3.2).", false
+		}
+		return "features: " + strings.Join(fs, ", "), "Advertises what can be negotiated next: " + strings.Join(fs, ", ") + " (RFC 6120 §4.3.2).", false
+	case "stream:error":
+		c := childRe.FindStringSubmatch(x[len("<stream:error>"):])
+		cond := "?"
+		if c != nil {
+			cond = c[1]
+		}
+		return "stream error <" + cond + "/>", "A stream error is unrecoverable: the stream is closed after it (RFC 6120 §4.9).", true
+	case "starttls":
+		return "<starttls/>", "Asks to upgrade the connection to TLS (RFC 6120 §5.4.2.1).", false
+	case "proceed":
+		return "<proceed/>", "Agrees to TLS: the TLS handshake starts right after this element (RFC 6120 §5.4.2.3).", false
+	case "failure":
+		return "<failure/>", "Refuses the negotiation step just asked for.", true
+	case "auth":
+		return "<auth " + at["mechanism"] + ">", "Authenticates with SASL " + at["mechanism"] + ": the identity is taken from the TLS certificate (XEP-0178).", false
+	case "success":
+		return "<success/>", "SASL succeeded: the peer's identity is proven by its certificate (RFC 6120 §6.4.6).", false
+	case "db:result", "db:verify":
+		short := "<" + name + ">"
+		switch at["type"] {
+		case "valid":
+			return short + " valid", "Reports that the dialback key checked out (XEP-0220 §2.1).", false
+		case "invalid":
+			return short + " invalid", "Reports that the dialback key did not check out (XEP-0220 §2.4).", true
+		case "error":
+			return short + " error", "Reports that the dialback check could not be made (XEP-0220 §2.4).", true
+		}
+		if name == "db:result" {
+			return short + " key", "Sends a dialback key for " + at["from"] + ": the receiver will ask " + at["from"] + "'s Authoritative Server whether it is genuine (XEP-0220 §2.1.1).", false
+		}
+		return short + " key?", "Asks the Authoritative Server whether the key is genuine for stream " + at["id"] + " (XEP-0220 §2.1.2).", false
+	case "iq", "message", "presence":
+		return stanzaLabel(x), "A stanza travels over the authenticated stream (RFC 6120 §8).", at["type"] == "error"
+	}
+	return "<" + name + ">", "", false
+}
+
+func mechanisms(x string) []string {
+	var out []string
+	for _, part := range strings.Split(x, "<mechanism>")[1:] {
+		if i := strings.Index(part, "<"); i > 0 {
+			out = append(out, part[:i])
+		}
+	}
+	return out
+}
+
+// stanzaLabel finds the first stanza in s and labels it by its name, type
+// and first child: "<iq get> ping".
+func stanzaLabel(s string) string {
+	i := strings.Index(s, "<iq ")
+	for _, n := range []string{"<message ", "<presence "} {
+		if j := strings.Index(s, n); j >= 0 && (i < 0 || j < i) {
+			i = j
+		}
+	}
+	if i < 0 {
+		return ""
+	}
+	s = s[i:]
+	m := tagRe.FindStringSubmatch(s)
+	at := attrs(s)
+	label := "<" + m[1]
+	if t := at["type"]; t != "" {
+		label += " " + t
+	}
+	label += ">"
+	end := strings.IndexByte(s, '>')
+	if c := childRe.FindStringSubmatch(s[end+1:]); c != nil && c[1] != m[1] {
+		if c[1] == "error" {
+			if cc := condRe.FindStringSubmatch(s[end+1:]); cc != nil {
+				return label + " " + cc[1]
+			}
+		}
+		label += " " + c[1]
+	}
+	return label
+}
+
+func condition(detail string) string {
+	if m := condRe.FindStringSubmatch(detail); m != nil {
+		return "<" + m[1] + "/>"
+	}
+	return ""
+}
+
+func outcomeLetter(detail string) string {
+	if m := letterRe.FindStringSubmatch(detail); m != nil {
+		return m[1]
+	}
+	return "?"
+}
+
+func afterColon(s string) string {
+	if i := strings.Index(s, ": "); i > 0 && i < 60 {
+		return s[:i]
+	}
+	return s
+}
+
+func bare(jid string) string {
+	if i := strings.IndexByte(jid, '/'); i >= 0 {
+		return jid[:i]
+	}
+	return jid
+}
+
+func connLabel(r sim.Record) string {
+	if r.Conn == 0 {
+		return ""
+	}
+	if r.Stream == 0 {
+		return fmt.Sprintf("c%d", r.Conn)
+	}
+	return fmt.Sprintf("c%d.%d", r.Conn, r.Stream)
+}
+
+// shorten cuts s to n runes with an ellipsis.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
