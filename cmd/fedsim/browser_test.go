@@ -47,7 +47,8 @@ func TestExplorerInChromium(t *testing.T) {
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 20*time.Second)
+	// Generous: on a loaded CI machine a cold Chromium takes its time to start.
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 
 	shot := func(name string) {

@@ -59,7 +59,10 @@ function policySpec(i) {
   return Object.keys(o).filter(k => k !== "cert").map(k => `${k}=${o[k]}`).join(",");
 }
 
+let runSeq = 0; // answers that arrive out of order must not undo newer ones
+
 async function run() {
+  const mine = ++runSeq;
   const body = {initiator: sel.initiator, receiver: sel.receiver, seed: meta.seed,
     policy_initiator: policySpec(0), policy_receiver: policySpec(1),
     cert_initiator: overrides[0].cert || "", cert_receiver: overrides[1].cert || "",
@@ -68,6 +71,7 @@ async function run() {
   if (att) body.attack = att.dataset.attack;
   const r = await fetch("/api/run", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
   const j = await r.json();
+  if (mine !== runSeq) return; // a newer run is on its way
   if (!r.ok) {
     $("error").hidden = false;
     $("error").textContent = j.error;
