@@ -1,8 +1,63 @@
 package nodes
 
-// RealPresets model today's servers with their shipped defaults. Each field
-// and its source are documented in docs/presets.md; tests in
-// scenarios/presets_test.go check the documented behaviour.
+// RealPresets model today's servers, each with a CA-issued certificate and
+// the common CA in its trust store (as with a public CA). Every field, its
+// value and the source it comes from are in docs/presets.md; tests in
+// scenarios/presets_test.go check the documented behaviour. Where a server
+// does something fedsim's model cannot express, docs/presets.md says so and
+// the preset takes the nearest value.
 func RealPresets() []Preset {
-	return nil
+	// Prosody: offers dialback alongside SASL EXTERNAL and falls back to it
+	// after a SASL failure; refuses plaintext with policy-violation
+	// ("Encrypted server-to-server communication is required but was not
+	// offered"); bounces with remote-server-not-found before the peer's
+	// stream is open, remote-server-timeout after (fedsim: timeout). It does
+	// not check the certificate's key usage.
+	prosody := Policy{Version: XMPP10, StartTLS: TLSOffered, InitiateTLS: InitiateIfOffered, Dialback: true,
+		SASL: SASLWhenCertValid, Accept: LevelSet(LevelVerified, LevelEncrypted, LevelTrusted),
+		DialbackWithSASL: true, SASLFallback: true, Errors: ErrorProfile{TLSRequired: "policy-violation"}}
+	prosodyTLS := prosody // s2s_require_encryption = true
+	prosodyTLS.StartTLS, prosodyTLS.InitiateTLS = TLSRequired, InitiateAlways
+	prosodyTLS.Accept = LevelSet(LevelEncrypted, LevelTrusted)
+	prosodySecure := prosodyTLS // s2s_secure_auth = true: certificates only
+	prosodySecure.Accept = LevelSet(LevelTrusted)
+
+	// ejabberd: s2s_use_starttls optional by default, mod_s2s_dialback in
+	// the example config; STARTTLS required is refused with policy-violation
+	// "Use of STARTTLS required"; before 25.08 the clientAuth key usage is
+	// enforced for SASL EXTERNAL (issue #4392), from 25.08 not.
+	ejabberd := Policy{Version: XMPP10, StartTLS: TLSOffered, InitiateTLS: InitiateIfOffered, Dialback: true,
+		SASL: SASLWhenCertValid, Accept: LevelSet(LevelVerified, LevelEncrypted, LevelTrusted),
+		DialbackWithSASL: true, SASLFallback: true, EnforceClientAuthEKU: true,
+		Errors: ErrorProfile{TLSRequired: "policy-violation"}}
+	ejabberd2508 := ejabberd
+	ejabberd2508.EnforceClientAuthEKU = false
+	ejabberdReq := ejabberd // s2s_use_starttls: required
+	ejabberdReq.StartTLS, ejabberdReq.InitiateTLS = TLSRequired, InitiateAlways
+	ejabberdReq.Accept = LevelSet(LevelEncrypted, LevelTrusted)
+	ejabberdTrusted := ejabberdReq // required, without mod_s2s_dialback
+	ejabberdTrusted.Dialback, ejabberdTrusted.DialbackWithSASL, ejabberdTrusted.SASLFallback = false, false, false
+	ejabberdTrusted.Accept = LevelSet(LevelTrusted)
+
+	// Openfire: TLS offered and taken up when offered, dialback allowed,
+	// bounces always remote-server-not-found. (Its retry of a failed TLS
+	// connection as plaintext dialback is not modelled.)
+	openfire := Policy{Version: XMPP10, StartTLS: TLSOffered, InitiateTLS: InitiateIfOffered, Dialback: true,
+		SASL: SASLWhenCertValid, Accept: LevelSet(LevelVerified, LevelEncrypted, LevelTrusted),
+		SASLFallback: true, Errors: ErrorProfile{TLSRequired: "policy-violation", Bounce: "remote-server-not-found"}}
+
+	ca := func(name, title string, p Policy) Preset {
+		return Preset{Name: name, Title: title, Policy: p, Cert: CertCAIssued, TrustsCA: true}
+	}
+	return []Preset{
+		ca("prosody-0.12", "Prosody 0.12, code defaults", prosody),
+		ca("prosody-0.12-shipped", "Prosody 0.12, shipped config (s2s_require_encryption = true)", prosodyTLS),
+		ca("prosody-13", "Prosody 13, code defaults (s2s_require_encryption now true)", prosodyTLS),
+		ca("prosody-13-secure-auth", "Prosody 13 with s2s_secure_auth = true", prosodySecure),
+		ca("ejabberd-24", "ejabberd before 25.08, example config (starttls optional, dialback)", ejabberd),
+		ca("ejabberd-25.08", "ejabberd 25.08+, example config (clientAuth no longer enforced)", ejabberd2508),
+		ca("ejabberd-required", "ejabberd, s2s_use_starttls: required, with dialback", ejabberdReq),
+		ca("ejabberd-required-trusted", "ejabberd before 25.08, STARTTLS required, no dialback (old required_trusted)", ejabberdTrusted),
+		ca("openfire", "Openfire 4.7+, defaults", openfire),
+	}
 }
