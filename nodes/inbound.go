@@ -71,9 +71,12 @@ func (s *Server) features(st *stream) *xmlstream.Element {
 	}
 	dialbackOK := accept.Has(LevelVerified) || accept.Has(LevelEncrypted)
 	if p.Dialback && dialbackOK && (!st.offeredSASL || p.DialbackWithSASL) {
-		// XEP-0220 §6.2: the feature element; fedsim does not model dialback
-		// errors yet, so no <errors/> child.
-		f.AddChild(xmlstream.NewElement("dialback", "xmlns", nsDialbackFeature))
+		// XEP-0220 §6.2: the feature element, with <errors/> when the server
+		// handles dialback errors (§2.4.2).
+		db := f.AddChild(xmlstream.NewElement("dialback", "xmlns", nsDialbackFeature))
+		if p.DialbackErrors {
+			db.AddChild(xmlstream.NewElement("errors"))
+		}
 	}
 	return f
 }
@@ -197,6 +200,13 @@ func (s *Server) handleDBResult(st *stream, el *xmlstream.Element) {
 		return
 	}
 	if to != s.cfg.Domain {
+		if p.DialbackErrors {
+			// XEP-0220 §2.2.1: not a stream error, the stream may carry
+			// other domain pairs.
+			s.note(st, "decide", "%s answers a key for %s, which it does not host, with a dialback error (policy dialback_errors=true)", s.cfg.Domain, to)
+			s.write(st, dialbackError(to, from, "item-not-found"))
+			return
+		}
 		s.streamError(st, "host-unknown", fmt.Sprintf("db:result for %s, which %s does not host", to, s.cfg.Domain))
 		return
 	}
@@ -259,4 +269,13 @@ func (s *Server) authenticatedByDialback(st *stream, domain string, id string) {
 	if st.tls {
 		st.level = LevelEncrypted
 	}
+}
+
+// dialbackError is <db:result type='error'/> with a stanza error condition
+// (XEP-0220 §2.5): from the target domain to the sender domain.
+func dialbackError(from, to, cond string) *xmlstream.Element {
+	r := xmlstream.NewElement("db:result", "from", from, "to", to, "type", "error")
+	e := r.AddChild(xmlstream.NewElement("error", "type", "cancel"))
+	e.AddChild(xmlstream.NewElement(cond, "xmlns", nsStanzas))
+	return r
 }

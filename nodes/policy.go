@@ -165,6 +165,11 @@ type Policy struct {
 	// (XEP-0178 §3 step 9b lets the receiving server continue with dialback).
 	// Default false: give up.
 	SASLFallback bool
+	// DialbackErrors: the server handles dialback errors (XEP-0220 §2.4.2,
+	// §2.5): it advertises <dialback><errors/></dialback> and, as receiving
+	// server, answers a key it cannot verify with <db:result type='error'/>
+	// instead of closing the stream. Default false (XEP-0238's flows).
+	DialbackErrors bool
 	// Errors names the conditions the server uses when it refuses.
 	Errors ErrorProfile
 }
@@ -234,6 +239,9 @@ func (p Policy) Validate() error {
 	if p.DialbackWithSASL && !p.Dialback {
 		errs = append(errs, "dialback_with_sasl is set but dialback is off")
 	}
+	if p.DialbackErrors && !p.Dialback {
+		errs = append(errs, "dialback_errors is set but dialback is off")
+	}
 	if p.SASLFallback && !p.Dialback {
 		errs = append(errs, "sasl_fallback is set but dialback is off")
 	}
@@ -259,6 +267,9 @@ func (p Policy) String() string {
 	}
 	if p.SASLFallback {
 		s += " sasl_fallback=true"
+	}
+	if p.DialbackErrors {
+		s += " dialback_errors=true"
 	}
 	if e := p.Errors; e != (ErrorProfile{}) {
 		s += fmt.Sprintf(" errors=%s/%s/%s", e.TLSRequiredCondition(), e.RefusedCondition(), e.BounceCondition())

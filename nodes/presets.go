@@ -28,7 +28,7 @@ func RealPresets() []Preset {
 	// enforced for SASL EXTERNAL (issue #4392), from 25.08 not.
 	ejabberd := Policy{Version: XMPP10, StartTLS: TLSOffered, InitiateTLS: InitiateIfOffered, Dialback: true,
 		SASL: SASLWhenCertValid, Accept: LevelSet(LevelVerified, LevelEncrypted, LevelTrusted),
-		DialbackWithSASL: true, SASLFallback: true, EnforceClientAuthEKU: true,
+		DialbackWithSASL: true, SASLFallback: true, EnforceClientAuthEKU: true, DialbackErrors: true,
 		Errors: ErrorProfile{TLSRequired: "policy-violation"}}
 	ejabberd2508 := ejabberd
 	ejabberd2508.EnforceClientAuthEKU = false
@@ -36,7 +36,7 @@ func RealPresets() []Preset {
 	ejabberdReq.StartTLS, ejabberdReq.InitiateTLS = TLSRequired, InitiateAlways
 	ejabberdReq.Accept = LevelSet(LevelEncrypted, LevelTrusted)
 	ejabberdTrusted := ejabberdReq // required, without mod_s2s_dialback
-	ejabberdTrusted.Dialback, ejabberdTrusted.DialbackWithSASL, ejabberdTrusted.SASLFallback = false, false, false
+	ejabberdTrusted.Dialback, ejabberdTrusted.DialbackWithSASL, ejabberdTrusted.SASLFallback, ejabberdTrusted.DialbackErrors = false, false, false, false
 	ejabberdTrusted.Accept = LevelSet(LevelTrusted)
 
 	// Openfire: TLS offered and taken up when offered, dialback allowed,
@@ -44,7 +44,7 @@ func RealPresets() []Preset {
 	// connection as plaintext dialback is not modelled.)
 	openfire := Policy{Version: XMPP10, StartTLS: TLSOffered, InitiateTLS: InitiateIfOffered, Dialback: true,
 		SASL: SASLWhenCertValid, Accept: LevelSet(LevelVerified, LevelEncrypted, LevelTrusted),
-		SASLFallback: true, Errors: ErrorProfile{TLSRequired: "policy-violation", Bounce: "remote-server-not-found"}}
+		SASLFallback: true, DialbackErrors: true, Errors: ErrorProfile{TLSRequired: "policy-violation", Bounce: "remote-server-not-found"}}
 
 	ca := func(name, title string, p Policy) Preset {
 		return Preset{Name: name, Title: title, Policy: p, Cert: CertCAIssued, TrustsCA: true}

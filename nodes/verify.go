@@ -160,6 +160,13 @@ func (s *Server) verifyFailed(v *verification, reason string) {
 	if in.closed {
 		return
 	}
+	if s.cfg.Policy.DialbackErrors {
+		// XEP-0220 §2.5: an error in Step 3 MUST be reported as a
+		// <remote-server-not-found/> dialback error; the stream stays up.
+		s.note(in, "decide", "%s reports the failed verification as a dialback error (policy dialback_errors=true): %s", s.cfg.Domain, reason)
+		s.write(in, dialbackError(v.to, v.from, "remote-server-not-found"))
+		return
+	}
 	// Without dialback errors (XEP-0220 §2.5) the only way to tell the
 	// Initiating Server is a stream error (RFC 6120 §4.9.3.15).
 	s.streamError(in, "remote-connection-failed", reason)

@@ -81,3 +81,32 @@ func TestDialbackWithSASL(t *testing.T) {
 		t.Fatalf("both features not offered:\n%s", tr)
 	}
 }
+
+// With dialback errors, a verification that fails is reported as
+// <db:result type='error'/> with <remote-server-not-found/> (XEP-0220 §2.5)
+// and the stream stays up; the sender's stanza bounces with
+// remote-server-timeout of type wait.
+func TestDialbackErrors(t *testing.T) {
+	p4 := preset("type4")
+	p4.DialbackErrors = true
+	r, err := RunPair(Pair{"type2", "type4"}, PairOptions{Seed: 1, Policies: map[string]nodes.Policy{"type4": p4},
+		Faults: []Fault{{Kind: DNSNXDomain, Target: "type2.lit", Observer: "type4.lit"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := traceText(r)
+	for _, want := range []string{
+		"<dialback xmlns='urn:xmpp:features:dialback'><errors/></dialback>",
+		"<db:result from='type4.lit' to='type2.lit' type='error'><error type='cancel'><remote-server-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></db:result>",
+	} {
+		if !strings.Contains(tr, want) {
+			t.Fatalf("trace lacks %s:\n%s", want, tr)
+		}
+	}
+	if strings.Contains(tr, "remote-connection-failed") {
+		t.Fatal("a stream error was sent although dialback errors are on")
+	}
+	if r.Outcome != nodes.LevelNone || r.Bounce != "remote-server-timeout" || r.BounceType != "wait" {
+		t.Fatalf("outcome %s bounce %s/%s", r.Outcome.Letter(), r.Bounce, r.BounceType)
+	}
+}

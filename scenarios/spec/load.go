@@ -413,7 +413,8 @@ func (l *loader) server(i int, n ast.Node) {
 
 // policyFields are the nodes.Policy fields a policy without a preset must
 // give, as Policy.String prints them. The later fields
-// (enforce_clientauth_eku, dialback_with_sasl, sasl_fallback, errors) are
+// (enforce_clientauth_eku, dialback_with_sasl, sasl_fallback,
+// dialback_errors, errors) are
 // optional: their zero values are XEP-0238's behaviour.
 var policyFields = []string{"version", "starttls", "initiate_tls", "dialback", "sasl", "require_valid_cert", "accept"}
 
@@ -481,6 +482,11 @@ func (l *loader) policy(p *nodes.Policy, n ast.Node, path string) map[string]pos
 		{"sasl_fallback", func(v ast.Node) {
 			if b, ok := d.boolean(v, path+".sasl_fallback"); ok {
 				p.SASLFallback = b
+			}
+		}},
+		{"dialback_errors", func(v ast.Node) {
+			if b, ok := d.boolean(v, path+".dialback_errors"); ok {
+				p.DialbackErrors = b
 			}
 		}},
 		{"errors", func(v ast.Node) {

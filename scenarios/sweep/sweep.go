@@ -84,6 +84,7 @@ func Fields() []Field {
 		{Name: "enforce_clientauth_eku", Values: []string{"false", "true"}, apply: boolField(func(s *Spec, b bool) { s.Policy.EnforceClientAuthEKU = b })},
 		{Name: "dialback_with_sasl", Values: []string{"false", "true"}, apply: boolField(func(s *Spec, b bool) { s.Policy.DialbackWithSASL = b })},
 		{Name: "sasl_fallback", Values: []string{"false", "true"}, apply: boolField(func(s *Spec, b bool) { s.Policy.SASLFallback = b })},
+		{Name: "dialback_errors", Values: []string{"false", "true"}, apply: boolField(func(s *Spec, b bool) { s.Policy.DialbackErrors = b })},
 		{Name: "cert", Values: []string{"none", "self-signed", "ca-issued"}, apply: enumField(func(s *Spec, i int) { s.Cert = nodes.CertKind(i) }, "none", "self-signed", "ca-issued")},
 		{Name: "trusts_ca", Values: []string{"true", "false"}, apply: boolField(func(s *Spec, b bool) { s.TrustsCA = b })},
 	}
