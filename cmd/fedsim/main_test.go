@@ -194,3 +194,20 @@ func TestSweepAndMerge(t *testing.T) {
 		t.Fatalf("bad grid: %d %s", code, errs)
 	}
 }
+
+func TestSweepServersAndFaults(t *testing.T) {
+	out, errs, code := runCLI("sweep", "--servers", "prosody-13,ejabberd-24,ejabberd-required-trusted", "--fault", "cert-no-clientauth:initiator", "--pictures", "none", "--format", "csv")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	// A serverAuth-only certificate: ejabberd-24 falls back to dialback, the
+	// no-dialback server refuses.
+	for _, want := range []string{"prosody-13,ejabberd-24,E,", "prosody-13,ejabberd-required-trusted,U,", "prosody-13,prosody-13,T,"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("csv lacks %q:\n%s", want, out)
+		}
+	}
+	if _, errs, code := runCLI("sweep", "--fault", "cert-expired:bystander", "--pictures", "none"); code == 0 || !strings.Contains(errs, "want initiator or receiver") {
+		t.Errorf("bad fault role: exit %d %s", code, errs)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"fedsim/nodes"
+	"fedsim/scenarios"
 	"fedsim/scenarios/sweep"
 )
 
@@ -31,6 +32,8 @@ func (g *gridFlag) String() string     { return strings.Join(*g, " ") }
 func (g *gridFlag) Set(v string) error { *g = append(*g, v); return nil }
 
 type sweepOpts struct {
+	servers         string
+	faults          gridFlag
 	grid            gridFlag
 	base            string
 	workers         int
@@ -52,6 +55,8 @@ func sweepFlags(stderr io.Writer) (*flag.FlagSet, *sweepOpts) {
 		names = append(names, f.Name+" ("+strings.Join(f.Values, "|")+")")
 	}
 	fs.Var(&o.grid, "grid", "a grid axis FIELD=V1,V2 (repeat for more axes); fields: "+strings.Join(names, "; ")+". Without --grid the six XEP-0238 types are swept")
+	fs.StringVar(&o.servers, "servers", "", "sweep this list of presets instead (comma-separated: type1 … type6 and the real-server presets)")
+	fs.Var(&o.faults, "fault", "inject a fault into every pair: KIND:ROLE[:PEERROLE], roles initiator or receiver (e.g. cert-no-clientauth:initiator, partition:initiator:receiver); repeat for more")
 	fs.StringVar(&o.base, "base", "type3", "the policy a grid starts from (fields not on an axis keep its values)")
 	fs.IntVar(&o.workers, "workers", runtime.NumCPU(), "parallel workers (results are identical for any number)")
 	fs.StringVar(&o.shard, "shard", "", "run only shard i of n (i/n, 0 <= i < n) and write it as JSON for fedsim merge")
@@ -80,6 +85,21 @@ func (o *sweepOpts) check(stderr io.Writer, cmd string) bool {
 // specs builds the policy set: the six types as explicit policy fields, or
 // the grid.
 func (o *sweepOpts) specs() ([]sweep.Spec, []string, error) {
+	if o.servers != "" {
+		if len(o.grid) > 0 {
+			return nil, nil, fmt.Errorf("--servers and --grid are alternatives")
+		}
+		var out []sweep.Spec
+		for _, k := range strings.Split(o.servers, ",") {
+			p, ok := nodes.PresetByName(strings.TrimSpace(k))
+			if !ok {
+				return nil, nil, fmt.Errorf("--servers: unknown preset %q", k)
+			}
+			p.Title = sweep.Describe(p)
+			out = append(out, p)
+		}
+		return out, nil, nil
+	}
 	if len(o.grid) == 0 {
 		var out []sweep.Spec
 		for _, p := range nodes.Presets() {
@@ -129,6 +149,18 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	opt := sweep.Options{Seed: o.seed, Workers: o.workers, Latency: o.latency, Jitter: o.jitter}
+	for _, f := range o.faults {
+		parts := strings.Split(f, ":")
+		if len(parts) < 2 || len(parts) > 3 {
+			fmt.Fprintf(stderr, "fedsim sweep: --fault %q: want KIND:ROLE[:PEERROLE]\n", f)
+			return exitUsage
+		}
+		ft := scenarios.Fault{Kind: scenarios.FaultKind(parts[0]), Target: parts[1]}
+		if len(parts) == 3 {
+			ft.Peer = parts[2]
+		}
+		opt.Faults = append(opt.Faults, ft)
+	}
 	if o.shard != "" {
 		i, n, ok := strings.Cut(o.shard, "/")
 		si, e1 := strconv.Atoi(i)
@@ -171,6 +203,12 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 
 func gridArgs(o *sweepOpts) string {
 	s := ""
+	if o.servers != "" {
+		s += " --servers " + o.servers
+	}
+	for _, f := range o.faults {
+		s += " --fault " + f
+	}
 	for _, g := range o.grid {
 		s += " --grid " + g
 	}
@@ -282,15 +320,21 @@ func report(res *sweep.Result, specs []sweep.Spec, skipped []string, o *sweepOpt
 	}
 	fmt.Fprintln(stdout)
 	if n <= 24 {
-		fmt.Fprintf(stdout, "%-6s", "")
+		w := 6
 		for _, p := range res.Policies {
-			fmt.Fprintf(stdout, "%-6s", p.Name)
+			if len(p.Name)+2 > w {
+				w = len(p.Name) + 2
+			}
+		}
+		fmt.Fprintf(stdout, "%-*s", w, "")
+		for _, p := range res.Policies {
+			fmt.Fprintf(stdout, "%-*s", w, p.Name)
 		}
 		fmt.Fprintln(stdout)
 		for i, p := range res.Policies {
-			fmt.Fprintf(stdout, "%-6s", p.Name)
+			fmt.Fprintf(stdout, "%-*s", w, p.Name)
 			for j := 0; j < n; j++ {
-				fmt.Fprintf(stdout, "%-6s", res.Cells[i*n+j].Outcome)
+				fmt.Fprintf(stdout, "%-*s", w, res.Cells[i*n+j].Outcome)
 			}
 			fmt.Fprintln(stdout)
 		}

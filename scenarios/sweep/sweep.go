@@ -216,8 +216,24 @@ type Options struct {
 	Shard, Shards int
 	// Latency and Jitter apply to the link of every pair (zero: defaults).
 	Latency, Jitter time.Duration
+	// Faults are injected into every pair; Target and Peer name a role,
+	// "initiator" or "receiver", which each pair maps to its domains.
+	Faults []scenarios.Fault
 	// Progress, if set, is called after each finished pair with the count.
 	Progress func(done, total int)
+}
+
+// roleDomain maps a fault's role name to the pair's domain.
+func roleDomain(role, from, to string) (string, error) {
+	switch role {
+	case "initiator":
+		return from, nil
+	case "receiver":
+		return to, nil
+	case "":
+		return "", nil
+	}
+	return "", fmt.Errorf("sweep: fault role %q: want initiator or receiver", role)
 }
 
 // Cell is one ordered pair's result.
@@ -315,6 +331,23 @@ func Run(specs []Spec, opt Options) (*Result, error) {
 func runPair(k int, a, b Spec, pairOpt scenarios.PairOptions, opt Options) (Cell, error) {
 	pairOpt.Seed = opt.Seed ^ (uint64(k)+1)*0x9e3779b97f4a7c15
 	p := scenarios.Pair{Initiator: a.Name, Receiver: b.Name}
+	if len(opt.Faults) > 0 {
+		from, to := p.Domains()
+		pairOpt.Faults = nil
+		for _, f := range opt.Faults {
+			var err error
+			if f.Target, err = roleDomain(f.Target, from, to); err != nil {
+				return Cell{}, err
+			}
+			if f.Peer, err = roleDomain(f.Peer, from, to); err != nil {
+				return Cell{}, err
+			}
+			if f.Observer, err = roleDomain(f.Observer, from, to); err != nil {
+				return Cell{}, err
+			}
+			pairOpt.Faults = append(pairOpt.Faults, f)
+		}
+	}
 	w, err := scenarios.NewPairWorld(p, pairOpt)
 	if err != nil {
 		return Cell{}, err
