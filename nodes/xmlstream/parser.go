@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -141,6 +142,7 @@ type Parser struct {
 	nodeSlab []Node
 	rawSlab  []byte
 	grow     uint8 // doublings of the chunk sizes so far (0 … slabShift)
+	parked   bool  // buf and scratch space are in scratchPool
 
 	tok Token
 	err *StreamError
@@ -234,6 +236,9 @@ func (p *Parser) Feed(b []byte) {
 	if p.err != nil || len(b) == 0 {
 		return
 	}
+	if p.parked {
+		p.unpark()
+	}
 	// Drop consumed bytes once they are at least half the buffer: each
 	// consumed byte then pays for at most one copied byte, so compaction
 	// stays O(n) over the stream.
@@ -278,16 +283,13 @@ func (p *Parser) Next() (tok Token, ok bool, err error) {
 		// and let go of a buffer that an oversized element made large.
 		p.base += int64(p.start)
 		p.pos, p.start = 0, 0
-		p.buf = nil
 		// The burst is over: let the chunks go (the trees handed out keep
 		// what they use) and start small again, so that an idle stream
 		// holds only the parser itself.
 		p.elemSlab, p.attrSlab, p.nodeSlab, p.rawSlab = nil, nil, nil, nil
 		p.grow = 0
-		// Scratch space goes too: an idle stream should hold the parser's
-		// state and nothing else (it is rebuilt, small, by the next burst).
 		p.names = [internSets][2]string{} // it holds values (ids, addresses) too
-		p.attrs, p.acolons, p.spans, p.text, p.nodes, p.stack = nil, nil, nil, nil, nil, nil
+		p.park()
 	}
 	return tok, ok, nil
 }
@@ -1740,3 +1742,47 @@ var wellKnown = func() map[string]string {
 	}
 	return m
 }()
+
+// scratch is a parser's working space between tokens: the input buffer and
+// the slices a start tag or element is built in. An idle parser hands it to
+// scratchPool and takes one back when bytes arrive, so that thousands of
+// idle streams do not each hold their own, while a busy stream still does
+// not allocate it per element. The contents never outlive a token, so
+// which parser gets which scratch changes nothing a parser returns.
+type scratch struct {
+	buf     []byte
+	attrs   []Attr
+	acolons []int
+	spans   []span
+	text    []byte
+	nodes   []Node
+	stack   []openElem
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// park gives the working space to the pool (the parser is at a token
+// boundary with nothing pending).
+func (p *Parser) park() {
+	if cap(p.buf) > 16<<10 {
+		p.buf = nil // an oversized element made it large: let it go
+	}
+	clear(p.attrs[:cap(p.attrs)])
+	clear(p.nodes[:cap(p.nodes)])
+	clear(p.stack[:cap(p.stack)])
+	sc := scratchPool.Get().(*scratch)
+	*sc = scratch{buf: p.buf[:0], attrs: p.attrs[:0], acolons: p.acolons[:0], spans: p.spans[:0],
+		text: p.text[:0], nodes: p.nodes[:0], stack: p.stack[:0]}
+	scratchPool.Put(sc)
+	p.buf, p.attrs, p.acolons, p.spans, p.text, p.nodes, p.stack = nil, nil, nil, nil, nil, nil, nil
+	p.parked = true
+}
+
+// unpark takes working space back from the pool.
+func (p *Parser) unpark() {
+	sc := scratchPool.Get().(*scratch)
+	p.buf, p.attrs, p.acolons, p.spans, p.text, p.nodes, p.stack = sc.buf, sc.attrs, sc.acolons, sc.spans, sc.text, sc.nodes, sc.stack
+	*sc = scratch{}
+	scratchPool.Put(sc)
+	p.parked = false
+}
