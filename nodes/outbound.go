@@ -20,7 +20,9 @@ func (s *Server) initiatorHeader(st *stream, h *xmlstream.Header) {
 		return
 	}
 	if from := h.From; from != "" && !strings.EqualFold(from, st.peer) {
-		s.note(st, "note", "the response header says from='%s', expected %s", from, st.peer)
+		if !s.Quiet {
+			s.note(st, "note", "the response header says from='%s', expected %s", from, st.peer)
+		}
 	}
 	withFeatures := s.cfg.Policy.Version == XMPP10 && st.peer10
 	if st.role == roleVerifying {
@@ -37,9 +39,13 @@ func (s *Server) initiatorHeader(st *stream, h *xmlstream.Header) {
 		return
 	}
 	if s.cfg.Policy.Version == XMPP09 {
-		s.note(st, "decide", "%s speaks XMPP 0.9 (policy version=0.9): it knows no stream features and goes straight to Server Dialback", s.cfg.Domain)
+		if !s.Quiet {
+			s.note(st, "decide", "%s speaks XMPP 0.9 (policy version=0.9): it knows no stream features and goes straight to Server Dialback", s.cfg.Domain)
+		}
 	} else {
-		s.note(st, "decide", "%s's response header has no version='1.0' (RFC 6120 §4.7.5): it speaks pre-1.0 XMPP and will send no stream features", st.peer)
+		if !s.Quiet {
+			s.note(st, "decide", "%s's response header has no version='1.0' (RFC 6120 §4.7.5): it speaks pre-1.0 XMPP and will send no stream features", st.peer)
+		}
 	}
 	s.chooseAuth(st, nil)
 }
@@ -49,7 +55,9 @@ func (s *Server) originatingElement(st *stream, el *xmlstream.Element) {
 	case st.state == stAwaitFeatures && el.Space == xmlstream.NSStreams && el.Local() == "features":
 		if s.cfg.Policy.Version == XMPP09 {
 			// XEP-0238 §4.2: "it ignores the stream features".
-			s.note(st, "decide", "%s speaks XMPP 0.9 and ignores the stream features", s.cfg.Domain)
+			if !s.Quiet {
+				s.note(st, "decide", "%s speaks XMPP 0.9 and ignores the stream features", s.cfg.Domain)
+			}
 			s.chooseAuth(st, nil)
 			return
 		}
@@ -73,12 +81,16 @@ func (s *Server) originatingElement(st *stream, el *xmlstream.Element) {
 		if c := el.Children(); len(c) > 0 {
 			cond = c[0].Local()
 		}
-		s.note(st, "sasl-failure", "%s refused SASL EXTERNAL with <%s/>", st.peer, cond)
+		if !s.Quiet {
+			s.note(st, "sasl-failure", "%s refused SASL EXTERNAL with <%s/>", st.peer, cond)
+		}
 		if s.cfg.Policy.SASLFallback && s.cfg.Policy.Dialback && st.peerDBNS && !st.saslFailed {
 			// XEP-0178 §3 step 9b: the receiving server may continue with
 			// dialback; this policy tries it (policy sasl_fallback=true).
 			st.saslFailed = true
-			s.note(st, "decide", "%s falls back to Server Dialback after the SASL failure (policy sasl_fallback=true)", s.cfg.Domain)
+			if !s.Quiet {
+				s.note(st, "decide", "%s falls back to Server Dialback after the SASL failure (policy sasl_fallback=true)", s.cfg.Domain)
+			}
 			s.chooseAuth(st, nil)
 			return
 		}
@@ -133,7 +145,9 @@ func (s *Server) chooseAuth(st *stream, features *xmlstream.Element) {
 				}
 			}
 			if why != "" {
-				s.note(st, "decide", "%s negotiates TLS: %s", s.cfg.Domain, why)
+				if !s.Quiet {
+					s.note(st, "decide", "%s negotiates TLS: %s", s.cfg.Domain, why)
+				}
 				st.state = stAwaitProceed
 				s.write(st, xmlstream.NewElement("starttls", "xmlns", nsTLS))
 				return
@@ -142,7 +156,9 @@ func (s *Server) chooseAuth(st *stream, features *xmlstream.Element) {
 				s.giveUp(st, st.peer+" requires STARTTLS but "+s.cfg.Domain+" does not negotiate TLS (policy initiate_tls="+p.InitiateTLS.String()+")")
 				return
 			}
-			s.note(st, "decide", "%s does not negotiate TLS: %s offers it without <required/> and policy initiate_tls=%s", s.cfg.Domain, st.peer, p.InitiateTLS)
+			if !s.Quiet {
+				s.note(st, "decide", "%s does not negotiate TLS: %s offers it without <required/> and policy initiate_tls=%s", s.cfg.Domain, st.peer, p.InitiateTLS)
+			}
 		} else if p.InitiateTLS == InitiateAlways {
 			what := st.peer + " offers no STARTTLS"
 			if features == nil {
@@ -156,7 +172,9 @@ func (s *Server) chooseAuth(st *stream, features *xmlstream.Element) {
 	if st.tls && !st.saslDone && mechs != nil && s.cfg.Cert != nil {
 		for _, m := range mechs.Children() {
 			if m.Local() == "mechanism" && strings.TrimSpace(m.Text()) == "EXTERNAL" {
-				s.note(st, "decide", "%s offers SASL EXTERNAL: %s authenticates with its certificate (XEP-0178)", st.peer, s.cfg.Domain)
+				if !s.Quiet {
+					s.note(st, "decide", "%s offers SASL EXTERNAL: %s authenticates with its certificate (XEP-0178)", st.peer, s.cfg.Domain)
+				}
 				st.state = stAwaitSASL
 				// XEP-0178 §3 interop note: include the authorization identity.
 				auth := xmlstream.NewElement("auth", "xmlns", nsSASL, "mechanism", "EXTERNAL")
@@ -186,7 +204,9 @@ func (s *Server) chooseAuth(st *stream, features *xmlstream.Element) {
 	case !s.acceptFor(st.peer).Has(level):
 		s.giveUp(st, "dialback would give level "+level.Letter()+" but "+s.cfg.Domain+" accepts only "+s.acceptFor(st.peer).String()+" with "+st.peer)
 	default:
-		s.note(st, "decide", "%s sends a dialback key: %s", s.cfg.Domain, dialbackWhy(st))
+		if !s.Quiet {
+			s.note(st, "decide", "%s sends a dialback key: %s", s.cfg.Domain, dialbackWhy(st))
+		}
 		st.state = stAwaitDialback
 		key := dialback.Key(s.cfg.Secret, st.peer, s.cfg.Domain, st.id)
 		r := xmlstream.NewElement("db:result", "from", s.cfg.Domain, "to", st.peer)
@@ -208,7 +228,9 @@ func dialbackWhy(st *stream) string {
 
 // giveUp closes the stream: the Originating Server cannot go on.
 func (s *Server) giveUp(st *stream, reason string) {
-	s.note(st, "decide", "%s gives up: %s", s.cfg.Domain, reason)
+	if !s.Quiet {
+		s.note(st, "decide", "%s gives up: %s", s.cfg.Domain, reason)
+	}
 	s.closeStream(st)
 	s.streamGone(st, reason)
 }
@@ -229,7 +251,9 @@ func (s *Server) dialbackResult(st *stream, el *xmlstream.Element) {
 		s.established(st, level, how)
 	case "invalid":
 		r := st.route
-		s.note(st, "dialback-invalid", "%s reports the key invalid", st.peer)
+		if !s.Quiet {
+			s.note(st, "dialback-invalid", "%s reports the key invalid", st.peer)
+		}
 		if r != nil {
 			// XEP-0220 §2.1.1: queued stanzas get <internal-server-error/>.
 			s.routeFailed(r, st.peer+" found the dialback key invalid", "internal-server-error", "cancel")
@@ -243,7 +267,9 @@ func (s *Server) dialbackResult(st *stream, el *xmlstream.Element) {
 				cond = c[0].Local()
 			}
 		}
-		s.note(st, "dialback-error", "%s answered the dialback request with error <%s/>", st.peer, cond)
+		if !s.Quiet {
+			s.note(st, "dialback-error", "%s answered the dialback request with error <%s/>", st.peer, cond)
+		}
 		if r := st.route; r != nil {
 			s.routeFailed(r, "dialback error <"+cond+"/>", "remote-server-timeout", "wait")
 		}

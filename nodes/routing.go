@@ -52,7 +52,9 @@ func (s *Server) route(stanza *xmlstream.Element) {
 	}
 	r.queue = append(r.queue, stanza)
 	if r.state != routeIdle {
-		s.note(nil, "queue", "stanza to %s waits for the negotiation in progress", to)
+		if !s.Quiet {
+			s.note(nil, "queue", "stanza to %s waits for the negotiation in progress", to)
+		}
 		return
 	}
 	// RFC 6120 §10.4: no stream to the domain yet, so open one. It starts
@@ -62,7 +64,9 @@ func (s *Server) route(stanza *xmlstream.Element) {
 	r.targets, r.next, r.lastErr = nil, 0, ""
 	r.timer = s.tag(tagEntry{kind: tagRouteTimer, route: r})
 	s.emit(Effect{Kind: EffTimer, Tag: r.timer, Delay: s.cfg.NegotiationTimeout})
-	s.note(nil, "route", "no stream to %s yet: %s starts a server-to-server negotiation", to, s.cfg.Domain)
+	if !s.Quiet {
+		s.note(nil, "route", "no stream to %s yet: %s starts a server-to-server negotiation", to, s.cfg.Domain)
+	}
 	s.emit(Effect{Kind: EffResolve, Tag: s.request(tagEntry{kind: tagRouteResolve, route: r}, s.cfg.DNSTimeout), Domain: to})
 }
 
@@ -209,7 +213,11 @@ func (s *Server) deliverLocal(stanza *xmlstream.Element) {
 		}
 		return
 	}
-	s.emit(Effect{Kind: EffNote, Event: "deliver", Stanza: stanza, Detail: s.detail("%s delivers to %s: %s", s.cfg.Domain, to, stanzaXML{stanza})})
+	e := Effect{Kind: EffNote, Event: "deliver", Stanza: stanza}
+	if !s.Quiet { // formatting boxes its arguments even when it prints nothing
+		e.Detail = s.detail("%s delivers to %s: %s", s.cfg.Domain, to, stanzaXML{stanza})
+	}
+	s.emit(e)
 	if stanza.Local() == "iq" && stanza.Attr("type") == "get" && stanza.ChildNS(nsPing, "ping") != nil {
 		reply := xmlstream.NewElement("iq", "from", bareJID(to), "id", stanza.Attr("id"), "to", stanza.Attr("from"), "type", "result")
 		s.emit(Effect{Kind: EffNote, Event: "answer", Stanza: reply, Detail: s.detail("%s answers the ping (XEP-0199)", bareJID(to))})

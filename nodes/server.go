@@ -215,6 +215,10 @@ func (s *Server) take() []Effect {
 	return out
 }
 
+// note records a decision and its reason. Callers test s.Quiet first:
+// passing the arguments would box them (an allocation each) even when a
+// quiet server formats nothing, and notes sit on the hot path of every
+// negotiation.
 func (s *Server) note(st *stream, event, format string, args ...any) {
 	if s.Quiet {
 		return
@@ -435,10 +439,14 @@ func (s *Server) Timer(tag int64) []Effect {
 		case tagVerifyResolve:
 			s.verifyResolved(req.verif, dns.Answer{Domain: req.verif.from, Err: ErrDNSTimeout, Note: "no answer within " + s.cfg.DNSTimeout.String()})
 		case tagRouteDial:
-			s.note(nil, "connect-timeout", "no answer to the connection attempt within %s", s.cfg.ConnectTimeout)
+			if !s.Quiet {
+				s.note(nil, "connect-timeout", "no answer to the connection attempt within %s", s.cfg.ConnectTimeout)
+			}
 			s.routeDialed(req.route, 0, ErrConnectTimeout)
 		case tagVerifyDial:
-			s.note(nil, "connect-timeout", "no answer to the connection attempt within %s", s.cfg.ConnectTimeout)
+			if !s.Quiet {
+				s.note(nil, "connect-timeout", "no answer to the connection attempt within %s", s.cfg.ConnectTimeout)
+			}
 			s.verifyDialed(req.verif, 0, ErrConnectTimeout)
 		}
 	}
@@ -530,7 +538,8 @@ func (s *Server) newStream(r role, c network.ConnID, e network.End) *stream {
 
 // write serialises el and emits it.
 func (s *Server) write(st *stream, el *xmlstream.Element) {
-	s.emit(Effect{Kind: EffWrite, Conn: st.conn, End: st.end, Stream: st.n, Peer: st.peer, Data: el.AppendXML(nil)})
+	// Most s2s elements fit in 256 bytes: size the buffer once.
+	s.emit(Effect{Kind: EffWrite, Conn: st.conn, End: st.end, Stream: st.n, Peer: st.peer, Data: el.AppendXML(make([]byte, 0, 256))})
 }
 
 func (s *Server) writeRaw(st *stream, b []byte) {
@@ -559,7 +568,9 @@ func (s *Server) streamError(st *stream, cond, reason string) {
 		// still sent inside a stream, so open one first.
 		s.sendResponseHeader(st, false)
 	}
-	s.note(st, "stream-error", "%s sends <%s/>: %s", s.cfg.Domain, cond, reason)
+	if !s.Quiet {
+		s.note(st, "stream-error", "%s sends <%s/>: %s", s.cfg.Domain, cond, reason)
+	}
 	e := xmlstream.NewElement("stream:error")
 	e.AddChild(xmlstream.NewElement(cond, "xmlns", nsStreamErrors))
 	s.write(st, e)
@@ -577,7 +588,9 @@ func (s *Server) streamGone(st *stream, reason string) {
 	case roleOriginating:
 		if st.route != nil && st.route.st == st {
 			if st.route.state == routeEstablished {
-				s.note(st, "route-closed", "stream to %s closed: %s", st.route.domain, reason)
+				if !s.Quiet {
+					s.note(st, "route-closed", "stream to %s closed: %s", st.route.domain, reason)
+				}
 				st.route.state = routeIdle
 				st.route.st = nil
 			} else {
@@ -604,7 +617,9 @@ func (s *Server) handleToken(st *stream, tok xmlstream.Token) {
 	case xmlstream.TokStreamStart:
 		s.handleHeader(st, tok.Header)
 	case xmlstream.TokStreamEnd:
-		s.note(st, "stream-end", "%s closed its stream", st.peer)
+		if !s.Quiet {
+			s.note(st, "stream-end", "%s closed its stream", st.peer)
+		}
 		s.closeStream(st)
 		s.streamGone(st, "the peer closed its stream")
 	case xmlstream.TokElement:
@@ -620,7 +635,9 @@ func (s *Server) handleToken(st *stream, tok xmlstream.Token) {
 					break
 				}
 			}
-			s.note(st, "stream-error-received", "%s reported <%s/>", st.peer, cond)
+			if !s.Quiet {
+				s.note(st, "stream-error-received", "%s reported <%s/>", st.peer, cond)
+			}
 			s.closeStream(st)
 			s.streamGone(st, "the peer sent stream error <"+cond+"/>")
 			return

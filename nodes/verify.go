@@ -29,7 +29,9 @@ func (s *Server) startVerification(in *stream, from, key string) {
 	in.pending = append(in.pending, v)
 	if s.cfg.Broken == SkipDialbackVerification {
 		// Deliberately wrong (see BrokenRule): trust the key unchecked.
-		s.note(in, "broken-rule", "%s skips the dialback verification", s.cfg.Domain)
+		if !s.Quiet {
+			s.note(in, "broken-rule", "%s skips the dialback verification", s.cfg.Domain)
+		}
 		s.verifyDone(v, "valid")
 		return
 	}
@@ -98,11 +100,15 @@ func (s *Server) verifyingElement(st *stream, el *xmlstream.Element) {
 	case st.state == stAwaitFeatures && el.Space == xmlstream.NSStreams && el.Local() == "features":
 		// XEP-0220 §2.1.2: a connection used only for verification may skip
 		// TLS and every other feature.
-		s.note(st, "decide", "%s skips the features on this verification-only connection and sends <db:verify/> (XEP-0220 §2.1.2)", s.cfg.Domain)
+		if !s.Quiet {
+			s.note(st, "decide", "%s skips the features on this verification-only connection and sends <db:verify/> (XEP-0220 §2.1.2)", s.cfg.Domain)
+		}
 		s.sendVerify(st)
 	case st.state == stAwaitVerify && el.Space == xmlstream.NSDialback && el.Local() == "verify":
 		if !strings.EqualFold(el.Attr("from"), v.from) || !strings.EqualFold(el.Attr("to"), v.to) || el.Attr("id") != v.id {
-			s.note(st, "note", "ignoring a <db:verify/> answer that matches no request (XEP-0220 §2.1.2)")
+			if !s.Quiet {
+				s.note(st, "note", "ignoring a <db:verify/> answer that matches no request (XEP-0220 §2.1.2)")
+			}
 			return
 		}
 		typ := el.Attr("type")
@@ -133,12 +139,16 @@ func (s *Server) verifyDone(v *verification, typ string) {
 	case "valid":
 		ans.SetAttr("type", "valid")
 		s.authenticatedByDialback(in, v.from, v.id)
-		s.note(in, "authenticated", "%s accepts %s at level %s: its Authoritative Server confirmed the key", s.cfg.Domain, v.from, in.level.Letter())
+		if !s.Quiet {
+			s.note(in, "authenticated", "%s accepts %s at level %s: its Authoritative Server confirmed the key", s.cfg.Domain, v.from, in.level.Letter())
+		}
 		s.write(in, ans)
 	default:
 		// XEP-0220 §2.2.1: tell the peer and close the stream.
 		ans.SetAttr("type", "invalid")
-		s.note(in, "decide", "%s refuses %s: its Authoritative Server answered type=%q", s.cfg.Domain, v.from, typ)
+		if !s.Quiet {
+			s.note(in, "decide", "%s refuses %s: its Authoritative Server answered type=%q", s.cfg.Domain, v.from, typ)
+		}
 		s.write(in, ans)
 		s.closeStream(in)
 		s.streamGone(in, "dialback key invalid")
@@ -163,7 +173,9 @@ func (s *Server) verifyFailed(v *verification, reason string) {
 	if s.cfg.Policy.DialbackErrors {
 		// XEP-0220 §2.5: an error in Step 3 MUST be reported as a
 		// <remote-server-not-found/> dialback error; the stream stays up.
-		s.note(in, "decide", "%s reports the failed verification as a dialback error (policy dialback_errors=true): %s", s.cfg.Domain, reason)
+		if !s.Quiet {
+			s.note(in, "decide", "%s reports the failed verification as a dialback error (policy dialback_errors=true): %s", s.cfg.Domain, reason)
+		}
 		s.write(in, dialbackError(v.to, v.from, "remote-server-not-found"))
 		return
 	}
