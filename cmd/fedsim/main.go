@@ -10,6 +10,7 @@ package main
 
 import (
 	"encoding/json"
+	"sort"
 	"time"
 
 	"flag"
@@ -81,11 +82,29 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
+// helpOrder is the order 'fedsim help' lists commands in: from looking at
+// one pair to measuring fedsim itself. Commands not named go last.
+var helpOrder = []string{"matrix", "run", "explain", "diagram", "serve", "attack", "chaos", "test", "new", "sweep", "merge", "large", "bench", "help"}
+
+func ordered() []command {
+	rank := func(name string) int {
+		for i, n := range helpOrder {
+			if n == name {
+				return i
+			}
+		}
+		return len(helpOrder)
+	}
+	out := append([]command(nil), commands...)
+	sort.SliceStable(out, func(i, j int) bool { return rank(out[i].name) < rank(out[j].name) })
+	return out
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "fedsim — a deterministic simulator of XMPP server-to-server federation (XEP-0238)")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
-	for _, c := range commands {
+	for _, c := range ordered() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
