@@ -9,10 +9,11 @@
 // as remote-server-not-found (RFC 6120 §8.3.3.15).
 //
 // Answers are data (Answer) so that the world can deliver them after a
-// delay, and so that later layers can poison, drop or slow them: a Zone is
-// what the authoritative DNS says, a Resolver is one server's view of it,
-// and Override lets a fault replace what one resolver (or every resolver)
-// sees for a name.
+// delay, and so that faults can poison, drop or slow them: a Zone is what
+// the authoritative DNS says, a Resolver is one server's view of it, and a
+// Fault (or, for code that needs more, an Override function) replaces what
+// one resolver — or every resolver — sees for a name during a window of
+// virtual time.
 package dns
 
 import (

@@ -107,8 +107,8 @@ type Host struct {
 	Addr   string
 	App    App
 	listen map[int]bool
-	// Down drops everything addressed to the host (not yet used by the
-	// XEP-0238 world; fault injection builds on it).
+	// Down: the host crashed (Net.Crash); everything addressed to it
+	// vanishes until Net.Restart.
 	Down bool
 }
 

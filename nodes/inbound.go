@@ -47,6 +47,7 @@ func (s *Server) features(st *stream) *xmlstream.Element {
 	p := s.cfg.Policy
 	f := xmlstream.NewElement("stream:features")
 	if st.saslDone {
+		st.offeredSASL = false // a second <auth/> is not on offer
 		return f
 	}
 	if !st.tls && p.StartTLS != TLSNotOffered {

@@ -52,15 +52,13 @@ func (s *Server) initiatorHeader(st *stream, h *xmlstream.Header) {
 
 func (s *Server) originatingElement(st *stream, el *xmlstream.Element) {
 	switch {
-	case st.state == stAwaitFeatures && el.Space == xmlstream.NSStreams && el.Local() == "features":
-		if s.cfg.Policy.Version == XMPP09 {
-			// XEP-0238 §4.2: "it ignores the stream features".
-			if !s.Quiet {
-				s.note(st, "decide", "%s speaks XMPP 0.9 and ignores the stream features", s.cfg.Domain)
-			}
-			s.chooseAuth(st, nil)
-			return
+	case s.cfg.Policy.Version == XMPP09 && el.Space == xmlstream.NSStreams && el.Local() == "features":
+		// A 0.9 server knows no stream features; a 1.0 peer that sends them
+		// anyway is ignored (XEP-0238 §4.2: "it ignores the stream features").
+		if !s.Quiet {
+			s.note(st, "decide", "%s speaks XMPP 0.9 and ignores the stream features", s.cfg.Domain)
 		}
+	case st.state == stAwaitFeatures && el.Space == xmlstream.NSStreams && el.Local() == "features":
 		s.chooseAuth(st, el)
 	case st.state == stAwaitProceed && el.Space == nsTLS && el.Local() == "proceed":
 		// RFC 6120 §5.4.3.3: start TLS at once; the stream restarts after it.
@@ -271,7 +269,7 @@ func (s *Server) dialbackResult(st *stream, el *xmlstream.Element) {
 			s.note(st, "dialback-error", "%s answered the dialback request with error <%s/>", st.peer, cond)
 		}
 		if r := st.route; r != nil {
-			s.routeFailed(r, "dialback error <"+cond+"/>", "remote-server-timeout", "wait")
+			s.routeFailed(r, "dialback error <"+cond+"/>", s.cfg.Policy.Errors.BounceCondition(), "wait")
 		}
 	default:
 		s.streamError(st, "invalid-xml", "db:result answer without a valid 'type'")

@@ -100,11 +100,17 @@ type Server struct {
 
 	out       []Effect
 	hdrPrefix []byte
-	streams   map[network.ConnID]*stream
+	streams   map[connEnd]*stream
 	routes    map[string]*route
 	tags      map[int64]tagEntry
 	nextTag   int64
 	users     map[string]bool
+}
+
+// connEnd names one end of a connection: the key of a stream.
+type connEnd struct {
+	c network.ConnID
+	e network.End
 }
 
 type tagKind uint8
@@ -160,7 +166,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg:     cfg,
-		streams: map[network.ConnID]*stream{},
+		streams: map[connEnd]*stream{},
 		routes:  map[string]*route{},
 		tags:    map[int64]tagEntry{},
 		users:   map[string]bool{},
@@ -171,8 +177,10 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// acceptFor is the set of levels accepted for a peer domain, after the
-// per-domain overrides.
+// AcceptFor is the set of levels the server accepts from (and towards) a
+// peer domain, after the per-domain overrides.
+func (s *Server) AcceptFor(domain string) Levels { return s.acceptFor(domain) }
+
 func (s *Server) acceptFor(domain string) Levels {
 	for _, d := range s.cfg.SecureDomains {
 		if strings.EqualFold(d, domain) {
@@ -303,6 +311,8 @@ func (s *Server) Dialed(tag int64, c network.ConnID, err error) []Effect {
 
 // Accepted is a new inbound connection: a Receiving stream starts.
 func (s *Server) Accepted(c network.ConnID, remote string) []Effect {
+	// (The stream is keyed by connection and end: a server that dials
+	// itself — a record pointing at its own address — has both ends.)
 	st := s.newStream(roleReceiving, c, network.Server)
 	st.peer = remote
 	st.state = stAwaitHeader
@@ -311,9 +321,17 @@ func (s *Server) Accepted(c network.ConnID, remote string) []Effect {
 
 // Received feeds bytes from a connection to its stream's parser and state
 // machine.
-func (s *Server) Received(c network.ConnID, data []byte) []Effect {
-	st := s.streams[c]
+func (s *Server) Received(c network.ConnID, e network.End, data []byte) []Effect {
+	st := s.streams[connEnd{c, e}]
 	if st == nil || st.closed {
+		return s.take()
+	}
+	if st.state == stTLS {
+		// Nothing may arrive between <proceed/> and the end of the
+		// handshake: plaintext here is an injection (CVE-2011-0411).
+		if !s.Quiet {
+			s.note(st, "drop", "%s drops %d bytes received in plaintext while TLS is negotiated", s.cfg.Domain, len(data))
+		}
 		return s.take()
 	}
 	st.p.Feed(data)
@@ -342,8 +360,8 @@ func (s *Server) pump(st *stream) {
 }
 
 // TLSDone reports this end's TLS handshake result.
-func (s *Server) TLSDone(c network.ConnID, r network.TLSResult) []Effect {
-	st := s.streams[c]
+func (s *Server) TLSDone(c network.ConnID, e network.End, r network.TLSResult) []Effect {
+	st := s.streams[connEnd{c, e}]
 	if st == nil || st.closed {
 		return s.take()
 	}
@@ -357,7 +375,17 @@ func (s *Server) TLSDone(c network.ConnID, r network.TLSResult) []Effect {
 	st.peerCert = r.PeerCert
 	st.peerCertErr = r.PeerErr
 	st.n++
+	if n := st.p.DropPending(); n > 0 && !s.Quiet {
+		s.note(st, "drop", "%s drops %d bytes that arrived in plaintext before TLS (CVE-2011-0411)", s.cfg.Domain, n)
+	}
 	st.p.Restart()
+	if st.role == roleReceiving {
+		// RFC 6120 §5.4.3.3: what was learnt before TLS is discarded —
+		// no authentication and no pending dialback check carries over.
+		st.authDomain, st.level, st.dbID = "", LevelNone, ""
+		st.offeredSASL, st.saslDone = false, false
+		s.dropVerifications(st)
+	}
 	switch st.role {
 	case roleOriginating:
 		s.sendInitialHeader(st)
@@ -370,8 +398,8 @@ func (s *Server) TLSDone(c network.ConnID, r network.TLSResult) []Effect {
 }
 
 // Closed reports that the peer closed or reset the connection.
-func (s *Server) Closed(c network.ConnID, err error) []Effect {
-	st := s.streams[c]
+func (s *Server) Closed(c network.ConnID, e network.End, err error) []Effect {
+	st := s.streams[connEnd{c, e}]
 	if st == nil {
 		return s.take()
 	}
@@ -385,7 +413,7 @@ func (s *Server) Closed(c network.ConnID, err error) []Effect {
 	}
 	// Complete the TCP close from our side.
 	s.emit(Effect{Kind: EffClose, Conn: st.conn, End: st.end})
-	delete(s.streams, c)
+	delete(s.streams, connEnd{c, e})
 	return s.take()
 }
 
@@ -532,7 +560,7 @@ type stream struct {
 func (s *Server) newStream(r role, c network.ConnID, e network.End) *stream {
 	st := &stream{role: r, conn: c, end: e, p: xmlstream.NewParser(), n: 1, local: s.cfg.Domain}
 	st.p.DiscardRaw = true // servers trace what they send, never raw input
-	s.streams[c] = st
+	s.streams[connEnd{c, e}] = st
 	return st
 }
 
@@ -546,13 +574,13 @@ func (s *Server) writeRaw(st *stream, b []byte) {
 	s.emit(Effect{Kind: EffWrite, Conn: st.conn, End: st.end, Stream: st.n, Peer: st.peer, Data: b})
 }
 
-var closeTag = []byte("</stream:stream>")
+const closeTag = "</stream:stream>"
 
 // closeStream sends </stream:stream> and half-closes TCP (RFC 6120 §4.4).
 func (s *Server) closeStream(st *stream) {
 	if !st.sentClose {
 		st.sentClose = true
-		s.writeRaw(st, closeTag)
+		s.writeRaw(st, []byte(closeTag)) // a fresh copy: the network keeps what it is given
 		s.emit(Effect{Kind: EffClose, Conn: st.conn, End: st.end})
 	}
 }

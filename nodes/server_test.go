@@ -75,10 +75,10 @@ func TestMisbehavingPeerGetsStreamError(t *testing.T) {
 				var effs []Effect
 				if oneByte {
 					for i := 0; i < len(c.input); i++ {
-						effs = append(effs, s.Received(1, []byte{c.input[i]})...)
+						effs = append(effs, s.Received(1, network.Server, []byte{c.input[i]})...)
 					}
 				} else {
-					effs = append(effs, s.Received(1, []byte(c.input))...)
+					effs = append(effs, s.Received(1, network.Server, []byte(c.input))...)
 				}
 				out, closed := written(effs)
 				want := "<stream:error><" + c.cond + " xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>"
@@ -92,7 +92,7 @@ func TestMisbehavingPeerGetsStreamError(t *testing.T) {
 					t.Fatalf("oneByte=%t: connection not closed after the stream error", oneByte)
 				}
 				// Anything after the error is ignored, not processed.
-				if more := s.Received(1, []byte("<message/>")); len(more) != 0 {
+				if more := s.Received(1, network.Server, []byte("<message/>")); len(more) != 0 {
 					t.Fatalf("server acted on bytes after its stream error: %+v", more)
 				}
 			}
@@ -113,7 +113,7 @@ func TestVersionNegotiation(t *testing.T) {
 	} {
 		s := newTestServer(t, "type2")
 		s.Accepted(1, "evil.lit")
-		out, _ := written(s.Received(1, []byte(c.header)))
+		out, _ := written(s.Received(1, network.Server, []byte(c.header)))
 		if got := strings.Contains(out, "version='1.0'"); got != c.wantVersion {
 			t.Errorf("header %q: response version present = %t, want %t (%s)", c.header, got, c.wantVersion, out)
 		}
@@ -128,13 +128,13 @@ func TestAuthoritativeAnswer(t *testing.T) {
 	s := newTestServer(t, "type2")
 	s.Accepted(1, "type4.lit")
 	hdr := strings.Replace(peerHeader, "evil.lit", "type4.lit", 1)
-	s.Received(1, []byte(hdr))
+	s.Received(1, network.Server, []byte(hdr))
 	key := dialback.Key("s3cr3t", "type4.lit", "type2.lit", "abc")
-	out, _ := written(s.Received(1, []byte("<db:verify from='type4.lit' id='abc' to='type2.lit'>"+key+"</db:verify>")))
+	out, _ := written(s.Received(1, network.Server, []byte("<db:verify from='type4.lit' id='abc' to='type2.lit'>"+key+"</db:verify>")))
 	if !strings.Contains(out, "<db:verify from='type2.lit' id='abc' to='type4.lit' type='valid'/>") {
 		t.Fatalf("valid key: %s", out)
 	}
-	out, _ = written(s.Received(1, []byte("<db:verify from='type4.lit' id='abd' to='type2.lit'>"+key+"</db:verify>")))
+	out, _ = written(s.Received(1, network.Server, []byte("<db:verify from='type4.lit' id='abd' to='type2.lit'>"+key+"</db:verify>")))
 	if !strings.Contains(out, "type='invalid'") {
 		t.Fatalf("key for another stream id accepted: %s", out)
 	}
@@ -183,14 +183,14 @@ func TestSASLFallback(t *testing.T) {
 		effs = s.Resolved(tagOf(effs, EffResolve), dnsAnswer())
 		s.Dialed(tagOf(effs, EffDial), 1, nil)
 		hdr := "<stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' xmlns:stream='http://etherx.jabber.org/streams' from='b.lit' id='s1' to='a.lit' version='1.0'>"
-		s.Received(1, []byte(hdr+"<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>"))
-		s.Received(1, []byte("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"))
-		s.TLSDone(1, network.TLSResult{OK: true})
-		out, _ := written(s.Received(1, []byte(strings.Replace(hdr, "s1", "s2", 1)+"<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>EXTERNAL</mechanism></mechanisms></stream:features>")))
+		s.Received(1, network.Client, []byte(hdr+"<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>"))
+		s.Received(1, network.Client, []byte("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"))
+		s.TLSDone(1, network.Client, network.TLSResult{OK: true})
+		out, _ := written(s.Received(1, network.Client, []byte(strings.Replace(hdr, "s1", "s2", 1)+"<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>EXTERNAL</mechanism></mechanisms></stream:features>")))
 		if !strings.Contains(out, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>") {
 			t.Fatalf("no SASL EXTERNAL attempt: %s", out)
 		}
-		out, closed := written(s.Received(1, []byte("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>")))
+		out, closed := written(s.Received(1, network.Client, []byte("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>")))
 		if fallback && (!strings.Contains(out, "<db:result from='a.lit' to='b.lit'>") || closed) {
 			t.Fatalf("sasl_fallback: want a dialback key, got %q closed=%t", out, closed)
 		}
@@ -212,4 +212,112 @@ func xmlstreamPing() *xmlstream.Element {
 
 func dnsAnswer() dns.Answer {
 	return dns.Answer{Domain: "b.lit", Targets: []dns.Target{{Host: "b.lit", Addr: "10.0.0.2", Port: 5269, Via: "A"}}}
+}
+
+// Review findings, pinned.
+
+// Plaintext that follows <starttls/> is dropped, never read as the
+// encrypted stream (CVE-2011-0411).
+func TestSTARTTLSInjectionIsDropped(t *testing.T) {
+	s := newTestServer(t, "type2")
+	s.Accepted(1, "evil.lit")
+	s.Received(1, network.Server, []byte(peerHeader))
+	injected := "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>" + peerHeader + "<db:result from='evil.lit' to='type2.lit'>k</db:result>"
+	out, _ := written(s.Received(1, network.Server, []byte(injected)))
+	if !strings.Contains(out, "<proceed") {
+		t.Fatalf("no proceed: %s", out)
+	}
+	effs := s.TLSDone(1, network.Server, network.TLSResult{OK: true})
+	for _, e := range effs {
+		if e.Kind == EffWrite || e.Kind == EffResolve {
+			t.Fatalf("the injected header or key was acted on: %+v", e)
+		}
+	}
+	// The real encrypted stream still works.
+	if out, _ := written(s.Received(1, network.Server, []byte(peerHeader))); !strings.Contains(out, "<stream:stream ") {
+		t.Fatalf("no answer to the encrypted stream's header: %s", out)
+	}
+}
+
+// A dialback check started before TLS does not authenticate the stream
+// after it (RFC 6120 §5.4.3.3).
+func TestTrustBeforeTLSIsDiscarded(t *testing.T) {
+	s := newTestServer(t, "type2")
+	s.Accepted(1, "evil.lit")
+	s.Received(1, network.Server, []byte(peerHeader))
+	effs := s.Received(1, network.Server, []byte("<db:result from='evil.lit' to='type2.lit'>k</db:result>"))
+	var resolve int64
+	for _, e := range effs {
+		if e.Kind == EffResolve {
+			resolve = e.Tag
+		}
+	}
+	if resolve == 0 {
+		t.Fatal("no verification started")
+	}
+	s.Received(1, network.Server, []byte("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"))
+	s.TLSDone(1, network.Server, network.TLSResult{OK: true})
+	s.Received(1, network.Server, []byte(peerHeader))
+	// The old check's answer path must be dead: resolving it starts nothing.
+	for _, e := range s.Resolved(resolve, dnsAnswer()) {
+		if e.Kind == EffDial {
+			t.Fatalf("a check from before TLS went on: %+v", e)
+		}
+	}
+	out, _ := written(s.Received(1, network.Server, []byte("<message from='a@evil.lit' to='juliet@type2.lit'/>")))
+	if !strings.Contains(out, "<not-authorized") {
+		t.Fatalf("a stanza was accepted on the strength of a pre-TLS check: %s", out)
+	}
+}
+
+// A 0.9 server ignores stream features a 1.0 peer sends anyway.
+func TestOldServerIgnoresFeatures(t *testing.T) {
+	p, _ := PresetByName("type1")
+	s, err := New(Config{Domain: "a.lit", Policy: p.Policy, Secret: "k", Users: []string{"u"}, Rand: rand.New(rand.NewPCG(1, 2))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tagOf := func(effs []Effect, k EffectKind) int64 {
+		for _, e := range effs {
+			if e.Kind == k {
+				return e.Tag
+			}
+		}
+		t.Fatalf("no effect %d", k)
+		return 0
+	}
+	effs := s.Send(xmlstreamPing())
+	effs = s.Resolved(tagOf(effs, EffResolve), dnsAnswer())
+	s.Dialed(tagOf(effs, EffDial), 1, nil)
+	hdr := "<stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' xmlns:stream='http://etherx.jabber.org/streams' from='b.lit' id='s1' to='a.lit' version='1.0'>"
+	out, closed := written(s.Received(1, network.Client, []byte(hdr+"<stream:features><dialback xmlns='urn:xmpp:features:dialback'/></stream:features>")))
+	if closed || strings.Contains(out, "stream:error") || !strings.Contains(out, "<db:result") {
+		t.Fatalf("0.9 server and features: %q closed=%t", out, closed)
+	}
+}
+
+// After SASL success a second <auth/> is not on offer.
+func TestSecondAuthRefused(t *testing.T) {
+	p, _ := PresetByName("type3")
+	root := ca.NewRoot("R", time.Unix(0, 0), time.Unix(1<<40, 0), []byte("r"))
+	peer := root.Issue(ca.Template{Subject: "evil.lit", DNSNames: []string{"evil.lit"}, NotBefore: time.Unix(0, 0), NotAfter: time.Unix(1<<40, 0)})
+	s, err := New(Config{Domain: "type2.lit", Policy: p.Policy, Secret: "k", Users: []string{"u"}, Rand: rand.New(rand.NewPCG(1, 2)),
+		Cert: caTestCert(), Trust: ca.NewPool(root.Cert)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Now = time.Unix(1000, 0)
+	s.Accepted(1, "evil.lit")
+	s.Received(1, network.Server, []byte(peerHeader))
+	s.Received(1, network.Server, []byte("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"))
+	s.TLSDone(1, network.Server, network.TLSResult{OK: true, PeerCert: peer})
+	s.Received(1, network.Server, []byte(peerHeader))
+	auth := "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>=</auth>"
+	if out, _ := written(s.Received(1, network.Server, []byte(auth))); !strings.Contains(out, "<success") {
+		t.Fatalf("first auth: %s", out)
+	}
+	s.Received(1, network.Server, []byte(peerHeader))
+	if out, _ := written(s.Received(1, network.Server, []byte(auth))); strings.Contains(out, "<success") {
+		t.Fatalf("a second auth succeeded: %s", out)
+	}
 }

@@ -3,8 +3,7 @@ package scenarios
 // This file generalises the attacks of attack.go from the XEP-0238 pair
 // world to any World, so that scenario files (package scenarios/spec) can
 // place an attacker between two servers of their own, next to their own
-// faults and traffic. RunAttack keeps its own code path; the two agree on
-// every verdict (see TestInstallAttackAgreesWithRunAttack).
+// faults and traffic. RunAttack uses it for the XEP pairs too.
 
 import (
 	"fmt"

@@ -291,6 +291,7 @@ func (w *World) restart(domain string) {
 	if err != nil {
 		panic("scenarios: rebuilding a server from its own valid config: " + err.Error())
 	}
+	s.Quiet = w.Sim.Trace == nil
 	n.S = s
 	n.down = false
 	n.epoch++

@@ -28,14 +28,14 @@ type LargeOptions struct {
 
 // LargeResult is what a large run produced.
 type LargeResult struct {
-	World                       *World
-	Routes                      int // ordered pairs that had traffic
-	Established, Failed         int // outbound negotiations
-	Sent, Delivered, Bounced    int
-	Events                      int
-	Elapsed                     sim.Time
-	Servers                     int
-	StreamsOpen, ConnectionsAll int
+	World                    *World
+	Routes                   int // ordered pairs that had traffic
+	Established, Failed      int // outbound negotiations
+	Sent, Delivered, Bounced int
+	Events                   int
+	Elapsed                  sim.Time
+	Servers                  int
+	ConnectionsAll           int
 }
 
 // NewLargeWorld builds the world and schedules the traffic without running

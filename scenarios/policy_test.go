@@ -110,3 +110,21 @@ func TestDialbackErrors(t *testing.T) {
 		t.Fatalf("outcome %s bounce %s/%s", r.Outcome.Letter(), r.Bounce, r.BounceType)
 	}
 }
+
+// A record that points a domain at the asking server's own address makes
+// it dial itself; it must answer its own header like any other (here with
+// host-unknown, since it does not host type2.lit), not mistake it for the
+// peer's answer.
+func TestServerDialingItself(t *testing.T) {
+	r, err := RunPair(Pair{"type1", "type2"}, PairOptions{Seed: 1, Faults: []Fault{{Kind: DNSPoison, Target: "type2.lit", Observer: "type1.lit", Addr: "10.0.0.1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := traceText(r)
+	if r.Outcome != nodes.LevelNone || !strings.Contains(tr, "<host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>") {
+		t.Fatalf("outcome %s:\n%s", r.Outcome.Letter(), tr)
+	}
+	if v := CheckInvariants(r.World); len(v) != 0 {
+		t.Fatal(v)
+	}
+}

@@ -234,19 +234,19 @@ func (n *Node) Accepted(c network.ConnID, port int, remote string) {
 	n.apply(n.S.Accepted(c, remote))
 }
 
-func (n *Node) Received(c network.ConnID, _ network.End, data []byte) {
+func (n *Node) Received(c network.ConnID, e network.End, data []byte) {
 	n.S.Now = n.w.Sim.Now().Std()
-	n.apply(n.S.Received(c, data))
+	n.apply(n.S.Received(c, e, data))
 }
 
-func (n *Node) TLSDone(c network.ConnID, _ network.End, r network.TLSResult) {
+func (n *Node) TLSDone(c network.ConnID, e network.End, r network.TLSResult) {
 	n.S.Now = n.w.Sim.Now().Std()
-	n.apply(n.S.TLSDone(c, r))
+	n.apply(n.S.TLSDone(c, e, r))
 }
 
-func (n *Node) Closed(c network.ConnID, _ network.End, err error) {
+func (n *Node) Closed(c network.ConnID, e network.End, err error) {
 	n.S.Now = n.w.Sim.Now().Std()
-	n.apply(n.S.Closed(c, err))
+	n.apply(n.S.Closed(c, e, err))
 }
 
 func (w *World) trace(n *Node, r sim.Record) {

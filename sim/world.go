@@ -34,20 +34,6 @@ type Handler interface {
 	HandleEvent(w *World, a, b int64)
 }
 
-// Event is a scheduled call: at At, H.HandleEvent(w, A, B).
-type Event struct {
-	At  Time
-	Seq uint64
-	H   Handler
-	A   int64
-	B   int64
-	// timer is the slot of a cancellable timer (0 for plain events) and gen
-	// the generation the slot had when armed; a cancelled timer's event is
-	// skipped when it reaches the top of the heap.
-	timer int32
-	gen   uint32
-}
-
 // entry is what the heap orders: 16 bytes, four to a cache line, so that a
 // node's four children are compared within one line. key is the insertion
 // sequence shifted left by slotBits, with the payload's slot in the low

@@ -327,6 +327,21 @@ func (p *Parser) Restart() {
 	p.text = p.text[:0]
 }
 
+// DropPending discards every byte fed but not yet returned as part of a
+// token, and reports how many there were; call Restart after it. A server
+// switching to TLS needs it: bytes that arrived in plaintext after
+// <starttls/> or <proceed/> must not be read as the encrypted stream
+// (the STARTTLS command injection of CVE-2011-0411).
+func (p *Parser) DropPending() int {
+	if p.err != nil || p.parked {
+		return 0
+	}
+	n := len(p.buf) - p.start
+	p.buf = p.buf[:p.start]
+	p.pos = p.start
+	return n
+}
+
 // Offset returns the number of bytes consumed so far: the stream offset just
 // past the last token returned (and any whitespace skipped after it).
 func (p *Parser) Offset() int64 { return p.base + int64(p.start) }
