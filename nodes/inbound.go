@@ -172,6 +172,8 @@ func (s *Server) handleAuth(st *stream, el *xmlstream.Element) {
 	st.saslDone = true
 	st.authDomain = st.peer
 	st.level = LevelTrusted
+	s.cancelTimer(st.timer)
+	st.timer = 0
 	if !s.Quiet {
 		s.note(st, "authenticated", "%s accepts %s: its certificate names it and chains to a trusted root (SASL EXTERNAL)", s.cfg.Domain, st.peer)
 	}
@@ -289,6 +291,8 @@ func (s *Server) authenticatedByDialback(st *stream, domain string, id string) {
 	st.authDomain = domain
 	st.dbID = id
 	st.level = LevelVerified
+	s.cancelTimer(st.timer)
+	st.timer = 0
 	if st.tls {
 		st.level = LevelEncrypted
 	}

@@ -122,16 +122,20 @@ const (
 	tagVerifyResolve
 	tagVerifyDial
 	tagVerifyTimer
+	// tagInboundTimer bounds how long a Receiving stream may stay
+	// unauthenticated (a peer that connects and falls silent).
+	tagInboundTimer
 	// tagTimeout guards a request (a resolve or a dial): link is the
 	// request's tag, and the request's link is the timer's.
 	tagTimeout
 )
 
 type tagEntry struct {
-	kind  tagKind
-	route *route
-	verif *verification
-	link  int64
+	kind    tagKind
+	route   *route
+	verif   *verification
+	inbound *stream
+	link    int64
 }
 
 // New validates cfg and returns a server.
@@ -316,6 +320,8 @@ func (s *Server) Accepted(c network.ConnID, remote string) []Effect {
 	st := s.newStream(roleReceiving, c, network.Server)
 	st.peer = remote
 	st.state = stAwaitHeader
+	st.timer = s.tag(tagEntry{kind: tagInboundTimer, inbound: st})
+	s.emit(Effect{Kind: EffTimer, Tag: st.timer, Delay: s.cfg.NegotiationTimeout})
 	return s.take()
 }
 
@@ -450,6 +456,12 @@ func (s *Server) Timer(tag int64) []Effect {
 			}
 			s.routeFailed(t.route, "negotiation did not finish within "+s.cfg.NegotiationTimeout.String(), s.cfg.Policy.Errors.BounceCondition(), "wait")
 		}
+	case tagInboundTimer:
+		if st := t.inbound; st != nil && st.timer == tag && !st.closed {
+			st.timer = 0
+			st.transient = true
+			s.streamError(st, "connection-timeout", "the peer did not authenticate within "+s.cfg.NegotiationTimeout.String())
+		}
 	case tagVerifyTimer:
 		if v := t.verif; v != nil && v.timer == tag {
 			v.timer = 0
@@ -545,7 +557,8 @@ type stream struct {
 	saslFailed  bool
 	sentClose   bool
 	closed      bool
-	transient   bool // the stream died of a network failure, not a refusal
+	transient   bool  // the stream died of a network failure, not a refusal
+	timer       int64 // receiving: the authentication deadline
 
 	// Receiving streams: the domain the peer authenticated as and how.
 	authDomain string
@@ -612,6 +625,8 @@ func (s *Server) streamGone(st *stream, reason string) {
 		return
 	}
 	st.closed = true
+	s.cancelTimer(st.timer)
+	st.timer = 0
 	switch st.role {
 	case roleOriginating:
 		if st.route != nil && st.route.st == st {

@@ -321,3 +321,23 @@ func TestSecondAuthRefused(t *testing.T) {
 		t.Fatalf("a second auth succeeded: %s", out)
 	}
 }
+
+// A peer that connects and falls silent is cut off after the negotiation
+// timeout with <connection-timeout/>.
+func TestSilentPeerTimesOut(t *testing.T) {
+	s := newTestServer(t, "type2")
+	effs := s.Accepted(1, "evil.lit")
+	var timer int64
+	for _, e := range effs {
+		if e.Kind == EffTimer {
+			timer = e.Tag
+		}
+	}
+	if timer == 0 {
+		t.Fatal("no deadline armed for the inbound stream")
+	}
+	out, closed := written(s.Timer(timer))
+	if !strings.Contains(out, "<connection-timeout xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>") || !closed {
+		t.Fatalf("silent peer: %q closed=%t", out, closed)
+	}
+}
