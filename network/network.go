@@ -271,6 +271,9 @@ func (n *Net) linkLatency(a, b *Host) time.Duration {
 	return DefaultLatency
 }
 
+// trace records a network event. Callers that format the detail test
+// n.W.Trace first: formatting for a run without a trace would cost an
+// allocation per argument on the hot path.
 func (n *Net) trace(c *conn, from End, event, detail string) {
 	if n.W.Trace == nil {
 		return
@@ -299,12 +302,16 @@ func (n *Net) Dial(from *Host, addr string, port int, tag int64) ConnID {
 		// No host at that address: the failure comes back after a round
 		// trip (an ICMP unreachable from the last router, in real life).
 		c.latency = 2 * DefaultLatency
-		n.trace(c, Client, "connect", fmt.Sprintf("%s dials %s:%d", from.Name, addr, port))
+		if n.W.Trace != nil {
+			n.trace(c, Client, "connect", fmt.Sprintf("%s dials %s:%d", from.Name, addr, port))
+		}
 		n.enqueue(c, Server, segment{kind: segRefused, err: ErrNoRoute}) // comes back as if from the server
 		return c.id
 	}
 	c.latency = n.linkLatency(from, to)
-	n.trace(c, Client, "connect", fmt.Sprintf("%s dials %s:%d", from.Name, addr, port))
+	if n.W.Trace != nil {
+		n.trace(c, Client, "connect", fmt.Sprintf("%s dials %s:%d", from.Name, addr, port))
+	}
 	n.enqueue(c, Client, segment{kind: segSYN})
 	return c.id
 }
@@ -384,12 +391,16 @@ func (n *Net) deliver(c *conn, from, to End, s segment) {
 	case segSYN:
 		srv := c.hosts[Server]
 		if !srv.listen[c.ports[Server]] {
-			n.trace(c, Server, "refuse", fmt.Sprintf("nothing listens on %s:%d", srv.Addr, c.ports[Server]))
+			if n.W.Trace != nil {
+				n.trace(c, Server, "refuse", fmt.Sprintf("nothing listens on %s:%d", srv.Addr, c.ports[Server]))
+			}
 			c.closed[Server] = true
 			n.enqueue(c, Server, segment{kind: segRefused, err: ErrRefused})
 			return
 		}
-		n.trace(c, Server, "accept", fmt.Sprintf("%s accepts on port %d", srv.Name, c.ports[Server]))
+		if n.W.Trace != nil {
+			n.trace(c, Server, "accept", fmt.Sprintf("%s accepts on port %d", srv.Name, c.ports[Server]))
+		}
 		n.enqueue(c, Server, segment{kind: segSYNACK})
 		srv.App.Accepted(c.id, c.ports[Server], c.hosts[Client].Name)
 	case segSYNACK:
@@ -419,7 +430,9 @@ func (n *Net) deliver(c *conn, from, to End, s segment) {
 			n.abort(c, Server, "ClientHello before the server started TLS")
 			return
 		}
-		n.trace(c, Server, "tls", fmt.Sprintf("ServerHello, Certificate [%s], CertificateRequest", c.cfg[Server].Cert))
+		if n.W.Trace != nil {
+			n.trace(c, Server, "tls", fmt.Sprintf("ServerHello, Certificate [%s], CertificateRequest", c.cfg[Server].Cert))
+		}
 		n.enqueue(c, Server, segment{kind: segServerFlight, cert: c.cfg[Server].Cert})
 	case segServerFlight:
 		cfg := c.cfg[Client]
@@ -433,7 +446,9 @@ func (n *Net) deliver(c *conn, from, to End, s segment) {
 			n.fail(c, Client, fmt.Sprintf("%s rejects the server certificate: %v", c.hosts[Client].Name, c.peerErr[Client]))
 			return
 		}
-		n.trace(c, Client, "tls", fmt.Sprintf("Certificate [%s], Finished", cfg.Cert))
+		if n.W.Trace != nil {
+			n.trace(c, Client, "tls", fmt.Sprintf("Certificate [%s], Finished", cfg.Cert))
+		}
 		n.enqueue(c, Client, segment{kind: segClientFlight, cert: cfg.Cert})
 	case segClientFlight:
 		cfg := c.cfg[Server]

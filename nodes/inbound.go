@@ -129,7 +129,7 @@ func (s *Server) handleStartTLS(st *stream) {
 		s.streamGone(st, "STARTTLS not offered")
 		return
 	}
-	s.write(st, xmlstream.NewElement("proceed", "xmlns", nsTLS))
+	s.writeRaw(st, []byte(proceedXML))
 	st.state = stTLS
 	st.paused = true
 	s.emit(Effect{Kind: EffStartTLS, Conn: st.conn, End: network.Server, TLS: s.tlsConfig("")})
@@ -168,7 +168,7 @@ func (s *Server) handleAuth(st *stream, el *xmlstream.Element) {
 		fail("not-authorized", err.Error())
 		return
 	}
-	s.write(st, xmlstream.NewElement("success", "xmlns", nsSASL))
+	s.writeRaw(st, []byte(successXML))
 	st.saslDone = true
 	st.authDomain = st.peer
 	st.level = LevelTrusted

@@ -147,7 +147,7 @@ func (s *Server) chooseAuth(st *stream, features *xmlstream.Element) {
 					s.note(st, "decide", "%s negotiates TLS: %s", s.cfg.Domain, why)
 				}
 				st.state = stAwaitProceed
-				s.write(st, xmlstream.NewElement("starttls", "xmlns", nsTLS))
+				s.writeRaw(st, []byte(starttlsXML))
 				return
 			}
 			if required {

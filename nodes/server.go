@@ -589,6 +589,14 @@ func (s *Server) writeRaw(st *stream, b []byte) {
 
 const closeTag = "</stream:stream>"
 
+// Elements that never vary, as they serialise: written without building a
+// tree (TestConstantElements checks they match what AppendXML makes).
+const (
+	starttlsXML = "<starttls xmlns='" + nsTLS + "'/>"
+	proceedXML  = "<proceed xmlns='" + nsTLS + "'/>"
+	successXML  = "<success xmlns='" + nsSASL + "'/>"
+)
+
 // closeStream sends </stream:stream> and half-closes TCP (RFC 6120 §4.4).
 func (s *Server) closeStream(st *stream) {
 	if !st.sentClose {

@@ -341,3 +341,15 @@ func TestSilentPeerTimesOut(t *testing.T) {
 		t.Fatalf("silent peer: %q closed=%t", out, closed)
 	}
 }
+
+func TestConstantElements(t *testing.T) {
+	for want, el := range map[string]*xmlstream.Element{
+		starttlsXML: xmlstream.NewElement("starttls", "xmlns", nsTLS),
+		proceedXML:  xmlstream.NewElement("proceed", "xmlns", nsTLS),
+		successXML:  xmlstream.NewElement("success", "xmlns", nsSASL),
+	} {
+		if got := string(el.AppendXML(nil)); got != want {
+			t.Errorf("constant %q, serialised %q", want, got)
+		}
+	}
+}

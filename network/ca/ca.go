@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -201,6 +202,34 @@ func SelfSign(t Template, secret []byte) *Cert {
 type Pool struct {
 	roots   []*Cert
 	revoked map[revokedKey]bool
+	// signed caches signature checks (certificates are immutable, so a
+	// signature that verified once verifies forever). The mutex lets
+	// servers of parallel worlds share a pool.
+	mu     sync.Mutex
+	signed map[[2]*Cert]bool
+}
+
+// signedBy reports whether issuer's key made c's signature, from the cache
+// when possible.
+func (p *Pool) signedBy(c, issuer *Cert) bool {
+	if p == nil {
+		return hmac.Equal(sign(issuer.key, c.tbs()), c.Sig)
+	}
+	k := [2]*Cert{c, issuer}
+	p.mu.Lock()
+	ok, seen := p.signed[k]
+	p.mu.Unlock()
+	if seen {
+		return ok
+	}
+	ok = hmac.Equal(sign(issuer.key, c.tbs()), c.Sig)
+	p.mu.Lock()
+	if p.signed == nil {
+		p.signed = map[[2]*Cert]bool{}
+	}
+	p.signed[k] = ok
+	p.mu.Unlock()
+	return ok
 }
 
 type revokedKey struct {
@@ -350,7 +379,7 @@ func (v Verifier) VerifyChain(c *Cert, now time.Time) error {
 			if now.Before(root.NotBefore) || now.After(root.NotAfter) {
 				return &VerifyError{Err: ErrIssuerExpired, Cert: c, Detail: root.Subject}
 			}
-			if !hmac.Equal(sign(root.key, cur.tbs()), cur.Sig) {
+			if !v.Roots.signedBy(cur, root) {
 				return &VerifyError{Err: ErrBadSignature, Cert: c, Detail: cur.Subject + " is not signed by " + root.Subject}
 			}
 			return nil
@@ -375,7 +404,7 @@ func (v Verifier) VerifyChain(c *Cert, now time.Time) error {
 		if now.Before(parent.NotBefore) || now.After(parent.NotAfter) {
 			return &VerifyError{Err: ErrIssuerExpired, Cert: c, Detail: parent.Subject}
 		}
-		if !hmac.Equal(sign(parent.key, cur.tbs()), cur.Sig) {
+		if !v.Roots.signedBy(cur, parent) {
 			return &VerifyError{Err: ErrBadSignature, Cert: c, Detail: cur.Subject + " is not signed by " + parent.Subject}
 		}
 		if v.Roots.isRevoked(parent) {
