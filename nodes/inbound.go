@@ -245,7 +245,7 @@ func (s *Server) authoritativeAnswer(st *stream, el *xmlstream.Element) {
 		s.streamError(st, "host-unknown", fmt.Sprintf("db:verify for %s, which %s does not vouch for", to, s.cfg.Domain))
 		return
 	}
-	want := dialback.Key(s.cfg.Secret, strings.ToLower(from), s.cfg.Domain, id)
+	want := s.keyer().Key(strings.ToLower(from), s.cfg.Domain, id)
 	if dialback.Equal(want, strings.TrimSpace(el.Text())) {
 		ans.SetAttr("type", "valid")
 		if !s.Quiet {

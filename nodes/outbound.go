@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"fedsim/network"
-	"fedsim/nodes/dialback"
 	"fedsim/nodes/xmlstream"
 )
 
@@ -206,7 +205,7 @@ func (s *Server) chooseAuth(st *stream, features *xmlstream.Element) {
 			s.note(st, "decide", "%s sends a dialback key: %s", s.cfg.Domain, dialbackWhy(st))
 		}
 		st.state = stAwaitDialback
-		key := dialback.Key(s.cfg.Secret, st.peer, s.cfg.Domain, st.id)
+		key := s.keyer().Key(st.peer, s.cfg.Domain, st.id)
 		r := xmlstream.NewElement("db:result", "from", s.cfg.Domain, "to", st.peer)
 		r.AddText(key)
 		s.write(st, r)

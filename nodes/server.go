@@ -10,6 +10,7 @@ import (
 	"fedsim/dns"
 	"fedsim/network"
 	"fedsim/network/ca"
+	"fedsim/nodes/dialback"
 	"fedsim/nodes/xmlstream"
 )
 
@@ -100,6 +101,7 @@ type Server struct {
 
 	out       []Effect
 	hdrPrefix []byte
+	keys      *dialback.Keyer
 	streams   map[connEnd]*stream
 	routes    map[string]*route
 	tags      map[int64]tagEntry
@@ -179,6 +181,14 @@ func New(cfg Config) (*Server, error) {
 		s.users[strings.ToLower(u)] = true
 	}
 	return s, nil
+}
+
+// keyer makes and checks this server's dialback keys (XEP-0185).
+func (s *Server) keyer() *dialback.Keyer {
+	if s.keys == nil {
+		s.keys = dialback.NewKeyer(s.cfg.Secret)
+	}
+	return s.keys
 }
 
 // AcceptFor is the set of levels the server accepts from (and towards) a

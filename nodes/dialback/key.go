@@ -17,6 +17,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
+	"io"
 )
 
 // Key computes the dialback key that the Originating Server sends in
@@ -37,6 +39,36 @@ func Key(secret, receiving, originating, streamID string) string {
 	var out [64]byte
 	hex.Encode(out[:], m.Sum(nil))
 	return string(out[:])
+}
+
+// Keyer computes keys for one secret, reusing its HMAC state: a server
+// makes and checks many keys, and the hashed secret never changes. Not safe
+// for concurrent use (a server is driven by one goroutine).
+type Keyer struct {
+	mac hash.Hash
+	out [64]byte
+}
+
+// NewKeyer prepares the key function for secret.
+func NewKeyer(secret string) *Keyer {
+	h := sha256.Sum256([]byte(secret))
+	var k [64]byte
+	hex.Encode(k[:], h[:])
+	return &Keyer{mac: hmac.New(sha256.New, k[:])}
+}
+
+// Key is Key(secret, receiving, originating, streamID) for the Keyer's
+// secret.
+func (k *Keyer) Key(receiving, originating, streamID string) string {
+	k.mac.Reset()
+	io.WriteString(k.mac, receiving)
+	k.mac.Write([]byte{' '})
+	io.WriteString(k.mac, originating)
+	k.mac.Write([]byte{' '})
+	io.WriteString(k.mac, streamID)
+	var sum [32]byte
+	hex.Encode(k.out[:], k.mac.Sum(sum[:0]))
+	return string(k.out[:])
 }
 
 // Equal compares keys in constant time.

@@ -18,6 +18,12 @@ func TestKeyWorkedExamples(t *testing.T) {
 		if got := Key(c.secret, c.receiving, c.originating, c.id); got != c.want {
 			t.Errorf("%s: Key = %s, want %s", c.name, got, c.want)
 		}
+		k := NewKeyer(c.secret)
+		for i := 0; i < 2; i++ { // a reused Keyer gives the same key
+			if got := k.Key(c.receiving, c.originating, c.id); got != c.want {
+				t.Errorf("%s: Keyer.Key = %s, want %s", c.name, got, c.want)
+			}
+		}
 	}
 }
 
