@@ -1774,6 +1774,13 @@ type scratch struct {
 	stack   []openElem
 }
 
+// scratchPool is process-wide on purpose. It holds capacity, never content
+// a parser could observe (the space is cleared and never outlives a token),
+// so which parser gets which space changes nothing a parser returns and no
+// run's determinism; it is safe across the goroutines of a parallel sweep;
+// and the collector empties it, so idle streams really hold nothing. (A
+// per-server free list was measured instead: it kept the space alive and
+// cost more allocations — docs/performance.md.)
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // park gives the working space to the pool (the parser is at a token
