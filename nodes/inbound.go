@@ -37,6 +37,7 @@ func (s *Server) receivingHeader(st *stream, h *xmlstream.Header) {
 func (s *Server) sendResponseHeader(st *stream, v10 bool) {
 	st.id = s.newStreamID()
 	s.sendHeader(st, s.header(st.peerFrom, st.id, v10))
+	st.peerFrom = "" // not needed again until the next header
 	st.gotHeader = true
 }
 
@@ -281,7 +282,7 @@ func (s *Server) handleInboundStanza(st *stream, el *xmlstream.Element) {
 		// checker) skips it, and so the allocations.
 		s.emit(Effect{Kind: EffNote, Event: "accept-stanza", Conn: st.conn, End: st.end, Stream: st.n, Peer: st.peer, Stanza: el,
 			Detail: s.detail("%s accepts a stanza from %s: the stream is authenticated at level %s by %s", s.cfg.Domain, from, st.level.Letter(), method),
-			Accept: &Acceptance{From: from, Level: st.level, Method: method, StreamID: st.dbID}})
+			Accept: &Acceptance{From: from, Level: st.level, Method: method, StreamID: st.id}})
 	}
 	s.deliverLocal(el)
 }
@@ -289,7 +290,6 @@ func (s *Server) handleInboundStanza(st *stream, el *xmlstream.Element) {
 // authenticatedByDialback records a verified domain on a receiving stream.
 func (s *Server) authenticatedByDialback(st *stream, domain string, id string) {
 	st.authDomain = domain
-	st.dbID = id
 	st.level = LevelVerified
 	s.cancelTimer(st.timer)
 	st.timer = 0

@@ -398,7 +398,7 @@ func (s *Server) TLSDone(c network.ConnID, e network.End, r network.TLSResult) [
 	if st.role == roleReceiving {
 		// RFC 6120 §5.4.3.3: what was learnt before TLS is discarded —
 		// no authentication and no pending dialback check carries over.
-		st.authDomain, st.level, st.dbID = "", LevelNone, ""
+		st.authDomain, st.level = "", LevelNone
 		st.offeredSASL, st.saslDone = false, false
 		s.dropVerifications(st)
 	}
@@ -544,7 +544,6 @@ type stream struct {
 	end   network.End
 	p     *xmlstream.Parser
 	n     int    // stream number on the connection (restarts: RFC 6120 §4.3.3)
-	local string // our domain
 	peer  string // the peer's domain (expected, or as announced)
 	id    string // the stream id: ours on receiving streams, theirs otherwise
 	state sstate
@@ -573,7 +572,6 @@ type stream struct {
 	// Receiving streams: the domain the peer authenticated as and how.
 	authDomain string
 	level      Level
-	dbID       string // the stream id the accepted dialback key was bound to
 
 	route   *route          // originating
 	verif   *verification   // verifying
@@ -581,7 +579,7 @@ type stream struct {
 }
 
 func (s *Server) newStream(r role, c network.ConnID, e network.End) *stream {
-	st := &stream{role: r, conn: c, end: e, p: xmlstream.NewParser(), n: 1, local: s.cfg.Domain}
+	st := &stream{role: r, conn: c, end: e, p: xmlstream.NewParser(), n: 1}
 	st.p.DiscardRaw = true // servers trace what they send, never raw input
 	s.streams[connEnd{c, e}] = st
 	return st

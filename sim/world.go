@@ -333,7 +333,28 @@ func (w *World) Run(deadline Time) int {
 	if w.live > 0 && deadline != Forever && w.now < deadline {
 		w.now = deadline
 	}
+	if w.live == 0 {
+		w.dropCancelled()
+	}
 	return n
+}
+
+// dropCancelled empties a heap that holds only cancelled timers (the world
+// is quiescent): they would otherwise keep their handlers, and what those
+// point to, alive until their time came.
+func (w *World) dropCancelled() {
+	for _, e := range w.heap[heapPad:] {
+		slot := uint32(e.key & slotMask)
+		if t := w.payloads[slot].timer; t != 0 && w.timerGen[t] == w.payloads[slot].gen {
+			w.retire(t)
+		}
+		w.payloads[slot] = payload{}
+		w.free = append(w.free, slot)
+	}
+	if len(w.heap) > heapPad {
+		clear(w.heap[heapPad:])
+		w.heap = w.heap[:heapPad]
+	}
 }
 
 // RunFor runs for d of virtual time from now.

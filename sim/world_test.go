@@ -120,3 +120,30 @@ func BenchmarkKernel(b *testing.B) { BenchKernel(b) }
 
 // BenchmarkKernelContainerHeap: the same loop on container/heap.
 func BenchmarkKernelContainerHeap(b *testing.B) { BenchKernelContainerHeap(b) }
+
+// A quiescent world lets go of its cancelled timers, and their slots are
+// reused safely afterwards.
+func TestQuiescentWorldDropsCancelledTimers(t *testing.T) {
+	w := New(1)
+	r := &recorder{}
+	var ids []TimerID
+	for i := 0; i < 10; i++ {
+		ids = append(ids, w.Timer(time.Hour, r, int64(i), 0))
+	}
+	for _, id := range ids {
+		w.Cancel(id)
+	}
+	w.After(time.Millisecond, r, 99, 0)
+	w.Run(Forever)
+	if len(w.heap) != heapPad || w.Pending() != 0 {
+		t.Fatalf("heap holds %d entries after quiescence", len(w.heap)-heapPad)
+	}
+	if w.Cancel(ids[0]) {
+		t.Fatal("a dropped timer could still be cancelled")
+	}
+	id := w.Timer(time.Second, r, 7, 0)
+	w.Run(Forever)
+	if got := r.got[len(r.got)-1]; got != 7 || w.Cancel(id) {
+		t.Fatalf("a timer armed after the drop misbehaved: %v", r.got)
+	}
+}
