@@ -343,6 +343,9 @@ func (w *World) Run(deadline Time) int {
 // is quiescent): they would otherwise keep their handlers, and what those
 // point to, alive until their time came.
 func (w *World) dropCancelled() {
+	if len(w.heap) <= heapPad {
+		return // nothing was ever scheduled, or nothing is left
+	}
 	for _, e := range w.heap[heapPad:] {
 		slot := uint32(e.key & slotMask)
 		if t := w.payloads[slot].timer; t != 0 && w.timerGen[t] == w.payloads[slot].gen {
@@ -351,10 +354,8 @@ func (w *World) dropCancelled() {
 		w.payloads[slot] = payload{}
 		w.free = append(w.free, slot)
 	}
-	if len(w.heap) > heapPad {
-		clear(w.heap[heapPad:])
-		w.heap = w.heap[:heapPad]
-	}
+	clear(w.heap[heapPad:])
+	w.heap = w.heap[:heapPad]
 }
 
 // RunFor runs for d of virtual time from now.

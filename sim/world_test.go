@@ -147,3 +147,10 @@ func TestQuiescentWorldDropsCancelledTimers(t *testing.T) {
 		t.Fatalf("a timer armed after the drop misbehaved: %v", r.got)
 	}
 }
+
+func TestRunOnAnEmptyWorld(t *testing.T) {
+	w := New(1)
+	if n := w.Run(Forever); n != 0 || w.Now() != 0 {
+		t.Fatalf("empty world ran %d events to %v", n, w.Now())
+	}
+}
