@@ -39,7 +39,7 @@ const (
 	// Interning: strings up to maxInternLen bytes, in a two-way
 	// set-associative cache of internSets sets.
 	maxInternLen = 64
-	internSets   = 4
+	internSets   = 32
 	// Slab chunk sizes (see newElement, allocAttrs, allocNodes): a stream
 	// starts with small chunks and doubles them while it is busy, up to
 	// these; when it goes idle (everything fed has been consumed) it lets
@@ -130,7 +130,7 @@ type Parser struct {
 	nodes      []Node // children of the open elements, innermost last
 	spans      []span // where each attribute value and text node came from
 	bindings   []binding
-	names      [internSets][2]string
+	names      *[internSets][2]string // lent with the scratch space while idle
 
 	// Slabs: elements, attribute lists and node lists of the trees handed
 	// out are carved from shared chunks, so building a tree costs a few
@@ -288,7 +288,6 @@ func (p *Parser) Next() (tok Token, ok bool, err error) {
 		// holds only the parser itself.
 		p.elemSlab, p.attrSlab, p.nodeSlab, p.rawSlab = nil, nil, nil, nil
 		p.grow = 0
-		p.names = [internSets][2]string{} // it holds values (ids, addresses) too
 		p.park()
 	}
 	return tok, ok, nil
@@ -1714,6 +1713,9 @@ func (p *Parser) intern(b []byte) string {
 	// Hash length, first, middle and last byte: O(1), and enough to tell
 	// apart the few dozen names and namespaces a stream uses.
 	h := uint32(n) | uint32(b[0])<<8 | uint32(b[n/2])<<16 | uint32(b[n-1])<<24
+	if p.names == nil {
+		p.names = new([internSets][2]string)
+	}
 	set := &p.names[(h*0x9E3779B1)>>25%internSets]
 	if set[0] == string(b) {
 		return set[0]
@@ -1765,6 +1767,7 @@ var wellKnown = func() map[string]string {
 // not allocate it per element. The contents never outlive a token, so
 // which parser gets which scratch changes nothing a parser returns.
 type scratch struct {
+	names   *[internSets][2]string
 	buf     []byte
 	attrs   []Attr
 	acolons []int
@@ -1793,10 +1796,11 @@ func (p *Parser) park() {
 	clear(p.nodes[:cap(p.nodes)])
 	clear(p.stack[:cap(p.stack)])
 	sc := scratchPool.Get().(*scratch)
-	*sc = scratch{buf: p.buf[:0], attrs: p.attrs[:0], acolons: p.acolons[:0], spans: p.spans[:0],
+	*sc = scratch{names: p.names, buf: p.buf[:0], attrs: p.attrs[:0], acolons: p.acolons[:0], spans: p.spans[:0],
 		text: p.text[:0], nodes: p.nodes[:0], stack: p.stack[:0]}
 	scratchPool.Put(sc)
 	p.buf, p.attrs, p.acolons, p.spans, p.text, p.nodes, p.stack = nil, nil, nil, nil, nil, nil, nil
+	p.names = nil
 	p.parked = true
 }
 
@@ -1804,6 +1808,7 @@ func (p *Parser) park() {
 func (p *Parser) unpark() {
 	sc := scratchPool.Get().(*scratch)
 	p.buf, p.attrs, p.acolons, p.spans, p.text, p.nodes, p.stack = sc.buf, sc.attrs, sc.acolons, sc.spans, sc.text, sc.nodes, sc.stack
+	p.names = sc.names // a cache: which strings it holds changes no result
 	*sc = scratch{}
 	scratchPool.Put(sc)
 	p.parked = false
