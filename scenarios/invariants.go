@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"fedsim/nodes"
 	"fedsim/nodes/xmlstream"
 	"fedsim/sim"
 )
@@ -115,8 +116,29 @@ func Check(w *World) Report {
 	answeredBy := map[verifyKey][]string{}
 	saslOK := map[[2]string]bool{} // {server, conn}
 	tlsVerified := map[[2]string]bool{}
+	// What each host itself put on each connection, in time order: the ids
+	// of the response headers it sent and whether TLS came up — so that an
+	// acceptance's stream id and level are checked against the wire, not
+	// only against the server's own note.
+	type stamp struct {
+		at sim.Time
+		id string
+	}
+	headers := map[[2]string][]stamp{}
+	tlsAt := map[[2]string]sim.Time{}
 	if w.Sim.Trace != nil {
 		for _, r := range w.Sim.Trace.Records {
+			k := [2]string{r.Node, fmt.Sprint(r.Conn)}
+			switch {
+			case r.Kind == sim.KindXML && strings.HasPrefix(r.XML, "<stream:stream "):
+				if id := attrOf(r.XML, "id"); id != "" {
+					headers[k] = append(headers[k], stamp{r.Time, id})
+				}
+			case r.Kind == sim.KindEvent && r.Event == "tls-ok":
+				if _, seen := tlsAt[k]; !seen {
+					tlsAt[k] = r.Time
+				}
+			}
 			switch {
 			case r.Kind == sim.KindXML && strings.HasPrefix(r.XML, "<db:verify ") && strings.Contains(r.XML, "type='valid'"):
 				el := parseOne(r.XML)
@@ -151,8 +173,25 @@ func Check(w *World) Report {
 		if w.Sim.Trace == nil {
 			continue
 		}
+		k := [2]string{a.Host, fmt.Sprint(a.Conn)}
 		switch a.Method {
 		case "dialback":
+			// The stream id on the wire when the stanza came in, and TLS.
+			var id string
+			for _, h := range headers[k] {
+				if h.at <= a.Time {
+					id = h.id
+				}
+			}
+			if id != a.StreamID {
+				rep.Violations = append(rep.Violations, Violation{"dialback-verified", fmt.Sprintf("%s accepted %s for stream %s, but the stream on the wire was %s", where, from, a.StreamID, id)})
+				continue
+			}
+			at, tls := tlsAt[k]
+			tls = tls && at <= a.Time
+			if want := map[bool]nodes.Level{false: nodes.LevelVerified, true: nodes.LevelEncrypted}[tls]; a.Level != want {
+				rep.Violations = append(rep.Violations, Violation{"policy-level", fmt.Sprintf("%s claims level %s for %s, but the connection %s TLS", where, a.Level.Letter(), from, map[bool]string{true: "had", false: "had no"}[tls])})
+			}
 			by := answeredBy[verifyKey{a.Server, a.From, a.StreamID}]
 			if len(by) == 0 {
 				rep.Violations = append(rep.Violations, Violation{"dialback-verified", fmt.Sprintf("%s accepted %s by dialback but no Authoritative Server confirmed a key for stream %s", where, from, a.StreamID)})
@@ -183,6 +222,20 @@ func (w *World) hostIsAttacker(host string) bool {
 		}
 	}
 	return false
+}
+
+// attrOf reads a single-quoted attribute from a serialised start tag.
+func attrOf(tag, name string) string {
+	i := strings.Index(tag, " "+name+"='")
+	if i < 0 {
+		return ""
+	}
+	rest := tag[i+len(name)+3:]
+	j := strings.IndexByte(rest, '\'')
+	if j < 0 {
+		return ""
+	}
+	return rest[:j]
 }
 
 func parseOne(s string) *xmlstream.Element {

@@ -51,3 +51,30 @@ func TestDeterminismCheck(t *testing.T) {
 		t.Fatal(v)
 	}
 }
+
+// The checker compares a server's own account of an acceptance with the
+// wire: the stream id it sent on that connection and whether TLS came up.
+func TestCheckerComparesAcceptancesWithTheWire(t *testing.T) {
+	r, err := RunPair(Pair{"type2", "type4"}, PairOptions{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := CheckInvariants(r.World); len(v) != 0 {
+		t.Fatalf("clean run: %v", v)
+	}
+	orig := append([]Acceptance(nil), r.World.Acceptances...)
+	r.World.Acceptances[0].StreamID = "not-on-the-wire"
+	if v := CheckInvariants(r.World); len(v) == 0 || !strings.Contains(v[0].Detail, "on the wire was") {
+		t.Fatalf("a stream id the server never sent passed: %v", v)
+	}
+	copy(r.World.Acceptances, orig)
+	r.World.Acceptances[0].Level = nodes.LevelVerified // claims no TLS on a TLS connection
+	v := CheckInvariants(r.World)
+	found := false
+	for _, x := range v {
+		found = found || strings.Contains(x.Detail, "the connection had TLS")
+	}
+	if !found {
+		t.Fatalf("a level contradicting the wire passed: %v", v)
+	}
+}
