@@ -84,19 +84,9 @@ func (p Pair) Domains() (string, string) {
 type PairResult struct {
 	Pair
 	From, To string
-	// Outcome is the forward stream's level: U, V, E or T.
-	Outcome nodes.Level
-	// Reason says why the forward negotiation failed.
-	Reason string
-	// Bounce is the stanza error condition the sender got, if any.
-	Bounce, BounceType string
-	// Delivered: the ping reached its recipient. Answered: the answer came
-	// back to the sender (over the reverse stream, negotiated in turn).
-	Delivered, Answered bool
-	// Reverse is the level of the stream negotiated for the answer.
-	Reverse nodes.Level
-	World   *World
-	Events  int
+	PairReading
+	World  *World
+	Events int
 	// Elapsed is the virtual time the run took.
 	Elapsed sim.Time
 }
@@ -244,41 +234,66 @@ func RunPair(p Pair, opt PairOptions) (*PairResult, error) {
 	from, to := p.Domains()
 	w.Node(from).SendAt(0, Ping(p))
 	n := w.Run(RunDeadline)
-	res := &PairResult{Pair: p, From: from, To: to, World: w, Events: n, Elapsed: w.Sim.Now()}
+	return &PairResult{Pair: p, From: from, To: to, PairReading: w.ReadPair(from, to),
+		World: w, Events: n, Elapsed: w.Sim.Now()}, nil
+}
+
+// PairReading is what one ping between two domains left behind: how each
+// direction's stream was negotiated, whether the ping and its answer got
+// through, and the error the sender got if not.
+type PairReading struct {
+	// Outcome is the forward stream's level: U, V, E or T.
+	Outcome nodes.Level
+	// Reason says why the forward negotiation failed.
+	Reason string
+	// Bounce is the stanza error condition the sender got, if any.
+	Bounce, BounceType string
+	// Delivered: the ping reached its recipient. Answered: the answer came
+	// back to the sender (over the reverse stream, negotiated in turn).
+	Delivered, Answered bool
+	// Reverse is the level of the stream negotiated for the answer.
+	Reverse nodes.Level
+}
+
+// ReadPair reads a finished run in which from's user pinged to's user. It
+// goes by the host that saw each event, not the domain claimed, so an
+// impostor's deliveries are not taken for the real server's.
+func (w *World) ReadPair(from, to string) PairReading {
+	var r PairReading
 	seenForward, seenReverse := false, false
 	for _, o := range w.Outcomes {
 		switch {
 		case o.Host == from && o.From == from && o.To == to && !seenForward:
 			seenForward = true
-			res.Outcome, res.Reason = o.Level, o.Reason
+			r.Outcome, r.Reason = o.Level, o.Reason
 		case o.Host == to && o.From == to && o.To == from && !seenReverse:
 			seenReverse = true
-			res.Reverse = o.Level
+			r.Reverse = o.Level
 		}
 	}
 	if !seenForward {
-		res.Reason = "no outcome reported before the deadline"
+		r.Reason = "no outcome reported before the deadline"
 	}
 	for _, d := range w.Deliveries {
-		if d.Server == to && d.Stanza.Attr("type") == "get" {
-			res.Delivered = true
+		if d.Host == to && d.Stanza.Attr("type") == "get" {
+			r.Delivered = true
 		}
-		if d.Server == from && d.Stanza.Attr("type") == "result" {
-			res.Answered = true
+		if d.Host == from && d.Stanza.Attr("type") == "result" {
+			r.Answered = true
 		}
 	}
 	for _, b := range w.Bounces {
-		if b.Server == from {
+		if b.Host == from {
 			if e := b.Stanza.Child("error"); e != nil {
-				res.BounceType = e.Attr("type")
+				r.BounceType = e.Attr("type")
 				if c := e.Children(); len(c) > 0 {
-					res.Bounce = c[0].Local()
+					r.Bounce = c[0].Local()
 				}
 			}
 			break
 		}
 	}
-	return res, nil
+	return r
 }
 
 // Types are the six service types in table order.

@@ -66,13 +66,11 @@ type Result struct {
 	Presets  [2]nodes.Preset
 	Policies [2]nodes.Policy
 	Certs    [2]string
-	// Outcome is the level of the forward stream (From → To), Reason why it
-	// failed; Reverse is the level of the stream that carried the answer.
-	Outcome, Reverse    nodes.Level
-	Reason              string
-	Delivered, Answered bool
-	// Bounce is the stanza error condition the sender got ("" if none).
-	Bounce string
+	// PairReading holds the forward and reverse stream levels, why the
+	// forward one failed, whether ping and answer got through and the
+	// error the sender got: read by scenarios.World.ReadPair, as the
+	// matrix reads its cells.
+	scenarios.PairReading
 	// Attack is the attack's verdict when Config.Attack is set.
 	Attack *scenarios.AttackResult
 	World  *scenarios.World
@@ -131,7 +129,7 @@ func Run(cfg Config) (*Result, error) {
 	}
 	w.Run(scenarios.RunDeadline)
 	res.World = w
-	read(res)
+	res.PairReading = res.World.ReadPair(res.From, res.To)
 	if attack != nil {
 		base := cfg
 		base.Attack, base.quiet = "", true
@@ -238,42 +236,6 @@ func rootOr(root *ca.Authority, nb, na time.Time) *ca.Authority {
 }
 
 // read fills the outcome fields as scenarios.RunPair does.
-func read(res *Result) {
-	w, from, to := res.World, res.From, res.To
-	seenForward, seenReverse := false, false
-	for _, o := range w.Outcomes {
-		switch {
-		case o.Host == from && o.From == from && o.To == to && !seenForward:
-			seenForward = true
-			res.Outcome, res.Reason = o.Level, o.Reason
-		case o.Host == to && o.From == to && o.To == from && !seenReverse:
-			seenReverse = true
-			res.Reverse = o.Level
-		}
-	}
-	if !seenForward {
-		res.Reason = "no outcome reported before the deadline"
-	}
-	for _, d := range w.Deliveries {
-		if d.Host == to && d.Stanza.Attr("type") == "get" {
-			res.Delivered = true
-		}
-		if d.Host == from && d.Stanza.Attr("type") == "result" {
-			res.Answered = true
-		}
-	}
-	for _, b := range w.Bounces {
-		if b.Host == from {
-			if e := b.Stanza.Child("error"); e != nil {
-				if c := e.Children(); len(c) > 0 {
-					res.Bounce = c[0].Local()
-				}
-			}
-			break
-		}
-	}
-}
-
 // Replay is the CLI command line that reproduces the run with the given
 // command ("explain", "diagram --format svg", …).
 func (c Config) Replay(command string) string {
