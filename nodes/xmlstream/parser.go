@@ -1013,15 +1013,7 @@ func (p *Parser) attrValue(lim int) step {
 			pos++
 			p.seg = pos
 		case c == '\r':
-			p.text = append(p.text, buf[p.seg:pos]...)
-			p.text = append(p.text, ' ')
-			pos++
-			if pos >= lim {
-				p.crPending = true
-			} else if buf[pos] == '\n' {
-				pos++
-			}
-			p.seg = pos
+			pos = p.foldCR(pos, lim, ' ')
 		case c < 0x20:
 			return p.unexpected(pos, lim, CondNotWellFormed, "unexpected character")
 		default:
@@ -1035,6 +1027,24 @@ func (p *Parser) attrValue(lim int) step {
 	}
 	p.pos = pos
 	return stepMore
+}
+
+// foldCR appends the text before the carriage return at pos and then
+// repl in place of the CR or CR LF (XML 1.0 §2.11 end-of-line handling;
+// in attribute values the result is further normalized to a space, §3.3.3).
+// A CR at the end of the buffer leaves crPending so that an LF starting
+// the next chunk is swallowed. It returns the position after the line end.
+func (p *Parser) foldCR(pos, lim int, repl byte) int {
+	p.text = append(p.text, p.buf[p.seg:pos]...)
+	p.text = append(p.text, repl)
+	pos++
+	if pos >= lim {
+		p.crPending = true
+	} else if p.buf[pos] == '\n' {
+		pos++
+	}
+	p.seg = pos
+	return pos
 }
 
 // reference decodes the entity or character reference at p.pos (a '&') and
@@ -1200,15 +1210,7 @@ func (p *Parser) charData(lim int) step {
 			}
 			pos++
 		case c == '\r':
-			p.text = append(p.text, buf[p.seg:pos]...)
-			p.text = append(p.text, '\n')
-			pos++
-			if pos >= lim {
-				p.crPending = true
-			} else if buf[pos] == '\n' {
-				pos++
-			}
-			p.seg = pos
+			pos = p.foldCR(pos, lim, '\n')
 		case c < 0x20:
 			return p.unexpected(pos, lim, CondNotWellFormed, "unexpected character")
 		default:
@@ -1256,15 +1258,7 @@ func (p *Parser) cdata(lim int) step {
 			}
 			pos++
 		case c == '\r':
-			p.text = append(p.text, buf[p.seg:pos]...)
-			p.text = append(p.text, '\n')
-			pos++
-			if pos >= lim {
-				p.crPending = true
-			} else if buf[pos] == '\n' {
-				pos++
-			}
-			p.seg = pos
+			pos = p.foldCR(pos, lim, '\n')
 		case c < 0x20:
 			return p.unexpected(pos, lim, CondNotWellFormed, "unexpected character")
 		default:
