@@ -196,30 +196,17 @@ func (l *loader) authority(i int, n ast.Node) {
 	path := fmt.Sprintf("authorities[%d]", i)
 	a := Authority{at: posOf(n)}
 	a.NotBefore, a.NotAfter = scenarios.CertWindow()
-	present, ok := d.object(n, path, []field{
+	present, ok := d.object(n, path, append([]field{
 		{"name", func(v ast.Node) { a.Name, _ = d.name(v, path+".name") }},
 		{"issuer", func(v ast.Node) { a.Issuer, _ = d.name(v, path+".issuer") }},
-		{"not_before", func(v ast.Node) {
-			if t, ok := d.instant(v, path+".not_before"); ok {
-				a.NotBefore = t
-			}
-		}},
-		{"not_after", func(v ast.Node) {
-			if t, ok := d.instant(v, path+".not_after"); ok {
-				a.NotAfter = t
-			}
-		}},
-		{"revoked", func(v ast.Node) { a.Revoked, _ = d.boolean(v, path+".revoked") }},
-	})
+	}, d.validity(path, &a.NotBefore, &a.NotAfter, &a.Revoked)...))
 	if !ok {
 		return
 	}
 	if _, has := present["name"]; !has {
 		d.errorf(a.at, "%s: missing required field \"name\"", path)
 	}
-	if !a.NotAfter.After(a.NotBefore) {
-		d.errorf(a.at, "%s: not_after %s is not after not_before %s", path, a.NotAfter.Format(time.RFC3339), a.NotBefore.Format(time.RFC3339))
-	}
+	d.checkWindow(a.at, path, a.NotBefore, a.NotAfter)
 	if a.Revoked && a.Issuer == "" {
 		d.errorf(present["revoked"], "%s.revoked: a root cannot be revoked (leave it out of the trust lists instead)", path)
 	}
@@ -231,7 +218,7 @@ func (l *loader) certificate(i int, n ast.Node) {
 	path := fmt.Sprintf("certificates[%d]", i)
 	c := Certificate{at: posOf(n)}
 	c.NotBefore, c.NotAfter = scenarios.CertWindow()
-	present, ok := d.object(n, path, []field{
+	present, ok := d.object(n, path, append([]field{
 		{"name", func(v ast.Node) { c.Name, _ = d.name(v, path+".name") }},
 		{"issuer", func(v ast.Node) { c.Issuer, _ = d.name(v, path+".issuer") }},
 		{"self_signed", func(v ast.Node) { c.SelfSigned, _ = d.boolean(v, path+".self_signed") }},
@@ -239,18 +226,7 @@ func (l *loader) certificate(i int, n ast.Node) {
 		{"dns", func(v ast.Node) { c.DNS, _, _ = d.names(v, path+".dns") }},
 		{"srv", func(v ast.Node) { c.SRV, _, _ = d.names(v, path+".srv") }},
 		{"xmppaddr", func(v ast.Node) { c.XMPPAddr, _, _ = d.names(v, path+".xmppaddr") }},
-		{"not_before", func(v ast.Node) {
-			if t, ok := d.instant(v, path+".not_before"); ok {
-				c.NotBefore = t
-			}
-		}},
-		{"not_after", func(v ast.Node) {
-			if t, ok := d.instant(v, path+".not_after"); ok {
-				c.NotAfter = t
-			}
-		}},
-		{"revoked", func(v ast.Node) { c.Revoked, _ = d.boolean(v, path+".revoked") }},
-	})
+	}, d.validity(path, &c.NotBefore, &c.NotAfter, &c.Revoked)...))
 	if !ok {
 		return
 	}
@@ -280,10 +256,34 @@ func (l *loader) certificate(i int, n ast.Node) {
 			d.errorf(c.at, "%s.srv[%d]: %q is not an SRV-ID (want _xmpp-server.DOMAIN, RFC 4985)", path, j, srv)
 		}
 	}
-	if !c.NotAfter.After(c.NotBefore) {
-		d.errorf(c.at, "%s: not_after %s is not after not_before %s", path, c.NotAfter.Format(time.RFC3339), c.NotBefore.Format(time.RFC3339))
-	}
+	d.checkWindow(c.at, path, c.NotBefore, c.NotAfter)
 	l.s.Certificates = append(l.s.Certificates, c)
+}
+
+// validity is the fields an authority and a certificate share: the
+// validity window (XEP-0178 §2 step 8, RFC 5280 §4.1.2.5) and whether the
+// issuer has revoked it. A field left out keeps the value already there.
+func (d *decoder) validity(path string, notBefore, notAfter *time.Time, revoked *bool) []field {
+	return []field{
+		{"not_before", func(v ast.Node) {
+			if t, ok := d.instant(v, path+".not_before"); ok {
+				*notBefore = t
+			}
+		}},
+		{"not_after", func(v ast.Node) {
+			if t, ok := d.instant(v, path+".not_after"); ok {
+				*notAfter = t
+			}
+		}},
+		{"revoked", func(v ast.Node) { *revoked, _ = d.boolean(v, path+".revoked") }},
+	}
+}
+
+// checkWindow reports a validity window that ends before it starts.
+func (d *decoder) checkWindow(at pos, path string, notBefore, notAfter time.Time) {
+	if !notAfter.After(notBefore) {
+		d.errorf(at, "%s: not_after %s is not after not_before %s", path, notAfter.Format(time.RFC3339), notBefore.Format(time.RFC3339))
+	}
 }
 
 // presetNames lists the presets for messages ("type1, type2, … or type6").
