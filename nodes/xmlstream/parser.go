@@ -954,15 +954,8 @@ func (p *Parser) attrQuote(lim int) step {
 // a plain value is recorded as a span of the input.
 func (p *Parser) attrValue(lim int) step {
 	buf := p.buf
-	if p.crPending {
-		if p.pos >= lim {
-			return stepMore
-		}
-		p.crPending = false
-		if buf[p.pos] == '\n' {
-			p.pos++
-			p.seg = p.pos
-		}
+	if p.crPending && !p.finishCR(lim) {
+		return stepMore
 	}
 	pos, q := p.pos, p.quote
 	for pos < lim {
@@ -1027,6 +1020,21 @@ func (p *Parser) attrValue(lim int) step {
 	}
 	p.pos = pos
 	return stepMore
+}
+
+// finishCR completes a line end that foldCR left open at the end of the
+// previous chunk: an LF right after the CR belongs to it and is skipped.
+// It reports false when there is still no byte to look at.
+func (p *Parser) finishCR(lim int) bool {
+	if p.pos >= lim {
+		return false
+	}
+	p.crPending = false
+	if p.buf[p.pos] == '\n' {
+		p.pos++
+		p.seg = p.pos
+	}
+	return true
 }
 
 // foldCR appends the text before the carriage return at pos and then
@@ -1170,15 +1178,8 @@ func (p *Parser) reference(lim int) step {
 // become "\n"), and "]]>" is rejected (XML 1.0 §2.4).
 func (p *Parser) charData(lim int) step {
 	buf := p.buf
-	if p.crPending {
-		if p.pos >= lim {
-			return stepMore
-		}
-		p.crPending = false
-		if buf[p.pos] == '\n' {
-			p.pos++
-			p.seg = p.pos
-		}
+	if p.crPending && !p.finishCR(lim) {
+		return stepMore
 	}
 	pos := p.pos
 	for pos < lim {
@@ -1230,15 +1231,8 @@ func (p *Parser) charData(lim int) step {
 // data (it is just another way to write text, XML 1.0 §2.7).
 func (p *Parser) cdata(lim int) step {
 	buf := p.buf
-	if p.crPending {
-		if p.pos >= lim {
-			return stepMore
-		}
-		p.crPending = false
-		if buf[p.pos] == '\n' {
-			p.pos++
-			p.seg = p.pos
-		}
+	if p.crPending && !p.finishCR(lim) {
+		return stepMore
 	}
 	pos := p.pos
 	for pos < lim {
