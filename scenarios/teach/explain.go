@@ -233,10 +233,15 @@ func mergeChanges(res *Result, cs []Change) []Change {
 			c.Flag = certFlags[c.Side] + " " + c.Cert
 		default:
 			var ps []string
+			sep := " and "
 			for _, f := range c.Fields {
 				ps = append(ps, fieldPhrase(f))
+				if strings.Contains(f, "|") {
+					// "either a or b and c" would be ambiguous.
+					sep = ", and "
+				}
 			}
-			cond = domains[c.Side] + " " + strings.Join(ps, " and ")
+			cond = domains[c.Side] + " " + strings.Join(ps, sep)
 			var first []string
 			for _, f := range c.Fields {
 				first = append(first, strings.Split(f, "|")[0])
@@ -257,9 +262,9 @@ func effectPhrase(res *Result, to nodes.Level) string {
 	case to == nodes.LevelNone:
 		return fmt.Sprintf("the stream %s → %s would have failed (U)", res.From, res.To)
 	case res.Outcome == nodes.LevelNone:
-		return fmt.Sprintf("%s would have accepted %s at level %s (%s)", res.To, res.From, to.Letter(), to)
+		return fmt.Sprintf("%s would have accepted %s at level %s, %s,", res.To, res.From, to.Letter(), to)
 	}
-	return fmt.Sprintf("the stream %s → %s would have been %s (%s) instead of %s", res.From, res.To, to.Letter(), to, res.Outcome.Letter())
+	return fmt.Sprintf("the stream %s → %s would have been %s, %s, instead of %s", res.From, res.To, to.Letter(), to, res.Outcome.Letter())
 }
 
 func certPhrase(k string) string {
@@ -272,17 +277,21 @@ func certPhrase(k string) string {
 	return "a CA-issued certificate"
 }
 
-// fieldPhrase words "k=v" (values joined by '|' are alternatives).
+// fieldPhrase words "k=v"; values joined by '|' are alternatives, worded
+// "either a or b".
 func fieldPhrase(f string) string {
 	k, vs, _ := strings.Cut(f, "=")
 	var ps []string
 	for _, v := range strings.Split(vs, "|") {
 		ps = append(ps, valuePhrase(k, v))
 	}
-	if len(ps) == 1 {
+	switch len(ps) {
+	case 1:
 		return ps[0]
+	case 2:
+		return "either " + ps[0] + " or " + ps[1]
 	}
-	return "(" + strings.Join(ps, " or ") + ")"
+	return "either " + strings.Join(ps[:len(ps)-1], ", ") + " or " + ps[len(ps)-1]
 }
 
 func valuePhrase(k, v string) string {
