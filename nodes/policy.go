@@ -339,3 +339,13 @@ func PresetByName(name string) (Preset, bool) {
 
 // AllPresets is the six XEP types followed by the real-server presets.
 func AllPresets() []Preset { return append(Presets(), RealPresets()...) }
+
+// PresetNames lists every name PresetByName knows, for error messages:
+// "type1, type2, …, prosody-13, …, openfire".
+func PresetNames() string {
+	var names []string
+	for _, p := range AllPresets() {
+		names = append(names, p.Name)
+	}
+	return strings.Join(names, ", ")
+}

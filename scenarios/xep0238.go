@@ -101,11 +101,11 @@ func certWindow() (time.Time, time.Time) {
 func NewPairWorld(p Pair, opt PairOptions) (*World, error) {
 	ip, ok := opt.preset(p.Initiator)
 	if !ok {
-		return nil, fmt.Errorf("scenarios: unknown initiating type %q (want type1 … type6)", p.Initiator)
+		return nil, fmt.Errorf("scenarios: unknown initiating type %q (want %s)", p.Initiator, nodes.PresetNames())
 	}
 	rp, ok := opt.preset(p.Receiver)
 	if !ok {
-		return nil, fmt.Errorf("scenarios: unknown receiving type %q (want type1 … type6)", p.Receiver)
+		return nil, fmt.Errorf("scenarios: unknown receiving type %q (want %s)", p.Receiver, nodes.PresetNames())
 	}
 	p.Initiator, p.Receiver = ip.Name, rp.Name
 	w := NewWorld(opt.Seed)

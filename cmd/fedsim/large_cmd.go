@@ -31,7 +31,7 @@ func largeFlags(stderr io.Writer) (*flag.FlagSet, *largeOpts) {
 	fs.IntVar(&o.domains, "domains", 10000, "number of domains, one server each")
 	fs.IntVar(&o.peers, "peers", 10, "peers each domain sends to, drawn at random")
 	fs.IntVar(&o.stanzas, "stanzas", 1000000, "stanzas in all, round-robin over the routes, over one minute of virtual time")
-	fs.StringVar(&o.preset, "preset", "type5", "policy of every server: type1 … type6")
+	fs.StringVar(&o.preset, "preset", "type5", "policy of every server: type1 … type6 or a real-server preset of docs/presets.md")
 	fs.Uint64Var(&o.seed, "seed", 1, "master seed")
 	fs.BoolVar(&o.stats, "stats", false, "print events, events per second, simulated seconds per wall second and peak memory")
 	fs.StringVar(&o.format, "format", "text", "output format: text or json")
@@ -49,7 +49,7 @@ func cmdLarge(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if _, ok := nodes.PresetByName(o.preset); !ok {
-		fmt.Fprintf(stderr, "fedsim large: --preset %q: want type1 … type6\n", o.preset)
+		fmt.Fprintf(stderr, "fedsim large: --preset %q: want one of %s\n", o.preset, nodes.PresetNames())
 		return exitUsage
 	}
 	if o.format != "text" && o.format != "json" {

@@ -49,7 +49,7 @@ func init() {
 		{"matrix", "fedsim matrix [--seed N] [--format text|json] [--compare xep0238]",
 			"run all 36 XEP-0238 pairs, each in a fresh world, and print the outcome matrix", cmdMatrix, nil},
 		{"run", "fedsim run INITIATOR RECEIVER [--seed N] [--format text|jsonl] [--fragment whole|random|byte]",
-			"run one pair (type1 … type6) and print every element and event in virtual-time order", cmdRun, nil},
+			"run one pair (type1 … type6 or a real-server preset) and print every element and event in virtual-time order", cmdRun, nil},
 		{"attack", "fedsim attack dns-poison|strip-starttls|tls-intercept [--seed N] [--format text|json] [--cert self-signed|wrong-name]",
 			"run every pair of XEP-0238 types under an attack and print what the attacker achieved", cmdAttack, nil},
 		{"chaos", "fedsim chaos [--runs N] [--seed S] [--format text|json]",
@@ -218,11 +218,7 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) int {
 		for _, k := range strings.Split(o.servers, ",") {
 			p, ok := nodes.PresetByName(strings.TrimSpace(k))
 			if !ok {
-				var names []string
-				for _, p := range nodes.AllPresets() {
-					names = append(names, p.Name)
-				}
-				fmt.Fprintf(stderr, "fedsim matrix: --servers: unknown kind %q (want %s)\n", k, strings.Join(names, ", "))
+				fmt.Fprintf(stderr, "fedsim matrix: --servers: unknown kind %q (want %s)\n", k, nodes.PresetNames())
 				return exitUsage
 			}
 			kinds = append(kinds, p.Name)
@@ -388,7 +384,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, p := range pos {
 		if _, ok := nodes.PresetByName(p); !ok {
-			fmt.Fprintf(stderr, "fedsim run: unknown service type %q (want one of %s)\n", p, strings.Join(scenarios.Types, ", "))
+			fmt.Fprintf(stderr, "fedsim run: unknown kind of server %q (want one of %s)\n", p, nodes.PresetNames())
 			return exitUsage
 		}
 	}

@@ -102,7 +102,7 @@ func TestRunTextAndErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"run", "type7", "type1"}, `unknown service type "type7"`},
+		{[]string{"run", "type7", "type1"}, `unknown kind of server "type7" (want one of type1, type2, type3, type4, type5, type6, prosody-0.12,`},
 		{[]string{"run", "type1"}, "want two service types"},
 		{[]string{"run", "type1", "type2", "--format", "xml"}, `--format "xml"`},
 		{[]string{"matrix", "--compare", "rfc"}, "the only reference table is xep0238"},

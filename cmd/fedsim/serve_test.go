@@ -81,7 +81,7 @@ func TestExplorerHandlers(t *testing.T) {
 		t.Fatalf("fault and attack: %d %v", code, res["error"])
 	}
 	for _, bad := range []struct{ body, want string }{
-		{`{"initiator":"type9","receiver":"type4"}`, `unknown type "type9"`},
+		{`{"initiator":"type9","receiver":"type4"}`, `unknown kind of server "type9"`},
 		{`{"initiator":"type1","receiver":"type4","policy_initiator":"version=2"}`, "version=2: want 1.0 or 0.9"},
 		{`{"initiator":"type1","receiver":"type4","policy_receiver":"accept=V"}`, "starttls is required but V"},
 		{`{"initiator":"type1","receiver":"type4","cert_receiver":"gold"}`, "want none, self-signed or CA-issued"},

@@ -110,7 +110,7 @@ func (o *sweepOpts) specs() ([]sweep.Spec, []string, error) {
 	}
 	base, ok := nodes.PresetByName(o.base)
 	if !ok {
-		return nil, nil, fmt.Errorf("--base %q: want type1 … type6", o.base)
+		return nil, nil, fmt.Errorf("--base %q: want one of %s", o.base, nodes.PresetNames())
 	}
 	axes := map[string][]string{}
 	for _, g := range o.grid {

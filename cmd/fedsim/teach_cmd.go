@@ -71,7 +71,7 @@ func teachConfig(name string, args []string, stderr io.Writer) (teach.Config, *t
 		return teach.Config{}, nil, false
 	}
 	if len(pos) != 2 {
-		fmt.Fprintf(stderr, "fedsim %s: want INITIATOR RECEIVER (type1 … type6), got %d arguments\n", name, len(pos))
+		fmt.Fprintf(stderr, "fedsim %s: want INITIATOR RECEIVER (type1 … type6 or a real-server preset), got %d arguments\n", name, len(pos))
 		return teach.Config{}, nil, false
 	}
 	cfg := teach.Config{Initiator: pos[0], Receiver: pos[1], Seed: o.seed}
@@ -80,7 +80,7 @@ func teachConfig(name string, args []string, stderr io.Writer) (teach.Config, *t
 	for i, n := range pos {
 		p, ok := nodes.PresetByName(n)
 		if !ok {
-			errs = append(errs, fmt.Sprintf("unknown type %q (want type1 … type6)", n))
+			errs = append(errs, fmt.Sprintf("unknown kind of server %q (want one of %s)", n, nodes.PresetNames()))
 			continue
 		}
 		presets[i] = p

@@ -83,11 +83,11 @@ type Result struct {
 func Run(cfg Config) (*Result, error) {
 	ip, ok := nodes.PresetByName(cfg.Initiator)
 	if !ok {
-		return nil, fmt.Errorf("teach: unknown initiating type %q (want type1 … type6)", cfg.Initiator)
+		return nil, fmt.Errorf("teach: unknown initiating type %q (want %s)", cfg.Initiator, nodes.PresetNames())
 	}
 	rp, ok := nodes.PresetByName(cfg.Receiver)
 	if !ok {
-		return nil, fmt.Errorf("teach: unknown receiving type %q (want type1 … type6)", cfg.Receiver)
+		return nil, fmt.Errorf("teach: unknown receiving type %q (want %s)", cfg.Receiver, nodes.PresetNames())
 	}
 	cfg.Initiator, cfg.Receiver = ip.Name, rp.Name
 	p := scenarios.Pair{Initiator: ip.Name, Receiver: rp.Name}
