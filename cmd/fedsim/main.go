@@ -19,7 +19,6 @@ import (
 	"os"
 	"strings"
 
-	"fedsim/network"
 	"fedsim/nodes"
 	"fedsim/scenarios"
 )
@@ -48,8 +47,6 @@ func init() {
 	commands = append(commands, []command{
 		{"matrix", "fedsim matrix [--seed N] [--format text|json] [--compare xep0238]",
 			"run all 36 XEP-0238 pairs, each in a fresh world, and print the outcome matrix", cmdMatrix, nil},
-		{"run", "fedsim run INITIATOR RECEIVER [--seed N] [--format text|jsonl] [--fragment whole|random|byte]",
-			"run one pair (type1 … type6 or a real-server preset) and print every element and event in virtual-time order", cmdRun, nil},
 		{"attack", "fedsim attack dns-poison|strip-starttls|tls-intercept [--seed N] [--format text|json] [--cert self-signed|wrong-name]",
 			"run every pair of XEP-0238 types under an attack and print what the attacker achieved", cmdAttack, nil},
 		{"chaos", "fedsim chaos [--runs N] [--seed S] [--format text|json]",
@@ -156,7 +153,7 @@ func newFlags(name string, o *opts, stderr io.Writer) (*flag.FlagSet, *opts) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Uint64Var(&o.seed, "seed", 1, "master seed: stream ids, dialback secrets, fragmentation; same seed, same output")
-	if name == "run" || name == "matrix" {
+	if name == "matrix" {
 		fs.BoolVar(&o.stats, "stats", false, "print events processed, events per second, simulated seconds per wall second and stanzas delivered (on stderr)")
 	}
 	switch name {
@@ -170,9 +167,6 @@ func newFlags(name string, o *opts, stderr io.Writer) (*flag.FlagSet, *opts) {
 	case "attack":
 		fs.StringVar(&o.format, "format", "text", "output format: text or json")
 		fs.StringVar(&o.cert, "cert", "self-signed", "tls-intercept: the interceptor's certificate, self-signed or wrong-name (CA-issued for another name)")
-	case "run":
-		fs.StringVar(&o.format, "format", "text", "output format: text or jsonl (one JSON object per trace record)")
-		fs.StringVar(&o.fragment, "fragment", "whole", "how writes are cut on the wire: whole, random (up to 4 pieces) or byte (one byte per segment)")
 	}
 	return fs, o
 }
@@ -372,83 +366,16 @@ func writeMatrixText(w io.Writer, kinds []string, results []*scenarios.PairResul
 	fmt.Fprintln(w, "Replay: "+replay)
 }
 
-func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs, o := newFlags("run", &opts{}, stderr)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return exitUsage
-	}
-	if len(pos) != 2 {
-		fmt.Fprintln(stderr, "fedsim run: want two service types, e.g. 'fedsim run type2 type4'")
-		return exitUsage
-	}
-	for _, p := range pos {
-		if _, ok := nodes.PresetByName(p); !ok {
-			fmt.Fprintf(stderr, "fedsim run: unknown kind of server %q (want one of %s)\n", p, nodes.PresetNames())
-			return exitUsage
-		}
-	}
-	if o.format != "text" && o.format != "jsonl" {
-		fmt.Fprintf(stderr, "fedsim run: --format %q: want text or jsonl\n", o.format)
-		return exitUsage
-	}
-	var seg network.Segmenter
-	switch o.fragment {
-	case "whole":
-	case "random":
-		seg = network.RandomSplit
-	case "byte":
-		seg = network.OneByte
-	default:
-		fmt.Fprintf(stderr, "fedsim run: --fragment %q: want whole, random or byte\n", o.fragment)
-		return exitUsage
-	}
-	a, _ := nodes.PresetByName(pos[0])
-	b, _ := nodes.PresetByName(pos[1])
-	start := time.Now()
-	res, err := scenarios.RunPair(scenarios.Pair{Initiator: a.Name, Receiver: b.Name}, scenarios.PairOptions{Seed: o.seed, Segmenter: seg})
-	if err != nil {
-		fmt.Fprintf(stderr, "fedsim run: %v\n", err)
-		return exitFail
-	}
-	if o.stats {
-		printStats(stderr, statsOf{events: res.Events, wall: time.Since(start), sim: time.Duration(res.Elapsed).Seconds(), delivered: res.World.Counts.Delivered})
-	}
-	replay := fmt.Sprintf("fedsim run %s %s --seed %d", a.Name, b.Name, o.seed)
-	if o.fragment != "whole" {
-		replay += " --fragment " + o.fragment
-	}
-	tr := res.World.Sim.Trace
-	if o.format == "jsonl" {
-		if err := tr.WriteJSONL(stdout); err != nil {
-			fmt.Fprintln(stderr, err)
-			return exitFail
-		}
-		return exitOK
-	}
-	fmt.Fprintf(stdout, "%s (%s) -> %s (%s), seed %d\n", res.From, a.Title, res.To, b.Title, o.seed)
-	fmt.Fprintln(stdout, "Times are virtual seconds; cN.M is connection N, stream M (a new stream follows TLS and SASL).")
-	fmt.Fprintln(stdout)
-	if err := tr.WriteText(stdout); err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitFail
-	}
-	fmt.Fprintln(stdout)
-	writeSummary(stdout, res)
-	fmt.Fprintf(stdout, "Trace: %d records, %d events, sha256 %s\n", len(tr.Records), res.Events, tr.Hash()[:16])
-	fmt.Fprintln(stdout, "Replay: "+replay)
-	return exitOK
-}
-
-func writeSummary(w io.Writer, r *scenarios.PairResult) {
-	fmt.Fprintf(w, "Outcome: %s — %s -> %s %s", r.Outcome.Letter(), r.From, r.To, r.Outcome)
+// writeSummary says in two lines how the ping from → to went.
+func writeSummary(w io.Writer, from, to string, r scenarios.PairReading) {
+	fmt.Fprintf(w, "Outcome: %s — %s -> %s %s", r.Outcome.Letter(), from, to, r.Outcome)
 	if r.Outcome == nodes.LevelNone {
 		fmt.Fprintf(w, ": %s", r.Reason)
 	}
 	fmt.Fprintln(w)
 	switch {
 	case r.Answered:
-		fmt.Fprintf(w, "The ping was delivered and answered; the answer travelled on a stream %s -> %s negotiated at level %s.\n", r.To, r.From, r.Reverse.Letter())
+		fmt.Fprintf(w, "The ping was delivered and answered; the answer travelled on a stream %s -> %s negotiated at level %s.\n", to, from, r.Reverse.Letter())
 	case r.Delivered:
 		fmt.Fprintf(w, "The ping was delivered but the answer did not come back (reverse stream: %s).\n", r.Reverse.Letter())
 	case r.Bounce != "":

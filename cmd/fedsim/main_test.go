@@ -103,8 +103,10 @@ func TestRunTextAndErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"run", "type7", "type1"}, `unknown kind of server "type7" (want one of type1, type2, type3, type4, type5, type6, prosody-0.12,`},
-		{[]string{"run", "type1"}, "want two service types"},
+		{[]string{"run", "type1"}, "want INITIATOR RECEIVER"},
 		{[]string{"run", "type1", "type2", "--format", "xml"}, `--format "xml"`},
+		{[]string{"run", "type1", "type2", "--fragment", "bits"}, `--fragment "bits": want whole, random, byte`},
+		{[]string{"run", "type1", "type2", "--policy-receiver", "starttls=maybe"}, "--policy-receiver"},
 		{[]string{"matrix", "--compare", "rfc"}, "the only reference table is xep0238"},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"matrix", "--seed", "x"}, "invalid value"},
@@ -114,8 +116,19 @@ func TestRunTextAndErrors(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, code, errs, c.want)
 		}
 	}
+	// run takes explain's overrides: a type4 that no longer requires TLS
+	// federates with a type1 by dialback alone, where the matrix says U.
+	out, _, code = runCLI("run", "type1", "type4", "--policy-receiver", "starttls=offered,accept=V,E")
+	if code != 0 || !strings.Contains(out, "Outcome: V") ||
+		!strings.Contains(out, "Replay: fedsim run type1 type4 --seed 1 --policy-receiver ") {
+		t.Fatalf("run with a policy override: exit %d:\n%s", code, out)
+	}
+	out, _, code = runCLI("run", "type2", "type5", "--attack", "strip-starttls")
+	if code != 0 || !strings.Contains(out, "Attack strip-starttls: ") {
+		t.Fatalf("run under attack: exit %d:\n%s", code, out)
+	}
 	out, _, code = runCLI("help", "run")
-	if code != 0 || !strings.Contains(out, "-fragment") {
+	if code != 0 || !strings.Contains(out, "-fragment") || !strings.Contains(out, "-policy-initiator") {
 		t.Fatalf("help run: %d %s", code, out)
 	}
 }

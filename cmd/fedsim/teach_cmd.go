@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"time"
 
 	"fedsim/nodes"
 	"fedsim/scenarios"
@@ -15,6 +17,13 @@ import (
 )
 
 func init() {
+	register(command{
+		name:    "run",
+		usage:   "fedsim run INITIATOR RECEIVER [--seed N] [--format text|jsonl] [--fragment whole|random|byte] [--stats] [the flags of explain]",
+		summary: "run one pair (type1 … type6 or a real-server preset) and print every element and event in virtual-time order",
+		run:     cmdRun,
+		flags:   func() *flag.FlagSet { fs, _ := teachFlags("run", io.Discard); return fs },
+	})
 	register(command{
 		name:    "explain",
 		usage:   "fedsim explain INITIATOR RECEIVER [--seed N] [--policy-initiator k=v,...] [--policy-receiver k=v,...] [--cert-initiator KIND] [--cert-receiver KIND] [--fault kind:target[:peer]]... [--attack KIND]",
@@ -43,6 +52,8 @@ type teachOpts struct {
 	certI, certR   string
 	faults         multi
 	attack, format string
+	fragment       string
+	stats          bool
 }
 
 func teachFlags(name string, stderr io.Writer) (*flag.FlagSet, *teachOpts) {
@@ -56,8 +67,13 @@ func teachFlags(name string, stderr io.Writer) (*flag.FlagSet, *teachOpts) {
 	fs.StringVar(&o.certR, "cert-receiver", "", "the receiving server's certificate (as --cert-initiator)")
 	fs.Var(&o.faults, "fault", "inject a fault, kind:target[:peer] with target initiator, receiver or a domain (repeatable), e.g. cert-expired:receiver")
 	fs.StringVar(&o.attack, "attack", "", "place an attacker between the two: dns-poison, strip-starttls or tls-intercept")
-	if name == "diagram" {
+	fs.StringVar(&o.fragment, "fragment", "whole", "how writes are cut on the wire: whole, random (up to 4 pieces) or byte (one byte per segment)")
+	switch name {
+	case "diagram":
 		fs.StringVar(&o.format, "format", "mermaid", "mermaid or svg")
+	case "run":
+		fs.StringVar(&o.format, "format", "text", "output format: text or jsonl (one JSON object per trace record)")
+		fs.BoolVar(&o.stats, "stats", false, "print events processed, events per second, simulated seconds per wall second and stanzas delivered (on stderr)")
 	}
 	return fs, o
 }
@@ -74,7 +90,7 @@ func teachConfig(name string, args []string, stderr io.Writer) (teach.Config, *t
 		fmt.Fprintf(stderr, "fedsim %s: want INITIATOR RECEIVER (type1 … type6 or a real-server preset), got %d arguments\n", name, len(pos))
 		return teach.Config{}, nil, false
 	}
-	cfg := teach.Config{Initiator: pos[0], Receiver: pos[1], Seed: o.seed}
+	cfg := teach.Config{Initiator: pos[0], Receiver: pos[1], Seed: o.seed, Fragment: o.fragment}
 	var errs []string
 	presets := [2]nodes.Preset{}
 	for i, n := range pos {
@@ -130,6 +146,12 @@ func teachConfig(name string, args []string, stderr io.Writer) (teach.Config, *t
 	if name == "diagram" && o.format != "mermaid" && o.format != "svg" {
 		errs = append(errs, fmt.Sprintf("--format %q: want mermaid or svg", o.format))
 	}
+	if name == "run" && o.format != "text" && o.format != "jsonl" {
+		errs = append(errs, fmt.Sprintf("--format %q: want text or jsonl", o.format))
+	}
+	if !slices.Contains(teach.Fragments, o.fragment) {
+		errs = append(errs, fmt.Sprintf("--fragment %q: want %s", o.fragment, strings.Join(teach.Fragments, ", ")))
+	}
 	if len(errs) > 0 {
 		for _, e := range errs {
 			fmt.Fprintf(stderr, "fedsim %s: %s\n", name, e)
@@ -137,6 +159,47 @@ func teachConfig(name string, args []string, stderr io.Writer) (teach.Config, *t
 		return cfg, o, false
 	}
 	return cfg, o, true
+}
+
+// cmdRun prints a pair's whole trace. Without overrides, faults or an
+// attack it is the run of that cell of the matrix, byte for byte.
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	cfg, o, ok := teachConfig("run", args, stderr)
+	if !ok {
+		return exitUsage
+	}
+	start := time.Now()
+	res, err := teach.Run(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim run: %v\n", err)
+		return exitUsage
+	}
+	if o.stats {
+		printStats(stderr, statsOf{events: res.Events, wall: time.Since(start), sim: time.Duration(res.World.Sim.Now()).Seconds(), delivered: res.World.Counts.Delivered})
+	}
+	tr := res.World.Sim.Trace
+	if o.format == "jsonl" {
+		if err := tr.WriteJSONL(stdout); err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitFail
+		}
+		return exitOK
+	}
+	fmt.Fprintf(stdout, "%s (%s) -> %s (%s), seed %d\n", res.From, res.Presets[0].Title, res.To, res.Presets[1].Title, cfg.Seed)
+	fmt.Fprintln(stdout, "Times are virtual seconds; cN.M is connection N, stream M (a new stream follows TLS and SASL).")
+	fmt.Fprintln(stdout)
+	if err := tr.WriteText(stdout); err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFail
+	}
+	fmt.Fprintln(stdout)
+	writeSummary(stdout, res.From, res.To, res.PairReading)
+	if res.Attack != nil {
+		fmt.Fprintf(stdout, "Attack %s: %s\n", res.Attack.Kind, res.Attack.Verdict())
+	}
+	fmt.Fprintf(stdout, "Trace: %d records, %d events, sha256 %s\n", len(tr.Records), res.Events, tr.Hash()[:16])
+	fmt.Fprintln(stdout, "Replay: "+res.Config.Replay("run"))
+	return exitOK
 }
 
 func cmdExplain(args []string, stdout, stderr io.Writer) int {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"fedsim/network"
 	"fedsim/network/ca"
 	"fedsim/nodes"
 	"fedsim/scenarios"
@@ -50,6 +51,10 @@ type Config struct {
 	Faults []scenarios.Fault
 	// Attack places an attacker between the two servers ("": none).
 	Attack scenarios.AttackKind
+	// Fragment is how writes are cut into segments on the wire: "" or
+	// "whole", "random" (up to four pieces, from the world's seed) or
+	// "byte". Receivers parse incrementally, so only the wire changes.
+	Fragment string
 
 	// quiet runs without a trace (counterfactuals need only the outcome).
 	quiet bool
@@ -74,6 +79,24 @@ type Result struct {
 	// Attack is the attack's verdict when Config.Attack is set.
 	Attack *scenarios.AttackResult
 	World  *scenarios.World
+	// Events is how many kernel events the run processed.
+	Events int
+}
+
+// Fragments are the values Config.Fragment takes.
+var Fragments = []string{"whole", "random", "byte"}
+
+// segmenter maps Config.Fragment to the network's segmenter.
+func segmenter(fragment string) (network.Segmenter, error) {
+	switch fragment {
+	case "", "whole":
+		return nil, nil
+	case "random":
+		return network.RandomSplit, nil
+	case "byte":
+		return network.OneByte, nil
+	}
+	return nil, fmt.Errorf("teach: fragment %q: want %s", fragment, strings.Join(Fragments, ", "))
 }
 
 // Run builds the pair's world as scenarios.NewPairWorld does, swaps in the
@@ -109,7 +132,12 @@ func Run(cfg Config) (*Result, error) {
 			return nil, fmt.Errorf("teach: %s policy of %s: %w", roleName(i), []string{from, to}[i], err)
 		}
 	}
-	w, err := scenarios.NewPairWorld(p, scenarios.PairOptions{Seed: cfg.Seed, Faults: cfg.Faults, NoTrace: cfg.quiet && cfg.Attack == ""}) // Attack.Result reads the trace
+	seg, err := segmenter(cfg.Fragment)
+	if err != nil {
+		return nil, err
+	}
+	w, err := scenarios.NewPairWorld(p, scenarios.PairOptions{Seed: cfg.Seed, Faults: cfg.Faults, Segmenter: seg,
+		NoTrace: cfg.quiet && cfg.Attack == ""}) // Attack.Result reads the trace
 	if err != nil {
 		return nil, fmt.Errorf("teach: %w", err)
 	}
@@ -127,7 +155,7 @@ func Run(cfg Config) (*Result, error) {
 	if attack != nil {
 		attack.Launch()
 	}
-	w.Run(scenarios.RunDeadline)
+	res.Events = w.Run(scenarios.RunDeadline)
 	res.World = w
 	res.PairReading = res.World.ReadPair(res.From, res.To)
 	if attack != nil {
@@ -255,6 +283,9 @@ func (c Config) Replay(command string) string {
 	}
 	if c.Attack != "" {
 		fmt.Fprintf(&b, " --attack %s", c.Attack)
+	}
+	if c.Fragment != "" && c.Fragment != "whole" {
+		fmt.Fprintf(&b, " --fragment %s", c.Fragment)
 	}
 	return b.String()
 }
