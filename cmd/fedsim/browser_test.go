@@ -115,4 +115,17 @@ func TestExplorerInChromium(t *testing.T) {
 		t.Errorf("the CLI line %q does not reproduce the change", cmd)
 	}
 	shot("explorer-type1-type4-changed.png")
+	// Switch the matrix to the real-server presets and open a cell.
+	do("choosing the real servers", chromedp.SetValue(`#server-set`, "real"))
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("server-set").dispatchEvent(new Event("change")); true`)); err != nil {
+		t.Fatal(err)
+	}
+	real := `#matrix td[data-i="prosody-13"][data-r="ejabberd-25.08"]`
+	do("waiting for the real-server matrix", chromedp.WaitVisible(real))
+	do("clicking prosody-13 → ejabberd-25.08", chromedp.Click(real))
+	poll("the prosody-13 → ejabberd-25.08 run", `document.getElementById("pair-title").textContent === "prosody-13.lit → ejabberd-25.08.lit"`)
+	if cmd := text(`#matrix-cmd`); !strings.Contains(cmd, "--servers prosody-0.12,") {
+		t.Errorf("the matrix CLI line %q does not name the presets", cmd)
+	}
+	shot("explorer-real-servers.png")
 }

@@ -125,7 +125,30 @@ func apiMatrix(w http.ResponseWriter, r *http.Request) {
 		}
 		seed = n
 	}
-	results, err := scenarios.RunMatrix(scenarios.PairOptions{Seed: seed, NoTrace: true})
+	// servers picks the kinds of server the matrix runs against each
+	// other: the six XEP types, the real-server presets, or both.
+	var presets []nodes.Preset
+	set := r.URL.Query().Get("servers")
+	switch set {
+	case "", "xep":
+		set, presets = "xep", nodes.Presets()
+	case "real":
+		presets = nodes.RealPresets()
+	case "all":
+		presets = nodes.AllPresets()
+	default:
+		apiError(w, http.StatusBadRequest, fmt.Sprintf("servers %q: want xep, real or all", set))
+		return
+	}
+	var kinds []string
+	for _, p := range presets {
+		kinds = append(kinds, p.Name)
+	}
+	replay := fmt.Sprintf("fedsim matrix --seed %d", seed)
+	if set != "xep" {
+		replay += " --servers " + strings.Join(kinds, ",")
+	}
+	results, err := scenarios.RunMatrixOf(kinds, scenarios.PairOptions{Seed: seed, NoTrace: true})
 	if err != nil {
 		apiError(w, http.StatusInternalServerError, err.Error())
 		return
@@ -138,6 +161,7 @@ func apiMatrix(w http.ResponseWriter, r *http.Request) {
 	}
 	out := struct {
 		Seed    uint64    `json:"seed"`
+		Servers string    `json:"servers"`
 		Replay  string    `json:"replay"`
 		Cells   []cell    `json:"cells"`
 		Types   []apiType `json:"types"`
@@ -145,11 +169,11 @@ func apiMatrix(w http.ResponseWriter, r *http.Request) {
 		Certs   []string  `json:"certs"`
 		Faults  []string  `json:"faults"`
 		Attacks []string  `json:"attacks"`
-	}{Seed: seed, Replay: fmt.Sprintf("fedsim matrix --seed %d", seed), Fields: policyFieldsJSON(), Certs: teach.CertKinds}
+	}{Seed: seed, Servers: set, Replay: replay, Fields: policyFieldsJSON(), Certs: teach.CertKinds}
 	for _, res := range results {
 		out.Cells = append(out.Cells, cell{res.Initiator, res.Receiver, res.Outcome.Letter(), res.Reason})
 	}
-	for _, p := range nodes.Presets() {
+	for _, p := range presets {
 		out.Types = append(out.Types, apiType{p.Name, p.Title, p.Cert.String(), policyMap(p.Policy)})
 	}
 	for _, k := range scenarios.FaultKinds() {

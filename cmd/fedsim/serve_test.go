@@ -8,6 +8,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"fedsim/nodes"
+	"fedsim/scenarios"
 )
 
 func TestExplorerHandlers(t *testing.T) {
@@ -55,6 +58,24 @@ func TestExplorerHandlers(t *testing.T) {
 	}
 	if code, _ := get("/api/matrix?seed=-1"); code != 400 {
 		t.Errorf("GET /api/matrix?seed=-1: %d, want 400", code)
+	}
+	// The real-server presets: 9×9 cells, the replay names them, and each
+	// cell is the one `fedsim matrix --servers` computes.
+	code, body = get("/api/matrix?servers=real")
+	var rm struct {
+		Replay string
+		Cells  []struct{ Initiator, Receiver, Outcome string }
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &rm) != nil || len(rm.Cells) != len(nodes.RealPresets())*len(nodes.RealPresets()) ||
+		!strings.Contains(rm.Replay, "--servers prosody-0.12,") {
+		t.Fatalf("GET /api/matrix?servers=real: %d, %d cells, replay %q", code, len(rm.Cells), rm.Replay)
+	}
+	want, err := scenarios.RunPair(scenarios.Pair{Initiator: rm.Cells[1].Initiator, Receiver: rm.Cells[1].Receiver}, scenarios.PairOptions{Seed: 1, NoTrace: true})
+	if err != nil || want.Outcome.Letter() != rm.Cells[1].Outcome {
+		t.Errorf("cell %+v: RunPair says %v (%v)", rm.Cells[1], want, err)
+	}
+	if code, body := get("/api/matrix?servers=mine"); code != 400 || !strings.Contains(body, "want xep, real or all") {
+		t.Errorf("GET /api/matrix?servers=mine: %d %s, want 400", code, body)
 	}
 
 	code, res := post(`{"initiator":"type1","receiver":"type4"}`)

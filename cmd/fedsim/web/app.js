@@ -9,10 +9,17 @@ let current = null;       // last /api/run answer
 let step = 0;             // 0: all steps shown
 
 async function loadMatrix() {
-  const r = await fetch("/api/matrix");
+  const r = await fetch("/api/matrix?servers=" + $("server-set").value);
   meta = await r.json();
   $("matrix-cmd").textContent = meta.replay;
+  // Keep the selected pair if the new set has it, else show its first cell.
+  if (!preset(sel.initiator) || !preset(sel.receiver)) {
+    sel = {initiator: meta.types[0].name, receiver: meta.types[Math.min(1, meta.types.length - 1)].name};
+    overrides = [{}, {}];
+  }
   const t = $("matrix");
+  t.classList.toggle("wide", meta.types.length > 6);
+  $("left").classList.toggle("wide", meta.types.length > 6);
   let html = "<tr><th></th>" + meta.types.map(x => `<th title="${x.title}">${x.name}</th>`).join("") + "</tr>";
   for (const a of meta.types) {
     html += `<tr><th title="${a.title}">${a.name}</th>`;
@@ -137,5 +144,7 @@ document.querySelectorAll("#faults input").forEach(i => i.addEventListener("chan
   run();
 }));
 document.addEventListener("keydown", e => { if (e.key === "ArrowRight") $("next").click(); if (e.key === "ArrowLeft") $("prev").click(); });
+
+$("server-set").addEventListener("change", () => loadMatrix().then(run));
 
 loadMatrix().then(run);
