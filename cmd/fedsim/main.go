@@ -1,7 +1,8 @@
 // Command fedsim runs simulated XMPP server-to-server federation.
 //
 //	fedsim matrix [--seed N] [--format text|json] [--compare xep0238]
-//	fedsim run INITIATOR RECEIVER [--seed N] [--format text|jsonl] [--fragment whole|random|byte]
+//	fedsim run INITIATOR RECEIVER [--seed N] [--format text|jsonl] [--fragment whole|random|byte] [the flags of explain]
+//	fedsim explain INITIATOR RECEIVER [--policy-initiator k=v,...] [--fault kind:target] [--attack KIND] …
 //	fedsim help [COMMAND]
 //
 // Every run is deterministic: the same command and seed print the same
@@ -133,14 +134,13 @@ func cmdHelp(args []string, stdout, stderr io.Writer) int {
 }
 
 type opts struct {
-	servers  string
-	stats    bool
-	runs     int
-	cert     string
-	seed     uint64
-	format   string
-	compare  string
-	fragment string
+	servers string
+	stats   bool
+	runs    int
+	cert    string
+	seed    uint64
+	format  string
+	compare string
 }
 
 func flagsFor(name string) *flag.FlagSet {

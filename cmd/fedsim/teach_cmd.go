@@ -26,7 +26,7 @@ func init() {
 	})
 	register(command{
 		name:    "explain",
-		usage:   "fedsim explain INITIATOR RECEIVER [--seed N] [--policy-initiator k=v,...] [--policy-receiver k=v,...] [--cert-initiator KIND] [--cert-receiver KIND] [--fault kind:target[:peer]]... [--attack KIND]",
+		usage:   "fedsim explain INITIATOR RECEIVER [--seed N] [--policy-initiator k=v,...] [--policy-receiver k=v,...] [--cert-initiator KIND] [--cert-receiver KIND] [--fault kind:target[:peer]]... [--attack KIND] [--fragment whole|random|byte]",
 		summary: "narrate one pair step by step: who sends what to whom and why, the outcome, and what would have changed it",
 		run:     cmdExplain,
 		flags:   func() *flag.FlagSet { fs, _ := teachFlags("explain", io.Discard); return fs },
