@@ -286,6 +286,17 @@ func (d *decoder) checkWindow(at pos, path string, notBefore, notAfter time.Time
 	}
 }
 
+// boolField is a policy field holding a boolean: when the value is one,
+// it replaces *dst (the preset's value stays otherwise, and the error names
+// path.name).
+func (d *decoder) boolField(name, path string, dst *bool) field {
+	return field{name, func(v ast.Node) {
+		if b, ok := d.boolean(v, path+"."+name); ok {
+			*dst = b
+		}
+	}}
+}
+
 // presetNames lists the presets for messages ("type1, type2, … or type6").
 func presetNames() []string {
 	var out []string
@@ -451,11 +462,7 @@ func (l *loader) policy(p *nodes.Policy, n ast.Node, path string) map[string]pos
 				p.InitiateTLS = nodes.InitiateAlways
 			}
 		}},
-		{"dialback", func(v ast.Node) {
-			if b, ok := d.boolean(v, path+".dialback"); ok {
-				p.Dialback = b
-			}
-		}},
+		d.boolField("dialback", path, &p.Dialback),
 		{"sasl", func(v ast.Node) {
 			switch s, _ := d.oneOf(v, path+".sasl", "never", "when-cert-valid"); s {
 			case "never":
@@ -464,31 +471,11 @@ func (l *loader) policy(p *nodes.Policy, n ast.Node, path string) map[string]pos
 				p.SASL = nodes.SASLWhenCertValid
 			}
 		}},
-		{"require_valid_cert", func(v ast.Node) {
-			if b, ok := d.boolean(v, path+".require_valid_cert"); ok {
-				p.RequireValidCert = b
-			}
-		}},
-		{"enforce_clientauth_eku", func(v ast.Node) {
-			if b, ok := d.boolean(v, path+".enforce_clientauth_eku"); ok {
-				p.EnforceClientAuthEKU = b
-			}
-		}},
-		{"dialback_with_sasl", func(v ast.Node) {
-			if b, ok := d.boolean(v, path+".dialback_with_sasl"); ok {
-				p.DialbackWithSASL = b
-			}
-		}},
-		{"sasl_fallback", func(v ast.Node) {
-			if b, ok := d.boolean(v, path+".sasl_fallback"); ok {
-				p.SASLFallback = b
-			}
-		}},
-		{"dialback_errors", func(v ast.Node) {
-			if b, ok := d.boolean(v, path+".dialback_errors"); ok {
-				p.DialbackErrors = b
-			}
-		}},
+		d.boolField("require_valid_cert", path, &p.RequireValidCert),
+		d.boolField("enforce_clientauth_eku", path, &p.EnforceClientAuthEKU),
+		d.boolField("dialback_with_sasl", path, &p.DialbackWithSASL),
+		d.boolField("sasl_fallback", path, &p.SASLFallback),
+		d.boolField("dialback_errors", path, &p.DialbackErrors),
 		{"errors", func(v ast.Node) {
 			d.object(v, path+".errors", []field{
 				{"tls_required", func(v ast.Node) { p.Errors.TLSRequired, _ = d.str(v, path+".errors.tls_required") }},
