@@ -109,11 +109,12 @@ type Server struct {
 	users     map[string]bool
 }
 
-// connEnd names one end of a connection: the key of a stream.
-type connEnd struct {
-	c network.ConnID
-	e network.End
-}
+// connEnd names one end of a connection: the key of a stream. An integer
+// rather than a struct: the map lookup on every received segment then takes
+// the runtime's 64-bit fast path (a struct key was 7 % of a large run).
+type connEnd uint64
+
+func endKey(c network.ConnID, e network.End) connEnd { return connEnd(uint64(c)<<1 | uint64(e&1)) }
 
 type tagKind uint8
 
@@ -338,7 +339,7 @@ func (s *Server) Accepted(c network.ConnID, remote string) []Effect {
 // Received feeds bytes from a connection to its stream's parser and state
 // machine.
 func (s *Server) Received(c network.ConnID, e network.End, data []byte) []Effect {
-	st := s.streams[connEnd{c, e}]
+	st := s.streams[endKey(c, e)]
 	if st == nil || st.closed {
 		return s.take()
 	}
@@ -377,7 +378,7 @@ func (s *Server) pump(st *stream) {
 
 // TLSDone reports this end's TLS handshake result.
 func (s *Server) TLSDone(c network.ConnID, e network.End, r network.TLSResult) []Effect {
-	st := s.streams[connEnd{c, e}]
+	st := s.streams[endKey(c, e)]
 	if st == nil || st.closed {
 		return s.take()
 	}
@@ -415,7 +416,7 @@ func (s *Server) TLSDone(c network.ConnID, e network.End, r network.TLSResult) [
 
 // Closed reports that the peer closed or reset the connection.
 func (s *Server) Closed(c network.ConnID, e network.End, err error) []Effect {
-	st := s.streams[connEnd{c, e}]
+	st := s.streams[endKey(c, e)]
 	if st == nil {
 		return s.take()
 	}
@@ -429,7 +430,7 @@ func (s *Server) Closed(c network.ConnID, e network.End, err error) []Effect {
 	}
 	// Complete the TCP close from our side.
 	s.emit(Effect{Kind: EffClose, Conn: st.conn, End: st.end})
-	delete(s.streams, connEnd{c, e})
+	delete(s.streams, endKey(c, e))
 	return s.take()
 }
 
@@ -581,7 +582,7 @@ type stream struct {
 func (s *Server) newStream(r role, c network.ConnID, e network.End) *stream {
 	st := &stream{role: r, conn: c, end: e, p: xmlstream.NewParser(), n: 1}
 	st.p.DiscardRaw = true // servers trace what they send, never raw input
-	s.streams[connEnd{c, e}] = st
+	s.streams[endKey(c, e)] = st
 	return st
 }
 
@@ -722,14 +723,7 @@ func (s *Server) handleHeader(st *stream, h *xmlstream.Header) {
 	// not keep alive.
 	st.peerFrom = strings.Clone(h.From)
 	st.peer10 = versionAtLeast10(h.Version)
-	st.peerDBNS = h.Prefixes["db"] == xmlstream.NSDialback
-	if !st.peerDBNS {
-		for _, v := range h.Prefixes {
-			if v == xmlstream.NSDialback {
-				st.peerDBNS = true
-			}
-		}
-	}
+	st.peerDBNS = h.Declares(xmlstream.NSDialback)
 	switch st.role {
 	case roleReceiving:
 		s.receivingHeader(st, h)

@@ -48,10 +48,9 @@ type Header struct {
 	Attrs []Attr
 	// Convenience copies of the common attributes ("" when absent).
 	From, To, ID, Version, Lang string
-	// DefaultNS is the default namespace ("jabber:server"), Prefixes maps
-	// every prefix the header declares to its URI ("stream", "db").
+	// DefaultNS is the default namespace ("jabber:server"); Prefix looks up
+	// the prefixes the header declares ("stream", "db") in Attrs.
 	DefaultNS string
-	Prefixes  map[string]string
 	// Raw is the opening tag exactly as received (for the trace).
 	Raw string
 }

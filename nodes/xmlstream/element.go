@@ -164,6 +164,29 @@ func (e *Element) String() string { return string(e.AppendXML(nil)) }
 
 // AppendXML appends the stream header's opening tag, attributes in order:
 // <stream:stream a='b' ...>. Like Element.AppendXML it single-quotes values.
+// Prefix returns the namespace the header binds prefix to ("stream",
+// "db"), and whether it declares it. A scan of Attrs rather than a map: a
+// header has a handful of attributes, and a map per received header was a
+// tenth of what a federation allocated.
+func (h *Header) Prefix(prefix string) (uri string, ok bool) {
+	for _, a := range h.Attrs {
+		if p, found := strings.CutPrefix(a.Name, "xmlns:"); found && p == prefix {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+// Declares reports whether the header binds some prefix to uri.
+func (h *Header) Declares(uri string) bool {
+	for _, a := range h.Attrs {
+		if a.Value == uri && strings.HasPrefix(a.Name, "xmlns:") {
+			return true
+		}
+	}
+	return false
+}
+
 func (h *Header) AppendXML(dst []byte) []byte {
 	name := h.Name
 	if name == "" {

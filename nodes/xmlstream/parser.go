@@ -90,10 +90,10 @@ type Parser struct {
 	// MaxDepth bounds element nesting; a first-level element has depth 1.
 	// Exceeding it is policy-violation. Default 64.
 	MaxDepth int
-	// DiscardRaw leaves Token.Raw nil for elements: a caller that never
-	// looks at the received bytes (fedsim's servers trace what they send)
-	// saves copying every element. Default false: Raw is kept. (Headers
-	// keep Raw: their attribute values are cut from it.)
+	// DiscardRaw leaves Token.Raw nil: a caller that never looks at the
+	// received bytes (fedsim's servers trace what they send) saves copying
+	// every element. Default false: Raw is kept. (Header.Raw is kept either
+	// way: the header's attribute values are cut from it.)
 	DiscardRaw bool
 
 	buf  []byte
@@ -1507,12 +1507,19 @@ func (p *Parser) headerDone(empty bool) step {
 		return p.fail(CondInvalidNamespace, at,
 			fmt.Sprintf("content namespace %q, want %q", def, p.contentNS()))
 	}
-	h := &Header{
-		Name:      name,
-		Attrs:     make([]Attr, len(p.attrs)),
-		DefaultNS: def,
-		Prefixes:  make(map[string]string),
-		Raw:       string(p.buf[p.start:p.pos]),
+	// One allocation for the header and its attributes, one for its bytes;
+	// the token's Raw shares them.
+	hb := &struct {
+		h     Header
+		attrs [6]Attr
+	}{}
+	h := &hb.h
+	h.Name, h.DefaultNS = name, def
+	h.Raw = string(p.buf[p.start:p.pos])
+	if len(p.attrs) <= len(hb.attrs) {
+		h.Attrs = hb.attrs[:len(p.attrs):len(p.attrs)]
+	} else {
+		h.Attrs = make([]Attr, len(p.attrs))
 	}
 	copy(h.Attrs, p.attrs)
 	for i, sp := range p.spans {
@@ -1533,15 +1540,14 @@ func (p *Parser) headerDone(empty bool) step {
 			h.Version = a.Value
 		case "xml:lang":
 			h.Lang = a.Value
-		default:
-			if pfx, ok := strings.CutPrefix(a.Name, "xmlns:"); ok {
-				h.Prefixes[pfx] = a.Value
-			}
 		}
 	}
 	p.headerName = name
 	p.inStream = true
-	p.tok = Token{Kind: TokStreamStart, Header: h, Raw: []byte(h.Raw)}
+	p.tok = Token{Kind: TokStreamStart, Header: h}
+	if !p.DiscardRaw {
+		p.tok.Raw = []byte(h.Raw)
+	}
 	p.start = p.pos
 	p.state = stStream
 	if empty {
@@ -1587,7 +1593,7 @@ func (p *Parser) declare() step {
 		// Keep the namespace apart from the token it was cut from (so that a
 		// long-lived binding does not pin the whole header), sharing the
 		// well-known spelling when there is one.
-		uri, ok := wellKnown[a.Value]
+		uri, ok := wellKnownString(a.Value)
 		if !ok {
 			uri = strings.Clone(a.Value)
 		}
@@ -1687,9 +1693,11 @@ func splitName(name string) (prefix, local string) {
 }
 
 // intern returns b as a string, sharing one copy of the short strings that
-// repeat on every stanza (names, namespace names). The cache is small and
-// two-way set-associative (most recently used first): a collision costs an
-// allocation, never a wrong answer.
+// repeat on every stanza (names, namespace names). The well-known XMPP
+// names come from a shared read-only table; anything else goes through a
+// small two-way set-associative cache of the parser's own (most recently
+// used first), allocated the first time a stream uses a name the table
+// lacks. A collision costs an allocation, never a wrong answer.
 func (p *Parser) intern(b []byte) string {
 	if len(b) > maxInternLen {
 		return string(b)
@@ -1698,13 +1706,20 @@ func (p *Parser) intern(b []byte) string {
 	if n == 0 {
 		return ""
 	}
-	// Hash length, first, middle and last byte: O(1), and enough to tell
-	// apart the few dozen names and namespaces a stream uses.
-	h := uint32(n) | uint32(b[0])<<8 | uint32(b[n/2])<<16 | uint32(b[n-1])<<24
+	h := nameHash(b[0], b[n/2], b[n-1], n)
+	for i := h & wkMask; ; i = (i + 1) & wkMask {
+		s := wkTable[i]
+		if s == "" {
+			break
+		}
+		if s == string(b) {
+			return s
+		}
+	}
 	if p.names == nil {
 		p.names = new([internSets][2]string)
 	}
-	set := &p.names[(h*0x9E3779B1)>>25%internSets]
+	set := &p.names[(h>>wkBits)%internSets]
 	if set[0] == string(b) {
 		return set[0]
 	}
@@ -1712,25 +1727,51 @@ func (p *Parser) intern(b []byte) string {
 		set[0], set[1] = s, set[0]
 		return s
 	}
-	s, ok := wellKnown[string(b)]
-	if !ok {
-		s = string(b)
-	}
+	s := string(b)
 	set[0], set[1] = s, set[0]
 	return s
 }
 
-// wellKnown holds the names, namespaces and values that XMPP
-// server-to-server streams use over and over. It is read-only after
-// package initialisation, so parsers on any goroutine may share it; a hit
-// costs no allocation and no room in a parser's own cache.
-var wellKnown = func() map[string]string {
-	m := map[string]string{}
+// nameHash mixes length, first, middle and last byte: O(1), and enough to
+// tell apart the few dozen names and namespaces a stream uses.
+func nameHash(first, mid, last byte, n int) uint32 {
+	h := uint32(n) | uint32(first)<<8 | uint32(mid)<<16 | uint32(last)<<24
+	return h * 0x9E3779B1 >> 16
+}
+
+// wellKnownString returns the shared spelling of s if the table has one.
+func wellKnownString(s string) (string, bool) {
+	n := len(s)
+	if n == 0 || n > maxInternLen {
+		return "", false
+	}
+	for i := nameHash(s[0], s[n/2], s[n-1], n) & wkMask; ; i = (i + 1) & wkMask {
+		w := wkTable[i]
+		if w == "" {
+			return "", false
+		}
+		if w == s {
+			return w, true
+		}
+	}
+}
+
+// wkTable holds the names, namespaces and values that XMPP server-to-server
+// streams use over and over, in an open-addressed table (linear probing,
+// under a quarter full). It is read-only after package initialisation, so
+// parsers on any goroutine may share it; a hit costs no allocation, no map
+// hashing and no room in a parser's own cache.
+const (
+	wkBits = 9
+	wkMask = 1<<wkBits - 1
+)
+
+var wkTable = func() (t [1 << wkBits]string) {
 	for _, s := range []string{
 		"stream:stream", "stream:features", "stream:error", "stream", "features", "error",
 		"starttls", "required", "proceed", "failure", "mechanisms", "mechanism", "auth", "success",
 		"dialback", "errors", "db:result", "db:verify", "result", "verify",
-		"iq", "message", "presence", "body", "ping", "text",
+		"iq", "message", "presence", "body", "ping", "text", "subject", "thread", "query",
 		"from", "to", "id", "type", "xmlns", "xmlns:db", "xmlns:stream", "version", "xml:lang",
 		NSServer, NSDialback, NSStreams, "jabber:client",
 		"urn:ietf:params:xml:ns:xmpp-tls", "urn:ietf:params:xml:ns:xmpp-sasl",
@@ -1743,9 +1784,17 @@ var wellKnown = func() map[string]string {
 		"unsupported-stanza-type", "connection-timeout", "remote-connection-failed", "undefined-condition",
 		"internal-server-error", "item-not-found", "invalid-mechanism", "invalid-authzid",
 	} {
-		m[s] = s
+		n := len(s)
+		i := nameHash(s[0], s[n/2], s[n-1], n) & wkMask
+		for t[i] != "" {
+			if t[i] == s {
+				panic("xmlstream: duplicate well-known name " + s)
+			}
+			i = (i + 1) & wkMask
+		}
+		t[i] = s
 	}
-	return m
+	return t
 }()
 
 // scratch is a parser's working space between tokens: the input buffer and

@@ -154,11 +154,21 @@ func TestTranscript(t *testing.T) {
 		},
 		From: "example.org", To: "example.net", ID: "s2s-4e8a", Version: "1.0", Lang: "en",
 		DefaultNS: NSServer,
-		Prefixes:  map[string]string{"db": NSDialback, "stream": NSStreams},
 		Raw:       testHeader,
 	}
 	if !reflect.DeepEqual(h, wantHeader) {
 		t.Errorf("header:\n got  %+v\n want %+v", h, wantHeader)
+	}
+	for _, c := range []struct {
+		prefix, uri string
+		ok          bool
+	}{{"db", NSDialback, true}, {"stream", NSStreams, true}, {"", "", false}, {"xml", "", false}, {"x", "", false}} {
+		if uri, ok := h.Prefix(c.prefix); uri != c.uri || ok != c.ok {
+			t.Errorf("Prefix(%q) = %q, %v; want %q, %v", c.prefix, uri, ok, c.uri, c.ok)
+		}
+	}
+	if !h.Declares(NSDialback) || h.Declares(NSServer) {
+		t.Errorf("Declares: dialback %v (want true), jabber:server as a prefix %v (want false)", h.Declares(NSDialback), h.Declares(NSServer))
 	}
 
 	for i, raw := range transcriptElements {
@@ -305,7 +315,7 @@ func TestRestart(t *testing.T) {
 	if !reflect.DeepEqual(kinds, want) {
 		t.Fatalf("tokens %v, want %v", kinds, want)
 	}
-	if h := res[3].Tok.Header; h.Raw != header2 || h.ID != "" || h.Prefixes["db"] != "" {
+	if h := res[3].Tok.Header; h.Raw != header2 || h.ID != "" || hasPrefix(h, "db") {
 		t.Errorf("second header: %+v", h)
 	}
 	sameResults(t, "byte by byte", parseWith(in, bytewise, nil), res)
@@ -620,3 +630,5 @@ func TestOneByteFeeds(t *testing.T) {
 		t.Errorf("%v allocations for %d one-byte feeds", allocs, len(in))
 	}
 }
+
+func hasPrefix(h *Header, prefix string) bool { _, ok := h.Prefix(prefix); return ok }
