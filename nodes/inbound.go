@@ -21,7 +21,7 @@ func (s *Server) receivingHeader(st *stream, h *xmlstream.Header) {
 		return
 	}
 	if h.From != "" {
-		st.peer = strings.Clone(strings.ToLower(h.From))
+		st.peer = strings.ToLower(st.peerFrom) // peerFrom is a copy already
 	}
 	// RFC 6120 §4.7.5: answer a header without version='1.0' without one,
 	// and send stream features only on 1.0 streams.
@@ -130,7 +130,7 @@ func (s *Server) handleStartTLS(st *stream) {
 		s.streamGone(st, "STARTTLS not offered")
 		return
 	}
-	s.writeRaw(st, []byte(proceedXML))
+	s.writeConst(st, proceedXML)
 	st.state = stTLS
 	st.paused = true
 	s.emit(Effect{Kind: EffStartTLS, Conn: st.conn, End: network.Server, TLS: s.tlsConfig("")})
@@ -169,7 +169,7 @@ func (s *Server) handleAuth(st *stream, el *xmlstream.Element) {
 		fail("not-authorized", err.Error())
 		return
 	}
-	s.writeRaw(st, []byte(successXML))
+	s.writeConst(st, successXML)
 	st.saslDone = true
 	st.authDomain = st.peer
 	st.level = LevelTrusted

@@ -146,7 +146,7 @@ func (s *Server) chooseAuth(st *stream, features *xmlstream.Element) {
 					s.note(st, "decide", "%s negotiates TLS: %s", s.cfg.Domain, why)
 				}
 				st.state = stAwaitProceed
-				s.writeRaw(st, []byte(starttlsXML))
+				s.writeConst(st, starttlsXML)
 				return
 			}
 			if required {

@@ -98,6 +98,9 @@ type Server struct {
 	// nobody records a trace; notes that carry outcomes, deliveries and
 	// bounces are always emitted.
 	Quiet bool
+	// Arena is where the server serialises what it writes; a world sets one
+	// shared by its servers, and a server without one makes its own.
+	Arena *Arena
 
 	out       []Effect
 	hdrPrefix []byte
@@ -588,8 +591,18 @@ func (s *Server) newStream(r role, c network.ConnID, e network.End) *stream {
 
 // write serialises el and emits it.
 func (s *Server) write(st *stream, el *xmlstream.Element) {
-	// Most s2s elements fit in 256 bytes: size the buffer once.
-	s.emit(Effect{Kind: EffWrite, Conn: st.conn, End: st.end, Stream: st.n, Peer: st.peer, Data: el.AppendXML(make([]byte, 0, 256))})
+	s.emit(Effect{Kind: EffWrite, Conn: st.conn, End: st.end, Stream: st.n, Peer: st.peer, Data: s.arena().element(el)})
+}
+
+// writeConst writes an element that never varies (the network keeps what it
+// is given, so it gets a copy).
+func (s *Server) writeConst(st *stream, x string) { s.writeRaw(st, s.arena().bytes(x)) }
+
+func (s *Server) arena() *Arena {
+	if s.Arena == nil {
+		s.Arena = new(Arena)
+	}
+	return s.Arena
 }
 
 func (s *Server) writeRaw(st *stream, b []byte) {
@@ -610,7 +623,7 @@ const (
 func (s *Server) closeStream(st *stream) {
 	if !st.sentClose {
 		st.sentClose = true
-		s.writeRaw(st, []byte(closeTag)) // a fresh copy: the network keeps what it is given
+		s.writeConst(st, closeTag)
 		s.emit(Effect{Kind: EffClose, Conn: st.conn, End: st.end})
 	}
 }
@@ -764,18 +777,19 @@ func (s *Server) header(to, id string, version bool) []byte {
 		b := h.AppendXML(nil)
 		s.hdrPrefix = b[:len(b)-1] // without the closing '>'
 	}
-	out := make([]byte, 0, len(s.hdrPrefix)+len(to)+len(id)+32)
-	out = append(out, s.hdrPrefix...)
-	if id != "" {
-		out = appendAttr(out, "id", id)
-	}
-	if to != "" {
-		out = appendAttr(out, "to", to)
-	}
-	if version {
-		out = append(out, " version='1.0'"...)
-	}
-	return append(out, '>')
+	return s.arena().appendWith(func(out []byte) []byte {
+		out = append(out, s.hdrPrefix...)
+		if id != "" {
+			out = appendAttr(out, "id", id)
+		}
+		if to != "" {
+			out = appendAttr(out, "to", to)
+		}
+		if version {
+			out = append(out, " version='1.0'"...)
+		}
+		return append(out, '>')
+	})
 }
 
 // appendAttr appends  name='value'  with the value escaped.

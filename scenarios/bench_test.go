@@ -13,6 +13,7 @@ func BenchmarkMatrix(b *testing.B)             { BenchMatrix(b) }
 
 // BenchmarkLarge: domains each talking to 10 peers, 100 stanzas per domain.
 func BenchmarkLarge(b *testing.B) {
+	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		f, err := MeasureLarge(LargeOptions{Domains: *largeDomains, Peers: 10, Stanzas: 100 * *largeDomains, Seed: 1})
 		if err != nil {

@@ -292,6 +292,7 @@ func (w *World) restart(domain string) {
 		panic("scenarios: rebuilding a server from its own valid config: " + err.Error())
 	}
 	s.Quiet = w.Sim.Trace == nil
+	s.Arena = &w.arena
 	n.S = s
 	n.down = false
 	n.epoch++

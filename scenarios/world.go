@@ -27,6 +27,9 @@ const DefaultDNSDelay = time.Millisecond
 
 // World is a simulation with its servers.
 type World struct {
+	// arena is shared by the world's servers for what they write.
+	arena nodes.Arena
+
 	Sim  *sim.World
 	Net  *network.Net
 	Zone *dns.Zone
@@ -133,6 +136,7 @@ func (w *World) AddServerAs(s *nodes.Server, host, addr string) (*Node, error) {
 	h.Listen(dns.DefaultPort)
 	n.Host = h
 	s.Quiet = w.Sim.Trace == nil
+	s.Arena = &w.arena
 	n.Resolver = &dns.Resolver{Name: host, Zone: w.Zone, Rand: w.Sim.Stream("dns/" + host),
 		Faults: &w.DNSFaults, Now: func() time.Duration { return time.Duration(w.Sim.Now()) }}
 	w.nodes = append(w.nodes, n)

@@ -141,8 +141,9 @@ type Parser struct {
 	attrSlab []Attr
 	nodeSlab []Node
 	rawSlab  []byte
-	grow     uint8 // doublings of the chunk sizes so far (0 … slabShift)
-	parked   bool  // buf and scratch space are in scratchPool
+	grow     uint8    // doublings of the chunk sizes so far (0 … slabShift)
+	parked   bool     // buf and scratch space are in scratchPool
+	sc       *scratch // the scratch space in use, while not parked
 
 	tok Token
 	err *StreamError
@@ -204,6 +205,7 @@ func NewParser() *Parser {
 		ContentNS:       NSServer,
 		MaxElementBytes: DefaultMaxElementBytes,
 		MaxDepth:        DefaultMaxDepth,
+		parked:          true, // takes its scratch space with the first bytes
 	}
 }
 
@@ -1803,6 +1805,10 @@ var wkTable = func() (t [1 << wkBits]string) {
 // idle streams do not each hold their own, while a busy stream still does
 // not allocate it per element. The contents never outlive a token, so
 // which parser gets which scratch changes nothing a parser returns.
+//
+// A fresh scratch carries first arrays for the slices, big enough for the
+// start tags of s2s traffic: one allocation instead of a chain of appends
+// per slice each time the collector has emptied the pool.
 type scratch struct {
 	names   *[internSets][2]string
 	buf     []byte
@@ -1812,6 +1818,13 @@ type scratch struct {
 	text    []byte
 	nodes   []Node
 	stack   []openElem
+
+	attrArr  [8]Attr
+	colonArr [8]int
+	spanArr  [16]span
+	nodeArr  [8]Node
+	stackArr [4]openElem
+	bufArr   [512]byte
 }
 
 // scratchPool is process-wide on purpose. It holds capacity, never content
@@ -1821,9 +1834,14 @@ type scratch struct {
 // and the collector empties it, so idle streams really hold nothing. (A
 // per-server free list was measured instead: it kept the space alive and
 // cost more allocations — docs/performance.md.)
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+var scratchPool = sync.Pool{New: func() any {
+	sc := new(scratch)
+	sc.attrs, sc.acolons, sc.spans = sc.attrArr[:0], sc.colonArr[:0], sc.spanArr[:0]
+	sc.nodes, sc.stack, sc.buf = sc.nodeArr[:0], sc.stackArr[:0], sc.bufArr[:0]
+	return sc
+}}
 
-// park gives the working space to the pool (the parser is at a token
+// park gives the working space back to the pool (the parser is at a token
 // boundary with nothing pending).
 func (p *Parser) park() {
 	if cap(p.buf) > 16<<10 {
@@ -1832,21 +1850,25 @@ func (p *Parser) park() {
 	clear(p.attrs[:cap(p.attrs)])
 	clear(p.nodes[:cap(p.nodes)])
 	clear(p.stack[:cap(p.stack)])
-	sc := scratchPool.Get().(*scratch)
-	*sc = scratch{names: p.names, buf: p.buf[:0], attrs: p.attrs[:0], acolons: p.acolons[:0], spans: p.spans[:0],
-		text: p.text[:0], nodes: p.nodes[:0], stack: p.stack[:0]}
+	sc := p.sc
+	if sc == nil {
+		sc = new(scratch)
+	}
+	sc.names, sc.buf, sc.attrs, sc.acolons, sc.spans = p.names, p.buf[:0], p.attrs[:0], p.acolons[:0], p.spans[:0]
+	sc.text, sc.nodes, sc.stack = p.text[:0], p.nodes[:0], p.stack[:0]
 	scratchPool.Put(sc)
+	p.sc = nil
 	p.buf, p.attrs, p.acolons, p.spans, p.text, p.nodes, p.stack = nil, nil, nil, nil, nil, nil, nil
 	p.names = nil
 	p.parked = true
 }
 
-// unpark takes working space back from the pool.
+// unpark takes working space from the pool; the parser holds on to it
+// until it parks again.
 func (p *Parser) unpark() {
 	sc := scratchPool.Get().(*scratch)
+	p.sc = sc
 	p.buf, p.attrs, p.acolons, p.spans, p.text, p.nodes, p.stack = sc.buf, sc.attrs, sc.acolons, sc.spans, sc.text, sc.nodes, sc.stack
 	p.names = sc.names // a cache: which strings it holds changes no result
-	*sc = scratch{}
-	scratchPool.Put(sc)
 	p.parked = false
 }
