@@ -143,6 +143,10 @@ type Resolver struct {
 	// applies. Now tells them the virtual time.
 	Faults *[]Fault
 	Now    func() time.Duration
+	// Quiet leaves Answer.Note empty on successful answers: formatting the
+	// targets is work nobody reads when no trace is recorded. Errors keep
+	// their notes (they become bounce reasons).
+	Quiet bool
 }
 
 // LookupServer resolves domain per RFC 6120 §3.2.
@@ -200,14 +204,22 @@ func (r *Resolver) lookup(domain string) Answer {
 		if len(out) == 0 {
 			return Answer{Domain: domain, Err: ErrNXDomain, Note: "SRV targets of " + d + " have no address records"}
 		}
-		return Answer{Domain: domain, Targets: out, Note: fmt.Sprintf("_xmpp-server._tcp.%s SRV -> %s", d, describe(out))}
+		a := Answer{Domain: domain, Targets: out}
+		if !r.Quiet {
+			a.Note = fmt.Sprintf("_xmpp-server._tcp.%s SRV -> %s", d, describe(out))
+		}
+		return a
 	}
 	if addrs := r.Zone.addr[d]; len(addrs) > 0 {
 		out := make([]Target, 0, len(addrs))
 		for _, a := range addrs {
 			out = append(out, Target{Host: d, Addr: a, Port: DefaultPort, Via: "A"})
 		}
-		return Answer{Domain: domain, Targets: out, Note: fmt.Sprintf("no SRV for %s; address record fallback -> %s", d, describe(out))}
+		a := Answer{Domain: domain, Targets: out}
+		if !r.Quiet {
+			a.Note = fmt.Sprintf("no SRV for %s; address record fallback -> %s", d, describe(out))
+		}
+		return a
 	}
 	return Answer{Domain: domain, Err: ErrNXDomain, Note: "no SRV and no address record for " + d}
 }
@@ -225,6 +237,14 @@ func describe(ts []Target) string {
 // weight 0 get a small chance, as RFC 2782 requires, by being placed first
 // among equals before the weighted draw.
 func (r *Resolver) order(recs []SRV) []SRV {
+	if len(recs) == 1 {
+		// Nothing to order; the draw is still made, so that the resolver's
+		// random stream (and every later ordering) is what it always was.
+		if w := recs[0].Weight; w > 0 && r.Rand != nil {
+			r.Rand.IntN(w + 1)
+		}
+		return recs
+	}
 	sorted := append([]SRV(nil), recs...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Priority < sorted[j].Priority })
 	var out []SRV

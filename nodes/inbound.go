@@ -29,7 +29,7 @@ func (s *Server) receivingHeader(st *stream, h *xmlstream.Header) {
 	s.sendResponseHeader(st, v10)
 	st.state = stOpen
 	if v10 {
-		s.write(st, s.features(st))
+		s.writeConst(st, s.features(st))
 	}
 }
 
@@ -41,20 +41,21 @@ func (s *Server) sendResponseHeader(st *stream, v10 bool) {
 	st.gotHeader = true
 }
 
-// features builds <stream:features/> for the stream's current state
+// features chooses <stream:features/> for the stream's current state
 // (RFC 6120 §4.3.2): STARTTLS before TLS, then SASL EXTERNAL if the peer's
-// certificate earns it, otherwise Server Dialback; nothing after SASL.
-func (s *Server) features(st *stream) *xmlstream.Element {
+// certificate earns it, otherwise Server Dialback; nothing after SASL. It
+// returns the serialised element from featuresXML.
+func (s *Server) features(st *stream) string {
 	p := s.cfg.Policy
-	f := xmlstream.NewElement("stream:features")
+	var tls, sasl, db int
 	if st.saslDone {
 		st.offeredSASL = false // a second <auth/> is not on offer
-		return f
+		return featuresXML[0][0][0]
 	}
 	if !st.tls && p.StartTLS != TLSNotOffered {
-		tls := f.AddChild(xmlstream.NewElement("starttls", "xmlns", nsTLS))
+		tls = 1
 		if p.StartTLS == TLSRequired {
-			tls.AddChild(xmlstream.NewElement("required"))
+			tls = 2
 		}
 	}
 	st.offeredSASL = false
@@ -64,8 +65,7 @@ func (s *Server) features(st *stream) *xmlstream.Element {
 		// matched against the stream's 'from'.
 		if err := s.verifyClient(st); err == nil {
 			st.offeredSASL = true
-			m := f.AddChild(xmlstream.NewElement("mechanisms", "xmlns", nsSASL))
-			m.AddChild(xmlstream.NewElement("mechanism")).AddText("EXTERNAL")
+			sasl = 1
 			if !s.Quiet {
 				s.note(st, "decide", "%s offers SASL EXTERNAL: %s's certificate verifies", s.cfg.Domain, st.peer)
 			}
@@ -79,13 +79,45 @@ func (s *Server) features(st *stream) *xmlstream.Element {
 	if p.Dialback && dialbackOK && (!st.offeredSASL || p.DialbackWithSASL) {
 		// XEP-0220 §6.2: the feature element, with <errors/> when the server
 		// handles dialback errors (§2.4.2).
-		db := f.AddChild(xmlstream.NewElement("dialback", "xmlns", nsDialbackFeature))
+		db = 1
 		if p.DialbackErrors {
-			db.AddChild(xmlstream.NewElement("errors"))
+			db = 2
 		}
 	}
-	return f
+	return featuresXML[tls][sasl][db]
 }
+
+// featuresXML holds every feature list a server can send, indexed by
+// STARTTLS (none, offered, required), SASL EXTERNAL (no, yes) and dialback
+// (none, offered, with <errors/>). They are built once as trees, so that
+// AppendXML decides their bytes, and written as constants.
+var featuresXML = func() (t [3][2][3]string) {
+	for tls := range 3 {
+		for sasl := range 2 {
+			for db := range 3 {
+				f := xmlstream.NewElement("stream:features")
+				if tls > 0 {
+					el := f.AddChild(xmlstream.NewElement("starttls", "xmlns", nsTLS))
+					if tls == 2 {
+						el.AddChild(xmlstream.NewElement("required"))
+					}
+				}
+				if sasl > 0 {
+					m := f.AddChild(xmlstream.NewElement("mechanisms", "xmlns", nsSASL))
+					m.AddChild(xmlstream.NewElement("mechanism")).AddText("EXTERNAL")
+				}
+				if db > 0 {
+					el := f.AddChild(xmlstream.NewElement("dialback", "xmlns", nsDialbackFeature))
+					if db == 2 {
+						el.AddChild(xmlstream.NewElement("errors"))
+					}
+				}
+				t[tls][sasl][db] = f.String()
+			}
+		}
+	}
+	return t
+}()
 
 // verifyClient checks the certificate the peer presented as TLS client
 // for SASL EXTERNAL: chain, name (RFC 6125 against the stream's 'from')
@@ -241,24 +273,21 @@ func (s *Server) handleDBResult(st *stream, el *xmlstream.Element) {
 // data, and XEP-0220 §2.1.2 suggests verification connections skip TLS.
 func (s *Server) authoritativeAnswer(st *stream, el *xmlstream.Element) {
 	from, to, id := el.Attr("from"), el.Attr("to"), el.Attr("id")
-	ans := xmlstream.NewElement("db:verify", "from", to, "id", id, "to", from)
 	if !strings.EqualFold(to, s.cfg.Domain) || !s.cfg.Policy.Dialback {
 		s.streamError(st, "host-unknown", fmt.Sprintf("db:verify for %s, which %s does not vouch for", to, s.cfg.Domain))
 		return
 	}
 	want := s.keyer().Key(strings.ToLower(from), s.cfg.Domain, id)
+	typ := "invalid"
 	if dialback.Equal(want, strings.TrimSpace(el.Text())) {
-		ans.SetAttr("type", "valid")
+		typ = "valid"
 		if !s.Quiet {
 			s.note(st, "decide", "as Authoritative Server, %s recomputes the key for (%s, %s, %s): it matches", s.cfg.Domain, from, to, id)
 		}
-	} else {
-		ans.SetAttr("type", "invalid")
-		if !s.Quiet {
-			s.note(st, "decide", "as Authoritative Server, %s recomputes the key for (%s, %s, %s): it does not match", s.cfg.Domain, from, to, id)
-		}
+	} else if !s.Quiet {
+		s.note(st, "decide", "as Authoritative Server, %s recomputes the key for (%s, %s, %s): it does not match", s.cfg.Domain, from, to, id)
 	}
-	s.write(st, ans)
+	s.writeDialback(st, "db:verify", to, id, from, typ, "")
 }
 
 func (s *Server) handleInboundStanza(st *stream, el *xmlstream.Element) {

@@ -206,9 +206,7 @@ func (s *Server) chooseAuth(st *stream, features *xmlstream.Element) {
 		}
 		st.state = stAwaitDialback
 		key := s.keyer().Key(st.peer, s.cfg.Domain, st.id)
-		r := xmlstream.NewElement("db:result", "from", s.cfg.Domain, "to", st.peer)
-		r.AddText(key)
-		s.write(st, r)
+		s.writeDialback(st, "db:result", s.cfg.Domain, "", st.peer, "", key)
 	}
 }
 

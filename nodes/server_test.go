@@ -353,3 +353,74 @@ func TestConstantElements(t *testing.T) {
 		}
 	}
 }
+
+// TestDialbackElements: the dialback elements written without a tree are
+// the bytes AppendXML makes of the tree the protocol code used to build.
+func TestDialbackElements(t *testing.T) {
+	for _, c := range []struct{ name, from, id, to, typ, key string }{
+		{"db:result", "a.lit", "", "b.lit", "", "0123abcd"},
+		{"db:result", "a.lit", "", "b.lit", "valid", ""},
+		{"db:result", "a.lit", "", "b.lit", "invalid", ""},
+		{"db:verify", "a.lit", "i'd<&>", "b.lit", "", "k&<'\""},
+		{"db:verify", "a.lit", "", "b.lit", "valid", ""},
+		{"db:verify", "a'.lit", "x\ty\n", "b\".lit", "invalid", ""},
+	} {
+		el := xmlstream.NewElement(c.name, "from", c.from)
+		if c.name == "db:verify" {
+			el.SetAttr("id", c.id)
+		}
+		el.SetAttr("to", c.to)
+		if c.typ != "" {
+			el.SetAttr("type", c.typ)
+		}
+		el.AddText(c.key)
+		want := el.String()
+		if got := string(appendDialback(nil, c.name, c.from, c.id, c.to, c.typ, c.key)); got != want {
+			t.Errorf("%+v:\n got  %s\n want %s", c, got, want)
+		}
+	}
+}
+
+// TestFeatureLists: every cached feature list parses back to the offers it
+// was indexed by.
+func TestFeatureLists(t *testing.T) {
+	for tls := range 3 {
+		for sasl := range 2 {
+			for db := range 3 {
+				x := featuresXML[tls][sasl][db]
+				p := xmlstream.NewParser()
+				p.Feed([]byte("<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams'>" + x))
+				if _, _, err := p.Next(); err != nil {
+					t.Fatal(err)
+				}
+				tok, ok, err := p.Next()
+				if !ok || err != nil {
+					t.Fatalf("%s: %v %v", x, ok, err)
+				}
+				f := tok.Elem
+				st := f.ChildNS(nsTLS, "starttls")
+				gotTLS := 0
+				if st != nil {
+					gotTLS = 1
+					if st.Child("required") != nil {
+						gotTLS = 2
+					}
+				}
+				gotSASL := 0
+				if m := f.ChildNS(nsSASL, "mechanisms"); m != nil && m.Child("mechanism").Text() == "EXTERNAL" {
+					gotSASL = 1
+				}
+				gotDB := 0
+				if d := f.ChildNS(nsDialbackFeature, "dialback"); d != nil {
+					gotDB = 1
+					if d.Child("errors") != nil {
+						gotDB = 2
+					}
+				}
+				if gotTLS != tls || gotSASL != sasl || gotDB != db {
+					t.Errorf("featuresXML[%d][%d][%d] = %s: reads as [%d][%d][%d]", tls, sasl, db, x, gotTLS, gotSASL, gotDB)
+				}
+			}
+		}
+	}
+}

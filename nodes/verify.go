@@ -89,9 +89,7 @@ func (s *Server) sendVerify(st *stream) {
 		return
 	}
 	st.state = stAwaitVerify
-	el := xmlstream.NewElement("db:verify", "from", v.to, "id", v.id, "to", v.from)
-	el.AddText(v.key)
-	s.write(st, el)
+	s.writeDialback(st, "db:verify", v.to, v.id, v.from, "", v.key)
 }
 
 func (s *Server) verifyingElement(st *stream, el *xmlstream.Element) {
@@ -134,22 +132,19 @@ func (s *Server) verifyDone(v *verification, typ string) {
 	if in.closed {
 		return
 	}
-	ans := xmlstream.NewElement("db:result", "from", v.to, "to", v.from)
 	switch typ {
 	case "valid":
-		ans.SetAttr("type", "valid")
 		s.authenticatedByDialback(in, v.from, v.id)
 		if !s.Quiet {
 			s.note(in, "authenticated", "%s accepts %s at level %s: its Authoritative Server confirmed the key", s.cfg.Domain, v.from, in.level.Letter())
 		}
-		s.write(in, ans)
+		s.writeDialback(in, "db:result", v.to, "", v.from, "valid", "")
 	default:
 		// XEP-0220 §2.2.1: tell the peer and close the stream.
-		ans.SetAttr("type", "invalid")
 		if !s.Quiet {
 			s.note(in, "decide", "%s refuses %s: its Authoritative Server answered type=%q", s.cfg.Domain, v.from, typ)
 		}
-		s.write(in, ans)
+		s.writeDialback(in, "db:result", v.to, "", v.from, "invalid", "")
 		s.closeStream(in)
 		s.streamGone(in, "dialback key invalid")
 	}

@@ -138,7 +138,7 @@ func (w *World) AddServerAs(s *nodes.Server, host, addr string) (*Node, error) {
 	s.Quiet = w.Sim.Trace == nil
 	s.Arena = &w.arena
 	n.Resolver = &dns.Resolver{Name: host, Zone: w.Zone, Rand: w.Sim.Stream("dns/" + host),
-		Faults: &w.DNSFaults, Now: func() time.Duration { return time.Duration(w.Sim.Now()) }}
+		Faults: &w.DNSFaults, Now: func() time.Duration { return time.Duration(w.Sim.Now()) }, Quiet: w.Sim.Trace == nil}
 	w.nodes = append(w.nodes, n)
 	if _, taken := w.byDomain[s.Domain()]; !taken {
 		w.byDomain[s.Domain()] = n

@@ -18,7 +18,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
-	"io"
 )
 
 // Key computes the dialback key that the Originating Server sends in
@@ -46,6 +45,7 @@ func Key(secret, receiving, originating, streamID string) string {
 // for concurrent use (a server is driven by one goroutine).
 type Keyer struct {
 	mac hash.Hash
+	msg []byte // "receiving originating streamID", reused
 	out [64]byte
 }
 
@@ -61,11 +61,10 @@ func NewKeyer(secret string) *Keyer {
 // secret.
 func (k *Keyer) Key(receiving, originating, streamID string) string {
 	k.mac.Reset()
-	io.WriteString(k.mac, receiving)
-	k.mac.Write([]byte{' '})
-	io.WriteString(k.mac, originating)
-	k.mac.Write([]byte{' '})
-	io.WriteString(k.mac, streamID)
+	// One Write of a reused buffer: the HMAC has no WriteString, so
+	// io.WriteString copied each part into a fresh slice.
+	k.msg = append(append(append(append(append(k.msg[:0], receiving...), ' '), originating...), ' '), streamID...)
+	k.mac.Write(k.msg)
 	var sum [32]byte
 	hex.Encode(k.out[:], k.mac.Sum(sum[:0]))
 	return string(k.out[:])

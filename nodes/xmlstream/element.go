@@ -200,14 +200,23 @@ func (h *Header) AppendXML(dst []byte) []byte {
 
 func appendAttrs(dst []byte, attrs []Attr) []byte {
 	for _, a := range attrs {
-		dst = append(dst, ' ')
-		dst = append(dst, a.Name...)
-		dst = append(dst, '=', '\'')
-		dst = appendEscaped(dst, a.Value, true)
-		dst = append(dst, '\'')
+		dst = AppendAttr(dst, a.Name, a.Value)
 	}
 	return dst
 }
+
+// AppendAttr appends " name='value'" with the value escaped as AppendXML
+// escapes it: for writers that serialise without building a tree.
+func AppendAttr(dst []byte, name, value string) []byte {
+	dst = append(dst, ' ')
+	dst = append(dst, name...)
+	dst = append(dst, '=', '\'')
+	dst = appendEscaped(dst, value, true)
+	return append(dst, '\'')
+}
+
+// AppendText appends character data escaped as AppendXML escapes it.
+func AppendText(dst []byte, s string) []byte { return appendEscaped(dst, s, false) }
 
 // appendEscaped appends s with the escapes described at Element.AppendXML.
 func appendEscaped(dst []byte, s string, attr bool) []byte {

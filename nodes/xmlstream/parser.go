@@ -1599,7 +1599,11 @@ func (p *Parser) declare() step {
 		if !ok {
 			uri = strings.Clone(a.Value)
 		}
-		p.bindings = append(p.bindings, binding{strings.Clone(prefix), uri})
+		pfx, ok := wellKnownString(prefix)
+		if !ok {
+			pfx = strings.Clone(prefix)
+		}
+		p.bindings = append(p.bindings, binding{pfx, uri})
 	}
 	return stepNext
 }
@@ -1772,7 +1776,7 @@ var wkTable = func() (t [1 << wkBits]string) {
 	for _, s := range []string{
 		"stream:stream", "stream:features", "stream:error", "stream", "features", "error",
 		"starttls", "required", "proceed", "failure", "mechanisms", "mechanism", "auth", "success",
-		"dialback", "errors", "db:result", "db:verify", "result", "verify",
+		"dialback", "errors", "db:result", "db:verify", "result", "verify", "db",
 		"iq", "message", "presence", "body", "ping", "text", "subject", "thread", "query",
 		"from", "to", "id", "type", "xmlns", "xmlns:db", "xmlns:stream", "version", "xml:lang",
 		NSServer, NSDialback, NSStreams, "jabber:client",
