@@ -825,7 +825,6 @@ func (s *Server) header(to, id string, version bool) []byte {
 	})
 }
 
-
 func (s *Server) sendHeader(st *stream, h []byte) {
 	s.writeRaw(st, h)
 }
