@@ -101,6 +101,14 @@ type App interface {
 	Closed(c ConnID, end End, err error)
 }
 
+// ContextReceiver is an App that takes, with the bytes, the value it
+// attached to the receiving end with SetContext: an application that keeps
+// per-connection state (a server's streams) is spared a lookup of its own
+// for every segment. Apps without it get Received.
+type ContextReceiver interface {
+	ReceivedContext(c ConnID, end End, ctx any, data []byte)
+}
+
 // Host is a machine with an address.
 type Host struct {
 	Name   string
@@ -209,6 +217,7 @@ type conn struct {
 	open    bool
 	crashed [2]bool // the host at this end crashed: its state is gone
 	rstSent [2]bool
+	ctx     [2]any // SetContext, handed back with received bytes
 }
 
 // Net is the simulated network.
@@ -424,7 +433,11 @@ func (n *Net) deliver(c *conn, from, to End, s segment) {
 		}
 		app.Closed(c.id, to, nil)
 	case segData:
-		app.Received(c.id, to, s.data)
+		if cr, ok := app.(ContextReceiver); ok {
+			cr.ReceivedContext(c.id, to, c.ctx[to], s.data)
+		} else {
+			app.Received(c.id, to, s.data)
+		}
 	case segClientHello:
 		if c.tls[Server] != tlsWaiting {
 			n.abort(c, Server, "ClientHello before the server started TLS")
@@ -511,6 +524,15 @@ func (n *Net) get(id ConnID) *conn {
 		return nil
 	}
 	return n.conns[id-1]
+}
+
+// SetContext attaches v to end e of a connection; a ContextReceiver gets
+// it back with every segment that end receives. The network never looks at
+// it. Unknown connections are ignored.
+func (n *Net) SetContext(id ConnID, e End, v any) {
+	if c := n.get(id); c != nil {
+		c.ctx[e&1] = v
+	}
 }
 
 // Write sends a copy of bytes from end e. Writes on a closed end are dropped.

@@ -107,8 +107,7 @@ type Server struct {
 	keys      *dialback.Keyer
 	streams   map[connEnd]*stream
 	routes    map[string]*route
-	tags      map[int64]tagEntry
-	nextTag   int64
+	tags      tagTable
 	users     map[string]bool
 }
 
@@ -178,7 +177,6 @@ func New(cfg Config) (*Server, error) {
 		cfg:     cfg,
 		streams: map[connEnd]*stream{},
 		routes:  map[string]*route{},
-		tags:    map[int64]tagEntry{},
 		users:   map[string]bool{},
 	}
 	for _, u := range cfg.Users {
@@ -256,29 +254,25 @@ func (s *Server) note(st *stream, event, format string, args ...any) {
 	s.emit(e)
 }
 
-func (s *Server) tag(e tagEntry) int64 {
-	s.nextTag++
-	s.tags[s.nextTag] = e
-	return s.nextTag
-}
+func (s *Server) tag(e tagEntry) int64 { return s.tags.add(e) }
 
 // request registers a resolve or dial and arms its timeout.
 func (s *Server) request(e tagEntry, timeout time.Duration) int64 {
 	req := s.tag(e)
 	tm := s.tag(tagEntry{kind: tagTimeout, link: req})
-	e.link = tm
-	s.tags[req] = e
+	if r, ok := s.tags.get(req); ok {
+		r.link = tm
+	}
 	s.emit(Effect{Kind: EffTimer, Tag: tm, Delay: timeout})
 	return req
 }
 
 // answered takes a request off the books and cancels its timeout.
 func (s *Server) answered(tag int64) (tagEntry, bool) {
-	e, ok := s.tags[tag]
+	e, ok := s.tags.take(tag)
 	if !ok {
 		return e, false
 	}
-	delete(s.tags, tag)
 	s.cancelTimer(e.link)
 	return e, true
 }
@@ -287,8 +281,7 @@ func (s *Server) cancelTimer(tag int64) {
 	if tag == 0 {
 		return
 	}
-	if _, ok := s.tags[tag]; ok {
-		delete(s.tags, tag)
+	if _, ok := s.tags.take(tag); ok {
 		s.emit(Effect{Kind: EffCancel, Tag: tag})
 	}
 }
@@ -342,7 +335,28 @@ func (s *Server) Accepted(c network.ConnID, remote string) []Effect {
 // Received feeds bytes from a connection to its stream's parser and state
 // machine.
 func (s *Server) Received(c network.ConnID, e network.End, data []byte) []Effect {
-	st := s.streams[endKey(c, e)]
+	return s.ReceivedWith(nil, c, e, data)
+}
+
+// StreamContext returns a handle on the stream at end e of connection c
+// (nil if there is none), for a world to attach to the connection
+// (network.Net.SetContext) and pass back to ReceivedWith.
+func (s *Server) StreamContext(c network.ConnID, e network.End) any {
+	if st := s.streams[endKey(c, e)]; st != nil {
+		return st
+	}
+	return nil
+}
+
+// ReceivedWith is Received with the handle StreamContext gave for the
+// connection: it saves looking the stream up for every segment, which in a
+// large federation is a cache miss or three. A handle that does not match
+// (another server's, a stale one, nil) falls back to the lookup.
+func (s *Server) ReceivedWith(ctx any, c network.ConnID, e network.End, data []byte) []Effect {
+	st, _ := ctx.(*stream)
+	if st == nil || st.owner != s || st.conn != c || st.end != e || st.detached {
+		st = s.streams[endKey(c, e)]
+	}
 	if st == nil || st.closed {
 		return s.take()
 	}
@@ -434,6 +448,7 @@ func (s *Server) Closed(c network.ConnID, e network.End, err error) []Effect {
 	// Complete the TCP close from our side.
 	s.emit(Effect{Kind: EffClose, Conn: st.conn, End: st.end})
 	delete(s.streams, endKey(c, e))
+	st.detached = true // a handle on it must not find it any more
 	return s.take()
 }
 
@@ -454,8 +469,7 @@ func (s *Server) Resolved(tag int64, a dns.Answer) []Effect {
 
 // Timer fires an EffTimer.
 func (s *Server) Timer(tag int64) []Effect {
-	t, ok := s.tags[tag]
-	delete(s.tags, tag)
+	t, ok := s.tags.take(tag)
 	if !ok {
 		return s.take()
 	}
@@ -482,11 +496,10 @@ func (s *Server) Timer(tag int64) []Effect {
 			s.verifyFailed(v, "the Authoritative Server did not answer within "+s.cfg.VerifyTimeout.String())
 		}
 	case tagTimeout:
-		req, ok := s.tags[t.link]
+		req, ok := s.tags.take(t.link)
 		if !ok {
 			break
 		}
-		delete(s.tags, t.link)
 		switch req.kind {
 		case tagRouteResolve:
 			s.routeResolved(req.route, dns.Answer{Domain: req.route.domain, Err: ErrDNSTimeout, Note: "no answer within " + s.cfg.DNSTimeout.String()})
@@ -543,14 +556,16 @@ const (
 
 // stream is one connection's XML stream and its negotiation state.
 type stream struct {
-	role  role
-	conn  network.ConnID
-	end   network.End
-	p     *xmlstream.Parser
-	n     int    // stream number on the connection (restarts: RFC 6120 §4.3.3)
-	peer  string // the peer's domain (expected, or as announced)
-	id    string // the stream id: ours on receiving streams, theirs otherwise
-	state sstate
+	owner    *Server // for checking a handle (ReceivedWith)
+	detached bool    // taken out of owner.streams
+	role     role
+	conn     network.ConnID
+	end      network.End
+	p        *xmlstream.Parser
+	n        int    // stream number on the connection (restarts: RFC 6120 §4.3.3)
+	peer     string // the peer's domain (expected, or as announced)
+	id       string // the stream id: ours on receiving streams, theirs otherwise
+	state    sstate
 
 	peer10   bool // the peer's header carried version >= 1.0
 	peerDBNS bool // the peer's header declared jabber:server:dialback
@@ -583,7 +598,7 @@ type stream struct {
 }
 
 func (s *Server) newStream(r role, c network.ConnID, e network.End) *stream {
-	st := &stream{role: r, conn: c, end: e, p: xmlstream.NewParser(), n: 1}
+	st := &stream{owner: s, role: r, conn: c, end: e, p: xmlstream.NewParser(), n: 1}
 	st.p.DiscardRaw = true // servers trace what they send, never raw input
 	s.streams[endKey(c, e)] = st
 	return st

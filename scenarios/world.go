@@ -230,17 +230,29 @@ func dnsDetail(a dns.Answer) string {
 
 func (n *Node) Dialed(c network.ConnID, tag int64, err error) {
 	n.S.Now = n.w.Sim.Now().Std()
-	n.apply(n.S.Dialed(tag, c, err))
+	effs := n.S.Dialed(tag, c, err)
+	if err == nil {
+		n.w.Net.SetContext(c, network.Client, n.S.StreamContext(c, network.Client))
+	}
+	n.apply(effs)
 }
 
 func (n *Node) Accepted(c network.ConnID, port int, remote string) {
 	n.S.Now = n.w.Sim.Now().Std()
-	n.apply(n.S.Accepted(c, remote))
+	effs := n.S.Accepted(c, remote)
+	n.w.Net.SetContext(c, network.Server, n.S.StreamContext(c, network.Server))
+	n.apply(effs)
 }
 
 func (n *Node) Received(c network.ConnID, e network.End, data []byte) {
+	n.ReceivedContext(c, e, nil, data)
+}
+
+// ReceivedContext implements network.ContextReceiver: the context is the
+// server's handle on the stream, attached when the connection was set up.
+func (n *Node) ReceivedContext(c network.ConnID, e network.End, ctx any, data []byte) {
 	n.S.Now = n.w.Sim.Now().Std()
-	n.apply(n.S.Received(c, e, data))
+	n.apply(n.S.ReceivedWith(ctx, c, e, data))
 }
 
 func (n *Node) TLSDone(c network.ConnID, e network.End, r network.TLSResult) {
