@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"sort"
 	"testing"
 	"time"
 )
@@ -152,5 +153,71 @@ func TestRunOnAnEmptyWorld(t *testing.T) {
 	w := New(1)
 	if n := w.Run(Forever); n != 0 || w.Now() != 0 {
 		t.Fatalf("empty world ran %d events to %v", n, w.Now())
+	}
+}
+
+// TestCompactionKeepsOrder: a world where most timers are cancelled
+// compacts its heap (it stays small) and still fires the survivors, and
+// events scheduled among them, in (time, insertion) order — checked
+// against a plain sort of what should fire. Timers cancelled before and
+// after a compaction cannot be cancelled again or fire.
+func TestCompactionKeepsOrder(t *testing.T) {
+	w := New(1)
+	w.Trace = nil
+	r := &recorder{}
+	rng := w.Stream("test")
+	type want struct {
+		at  Time
+		seq int
+		a   int64
+	}
+	var expect []want
+	var ids []TimerID
+	var idArg []int64
+	maxHeap, maxLive := 0, 0
+	for i := 0; i < 20000; i++ {
+		d := time.Duration(rng.IntN(5000)) * time.Microsecond
+		a := int64(i)
+		if i%20 == 0 {
+			w.After(d, r, a, 0)
+			expect = append(expect, want{Time(d), i, a})
+		} else {
+			ids = append(ids, w.Timer(d, r, a, 0))
+			idArg = append(idArg, a)
+			expect = append(expect, want{Time(d), i, a})
+		}
+		// Cancel most timers as we go, the oldest first.
+		if len(ids) > 8 && rng.IntN(100) < 97 {
+			k := rng.IntN(len(ids))
+			if !w.Cancel(ids[k]) {
+				t.Fatalf("cancel of a pending timer failed")
+			}
+			if w.Cancel(ids[k]) {
+				t.Fatalf("a timer was cancelled twice")
+			}
+			for j := range expect {
+				if expect[j].a == idArg[k] {
+					expect = append(expect[:j], expect[j+1:]...)
+					break
+				}
+			}
+			ids = append(ids[:k], ids[k+1:]...)
+			idArg = append(idArg[:k], idArg[k+1:]...)
+		}
+		maxHeap = max(maxHeap, len(w.heap)-heapPad)
+		maxLive = max(maxLive, w.Pending())
+	}
+	if maxHeap > 3*maxLive+compactMin+1 || maxHeap >= 10000 {
+		t.Errorf("heap grew to %d entries for at most %d pending events: not compacted", maxHeap, maxLive)
+	}
+	sort.SliceStable(expect, func(i, j int) bool { return expect[i].at < expect[j].at })
+	w.Run(Forever)
+	if len(r.got) != len(expect) {
+		t.Fatalf("%d events fired, want %d", len(r.got), len(expect))
+	}
+	for i := range expect {
+		if r.got[i] != expect[i].a {
+			t.Fatalf("event %d: got %d, want %d", i, r.got[i], expect[i].a)
+		}
 	}
 }
