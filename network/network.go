@@ -218,6 +218,7 @@ type conn struct {
 	crashed [2]bool // the host at this end crashed: its state is gone
 	rstSent [2]bool
 	ctx     [2]any // SetContext, handed back with received bytes
+	apps    [2]App // the hosts' apps (a host's App never changes)
 }
 
 // Net is the simulated network.
@@ -307,6 +308,10 @@ func (n *Net) Dial(from *Host, addr string, port int, tag int64) ConnID {
 	n.conns = append(n.conns, c)
 	to := n.hosts[addr]
 	c.hosts[Server] = to
+	c.apps[Client] = from.App
+	if to != nil {
+		c.apps[Server] = to.App
+	}
 	if to == nil {
 		// No host at that address: the failure comes back after a round
 		// trip (an ICMP unreachable from the last router, in real life).
@@ -335,8 +340,11 @@ func (n *Net) enqueue(c *conn, from End, s segment) {
 	}
 	h := &c.halves[from]
 	at := n.W.Now() + sim.Time(c.latency)
-	if j := n.jitter[[2]string{hostName(c.hosts[from]), hostName(c.hosts[from.Other()])}]; j > 0 {
-		at += sim.Time(n.rng.Int64N(int64(j) + 1))
+	// Building the jitter key reads both hosts: only when some link has it.
+	if len(n.jitter) > 0 {
+		if j := n.jitter[[2]string{hostName(c.hosts[from]), hostName(c.hosts[from.Other()])}]; j > 0 {
+			at += sim.Time(n.rng.Int64N(int64(j) + 1))
+		}
 	}
 	if at < h.lastAt {
 		at = h.lastAt // in order: never overtake an earlier segment
@@ -370,8 +378,13 @@ func (n *Net) HandleEvent(w *sim.World, a, b int64) {
 	if s.kind == segDropped {
 		return // a reset discarded it
 	}
-	if h := c.hosts[to]; h != nil && h.Down {
-		return // a crashed host answers nothing: a black hole
+	// Only a SYN, or a connection the host had when it crashed (Crash
+	// marks those), can be addressed to a host that is down: checking just
+	// those spares reading the host for every segment.
+	if c.crashed[to] || s.kind == segSYN {
+		if h := c.hosts[to]; h != nil && h.Down {
+			return // a crashed host answers nothing: a black hole
+		}
 	}
 	if c.crashed[to] {
 		// The host came back without the connection: RFC 793 says answer
@@ -390,12 +403,7 @@ func (n *Net) HandleEvent(w *sim.World, a, b int64) {
 }
 
 func (n *Net) deliver(c *conn, from, to End, s segment) {
-	app := func() App {
-		if c.hosts[to] == nil {
-			return nil
-		}
-		return c.hosts[to].App
-	}()
+	app := c.apps[to]
 	switch s.kind {
 	case segSYN:
 		srv := c.hosts[Server]
