@@ -96,8 +96,32 @@ type Parser struct {
 	// way: the header's attribute values are cut from it.)
 	DiscardRaw bool
 
-	buf  []byte
-	base int64 // stream offset of buf[0]
+	base        int64 // stream offset of buf[0] (of the next byte, while parked)
+	streamStart int64 // stream offset where the current stream began
+	state       state
+	crPending   bool // a '\r' ended the buffer; a following '\n' is part of it
+	inStream    bool // the header has been accepted
+	pendingEnd  bool // header was self-closing: TokStreamEnd is due
+	headerName  string
+	bindings    []binding // namespace declarations in scope
+	err         *StreamError
+
+	// The working state of the token being scanned lives apart, in a
+	// *work that an idle parser (everything fed consumed) lends to a shared
+	// pool and takes back with the next bytes: it is most of a parser's
+	// size, so an idle stream holds a small Parser, and a busy one finds
+	// its working state warm in the cache, recently used by another. Nil
+	// while parked.
+	*work
+}
+
+// work is a parser's working space for the token being scanned: the input
+// buffer, the positions in it, the slices a start tag or element is built
+// in and the slabs trees are carved from. Between tokens none of it holds
+// anything a later token needs (positions are rewound, slices cleared), so
+// which parser gets which work changes nothing a parser returns.
+type work struct {
+	buf []byte
 
 	// Indexes into buf. Every one of them is >= start while it is in use,
 	// so compaction (which drops buf[:start]) just subtracts start.
@@ -110,43 +134,44 @@ type Parser struct {
 	colon    int // offset of the last ':' in the name being scanned, or -1
 	colons   int // number of ':' in the name being scanned
 
-	streamStart int64 // stream offset where the current stream began
-	state       state
-	quote       byte // quote character of the attribute value being scanned
-	crPending   bool // a '\r' ended the buffer; a following '\n' is part of it
-	sawSpace    bool // whitespace since the last name/value in a start tag
-	inStream    bool // the header has been accepted
-	pendingEnd  bool // header was self-closing: TokStreamEnd is due
+	quote    byte // quote character of the attribute value being scanned
+	sawSpace bool // whitespace since the last name/value in a start tag
 
-	headerName string
-	elemName   string // name of the start tag being scanned
-	elemColon  int    // offset of the colon in elemName, or -1
-	attrName   string // name of the attribute being scanned
-	attrColon  int    // offset of the colon in attrName, or -1
-	attrs      []Attr // attributes of the start tag being scanned
-	acolons    []int  // offset of the colon in each attrs[i].Name, or -1
-	text       []byte // unescaped character data / attribute value
-	stack      []openElem
-	nodes      []Node // children of the open elements, innermost last
-	spans      []span // where each attribute value and text node came from
-	bindings   []binding
-	names      *[internSets][2]string // lent with the scratch space while idle
+	elemName  string // name of the start tag being scanned
+	elemColon int    // offset of the colon in elemName, or -1
+	attrName  string // name of the attribute being scanned
+	attrColon int    // offset of the colon in attrName, or -1
+	attrs     []Attr // attributes of the start tag being scanned
+	acolons   []int  // offset of the colon in each attrs[i].Name, or -1
+	text      []byte // unescaped character data / attribute value
+	stack     []openElem
+	nodes     []Node // children of the open elements, innermost last
+	spans     []span // where each attribute value and text node came from
+	names     *[internSets][2]string
 
 	// Slabs: elements, attribute lists and node lists of the trees handed
 	// out are carved from shared chunks, so building a tree costs a few
 	// allocations per chunk instead of several per element. Every slice
 	// handed out has cap == len, so a caller's append cannot overwrite a
-	// neighbour.
+	// neighbour. A parser lets them go when it parks (the trees keep what
+	// they use) and starts small again.
 	elemSlab []Element
 	attrSlab []Attr
 	nodeSlab []Node
 	rawSlab  []byte
-	grow     uint8    // doublings of the chunk sizes so far (0 … slabShift)
-	parked   bool     // buf and scratch space are in scratchPool
-	sc       *scratch // the scratch space in use, while not parked
+	grow     uint8 // doublings of the chunk sizes so far (0 … slabShift)
 
 	tok Token
-	err *StreamError
+
+	// First arrays for the slices, big enough for the start tags of s2s
+	// traffic: one allocation instead of a chain of appends per slice
+	// each time the collector has emptied the pool.
+	attrArr  [8]Attr
+	colonArr [8]int
+	spanArr  [16]span
+	nodeArr  [8]Node
+	stackArr [4]openElem
+	bufArr   [512]byte
 }
 
 type binding struct{ prefix, uri string }
@@ -205,7 +230,6 @@ func NewParser() *Parser {
 		ContentNS:       NSServer,
 		MaxElementBytes: DefaultMaxElementBytes,
 		MaxDepth:        DefaultMaxDepth,
-		parked:          true, // takes its scratch space with the first bytes
 	}
 }
 
@@ -238,7 +262,7 @@ func (p *Parser) Feed(b []byte) {
 	if p.err != nil || len(b) == 0 {
 		return
 	}
-	if p.parked {
+	if p.work == nil {
 		p.unpark()
 	}
 	// Drop consumed bytes once they are at least half the buffer: each
@@ -274,22 +298,21 @@ func (p *Parser) Next() (tok Token, ok bool, err error) {
 		p.pendingEnd = false
 		return Token{Kind: TokStreamEnd}, true, nil
 	}
+	if p.work == nil {
+		return Token{}, false, nil // parked: nothing fed since the last token
+	}
 	tok, ok = p.scan()
 	if p.err != nil {
 		// The stream is dead: let go of what it held.
-		*p = Parser{err: p.err, base: p.base, start: p.start}
+		*p = Parser{err: p.err, base: p.base + int64(p.start)}
 		return Token{}, false, p.err
 	}
 	if ok && p.start == len(p.buf) {
-		// Everything fed has been consumed: rewind instead of compacting,
-		// and let go of a buffer that an oversized element made large.
+		// Everything fed has been consumed: the burst is over. The work
+		// space goes back to the pool (with the slabs let go: the trees
+		// handed out keep what they use), so that an idle stream holds
+		// only the parser itself.
 		p.base += int64(p.start)
-		p.pos, p.start = 0, 0
-		// The burst is over: let the chunks go (the trees handed out keep
-		// what they use) and start small again, so that an idle stream
-		// holds only the parser itself.
-		p.elemSlab, p.attrSlab, p.nodeSlab, p.rawSlab = nil, nil, nil, nil
-		p.grow = 0
 		p.park()
 	}
 	return tok, ok, nil
@@ -311,13 +334,17 @@ func (p *Parser) Restart() {
 	if p.err != nil {
 		return
 	}
-	p.pos = p.start
 	p.state = stProlog
-	p.streamStart = p.base + int64(p.start)
+	p.streamStart = p.Offset()
 	p.crPending = false
 	p.inStream = false
 	p.pendingEnd = false
 	p.headerName = ""
+	p.bindings = p.bindings[:0]
+	if p.work == nil {
+		return // parked: nothing pending to rescan
+	}
+	p.pos = p.start
 	clear(p.stack)
 	p.stack = p.stack[:0]
 	clear(p.nodes)
@@ -334,7 +361,7 @@ func (p *Parser) Restart() {
 // <starttls/> or <proceed/> must not be read as the encrypted stream
 // (the STARTTLS command injection of CVE-2011-0411).
 func (p *Parser) DropPending() int {
-	if p.err != nil || p.parked {
+	if p.err != nil || p.work == nil {
 		return 0
 	}
 	n := len(p.buf) - p.start
@@ -345,7 +372,12 @@ func (p *Parser) DropPending() int {
 
 // Offset returns the number of bytes consumed so far: the stream offset just
 // past the last token returned (and any whitespace skipped after it).
-func (p *Parser) Offset() int64 { return p.base + int64(p.start) }
+func (p *Parser) Offset() int64 {
+	if p.work == nil {
+		return p.base
+	}
+	return p.base + int64(p.start)
+}
 
 // scan runs the state machine until a token is complete (ok=true), more
 // input is needed, or an error has been recorded in p.err.
@@ -1803,76 +1835,41 @@ var wkTable = func() (t [1 << wkBits]string) {
 	return t
 }()
 
-// scratch is a parser's working space between tokens: the input buffer and
-// the slices a start tag or element is built in. An idle parser hands it to
-// scratchPool and takes one back when bytes arrive, so that thousands of
-// idle streams do not each hold their own, while a busy stream still does
-// not allocate it per element. The contents never outlive a token, so
-// which parser gets which scratch changes nothing a parser returns.
-//
-// A fresh scratch carries first arrays for the slices, big enough for the
-// start tags of s2s traffic: one allocation instead of a chain of appends
-// per slice each time the collector has emptied the pool.
-type scratch struct {
-	names   *[internSets][2]string
-	buf     []byte
-	attrs   []Attr
-	acolons []int
-	spans   []span
-	text    []byte
-	nodes   []Node
-	stack   []openElem
-
-	attrArr  [8]Attr
-	colonArr [8]int
-	spanArr  [16]span
-	nodeArr  [8]Node
-	stackArr [4]openElem
-	bufArr   [512]byte
-}
-
-// scratchPool is process-wide on purpose. It holds capacity, never content
+// workPool is process-wide on purpose. It holds capacity, never content
 // a parser could observe (the space is cleared and never outlives a token),
 // so which parser gets which space changes nothing a parser returns and no
 // run's determinism; it is safe across the goroutines of a parallel sweep;
 // and the collector empties it, so idle streams really hold nothing. (A
 // per-server free list was measured instead: it kept the space alive and
 // cost more allocations — docs/performance.md.)
-var scratchPool = sync.Pool{New: func() any {
-	sc := new(scratch)
-	sc.attrs, sc.acolons, sc.spans = sc.attrArr[:0], sc.colonArr[:0], sc.spanArr[:0]
-	sc.nodes, sc.stack, sc.buf = sc.nodeArr[:0], sc.stackArr[:0], sc.bufArr[:0]
-	return sc
+var workPool = sync.Pool{New: func() any {
+	w := new(work)
+	w.attrs, w.acolons, w.spans = w.attrArr[:0], w.colonArr[:0], w.spanArr[:0]
+	w.nodes, w.stack, w.buf = w.nodeArr[:0], w.stackArr[:0], w.bufArr[:0]
+	return w
 }}
 
-// park gives the working space back to the pool (the parser is at a token
-// boundary with nothing pending).
+// park gives the working space back to the pool. The parser is at a token
+// boundary with everything fed consumed: base is the next byte's offset.
 func (p *Parser) park() {
-	if cap(p.buf) > 16<<10 {
-		p.buf = nil // an oversized element made it large: let it go
+	w := p.work
+	if cap(w.buf) > 16<<10 {
+		w.buf = w.bufArr[:0] // an oversized element made it large: let it go
 	}
-	clear(p.attrs[:cap(p.attrs)])
-	clear(p.nodes[:cap(p.nodes)])
-	clear(p.stack[:cap(p.stack)])
-	sc := p.sc
-	if sc == nil {
-		sc = new(scratch)
-	}
-	sc.names, sc.buf, sc.attrs, sc.acolons, sc.spans = p.names, p.buf[:0], p.attrs[:0], p.acolons[:0], p.spans[:0]
-	sc.text, sc.nodes, sc.stack = p.text[:0], p.nodes[:0], p.stack[:0]
-	scratchPool.Put(sc)
-	p.sc = nil
-	p.buf, p.attrs, p.acolons, p.spans, p.text, p.nodes, p.stack = nil, nil, nil, nil, nil, nil, nil
-	p.names = nil
-	p.parked = true
+	clear(w.attrs[:cap(w.attrs)])
+	clear(w.nodes[:cap(w.nodes)])
+	clear(w.stack[:cap(w.stack)])
+	w.buf, w.attrs, w.acolons, w.spans = w.buf[:0], w.attrs[:0], w.acolons[:0], w.spans[:0]
+	w.text, w.nodes, w.stack = w.text[:0], w.nodes[:0], w.stack[:0]
+	w.elemSlab, w.attrSlab, w.nodeSlab, w.rawSlab, w.grow = nil, nil, nil, nil, 0
+	w.pos, w.start, w.seg, w.textEnd, w.tagStart, w.mark = 0, 0, 0, 0, 0, 0
+	w.elemName, w.attrName, w.tok = "", "", Token{}
+	workPool.Put(w)
+	p.work = nil
 }
 
 // unpark takes working space from the pool; the parser holds on to it
 // until it parks again.
 func (p *Parser) unpark() {
-	sc := scratchPool.Get().(*scratch)
-	p.sc = sc
-	p.buf, p.attrs, p.acolons, p.spans, p.text, p.nodes, p.stack = sc.buf, sc.attrs, sc.acolons, sc.spans, sc.text, sc.nodes, sc.stack
-	p.names = sc.names // a cache: which strings it holds changes no result
-	p.parked = false
+	p.work = workPool.Get().(*work)
 }
