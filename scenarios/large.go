@@ -127,6 +127,7 @@ type traffic struct {
 	w       *World
 	domains []string
 	routes  [][2]int32
+	nodes   []*Node  // by domain index
 	full    []string // "u@domain/r", by domain index
 	bare    []string // "u@domain"
 	step    time.Duration
@@ -135,8 +136,13 @@ type traffic struct {
 
 func (g *traffic) HandleEvent(w *sim.World, _, _ int64) {
 	rt := g.routes[g.k%len(g.routes)]
-	from := g.domains[rt[0]]
-	g.w.Node(from).SendNow(g.stanza(rt[0], rt[1]))
+	if g.nodes == nil {
+		g.nodes = make([]*Node, len(g.domains))
+		for i, d := range g.domains {
+			g.nodes[i] = g.w.Node(d)
+		}
+	}
+	g.nodes[rt[0]].SendNow(g.stanza(rt[0], rt[1]))
 	g.k++
 	if g.k < g.left {
 		w.After(g.step, g, 0, 0)
