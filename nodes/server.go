@@ -98,11 +98,11 @@ type Server struct {
 	// nobody records a trace; notes that carry outcomes, deliveries and
 	// bounces are always emitted.
 	Quiet bool
-	// Arena is where the server serialises what it writes; a world sets one
-	// shared by its servers, and a server without one makes its own.
+	// Arena is where the server serialises what it writes and collects the
+	// effects it returns; a world sets one shared by its servers, and a
+	// server without one makes its own.
 	Arena *Arena
 
-	out       []Effect
 	hdrPrefix []byte
 	keys      *dialback.Keyer
 	streams   map[connEnd]*stream
@@ -220,7 +220,10 @@ func (s *Server) Policy() Policy { return s.cfg.Policy }
 // Config returns the server's configuration.
 func (s *Server) Config() Config { return s.cfg }
 
-func (s *Server) emit(e Effect) { s.out = append(s.out, e) }
+func (s *Server) emit(e Effect) {
+	a := s.arena()
+	a.effects = append(a.effects, e)
+}
 
 // detail formats a note's explanation, or nothing when the server is quiet
 // (the structured part of a note — Outcome, Accept, Stanza — is always set).
@@ -234,8 +237,9 @@ func (s *Server) detail(format string, args ...any) string {
 // take hands the accumulated effects to the caller. The slice is reused:
 // the caller must consume it before the next input.
 func (s *Server) take() []Effect {
-	out := s.out
-	s.out = s.out[:0]
+	a := s.arena()
+	out := a.effects
+	a.effects = a.effects[:0]
 	return out
 }
 
