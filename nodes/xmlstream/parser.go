@@ -1635,6 +1635,10 @@ func (p *Parser) declare() step {
 		if !ok {
 			pfx = strings.Clone(prefix)
 		}
+		if p.bindings == nil {
+			// A header declares two or three prefixes: one allocation.
+			p.bindings = make([]binding, 0, 4)
+		}
 		p.bindings = append(p.bindings, binding{pfx, uri})
 	}
 	return stepNext
