@@ -40,29 +40,19 @@ const (
 	// set-associative cache of internSets sets.
 	maxInternLen = 64
 	internSets   = 32
-	// Slab chunk sizes (see newElement, allocAttrs, allocNodes): a stream
-	// starts with small chunks and doubles them while it is busy, up to
-	// these; when it goes idle (everything fed has been consumed) it lets
-	// big chunks go, so that an idle stream holds little memory.
-	elemChunk = 32
-	attrChunk = 128
-	nodeChunk = 128
-	// Raw bytes of tokens up to rawChunk/4 bytes share chunks of rawChunk.
-	rawChunk = 16 << 10
-	// slabShift is how many doublings separate the first chunks from the
-	// largest: elements 2 → 32, attributes and nodes 8 → 128, raw bytes
-	// 1 KiB → 16 KiB.
+	// Raw bytes of tokens up to rawChunk/4 bytes share chunks of rawChunk
+	// (when Raw is kept): a busy stream starts with 1 KiB chunks and
+	// doubles them slabShift times, up to 16 KiB; an idle one starts over.
+	rawChunk  = 16 << 10
 	slabShift = 4
 )
 
-// chunk is the size of the next chunk of a slab whose largest is max.
+// chunk is the size of the next raw chunk.
 func (p *Parser) chunk(max int) int {
 	return max >> (slabShift - p.grow)
 }
 
-// grown records that the raw slab was refilled: the next chunks of every
-// slab are bigger. (Raw bytes dominate a stream's memory, so their refills
-// measure how busy it is.)
+// grown records that the raw slab was refilled: the next chunks are bigger.
 func (p *Parser) grown() {
 	if p.grow < slabShift {
 		p.grow++
@@ -149,17 +139,20 @@ type work struct {
 	spans     []span // where each attribute value and text node came from
 	names     *[internSets][2]string
 
-	// Slabs: elements, attribute lists and node lists of the trees handed
-	// out are carved from shared chunks, so building a tree costs a few
-	// allocations per chunk instead of several per element. Every slice
-	// handed out has cap == len, so a caller's append cannot overwrite a
-	// neighbour. A parser lets them go when it parks (the trees keep what
-	// they use) and starts small again.
-	elemSlab []Element
-	attrSlab []Attr
-	nodeSlab []Node
-	rawSlab  []byte
-	grow     uint8 // doublings of the chunk sizes so far (0 … slabShift)
+	// The tree of the token being scanned is built in these slabs (first
+	// the arrays below, then chunks they overflow into) and copied out when
+	// the token is complete (export) into one allocation shaped for it; the
+	// slabs are then reused for the next token. nEl, nAttr and nNode count
+	// what the token used.
+	elemSlab          []Element
+	attrSlab          []Attr
+	nodeSlab          []Node
+	nEl, nAttr, nNode int
+	rawSlab           []byte // copies of Raw (DiscardRaw false), shared
+	grow              uint8  // doublings of the raw chunk size so far
+	treeEl            [8]Element
+	treeAttr          [16]Attr
+	treeNode          [16]Node
 
 	tok Token
 
@@ -353,6 +346,7 @@ func (p *Parser) Restart() {
 	p.bindings = p.bindings[:0]
 	p.attrs = p.attrs[:0]
 	p.text = p.text[:0]
+	p.resetTree()
 }
 
 // DropPending discards every byte fed but not yet returned as part of a
@@ -1374,6 +1368,7 @@ func (p *Parser) endTail(lim int) step {
 }
 
 func (p *Parser) emitElement(el *Element) step {
+	el = p.export(el)
 	raw := p.buf[p.start:p.pos]
 	for _, sp := range p.spans {
 		if sp.off >= 0 {
@@ -1432,19 +1427,23 @@ func (p *Parser) copyRaw(raw []byte) []byte {
 	return p.rawSlab[i : i+n : i+n]
 }
 
-// newElement, allocAttrs and allocNodes carve from the slabs.
+// newElement, allocAttrs and allocNodes carve the tree being built from
+// the work's slabs. A slab that runs out is replaced by one twice its size,
+// kept for the tokens that follow; the tree does not stay in it (export).
 func (p *Parser) newElement() *Element {
 	if len(p.elemSlab) == cap(p.elemSlab) {
-		p.elemSlab = make([]Element, 0, p.chunk(elemChunk))
+		p.elemSlab = make([]Element, 0, 2*cap(p.elemSlab))
 	}
+	p.nEl++
 	p.elemSlab = p.elemSlab[:len(p.elemSlab)+1]
 	return &p.elemSlab[len(p.elemSlab)-1]
 }
 
 func (p *Parser) allocAttrs(n int) []Attr {
 	if cap(p.attrSlab)-len(p.attrSlab) < n {
-		p.attrSlab = make([]Attr, 0, max(n, p.chunk(attrChunk)))
+		p.attrSlab = make([]Attr, 0, max(n, 2*cap(p.attrSlab)))
 	}
+	p.nAttr += n
 	i := len(p.attrSlab)
 	p.attrSlab = p.attrSlab[:i+n]
 	return p.attrSlab[i : i+n : i+n]
@@ -1452,11 +1451,100 @@ func (p *Parser) allocAttrs(n int) []Attr {
 
 func (p *Parser) allocNodes(n int) []Node {
 	if cap(p.nodeSlab)-len(p.nodeSlab) < n {
-		p.nodeSlab = make([]Node, 0, max(n, p.chunk(nodeChunk)))
+		p.nodeSlab = make([]Node, 0, max(n, 2*cap(p.nodeSlab)))
 	}
+	p.nNode += n
 	i := len(p.nodeSlab)
 	p.nodeSlab = p.nodeSlab[:i+n]
 	return p.nodeSlab[i : i+n : i+n]
+}
+
+// resetTree empties the tree slabs for the next token (cleared: they must
+// not keep the last tree's strings alive).
+func (w *work) resetTree() {
+	clear(w.elemSlab)
+	clear(w.attrSlab)
+	clear(w.nodeSlab)
+	w.elemSlab, w.attrSlab, w.nodeSlab = w.elemSlab[:0], w.attrSlab[:0], w.nodeSlab[:0]
+	w.nEl, w.nAttr, w.nNode = 0, 0, 0
+}
+
+// Shapes of small trees, each one allocation: a first-level element alone
+// (<db:result/>, <proceed/>, <auth/>, an <iq/> answer), with a child (a
+// <message/> with its <body/>, a ping), or a few (a feature list). Bigger
+// trees get exact slices.
+type (
+	tree1 struct {
+		el    [1]Element
+		attrs [4]Attr
+		nodes [1]Node
+	}
+	tree2 struct {
+		el    [2]Element
+		attrs [6]Attr
+		nodes [3]Node
+	}
+	tree4 struct {
+		el    [4]Element
+		attrs [8]Attr
+		nodes [6]Node
+	}
+)
+
+// export copies the finished tree rooted at root out of the slabs into
+// storage of its own: one allocation for the common shapes instead of
+// three or more chunks per token, and no chunk shared between the trees
+// of different tokens (shared chunks chain trees together: one tree kept
+// alive keeps its neighbours, and theirs — measured, docs/performance.md).
+func (p *Parser) export(root *Element) *Element {
+	var a treeAlloc
+	switch {
+	case p.nEl <= 1 && p.nAttr <= 4 && p.nNode <= 1:
+		b := new(tree1)
+		a = treeAlloc{b.el[:], b.attrs[:], b.nodes[:]}
+	case p.nEl <= 2 && p.nAttr <= 6 && p.nNode <= 3:
+		b := new(tree2)
+		a = treeAlloc{b.el[:], b.attrs[:], b.nodes[:]}
+	case p.nEl <= 4 && p.nAttr <= 8 && p.nNode <= 6:
+		b := new(tree4)
+		a = treeAlloc{b.el[:], b.attrs[:], b.nodes[:]}
+	default:
+		a = treeAlloc{make([]Element, p.nEl), make([]Attr, p.nAttr), make([]Node, p.nNode)}
+	}
+	el := a.copy(root)
+	p.resetTree()
+	return el
+}
+
+// treeAlloc hands out the parts of an exported tree.
+type treeAlloc struct {
+	els   []Element
+	attrs []Attr
+	nodes []Node
+}
+
+// copy copies src and its descendants, in document order.
+func (a *treeAlloc) copy(src *Element) *Element {
+	e := &a.els[0]
+	a.els = a.els[1:]
+	e.Name, e.Space = src.Name, src.Space
+	if n := len(src.Attrs); n > 0 {
+		e.Attrs = a.attrs[:n:n]
+		a.attrs = a.attrs[n:]
+		copy(e.Attrs, src.Attrs)
+	}
+	if n := len(src.Nodes); n > 0 {
+		e.Nodes = a.nodes[:n:n]
+		a.nodes = a.nodes[n:]
+		for i, nd := range src.Nodes {
+			if nd.Elem != nil {
+				e.Nodes[i].Elem = a.copy(nd.Elem)
+			} else {
+				e.Nodes[i].Text = nd.Text
+			}
+		}
+	}
+	return e
 }
 
 // startTagDone builds the element whose start tag just ended, or, for the
@@ -1850,6 +1938,7 @@ var workPool = sync.Pool{New: func() any {
 	w := new(work)
 	w.attrs, w.acolons, w.spans = w.attrArr[:0], w.colonArr[:0], w.spanArr[:0]
 	w.nodes, w.stack, w.buf = w.nodeArr[:0], w.stackArr[:0], w.bufArr[:0]
+	w.elemSlab, w.attrSlab, w.nodeSlab = w.treeEl[:0], w.treeAttr[:0], w.treeNode[:0]
 	return w
 }}
 
@@ -1865,7 +1954,8 @@ func (p *Parser) park() {
 	clear(w.stack[:cap(w.stack)])
 	w.buf, w.attrs, w.acolons, w.spans = w.buf[:0], w.attrs[:0], w.acolons[:0], w.spans[:0]
 	w.text, w.nodes, w.stack = w.text[:0], w.nodes[:0], w.stack[:0]
-	w.elemSlab, w.attrSlab, w.nodeSlab, w.rawSlab, w.grow = nil, nil, nil, nil, 0
+	w.resetTree()
+	w.rawSlab, w.grow = nil, 0
 	w.pos, w.start, w.seg, w.textEnd, w.tagStart, w.mark = 0, 0, 0, 0, 0, 0
 	w.elemName, w.attrName, w.tok = "", "", Token{}
 	workPool.Put(w)
