@@ -345,7 +345,9 @@ func (w *World) pop() (Time, payload) {
 	}
 	slot := uint32(top.key & slotMask)
 	p := w.payloads[slot]
-	w.payloads[slot] = payload{} // drop the Handler reference
+	// The slot's handler reference is left in place: the free list is
+	// last-in first-out, so the next push overwrites it at once, and a
+	// quiescent world lets all slots go (dropCancelled).
 	w.free = append(w.free, slot)
 	return top.at, p
 }
@@ -409,19 +411,20 @@ func (w *World) Run(deadline Time) int {
 // is quiescent): they would otherwise keep their handlers, and what those
 // point to, alive until their time came.
 func (w *World) dropCancelled() {
-	if len(w.heap) <= heapPad {
-		return // nothing was ever scheduled, or nothing is left
-	}
-	for _, e := range w.heap[heapPad:] {
-		slot := uint32(e.key & slotMask)
-		if t := w.payloads[slot].timer; t != 0 && w.timerGen[t] == w.payloads[slot].gen {
-			w.retire(t)
+	if len(w.heap) > heapPad {
+		for _, e := range w.heap[heapPad:] {
+			slot := uint32(e.key & slotMask)
+			if t := w.payloads[slot].timer; t != 0 && w.timerGen[t] == w.payloads[slot].gen {
+				w.retire(t)
+			}
 		}
-		w.payloads[slot] = payload{}
-		w.free = append(w.free, slot)
+		clear(w.heap[heapPad:])
+		w.heap = w.heap[:heapPad]
 	}
-	clear(w.heap[heapPad:])
-	w.heap = w.heap[:heapPad]
+	// Nothing is pending, so no slot is in use: drop them all, with the
+	// handler references popped events left behind.
+	clear(w.payloads)
+	w.payloads, w.free = w.payloads[:0], w.free[:0]
 }
 
 // RunFor runs for d of virtual time from now.
