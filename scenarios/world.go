@@ -206,7 +206,9 @@ func (n *Node) HandleEvent(w *sim.World, a, b int64) {
 			return
 		}
 		delete(n.answers, b)
-		n.w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "dns-answer", Detail: dnsDetail(ans)})
+		if n.w.Sim.Trace != nil { // the detail is formatted only for a trace
+			n.w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "dns-answer", Detail: dnsDetail(ans)})
+		}
 		n.apply(n.S.Resolved(b, ans))
 	case evSend:
 		st := n.sends[b]
@@ -214,7 +216,9 @@ func (n *Node) HandleEvent(w *sim.World, a, b int64) {
 		if !n.w.CountOnly {
 			n.w.Sent = append(n.w.Sent, Delivery{Time: w.Now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: st})
 		}
-		n.w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "user-send", Detail: st.Attr("from") + " sends " + string(st.AppendXML(nil))})
+		if n.w.Sim.Trace != nil { // serialising the stanza for nobody was a cost per stanza
+			n.w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "user-send", Detail: st.Attr("from") + " sends " + string(st.AppendXML(nil))})
+		}
 		n.apply(n.S.Send(st))
 	}
 }
@@ -300,7 +304,9 @@ func (n *Node) apply(effs []nodes.Effect) {
 			w.Net.Dial(n.Host, e.Addr, e.Port, e.Tag)
 		case nodes.EffResolve:
 			ans := n.Resolver.LookupServer(e.Domain)
-			w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "dns-query", Detail: "SRV _xmpp-server._tcp." + e.Domain + " (RFC 6120 §3.2)"})
+			if w.Sim.Trace != nil {
+				w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "dns-query", Detail: "SRV _xmpp-server._tcp." + e.Domain + " (RFC 6120 §3.2)"})
+			}
 			if ans.Lost {
 				w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "fault", Detail: ans.Note})
 				break
