@@ -126,9 +126,12 @@ func (s *Server) routeEstablished(r *route, level Level, how string) {
 	r.timer = 0
 	r.state = routeEstablished
 	r.level = level
-	s.emit(Effect{Kind: EffNote, Event: "outcome", Conn: r.st.conn, End: r.st.end, Stream: r.st.n, Peer: r.domain,
-		Detail:  s.detail("%s -> %s: %s (%s)", s.cfg.Domain, r.domain, level.Letter(), how),
-		Outcome: &Outcome{From: s.cfg.Domain, To: r.domain, Level: level}})
+	e := Effect{Kind: EffNote, Event: "outcome", Conn: r.st.conn, End: r.st.end, Stream: r.st.n, Peer: r.domain,
+		Outcome: &Outcome{From: s.cfg.Domain, To: r.domain, Level: level}}
+	if !s.Quiet { // formatting boxes its arguments even when it prints nothing
+		e.Detail = s.detail("%s -> %s: %s (%s)", s.cfg.Domain, r.domain, level.Letter(), how)
+	}
+	s.emit(e)
 	q := r.queue
 	r.queue = nil
 	for _, st := range q {
@@ -220,7 +223,11 @@ func (s *Server) deliverLocal(stanza *xmlstream.Element) {
 	s.emit(e)
 	if stanza.Local() == "iq" && stanza.Attr("type") == "get" && stanza.ChildNS(nsPing, "ping") != nil {
 		reply := xmlstream.NewElement("iq", "from", bareJID(to), "id", stanza.Attr("id"), "to", stanza.Attr("from"), "type", "result")
-		s.emit(Effect{Kind: EffNote, Event: "answer", Stanza: reply, Detail: s.detail("%s answers the ping (XEP-0199)", bareJID(to))})
+		e := Effect{Kind: EffNote, Event: "answer", Stanza: reply}
+		if !s.Quiet {
+			e.Detail = s.detail("%s answers the ping (XEP-0199)", bareJID(to))
+		}
+		s.emit(e)
 		s.route(reply)
 	}
 }
