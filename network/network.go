@@ -502,6 +502,9 @@ func (n *Net) deliver(c *conn, from, to End, s segment) {
 }
 
 func (n *Net) traceTLSDone(c *conn, e End) {
+	if n.W.Trace == nil {
+		return
+	}
 	verdict := "peer certificate verified"
 	if c.peer[e] == nil {
 		verdict = "peer presented no certificate"
@@ -591,7 +594,9 @@ func (n *Net) StartTLS(id ConnID, e End, cfg TLSConfig) {
 	c.cfg[e] = cfg
 	c.tls[e] = tlsWaiting
 	if e == Client {
-		n.trace(c, Client, "tls", "ClientHello (SNI "+cfg.ServerName+")")
+		if n.W.Trace != nil { // the detail is built only for a trace
+			n.trace(c, Client, "tls", "ClientHello (SNI "+cfg.ServerName+")")
+		}
 		n.enqueue(c, Client, segment{kind: segClientHello})
 	}
 }
@@ -606,7 +611,9 @@ func (n *Net) Close(id ConnID, e End) {
 	}
 	c.sentFIN[e] = true
 	if !c.closed[e] {
-		n.trace(c, e, "close", c.hosts[e].Name+" closes its side of the connection")
+		if n.W.Trace != nil { // the detail is built only for a trace
+			n.trace(c, e, "close", c.hosts[e].Name+" closes its side of the connection")
+		}
 	} else {
 		n.trace(c, e, "close", "both sides closed; connection ended")
 	}

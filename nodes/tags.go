@@ -29,6 +29,9 @@ func (t *tagTable) add(e tagEntry) int64 {
 		i = t.free[n-1]
 		t.free = t.free[:n-1]
 	} else {
+		if t.slots == nil {
+			t.slots = make([]tagSlot, 0, 8) // a negotiation holds a handful at once
+		}
 		i = int32(len(t.slots))
 		t.slots = append(t.slots, tagSlot{})
 	}

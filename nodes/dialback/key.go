@@ -17,7 +17,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"hash"
 )
 
 // Key computes the dialback key that the Originating Server sends in
@@ -40,13 +39,18 @@ func Key(secret, receiving, originating, streamID string) string {
 	return string(out[:])
 }
 
-// Keyer computes keys for one secret, reusing its HMAC state: a server
-// makes and checks many keys, and the hashed secret never changes. Not safe
-// for concurrent use (a server is driven by one goroutine).
+// Keyer computes keys for one secret without allocating beyond the key
+// string: a server makes and checks many keys, and the hashed secret never
+// changes. It is HMAC-SHA256 written out as RFC 2104 §2 defines it,
+// H((K ^ opad) || H((K ^ ipad) || text)), over one reused buffer: the
+// key K, hex(SHA256(secret)), is exactly SHA-256's 64-byte block, so it is
+// used as it is. (crypto/hmac allocated its two hash states, their saved
+// copies and every Write of a string.) Key above is the reference; the
+// tests check the two agree. Not safe for concurrent use (a server is
+// driven by one goroutine).
 type Keyer struct {
-	mac hash.Hash
-	msg []byte // "receiving originating streamID", reused
-	out [64]byte
+	ipad, opad [sha256.BlockSize]byte
+	buf        []byte
 }
 
 // NewKeyer prepares the key function for secret.
@@ -54,20 +58,26 @@ func NewKeyer(secret string) *Keyer {
 	h := sha256.Sum256([]byte(secret))
 	var k [64]byte
 	hex.Encode(k[:], h[:])
-	return &Keyer{mac: hmac.New(sha256.New, k[:])}
+	kr := &Keyer{}
+	for i, c := range k {
+		kr.ipad[i] = c ^ 0x36
+		kr.opad[i] = c ^ 0x5c
+	}
+	return kr
 }
 
 // Key is Key(secret, receiving, originating, streamID) for the Keyer's
 // secret.
 func (k *Keyer) Key(receiving, originating, streamID string) string {
-	k.mac.Reset()
-	// One Write of a reused buffer: the HMAC has no WriteString, so
-	// io.WriteString copied each part into a fresh slice.
-	k.msg = append(append(append(append(append(k.msg[:0], receiving...), ' '), originating...), ' '), streamID...)
-	k.mac.Write(k.msg)
-	var sum [32]byte
-	hex.Encode(k.out[:], k.mac.Sum(sum[:0]))
-	return string(k.out[:])
+	b := append(k.buf[:0], k.ipad[:]...)
+	b = append(append(append(append(append(b, receiving...), ' '), originating...), ' '), streamID...)
+	inner := sha256.Sum256(b)
+	b = append(append(b[:0], k.opad[:]...), inner[:]...)
+	sum := sha256.Sum256(b)
+	k.buf = b
+	var out [64]byte
+	hex.Encode(out[:], sum[:])
+	return string(out[:])
 }
 
 // Equal compares keys in constant time.

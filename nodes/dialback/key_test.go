@@ -1,6 +1,9 @@
 package dialback
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // The worked examples of XEP-0220 §2.1.1 / §2.2.2 and XEP-0185 §3.
 func TestKeyWorkedExamples(t *testing.T) {
@@ -36,6 +39,25 @@ func TestKeyDependsOnEveryInput(t *testing.T) {
 	} {
 		if Equal(k, base) {
 			t.Fatal("key did not change with its input")
+		}
+	}
+}
+
+// TestKeyerMatchesHMAC: the Keyer's hand-written HMAC gives crypto/hmac's
+// answer for secrets, domains and ids of many lengths (including a secret
+// longer than a block and empty parts), reused across calls.
+func TestKeyerMatchesHMAC(t *testing.T) {
+	parts := []string{"", "a", "example.org", "xn--bcher-kva.example", strings.Repeat("x", 63), strings.Repeat("y", 64), strings.Repeat("z", 200)}
+	for _, secret := range parts {
+		k := NewKeyer(secret)
+		for _, r := range parts {
+			for _, o := range parts[:4] {
+				for _, id := range parts[2:5] {
+					if got, want := k.Key(r, o, id), Key(secret, r, o, id); got != want {
+						t.Fatalf("secret %q, %q %q %q: Keyer %s, Key %s", secret, r, o, id, got, want)
+					}
+				}
+			}
 		}
 	}
 }
