@@ -1,0 +1,9 @@
+//go:build !unix
+
+package scenarios
+
+import "time"
+
+// processCPU is not measured here: per-CPU-second figures fall back to
+// wall time.
+func processCPU() (time.Duration, bool) { return 0, false }
