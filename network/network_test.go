@@ -191,3 +191,45 @@ func TestReset(t *testing.T) {
 	}
 	_ = errors.Is
 }
+
+// ctxApp is an app that takes the context of the receiving end.
+type ctxApp struct {
+	*app
+	got []string
+}
+
+func (a *ctxApp) ReceivedContext(c ConnID, end End, ctx any, data []byte) {
+	a.got = append(a.got, fmt.Sprintf("%v %s %q", ctx, end, data))
+}
+
+// TestContextReceiver: a ContextReceiver gets the value attached to the
+// receiving end (nil before SetContext, per end, per connection) and never
+// Received; other apps keep getting Received.
+func TestContextReceiver(t *testing.T) {
+	w := sim.New(1)
+	n := New(w)
+	ca1, cb := &ctxApp{app: newApp(w)}, &ctxApp{app: newApp(w)}
+	a, _ := n.AddHost("a.lit", "10.0.0.1", ca1)
+	b, _ := n.AddHost("b.lit", "10.0.0.2", cb)
+	b.Listen(5269)
+	cb.onAcc = func(c ConnID) {
+		n.SetContext(c, Server, "server-end")
+		n.Write(c, Server, []byte("hello"))
+	}
+	ca1.onDial = func(c ConnID) {
+		n.Write(c, Client, []byte("first")) // before its context is set
+		n.SetContext(c, Client, 42)
+	}
+	n.Dial(a, "10.0.0.2", 5269, 1)
+	n.SetContext(99, Client, "no such connection") // ignored
+	w.Run(sim.Forever)
+	if want := []string{`server-end server "first"`}; fmt.Sprint(cb.got) != fmt.Sprint(want) {
+		t.Errorf("server end got %q, want %q", cb.got, want)
+	}
+	if want := []string{`42 client "hello"`}; fmt.Sprint(ca1.got) != fmt.Sprint(want) {
+		t.Errorf("client end got %q, want %q", ca1.got, want)
+	}
+	if len(ca1.data)+len(cb.data) != 0 {
+		t.Error("a ContextReceiver was also given Received")
+	}
+}

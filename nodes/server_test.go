@@ -424,3 +424,49 @@ func TestFeatureLists(t *testing.T) {
 		}
 	}
 }
+
+// TestReceivedWithHandle: a stream handle from StreamContext reaches the
+// same stream as Received; a nil handle, another server's, or one for a
+// different connection falls back to the lookup; after the connection is
+// closed the old handle finds nothing.
+func TestReceivedWithHandle(t *testing.T) {
+	run := func(feed func(s, other *Server) []Effect) string {
+		s, other := newTestServer(t, "type2"), newTestServer(t, "type2")
+		s.Accepted(1, "evil.lit")
+		other.Accepted(1, "evil.lit")
+		s.Accepted(2, "evil.lit")
+		out, _ := written(feed(s, other))
+		return out
+	}
+	want := run(func(s, _ *Server) []Effect { return s.Received(1, network.Server, []byte(peerHeader)) })
+	if !strings.Contains(want, "<stream:stream ") {
+		t.Fatalf("no response header: %q", want)
+	}
+	for name, feed := range map[string]func(s, other *Server) []Effect{
+		"own handle": func(s, _ *Server) []Effect {
+			return s.ReceivedWith(s.StreamContext(1, network.Server), 1, network.Server, []byte(peerHeader))
+		},
+		"nil handle": func(s, _ *Server) []Effect { return s.ReceivedWith(nil, 1, network.Server, []byte(peerHeader)) },
+		"foreign handle": func(s, o *Server) []Effect {
+			return s.ReceivedWith(o.StreamContext(1, network.Server), 1, network.Server, []byte(peerHeader))
+		},
+		"other stream": func(s, _ *Server) []Effect {
+			return s.ReceivedWith(s.StreamContext(2, network.Server), 1, network.Server, []byte(peerHeader))
+		},
+		"not a stream": func(s, _ *Server) []Effect { return s.ReceivedWith("x", 1, network.Server, []byte(peerHeader)) },
+	} {
+		if got := run(feed); got != want {
+			t.Errorf("%s: wrote %q, want %q", name, got, want)
+		}
+	}
+	s := newTestServer(t, "type2")
+	s.Accepted(1, "evil.lit")
+	h := s.StreamContext(1, network.Server)
+	s.Closed(1, network.Server, nil)
+	if out, _ := written(s.ReceivedWith(h, 1, network.Server, []byte(peerHeader))); out != "" {
+		t.Errorf("a closed connection's handle still reached its stream: wrote %q", out)
+	}
+	if s.StreamContext(1, network.Server) != nil || s.StreamContext(7, network.Server) != nil {
+		t.Error("StreamContext found a stream that is gone or never was")
+	}
+}
