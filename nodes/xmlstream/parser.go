@@ -148,11 +148,15 @@ type work struct {
 	attrSlab          []Attr
 	nodeSlab          []Node
 	nEl, nAttr, nNode int
-	rawSlab           []byte // copies of Raw (DiscardRaw false), shared
-	grow              uint8  // doublings of the raw chunk size so far
-	treeEl            [8]Element
-	treeAttr          [16]Attr
-	treeNode          [16]Node
+	// Chunks the trees of a burst are carved from (carve); let go at park.
+	burstEl   []Element
+	burstAttr []Attr
+	burstNode []Node
+	rawSlab   []byte // copies of Raw (DiscardRaw false), shared
+	grow      uint8  // doublings of the raw chunk size so far
+	treeEl    [8]Element
+	treeAttr  [16]Attr
+	treeNode  [16]Node
 
 	tok Token
 
@@ -1499,6 +1503,13 @@ type (
 func (p *Parser) export(root *Element) *Element {
 	var a treeAlloc
 	switch {
+	case p.pos < len(p.buf):
+		// More input is waiting: a burst (a busy stream, a feature list
+		// and what follows it in one segment). Its trees are carved from
+		// chunks that grow while the burst lasts and are let go when the
+		// parser parks — fewer allocations than a block per tree; the
+		// chunks shared within one burst live no longer than its trees.
+		a = p.carve()
 	case p.nEl <= 1 && p.nAttr <= 4 && p.nNode <= 1:
 		b := new(tree1)
 		a = treeAlloc{b.el[:], b.attrs[:], b.nodes[:]}
@@ -1514,6 +1525,24 @@ func (p *Parser) export(root *Element) *Element {
 	el := a.copy(root)
 	p.resetTree()
 	return el
+}
+
+// carve takes room for the finished tree from the burst chunks.
+func (p *Parser) carve() treeAlloc {
+	w := p.work
+	size := func(have, need, first int) int { return max(need, min(2*have, first<<slabShift), first) }
+	if cap(w.burstEl)-len(w.burstEl) < p.nEl {
+		w.burstEl = make([]Element, 0, size(cap(w.burstEl), p.nEl, 4))
+	}
+	if cap(w.burstAttr)-len(w.burstAttr) < p.nAttr {
+		w.burstAttr = make([]Attr, 0, size(cap(w.burstAttr), p.nAttr, 8))
+	}
+	if cap(w.burstNode)-len(w.burstNode) < p.nNode {
+		w.burstNode = make([]Node, 0, size(cap(w.burstNode), p.nNode, 8))
+	}
+	i, j, k := len(w.burstEl), len(w.burstAttr), len(w.burstNode)
+	w.burstEl, w.burstAttr, w.burstNode = w.burstEl[:i+p.nEl], w.burstAttr[:j+p.nAttr], w.burstNode[:k+p.nNode]
+	return treeAlloc{w.burstEl[i : i+p.nEl], w.burstAttr[j : j+p.nAttr], w.burstNode[k : k+p.nNode]}
 }
 
 // treeAlloc hands out the parts of an exported tree.
@@ -1956,6 +1985,7 @@ func (p *Parser) park() {
 	w.text, w.nodes, w.stack = w.text[:0], w.nodes[:0], w.stack[:0]
 	w.resetTree()
 	w.rawSlab, w.grow = nil, 0
+	w.burstEl, w.burstAttr, w.burstNode = nil, nil, nil
 	w.pos, w.start, w.seg, w.textEnd, w.tagStart, w.mark = 0, 0, 0, 0, 0, 0
 	w.elemName, w.attrName, w.tok = "", "", Token{}
 	workPool.Put(w)
