@@ -310,6 +310,11 @@ func (w *World) up(i int) {
 func (w *World) pop() (Time, payload) {
 	h := w.heap[heapPad:]
 	top := h[0]
+	// Load the payload first: it was written when the event was pushed,
+	// long ago, and is likely out of the cache; issued before the sift,
+	// the load overlaps it instead of following it.
+	slot := uint32(top.key & slotMask)
+	p := w.payloads[slot]
 	n := len(h) - 1
 	last := h[n]
 	h = h[:n]
@@ -343,8 +348,6 @@ func (w *World) pop() (Time, payload) {
 		h[i] = last
 		w.up(i)
 	}
-	slot := uint32(top.key & slotMask)
-	p := w.payloads[slot]
 	// The slot's handler reference is left in place: the free list is
 	// last-in first-out, so the next push overwrites it at once, and a
 	// quiescent world lets all slots go (dropCancelled).
