@@ -111,6 +111,8 @@ type World struct {
 
 	// Processed counts dispatched events (for --stats).
 	Processed uint64
+
+	touch Time // keeps pop's early loads from being optimised away
 }
 
 // New returns a world at Epoch whose randomness derives from seed only.
@@ -319,6 +321,7 @@ func (w *World) pop() (Time, payload) {
 	last := h[n]
 	h = h[:n]
 	w.heap = w.heap[:heapPad+n]
+	var touch Time
 	if n > 0 {
 		i := 0
 		for {
@@ -326,6 +329,12 @@ func (w *World) pop() (Time, payload) {
 			if c+3 < n {
 				// All four children exist: pick the least without a loop.
 				g := h[c : c+4 : c+4]
+				if gc := 4*c + 1; gc+15 < n {
+					// Touch the four children's children (four lines) now:
+					// the next step needs one of them, and the loads run
+					// while this step compares.
+					touch ^= h[gc].at ^ h[gc+4].at ^ h[gc+8].at ^ h[gc+12].at
+				}
 				m := lessIdx(&g[1], &g[0])
 				m2 := 2 + lessIdx(&g[3], &g[2])
 				m += (m2 - m) * lessIdx(&g[m2], &g[m])
@@ -348,6 +357,7 @@ func (w *World) pop() (Time, payload) {
 		h[i] = last
 		w.up(i)
 	}
+	w.touch = touch
 	// The slot's handler reference is left in place: the free list is
 	// last-in first-out, so the next push overwrites it at once, and a
 	// quiescent world lets all slots go (dropCancelled).
