@@ -171,13 +171,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 			return exitFail
 		}
 		stanzas := 100 * o.largeDomains
-		out, err := exec.Command(exe, "large", "--domains", fmt.Sprint(o.largeDomains), "--peers", "10",
-			"--stanzas", fmt.Sprint(stanzas), "--format", "json").Output()
-		if err != nil {
-			fmt.Fprintf(stderr, "fedsim bench: the large run failed: %v\n", err)
-			return exitFail
-		}
-		var f struct {
+		type largeRun struct {
 			Events   int     `json:"events"`
 			Wall     float64 `json:"wall_s"`
 			Build    float64 `json:"build_s"`
@@ -185,14 +179,39 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 			PeakRSS  int64   `json:"peak_rss_bytes"`
 			EventsPS float64 `json:"events_per_s"`
 		}
-		if err := json.Unmarshal(out, &f); err != nil {
-			fmt.Fprintf(stderr, "fedsim bench: reading the large run: %v\n", err)
-			return exitFail
+		// count runs, each in its own process: the median wall time, and
+		// the largest peak memory of any run.
+		var runs []largeRun
+		var walls []float64
+		for i := 0; i < o.count; i++ {
+			out, err := exec.Command(exe, "large", "--domains", fmt.Sprint(o.largeDomains), "--peers", "10",
+				"--stanzas", fmt.Sprint(stanzas), "--format", "json").Output()
+			if err != nil {
+				fmt.Fprintf(stderr, "fedsim bench: the large run failed: %v\n", err)
+				return exitFail
+			}
+			var r largeRun
+			if err := json.Unmarshal(out, &r); err != nil {
+				fmt.Fprintf(stderr, "fedsim bench: reading the large run: %v\n", err)
+				return exitFail
+			}
+			runs, walls = append(runs, r), append(walls, r.Wall)
+		}
+		mw := median(walls)
+		f := runs[0]
+		for _, r := range runs {
+			if r.Wall == mw {
+				f = r // the median run's counts in the note
+			}
+		}
+		f.Wall = mw
+		for _, r := range runs {
+			f.PeakRSS = max(f.PeakRSS, r.PeakRSS)
 		}
 		note := fmt.Sprintf("%d events, %.0f events/s, %.1f simulated s per wall s, world built in %.1fs", f.Events, f.EventsPS, f.SimS/f.Wall, f.Build)
 		rows = append(rows, benchRow{What: fmt.Sprintf("%d domains x 10 peers, %d stanzas: wall", o.largeDomains, stanzas), Figure: f.Wall, Unit: "s",
 			Target: "<= 10 s", Met: f.Wall <= 10, Ratio: 10 / f.Wall, RatioOf: "target / figure", Note: note})
-		rows = append(rows, benchRow{What: fmt.Sprintf("%d domains: peak memory (process RSS)", o.largeDomains), Figure: float64(f.PeakRSS) / (1 << 20), Unit: "MiB",
+		rows = append(rows, benchRow{What: fmt.Sprintf("%d domains: peak memory (process RSS, largest run)", o.largeDomains), Figure: float64(f.PeakRSS) / (1 << 20), Unit: "MiB",
 			Target: "<= 2 GiB", Met: f.PeakRSS <= 2<<30, Ratio: float64(int64(2)<<30) / float64(f.PeakRSS), RatioOf: "target / figure"})
 	}
 
