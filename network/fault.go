@@ -138,9 +138,7 @@ func (n *Net) resetBoth(c *conn) {
 	for _, e := range []End{Client, Server} {
 		if c.hosts[e] != nil && !(c.closed[e] && c.sentFIN[e]) {
 			h := &c.halves[e.Other()]
-			for i := h.head; i < len(h.q); i++ {
-				h.q[i] = segment{kind: segDropped, at: h.q[i].at}
-			}
+			h.dropped = h.sent
 			c.closed[e] = true
 			c.sentFIN[e] = true
 			n.W.After(0, n.resetter(c, e), 0, 0)

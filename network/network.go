@@ -175,22 +175,26 @@ const (
 	segClientFlight
 	segServerFinished
 	segAlert
-	segDropped // a segment discarded by a reset; its event still fires
 )
 
 type segment struct {
 	kind segKind
+	n    uint32 // its number on its half (1, 2, …)
 	data []byte
 	cert *ca.Cert
 	err  error
-	at   sim.Time
 }
 
-// half is one direction of a connection: from end `from` to its peer.
+// half is one direction of a connection: from end `from` to its peer. Its
+// segments in flight sit in the network's slab (Net.segs), each named by
+// the event that delivers it; events for one half fire in the order they
+// were scheduled (times never decrease, and equal times keep their order),
+// so no queue per half is needed. A reset drops what is in flight by
+// number: everything up to dropped.
 type half struct {
-	q      []segment
-	head   int
-	lastAt sim.Time
+	lastAt  sim.Time
+	sent    uint32 // segments enqueued so far
+	dropped uint32 // segments 1…dropped are discarded when their event fires
 }
 
 type tlsState uint8
@@ -229,7 +233,9 @@ type Net struct {
 	rng       *rand.Rand
 	hosts     map[string]*Host // by address
 	byName    map[string]*Host
-	conns     []*conn // index = ConnID-1
+	conns     []*conn   // index = ConnID-1
+	segs      []segment // segments in flight, by slot (see half)
+	freeSegs  []int32
 	latency   map[[2]string]time.Duration
 	jitter    map[[2]string]time.Duration
 	// Filters see every segment on its way (fault.go): pass it, drop it,
@@ -332,7 +338,7 @@ func (n *Net) Dial(from *Host, addr string, port int, tag int64) ConnID {
 
 // enqueue sends a segment from end `from` towards its peer.
 func (n *Net) enqueue(c *conn, from End, s segment) {
-	if s.kind != segData && s.kind != segDropped && len(n.Filters) > 0 {
+	if s.kind != segData && len(n.Filters) > 0 {
 		var ok bool
 		if s, ok = n.filterControl(c, from, s); !ok {
 			return
@@ -350,32 +356,31 @@ func (n *Net) enqueue(c *conn, from End, s segment) {
 		at = h.lastAt // in order: never overtake an earlier segment
 	}
 	h.lastAt = at
-	s.at = at
-	h.q = append(h.q, s)
-	n.W.At(at, n, int64(c.id), int64(from))
+	h.sent++
+	s.n = h.sent
+	var slot int64
+	if k := len(n.freeSegs); k > 0 {
+		slot = int64(n.freeSegs[k-1])
+		n.freeSegs = n.freeSegs[:k-1]
+		n.segs[slot] = s
+	} else {
+		slot = int64(len(n.segs))
+		n.segs = append(n.segs, s)
+	}
+	n.W.At(at, n, int64(c.id), slot<<1|int64(from))
 }
 
-// HandleEvent delivers the next segment of one half (a = conn id, b = end
-// that sent it).
+// HandleEvent delivers one segment (a = conn id, b = slot in Net.segs << 1
+// | the end that sent it).
 func (n *Net) HandleEvent(w *sim.World, a, b int64) {
 	c := n.conns[a-1]
-	from := End(b)
+	from := End(b & 1)
 	to := from.Other()
-	h := &c.halves[from]
-	s := h.q[h.head]
-	h.q[h.head] = segment{}
-	h.head++
-	if h.head == len(h.q) {
-		// Drained: keep a small queue for the next burst, let a big one go
-		// (an idle connection should hold little).
-		if cap(h.q) > 4 {
-			h.q = nil
-		} else {
-			h.q = h.q[:0]
-		}
-		h.head = 0
-	}
-	if s.kind == segDropped {
+	slot := int32(b >> 1)
+	s := n.segs[slot]
+	n.segs[slot] = segment{}
+	n.freeSegs = append(n.freeSegs, slot)
+	if s.n <= c.halves[from].dropped {
 		return // a reset discarded it
 	}
 	// Only a SYN, or a connection the host had when it crashed (Crash
@@ -631,9 +636,7 @@ func (n *Net) Reset(id ConnID, e End) {
 	c.sentFIN[e] = true
 	c.open = false
 	o := &c.halves[e]
-	for i := o.head; i < len(o.q); i++ {
-		o.q[i] = segment{kind: segDropped, at: o.q[i].at} // drop what e had not yet delivered
-	}
+	o.dropped = o.sent // drop what e had not yet delivered
 	n.enqueue(c, e, segment{kind: segRST, err: ErrReset})
 }
 
