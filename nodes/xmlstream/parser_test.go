@@ -632,3 +632,11 @@ func TestOneByteFeeds(t *testing.T) {
 }
 
 func hasPrefix(h *Header, prefix string) bool { _, ok := h.Prefix(prefix); return ok }
+
+// TestZeroParser: a Parser's zero value (embedded in a larger struct, as
+// fedsim's streams hold it) parses exactly as NewParser's.
+func TestZeroParser(t *testing.T) {
+	in := testHeader + strings.Join(transcriptElements, "") + "</stream:stream>"
+	var p Parser
+	sameResults(t, "zero Parser", feedAll(&p, bytewise(in)), parseWith(in, bytewise, nil))
+}
