@@ -786,7 +786,11 @@ func (s *Server) handleHeader(st *stream, h *xmlstream.Header) {
 	st.gotHeader = true
 	// Copies: the header's strings share one buffer that the stream need
 	// not keep alive.
-	st.peerFrom = strings.Clone(h.From)
+	if h.From != "" && h.From == st.peer {
+		st.peerFrom = st.peer // the usual case, and after every restart: no copy
+	} else {
+		st.peerFrom = strings.Clone(h.From)
+	}
 	st.peer10 = versionAtLeast10(h.Version)
 	st.peerDBNS = h.Declares(xmlstream.NSDialback)
 	switch st.role {

@@ -1662,7 +1662,7 @@ func (p *Parser) headerDone(empty bool) step {
 	// the token's Raw shares them.
 	hb := &struct {
 		h     Header
-		attrs [6]Attr
+		attrs [8]Attr
 	}{}
 	h := &hb.h
 	h.Name, h.DefaultNS = name, def
