@@ -821,7 +821,7 @@ func versionAtLeast10(v string) bool {
 // part that never changes (namespaces and 'from') is built once per server.
 func (s *Server) header(to, id string, version bool) []byte {
 	if s.hdrPrefix == nil {
-		h := &xmlstream.Header{}
+		h := &xmlstream.Header{Attrs: make([]xmlstream.Attr, 0, 4)}
 		h.Attrs = append(h.Attrs, xmlstream.Attr{Name: "xmlns", Value: xmlstream.NSServer})
 		if s.cfg.Policy.Dialback {
 			// XEP-0220 §2.4.1: support is advertised by declaring the namespace.
@@ -830,7 +830,7 @@ func (s *Server) header(to, id string, version bool) []byte {
 		h.Attrs = append(h.Attrs,
 			xmlstream.Attr{Name: "xmlns:stream", Value: xmlstream.NSStreams},
 			xmlstream.Attr{Name: "from", Value: s.cfg.Domain})
-		b := h.AppendXML(nil)
+		b := h.AppendXML(make([]byte, 0, 256))
 		s.hdrPrefix = b[:len(b)-1] // without the closing '>'
 	}
 	return s.arena().appendWith(func(out []byte) []byte {
