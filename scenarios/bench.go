@@ -119,6 +119,7 @@ type LargeFigures struct {
 	PeakRSS                 int64 // bytes, the process's high-water mark
 	Events                  int
 	Delivered               int
+	Established, Failed     int // outbound negotiations
 	SimSeconds              float64
 }
 
@@ -136,6 +137,7 @@ func MeasureLarge(opt LargeOptions) (LargeFigures, error) {
 	f.Wall = time.Since(start)
 	res.Finish()
 	f.Events, f.Delivered = res.Events, res.Delivered
+	f.Established, f.Failed = res.Established, res.Failed
 	f.SimSeconds = time.Duration(res.Elapsed).Seconds()
 	f.PeakRSS = PeakRSS()
 	if res.Delivered != opt.Stanzas {

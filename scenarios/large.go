@@ -195,12 +195,6 @@ func (res *LargeResult) Finish() {
 	w := res.World
 	res.Elapsed = w.Sim.Now()
 	res.Sent, res.Delivered, res.Bounced = w.Counts.Sent, w.Counts.Delivered, w.Counts.Bounced
-	for _, o := range w.Outcomes {
-		if o.Level == nodes.LevelNone {
-			res.Failed++
-		} else {
-			res.Established++
-		}
-	}
+	res.Established, res.Failed = w.Counts.Established, w.Counts.Failed
 	res.ConnectionsAll = w.Net.Conns()
 }

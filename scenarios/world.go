@@ -53,11 +53,12 @@ type World struct {
 	DNSFaults []dns.Fault
 	// Acceptances are the stanzas servers let in from remote domains.
 	Acceptances []Acceptance
-	// CountOnly keeps counts instead of the stanzas themselves (Sent,
-	// Deliveries, Bounces, Acceptances stay empty): for large runs.
+	// CountOnly keeps counts instead of the stanzas and outcomes themselves
+	// (Sent, Deliveries, Bounces, Acceptances and Outcomes stay empty): for
+	// large runs.
 	CountOnly bool
-	// Counts are kept in every run.
-	Counts struct{ Sent, Delivered, Bounced int }
+	// Counts are kept in every run; Established and Failed count outcomes.
+	Counts struct{ Sent, Delivered, Bounced, Established, Failed int }
 	// Faults are the faults this world was built with.
 	Faults     []Fault
 	extraHosts int
@@ -327,7 +328,14 @@ func (n *Node) apply(effs []nodes.Effect) {
 			switch e.Event {
 			case "outcome":
 				if e.Outcome != nil {
-					w.Outcomes = append(w.Outcomes, Outcome{Outcome: *e.Outcome, Host: n.Host.Name, Time: w.Sim.Now()})
+					if e.Outcome.Level == nodes.LevelNone {
+						w.Counts.Failed++
+					} else {
+						w.Counts.Established++
+					}
+					if !w.CountOnly {
+						w.Outcomes = append(w.Outcomes, Outcome{Outcome: *e.Outcome, Host: n.Host.Name, Time: w.Sim.Now()})
+					}
 				}
 			case "deliver":
 				w.Counts.Delivered++

@@ -65,6 +65,7 @@ func cmdLarge(args []string, stdout, stderr io.Writer) int {
 		enc := json.NewEncoder(stdout)
 		if err := enc.Encode(map[string]any{
 			"domains": f.Domains, "peers": f.Peers, "stanzas": f.Stanzas, "delivered": f.Delivered,
+			"negotiations_established": f.Established, "negotiations_failed": f.Failed,
 			"events": f.Events, "wall_s": f.Wall.Seconds(), "build_s": f.Build.Seconds(),
 			"events_per_s": float64(f.Events) / f.Wall.Seconds(), "sim_s": f.SimSeconds,
 			"sim_s_per_wall_s": f.SimSeconds / f.Wall.Seconds(), "peak_rss_bytes": f.PeakRSS,
@@ -74,7 +75,8 @@ func cmdLarge(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	fmt.Fprintf(stdout, "%d domains x %d peers (%s): %d of %d stanzas delivered\n", f.Domains, f.Peers, o.preset, f.Delivered, f.Stanzas)
+	fmt.Fprintf(stdout, "%d domains x %d peers (%s): %d of %d stanzas delivered; %d negotiations established, %d failed\n",
+		f.Domains, f.Peers, o.preset, f.Delivered, f.Stanzas, f.Established, f.Failed)
 	if o.stats {
 		printStats(stdout, statsOf{events: f.Events, wall: f.Wall, sim: f.SimSeconds, delivered: f.Delivered})
 		fmt.Fprintf(stdout, "peak memory: %.0f MiB (process RSS); world built in %.2fs\n", float64(f.PeakRSS)/(1<<20), f.Build.Seconds())
