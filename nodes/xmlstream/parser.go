@@ -1660,18 +1660,9 @@ func (p *Parser) headerDone(empty bool) step {
 	}
 	// One allocation for the header and its attributes, one for its bytes;
 	// the token's Raw shares them.
-	hb := &struct {
-		h     Header
-		attrs [8]Attr
-	}{}
-	h := &hb.h
+	h := newHeader(len(p.attrs))
 	h.Name, h.DefaultNS = name, def
 	h.Raw = string(p.buf[p.start:p.pos])
-	if len(p.attrs) <= len(hb.attrs) {
-		h.Attrs = hb.attrs[:len(p.attrs):len(p.attrs)]
-	} else {
-		h.Attrs = make([]Attr, len(p.attrs))
-	}
 	copy(h.Attrs, p.attrs)
 	for i, sp := range p.spans {
 		if sp.off >= 0 {
@@ -1707,6 +1698,39 @@ func (p *Parser) headerDone(empty bool) step {
 		p.state = stAfterEnd
 	}
 	return stepToken
+}
+
+// newHeader allocates a Header with room for n attributes in the same
+// allocation (a header has five to eight: the smallest shape that fits,
+// so that the common ones waste little).
+func newHeader(n int) *Header {
+	var h *Header
+	switch {
+	case n <= 5:
+		b := &struct {
+			h     Header
+			attrs [5]Attr
+		}{}
+		h = &b.h
+		h.Attrs = b.attrs[:n:n]
+	case n <= 6:
+		b := &struct {
+			h     Header
+			attrs [6]Attr
+		}{}
+		h = &b.h
+		h.Attrs = b.attrs[:n:n]
+	case n <= 8:
+		b := &struct {
+			h     Header
+			attrs [8]Attr
+		}{}
+		h = &b.h
+		h.Attrs = b.attrs[:n:n]
+	default:
+		h = &Header{Attrs: make([]Attr, n)}
+	}
+	return h
 }
 
 // declare pushes the namespace declarations among p.attrs onto the binding
