@@ -228,7 +228,10 @@ func (w *World) compact() {
 	}
 	clear(h[k:])
 	w.heap = w.heap[:heapPad+k]
-	for i := (k - 2) / 4; i >= 0; i-- {
+	// Floyd's construction: sift down every parent, the last first. (With
+	// fewer than two entries there is no parent; note that (k-2)/4 would
+	// be 0, not -1, for k = 0 or 1.)
+	for i := (k - 2) / 4; k > 1 && i >= 0; i-- {
 		w.down(i)
 	}
 }
@@ -425,14 +428,7 @@ func (w *World) Run(deadline Time) int {
 // point to, alive until their time came.
 func (w *World) dropCancelled() {
 	if len(w.heap) > heapPad {
-		for _, e := range w.heap[heapPad:] {
-			slot := uint32(e.key & slotMask)
-			if t := w.payloads[slot].timer; t != 0 && w.timerGen[t] == w.payloads[slot].gen {
-				w.retire(t)
-			}
-		}
-		clear(w.heap[heapPad:])
-		w.heap = w.heap[:heapPad]
+		w.compact() // every entry is a cancelled timer: all go
 	}
 	// Nothing is pending, so no slot is in use: drop them all, with the
 	// handler references popped events left behind.

@@ -221,3 +221,31 @@ func TestCompactionKeepsOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestCancelEverything: cancelling every pending timer, thousands of them,
+// compacts the heap down to nothing without trouble, and the world then
+// runs what is scheduled next.
+func TestCancelEverything(t *testing.T) {
+	// compactMin+1 timers: the last cancel compacts a heap with nothing
+	// live left in it.
+	for _, count := range []int{compactMin + 1, 3000} {
+		w := New(1)
+		r := &recorder{}
+		var ids []TimerID
+		for i := 0; i < count; i++ {
+			ids = append(ids, w.Timer(time.Duration(i+1)*time.Millisecond, r, int64(i), 0))
+		}
+		for _, id := range ids {
+			if !w.Cancel(id) {
+				t.Fatal("a pending timer could not be cancelled")
+			}
+		}
+		if w.Pending() != 0 || len(w.heap)-heapPad > compactMin+1 {
+			t.Fatalf("%d timers: pending %d, heap %d after cancelling everything", count, w.Pending(), len(w.heap)-heapPad)
+		}
+		w.After(time.Second, r, 42, 0)
+		if n := w.Run(Forever); n != 1 || len(r.got) != 1 || r.got[0] != 42 {
+			t.Fatalf("%d timers: ran %d events: %v", count, n, r.got)
+		}
+	}
+}
