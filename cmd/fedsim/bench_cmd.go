@@ -33,7 +33,7 @@ func benchFlags(stderr io.Writer) (*flag.FlagSet, *benchOpts) {
 	o := &benchOpts{}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.IntVar(&o.count, "count", 5, "runs of each quick benchmark; figures are medians")
+	fs.IntVar(&o.count, "count", 5, "runs of each benchmark, the large run included; figures are medians, ratios medians of paired runs")
 	fs.IntVar(&o.largeDomains, "large-domains", 10000, "domains in the large federation (10 peers each, 100 stanzas per domain); 0 skips it")
 	fs.StringVar(&o.format, "format", "text", "output format: text or json")
 	return fs, o
