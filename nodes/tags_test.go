@@ -18,7 +18,7 @@ func TestTagTable(t *testing.T) {
 		t.Fatal("a tag was taken twice")
 	}
 	b := tt.add(tagEntry{kind: tagVerifyTimer})
-	if TagSlot(b) != TagSlot(a) || b == a {
+	if slotOf(b) != slotOf(a) || b == a {
 		t.Fatalf("slot not reused with a new generation: %x then %x", a, b)
 	}
 	if _, ok := tt.get(a); ok {

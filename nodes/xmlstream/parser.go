@@ -1701,36 +1701,17 @@ func (p *Parser) headerDone(empty bool) step {
 }
 
 // newHeader allocates a Header with room for n attributes in the same
-// allocation (a header has five to eight: the smallest shape that fits,
-// so that the common ones waste little).
+// allocation (a header has five to eight); more get their own slice.
 func newHeader(n int) *Header {
-	var h *Header
-	switch {
-	case n <= 5:
-		b := &struct {
-			h     Header
-			attrs [5]Attr
-		}{}
-		h = &b.h
-		h.Attrs = b.attrs[:n:n]
-	case n <= 6:
-		b := &struct {
-			h     Header
-			attrs [6]Attr
-		}{}
-		h = &b.h
-		h.Attrs = b.attrs[:n:n]
-	case n <= 8:
-		b := &struct {
-			h     Header
-			attrs [8]Attr
-		}{}
-		h = &b.h
-		h.Attrs = b.attrs[:n:n]
-	default:
-		h = &Header{Attrs: make([]Attr, n)}
+	if n > 8 {
+		return &Header{Attrs: make([]Attr, n)}
 	}
-	return h
+	b := &struct {
+		h     Header
+		attrs [8]Attr
+	}{}
+	b.h.Attrs = b.attrs[:n:n]
+	return &b.h
 }
 
 // declare pushes the namespace declarations among p.attrs onto the binding
