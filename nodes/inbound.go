@@ -302,6 +302,8 @@ func (s *Server) handleInboundStanza(st *stream, el *xmlstream.Element) {
 		s.streamError(st, "host-unknown", "stanza addressed to "+el.Attr("to"))
 		return
 	}
+	// The parser lent el (Borrow); the effects below keep it.
+	el = el.Clone()
 	method := "dialback"
 	if st.level == LevelTrusted {
 		method = "sasl"

@@ -395,6 +395,7 @@ func (s *Server) pump(st *stream) {
 		}
 		s.handleToken(st, tok)
 	}
+	st.p.Release() // a paused or closed stream stopped before Next said "no more"
 }
 
 // TLSDone reports this end's TLS handshake result.
@@ -604,6 +605,7 @@ type stream struct {
 func (s *Server) newStream(r role, c network.ConnID, e network.End) *stream {
 	st := &stream{owner: s, role: r, conn: c, end: e, n: 1} // a zero Parser has the defaults
 	st.p.DiscardRaw = true                                  // servers trace what they send, never raw input
+	st.p.Borrow = true                                      // tokens are handled and forgotten; stanzas kept are cloned
 	s.streams[endKey(c, e)] = st
 	return st
 }

@@ -58,6 +58,27 @@ func (e *Element) Local() string {
 	return local
 }
 
+// Clone returns a deep copy of e in storage of its own (one allocation for
+// the small trees of s2s traffic). The strings are shared: they are
+// immutable. Keep a Clone of an element a Parser with Borrow lent.
+func (e *Element) Clone() *Element {
+	nEl, nAttr, nNode := e.size()
+	a := newTreeAlloc(nEl, nAttr, nNode)
+	return a.copy(e)
+}
+
+// size counts the elements, attributes and child nodes of the tree at e.
+func (e *Element) size() (nEl, nAttr, nNode int) {
+	nEl, nAttr, nNode = 1, len(e.Attrs), len(e.Nodes)
+	for _, n := range e.Nodes {
+		if n.Elem != nil {
+			a, b, c := n.Elem.size()
+			nEl, nAttr, nNode = nEl+a, nAttr+b, nNode+c
+		}
+	}
+	return nEl, nAttr, nNode
+}
+
 // AddChild appends c as the last child and returns c, so that building
 // reads top-down: e.AddChild(NewElement("ping", "xmlns", "urn:xmpp:ping")).
 func (e *Element) AddChild(c *Element) *Element {

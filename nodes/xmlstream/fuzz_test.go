@@ -8,7 +8,8 @@ import (
 // FuzzParser checks, for any input:
 //   - the parser never panics;
 //   - feeding the input whole, byte by byte, or in pieces of a size taken
-//     from the input gives the same tokens and the same error;
+//     from the input gives the same tokens and the same error, and so does
+//     a parser that lends its tokens (Borrow);
 //   - every element's Raw, re-parsed after the stream's header, gives an
 //     equal element, and so does the element's AppendXML output.
 //
@@ -36,6 +37,7 @@ func FuzzParser(f *testing.F) {
 		sameResults(t, "byte by byte", fuzzFeed(in, 1, 1<<12), want)
 		if len(in) > 0 {
 			sameResults(t, "in pieces", fuzzFeed(in, 1+int(in[0])%17, 1<<12), want)
+			sameResults(t, "lent, in pieces", fuzzFeedWith(in, 1+int(in[0])%13, 1<<12, true), want)
 			// A size limit the input can reach: the policy-violation (or
 			// whatever comes first) must not depend on the split either.
 			limit := 1 + int(in[len(in)-1])
@@ -58,7 +60,10 @@ func FuzzParser(f *testing.F) {
 
 // fuzzFeed parses in, fed in pieces of size n (0: whole), with the given
 // MaxElementBytes.
-func fuzzFeed(in []byte, n, limit int) []result {
+func fuzzFeed(in []byte, n, limit int) []result { return fuzzFeedWith(in, n, limit, false) }
+
+// fuzzFeedWith is fuzzFeed, with tokens lent (Borrow) if borrow is set.
+func fuzzFeedWith(in []byte, n, limit int, borrow bool) []result {
 	if n == 0 {
 		n = len(in) + 1
 	}
@@ -70,6 +75,7 @@ func fuzzFeed(in []byte, n, limit int) []result {
 	p := NewParser()
 	p.MaxElementBytes = limit
 	p.MaxDepth = 8
+	p.Borrow = borrow
 	return feedAll(p, chunks)
 }
 

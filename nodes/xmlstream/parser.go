@@ -85,6 +85,15 @@ type Parser struct {
 	// every element. Default false: Raw is kept. (Header.Raw is kept either
 	// way: the header's attribute values are cut from it.)
 	DiscardRaw bool
+	// Borrow lends the trees and headers of tokens instead of giving them:
+	// Token.Elem, Token.Header and everything reachable from them (not the
+	// strings, which are ordinary strings and may be kept) are valid only
+	// until the next call to Next, Feed, Restart, DropPending or Release,
+	// which reuse their space for the next token. A caller that handles a
+	// token and forgets it (fedsim's servers do, for everything but the
+	// stanzas they deliver) saves an allocation and a copy per token; one
+	// that keeps an element keeps Element.Clone of it. Default false.
+	Borrow bool
 
 	base        int64 // stream offset of buf[0] (of the next byte, while parked)
 	streamStart int64 // stream offset where the current stream began
@@ -92,6 +101,7 @@ type Parser struct {
 	crPending   bool // a '\r' ended the buffer; a following '\n' is part of it
 	inStream    bool // the header has been accepted
 	pendingEnd  bool // header was self-closing: TokStreamEnd is due
+	lent        bool // Borrow: the last token's tree or header is in work
 	headerName  string
 	bindings    []binding // namespace declarations in scope
 	err         *StreamError
@@ -159,6 +169,9 @@ type work struct {
 	treeNode  [16]Node
 
 	tok Token
+	// Borrow: the lent header and room for its attributes.
+	hdr      Header
+	hdrAttrs [8]Attr
 
 	// First arrays for the slices, big enough for the start tags of s2s
 	// traffic: one allocation instead of a chain of appends per slice
@@ -259,6 +272,10 @@ func (p *Parser) Feed(b []byte) {
 	if p.err != nil || len(b) == 0 {
 		return
 	}
+	if p.lent {
+		p.lent = false
+		p.resetTree()
+	}
 	if p.work == nil {
 		p.unpark()
 	}
@@ -298,11 +315,20 @@ func (p *Parser) Next() (tok Token, ok bool, err error) {
 	if p.work == nil {
 		return Token{}, false, nil // parked: nothing fed since the last token
 	}
+	if p.Release(); p.work == nil {
+		return Token{}, false, nil // the lent token was the burst's last
+	}
 	tok, ok = p.scan()
 	if p.err != nil {
 		// The stream is dead: let go of what it held.
 		*p = Parser{err: p.err, base: p.base + int64(p.start)}
 		return Token{}, false, p.err
+	}
+	if ok && p.Borrow && (tok.Kind == TokElement || tok.Kind == TokStreamStart) {
+		// The token lives in the work space: it stays until the next call
+		// (Release parks the parser then if the burst is over).
+		p.lent = true
+		return tok, ok, nil
 	}
 	if ok && p.start == len(p.buf) {
 		// Everything fed has been consumed: the burst is over. The work
@@ -313,6 +339,24 @@ func (p *Parser) Next() (tok Token, ok bool, err error) {
 		p.park()
 	}
 	return tok, ok, nil
+}
+
+// Release ends the loan of the last token (Borrow): its tree or header may
+// be reused from now on, and a parser with nothing pending gives its
+// working space back, as it does after every burst without Borrow. Next,
+// Feed, Restart and DropPending release first; a caller that stops calling
+// Next before it reports that it needs more bytes (its stream paused or
+// closed) calls Release itself, so that an idle stream holds nothing.
+func (p *Parser) Release() {
+	if !p.lent {
+		return
+	}
+	p.lent = false
+	p.resetTree()
+	if p.start == len(p.buf) {
+		p.base += int64(p.start)
+		p.park()
+	}
 }
 
 // Restart prepares for a new stream header on the same byte stream (RFC 6120
@@ -331,6 +375,7 @@ func (p *Parser) Restart() {
 	if p.err != nil {
 		return
 	}
+	p.Release()
 	p.state = stProlog
 	p.streamStart = p.Offset()
 	p.crPending = false
@@ -359,7 +404,7 @@ func (p *Parser) Restart() {
 // <starttls/> or <proceed/> must not be read as the encrypted stream
 // (the STARTTLS command injection of CVE-2011-0411).
 func (p *Parser) DropPending() int {
-	if p.err != nil || p.work == nil {
+	if p.Release(); p.err != nil || p.work == nil {
 		return 0
 	}
 	n := len(p.buf) - p.start
@@ -1372,7 +1417,9 @@ func (p *Parser) endTail(lim int) step {
 }
 
 func (p *Parser) emitElement(el *Element) step {
-	el = p.export(el)
+	if !p.Borrow {
+		el = p.export(el)
+	}
 	raw := p.buf[p.start:p.pos]
 	for _, sp := range p.spans {
 		if sp.off >= 0 {
@@ -1471,6 +1518,10 @@ func (w *work) resetTree() {
 	clear(w.nodeSlab)
 	w.elemSlab, w.attrSlab, w.nodeSlab = w.elemSlab[:0], w.attrSlab[:0], w.nodeSlab[:0]
 	w.nEl, w.nAttr, w.nNode = 0, 0, 0
+	if w.hdr.Name != "" {
+		w.hdr = Header{}
+		clear(w.hdrAttrs[:])
+	}
 }
 
 // Shapes of small trees, each one allocation: a first-level element alone
@@ -1510,21 +1561,30 @@ func (p *Parser) export(root *Element) *Element {
 		// parser parks — fewer allocations than a block per tree; the
 		// chunks shared within one burst live no longer than its trees.
 		a = p.carve()
-	case p.nEl <= 1 && p.nAttr <= 4 && p.nNode <= 1:
-		b := new(tree1)
-		a = treeAlloc{b.el[:], b.attrs[:], b.nodes[:]}
-	case p.nEl <= 2 && p.nAttr <= 6 && p.nNode <= 3:
-		b := new(tree2)
-		a = treeAlloc{b.el[:], b.attrs[:], b.nodes[:]}
-	case p.nEl <= 4 && p.nAttr <= 8 && p.nNode <= 6:
-		b := new(tree4)
-		a = treeAlloc{b.el[:], b.attrs[:], b.nodes[:]}
 	default:
-		a = treeAlloc{make([]Element, p.nEl), make([]Attr, p.nAttr), make([]Node, p.nNode)}
+		a = newTreeAlloc(p.nEl, p.nAttr, p.nNode)
 	}
 	el := a.copy(root)
 	p.resetTree()
 	return el
+}
+
+// newTreeAlloc takes room for a tree of nEl elements, nAttr attributes and
+// nNode child nodes: one allocation for the common shapes, exact slices for
+// bigger trees.
+func newTreeAlloc(nEl, nAttr, nNode int) treeAlloc {
+	switch {
+	case nEl <= 1 && nAttr <= 4 && nNode <= 1:
+		b := new(tree1)
+		return treeAlloc{b.el[:], b.attrs[:], b.nodes[:]}
+	case nEl <= 2 && nAttr <= 6 && nNode <= 3:
+		b := new(tree2)
+		return treeAlloc{b.el[:], b.attrs[:], b.nodes[:]}
+	case nEl <= 4 && nAttr <= 8 && nNode <= 6:
+		b := new(tree4)
+		return treeAlloc{b.el[:], b.attrs[:], b.nodes[:]}
+	}
+	return treeAlloc{make([]Element, nEl), make([]Attr, nAttr), make([]Node, nNode)}
 }
 
 // carve takes room for the finished tree from the burst chunks.
@@ -1660,7 +1720,13 @@ func (p *Parser) headerDone(empty bool) step {
 	}
 	// One allocation for the header and its attributes, one for its bytes;
 	// the token's Raw shares them.
-	h := newHeader(len(p.attrs))
+	var h *Header
+	if p.Borrow && len(p.attrs) <= len(p.hdrAttrs) {
+		h = &p.hdr
+		h.Attrs = p.hdrAttrs[:len(p.attrs):len(p.attrs)]
+	} else {
+		h = newHeader(len(p.attrs))
+	}
 	h.Name, h.DefaultNS = name, def
 	h.Raw = string(p.buf[p.start:p.pos])
 	copy(h.Attrs, p.attrs)
