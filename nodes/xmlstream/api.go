@@ -51,7 +51,8 @@ type Header struct {
 	// DefaultNS is the default namespace ("jabber:server"); Prefix looks up
 	// the prefixes the header declares ("stream", "db") in Attrs.
 	DefaultNS string
-	// Raw is the opening tag exactly as received (for the trace).
+	// Raw is the opening tag exactly as received (for the trace); empty
+	// when the Parser discards raw bytes (DiscardRaw).
 	Raw string
 }
 

@@ -678,6 +678,7 @@ func TestBorrow(t *testing.T) {
 			t.Fatalf("%s: the input should give every token and end in an error: %v", name, want)
 		}
 		sameResults(t, "borrowed, "+name, parseWith(in, split, borrow), want)
+		sameResults(t, "borrowed, raw discarded, "+name, parseWith(in, split, func(p *Parser) { p.Borrow, p.DiscardRaw = true, true }), withoutRaw(want))
 	}
 
 	p := NewParser()
