@@ -9,7 +9,11 @@ var largeDomains = flag.Int("large.domains", 1000, "domains in BenchmarkLarge (f
 
 func BenchmarkFederationDialback(b *testing.B) { BenchFederationDialback(b) }
 func BenchmarkFederationSASL(b *testing.B)     { BenchFederationSASL(b) }
-func BenchmarkMatrix(b *testing.B)             { BenchMatrix(b) }
+
+// The parsing alone of what one federation writes (see BenchFederationParse).
+func BenchmarkFederationParseDialback(b *testing.B) { BenchFederationParse(b, "type2") }
+func BenchmarkFederationParseSASL(b *testing.B)     { BenchFederationParse(b, "type5") }
+func BenchmarkMatrix(b *testing.B)                  { BenchMatrix(b) }
 
 // BenchmarkLarge: domains each talking to 10 peers, 100 stanzas per domain.
 func BenchmarkLarge(b *testing.B) {
