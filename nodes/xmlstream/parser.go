@@ -1774,19 +1774,13 @@ func (p *Parser) headerDone(empty bool) step {
 }
 
 // headerValues sets the verbatim attribute values of a header whose Raw is
-// not kept: the well-known ones ("1.0", "en") shared, the rest cut from one
-// string holding just them (a quarter of the tag's bytes: the namespace
-// declarations are interned already).
+// not kept, cut from one string holding just them (a quarter of the tag's
+// bytes: the namespace declarations are interned already).
 func (p *Parser) headerValues(h *Header) {
 	raw := p.buf[p.start:p.pos]
 	n := 0
-	for i, sp := range p.spans {
+	for _, sp := range p.spans {
 		if sp.off < 0 {
-			continue
-		}
-		if s, ok := wellKnownString(string(raw[sp.off:sp.end])); ok {
-			h.Attrs[i].Value = s
-			p.spans[i].off = -1
 			continue
 		}
 		n += sp.end - sp.off
