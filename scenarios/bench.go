@@ -77,12 +77,17 @@ func newPairsWorldTraced(n int, preset string, seed uint64, traced bool) (*World
 // FederationBatch is how many pairs one world of the federation benchmark
 // holds. The benchmark runs b.N federations as successive worlds of this
 // many pairs, each built untimed and dropped after its run, so that what
-// is measured is the cost of a federation with a bounded working set, not
+// is measured is the cost of a federation with 100 others in flight, not
 // the cost of a process whose heap grows by a whole federation's state for
-// every one run (with all b.N pairs in one world, the figure fell as b.N
-// grew: 72 µs per SASL federation at 20,000 pairs, 123 µs at 100,000, the
-// difference being fresh pages and a heap that never fits a cache).
-const FederationBatch = 1000
+// every one run. Measured on the reference machine (SASL, per CPU-second):
+// all b.N pairs in one world, the figure fell as b.N grew (72 µs per
+// federation at 20,000 pairs, 123 µs at 100,000); in worlds of 1,000
+// pairs ~16,000, of 100 ~21,500, of 10 ~22,000 — beyond a few hundred
+// pairs in flight, the working set (~50 KB a pair) leaves the caches, and
+// that cost is what the large run measures. Below ~100, the timer's
+// start and stop (which read the memory statistics) and getrusage around
+// each world start to count.
+const FederationBatch = 100
 
 // benchFederations runs b.N complete federations of preset, in worlds of
 // FederationBatch pairs each (building them is not timed; CPU time is
