@@ -895,16 +895,16 @@ func (p *Parser) beginName() {
 // at most one colon, neither first nor last, and the local part must start
 // like a name.
 func (p *Parser) scanName(lim int) step {
-	buf, pos := p.buf, p.pos
+	buf, pos, mark := p.buf, p.pos, p.mark
 	for pos < lim {
 		c := buf[pos]
 		if c < utf8.RuneSelf {
 			cls := byteClass[c]
-			if cls&clsName == 0 || (pos == p.mark && cls&clsNameStart == 0) {
+			if cls&clsName == 0 || (pos == mark && cls&clsNameStart == 0) {
 				break
 			}
 			if c == ':' {
-				p.colon = pos - p.mark
+				p.colon = pos - mark
 				p.colons++
 			}
 			pos++
@@ -969,11 +969,74 @@ func (p *Parser) attrList(lim int) step {
 			return p.unexpected(p.pos, lim, CondNotWellFormed,
 				"expected whitespace, '>' or '/>' in start tag <"+p.elemName+">")
 		}
+		if p.fastAttr(lim) {
+			continue
+		}
 		p.beginName()
 		p.state = stAttrName
 		return p.attrNameState(lim)
 	}
 	return stepMore
+}
+
+// fastAttr takes one attribute written the common way — an ASCII name,
+// '=' right after it, a quoted value of plain ASCII characters — in one
+// pass, when all of it is within lim, and records it exactly as the state
+// handlers (attrNameState, attrEq, attrQuote, attrValue) would. For
+// anything else (whitespace around '=', references, line ends, non-ASCII,
+// a bad qualified name, the end of the window) it reports false having
+// changed nothing, and the handlers take the attribute from its start, so
+// that every error and every split of the input goes the one slow way.
+// Most start tags of s2s traffic are nothing but such attributes.
+func (p *Parser) fastAttr(lim int) bool {
+	buf, start := p.buf, p.pos
+	if byteClass[buf[start]]&clsNameStart == 0 {
+		return false
+	}
+	colon, colons := -1, 0
+	pos := start
+	for ; pos < lim; pos++ {
+		c := buf[pos]
+		if byteClass[c]&clsName == 0 { // bytes >= 0x80 have no class
+			break
+		}
+		if c == ':' {
+			colon, colons = pos-start, colons+1
+		}
+	}
+	if pos+1 >= lim || buf[pos] != '=' {
+		return false
+	}
+	if colon >= 0 && (colons != 1 || colon == 0 || colon == pos-start-1 ||
+		byteClass[buf[start+colon+1]]&clsNameStart == 0) {
+		return false
+	}
+	q := buf[pos+1]
+	if q != '\'' && q != '"' {
+		return false
+	}
+	vs := pos + 2
+	v := vs
+	for v < lim && byteClass[buf[v]]&clsAttr != 0 {
+		v++
+	}
+	if v >= lim || buf[v] != q {
+		return false
+	}
+	name := p.intern(buf[start:pos])
+	p.attrName, p.attrColon = name, colon
+	p.attrs = append(p.attrs, Attr{Name: name})
+	p.acolons = append(p.acolons, colon)
+	if name == "type" || name == "xmlns" || strings.HasPrefix(name, "xmlns:") {
+		// As in attrValue: values that repeat on every stanza are shared.
+		p.attrs[len(p.attrs)-1].Value = p.intern(buf[vs:v])
+		p.spans = append(p.spans, span{-1, 0})
+	} else {
+		p.spans = append(p.spans, span{vs - p.start, v - p.start})
+	}
+	p.pos = v + 1
+	p.sawSpace = false
+	return true
 }
 
 func (p *Parser) emptyClose(lim int) step {
