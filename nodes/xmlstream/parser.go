@@ -103,7 +103,7 @@ type Parser struct {
 	pendingEnd  bool // header was self-closing: TokStreamEnd is due
 	lent        bool // Borrow: the last token's tree or header is in work
 	headerName  string
-	bindings    []binding // namespace declarations in scope
+	bindings    []binding // the header's namespace declarations (read-only: may be shared)
 	err         *StreamError
 
 	// The working state of the token being scanned lives apart, in a
@@ -147,7 +147,12 @@ type work struct {
 	stack     []openElem
 	nodes     []Node // children of the open elements, innermost last
 	spans     []span // where each attribute value and text node came from
-	names     *[internSets][2]string
+	// ebind holds the namespace declarations of the open elements of the
+	// token being scanned, innermost last. They end with the token, so
+	// they live here rather than in the Parser, whose own bindings (the
+	// header's) last as long as the stream.
+	ebind []binding
+	names *[internSets][2]string
 
 	// The tree of the token being scanned is built in these slabs (first
 	// the arrays below, then chunks they overflow into) and copied out when
@@ -181,6 +186,7 @@ type work struct {
 	spanArr  [16]span
 	nodeArr  [8]Node
 	stackArr [4]openElem
+	ebindArr [4]binding
 	bufArr   [512]byte
 }
 
@@ -189,7 +195,7 @@ type binding struct{ prefix, uri string }
 // openElem is an element whose end tag has not been seen yet.
 type openElem struct {
 	el        *Element
-	mark      int // len(bindings) when it was opened
+	mark      int // len(ebind) when it was opened
 	nodeStart int // len(nodes) when it was opened
 }
 
@@ -382,7 +388,7 @@ func (p *Parser) Restart() {
 	p.inStream = false
 	p.pendingEnd = false
 	p.headerName = ""
-	p.bindings = p.bindings[:0]
+	p.bindings = nil
 	if p.work == nil {
 		return // parked: nothing pending to rescan
 	}
@@ -392,7 +398,8 @@ func (p *Parser) Restart() {
 	clear(p.nodes)
 	p.nodes = p.nodes[:0]
 	p.spans = p.spans[:0]
-	p.bindings = p.bindings[:0]
+	clear(p.ebind)
+	p.ebind = p.ebind[:0]
 	p.attrs = p.attrs[:0]
 	p.text = p.text[:0]
 	p.resetTree()
@@ -1467,7 +1474,7 @@ func (p *Parser) endTail(lim int) step {
 	o := p.stack[n-1]
 	p.stack[n-1] = openElem{}
 	p.stack = p.stack[:n-1]
-	p.bindings = p.bindings[:o.mark]
+	p.ebind = p.ebind[:o.mark]
 	if k := len(p.nodes) - o.nodeStart; k > 0 {
 		o.el.Nodes = p.allocNodes(k)
 		copy(o.el.Nodes, p.nodes[o.nodeStart:])
@@ -1708,7 +1715,7 @@ func (p *Parser) startTagDone(empty bool) step {
 	if !p.inStream {
 		return p.headerDone(empty)
 	}
-	mark := len(p.bindings)
+	mark := len(p.ebind)
 	if s := p.declare(); s != stepNext {
 		return s
 	}
@@ -1736,7 +1743,7 @@ func (p *Parser) startTagDone(empty bool) step {
 		p.nodes = append(p.nodes, Node{Elem: el})
 	}
 	if empty {
-		p.bindings = p.bindings[:mark]
+		p.ebind = p.ebind[:mark]
 		if len(p.stack) == 0 {
 			return p.emitElement(el)
 		}
@@ -1885,6 +1892,11 @@ func newHeader(n int) *Header {
 // stack, enforcing the constraints of XML-NAMES §3 (reserved prefixes and
 // names; no undeclaring of prefixes in XML-NAMES 1.0).
 func (p *Parser) declare() step {
+	// A header's declarations are collected here and kept in p.bindings
+	// (shared when they are one of the usual sets); an element's go on
+	// the token's stack.
+	var arr [4]binding
+	hdr, header := arr[:0], !p.inStream
 	for _, a := range p.attrs {
 		var prefix string
 		if a.Name == "xmlns" {
@@ -1924,13 +1936,61 @@ func (p *Parser) declare() step {
 		if !ok {
 			pfx = strings.Clone(prefix)
 		}
-		if p.bindings == nil {
-			// A header declares two or three prefixes: one allocation.
-			p.bindings = make([]binding, 0, 4)
+		if header {
+			hdr = append(hdr, binding{pfx, uri})
+		} else {
+			p.ebind = append(p.ebind, binding{pfx, uri})
 		}
-		p.bindings = append(p.bindings, binding{pfx, uri})
+	}
+	if header {
+		p.bindings = sharedBindings(hdr)
 	}
 	return stepNext
+}
+
+// usualBindings are the declarations of the headers fedsim's servers (and
+// most real ones) write — the content namespace, the streams prefix and
+// perhaps the dialback prefix, in any order — each a read-only slice that
+// the streams declaring it share: a stream's header costs no allocation
+// for its bindings, and an idle stream holds none of its own.
+var usualBindings = func() (sets [][]binding) {
+	def := binding{"", NSServer}
+	st := binding{wkMust("stream"), NSStreams}
+	db := binding{wkMust("db"), NSDialback}
+	sets = append(sets, []binding{def, st}, []binding{st, def})
+	for _, o := range [][3]binding{{def, db, st}, {def, st, db}, {db, def, st}, {db, st, def}, {st, def, db}, {st, db, def}} {
+		sets = append(sets, []binding{o[0], o[1], o[2]})
+	}
+	return sets
+}()
+
+// wkMust returns the table's spelling of a well-known string.
+func wkMust(s string) string {
+	w, ok := wellKnownString(s)
+	if !ok {
+		panic("xmlstream: " + s + " is not in the well-known table")
+	}
+	return w
+}
+
+// sharedBindings returns the usual set equal to bs, or a copy of bs.
+func sharedBindings(bs []binding) []binding {
+next:
+	for _, u := range usualBindings {
+		if len(u) != len(bs) {
+			continue
+		}
+		for i := range u {
+			if u[i] != bs[i] {
+				continue next
+			}
+		}
+		return u
+	}
+	if len(bs) == 0 {
+		return nil
+	}
+	return append([]binding(nil), bs...)
 }
 
 // checkAttrs enforces that attribute prefixes are declared (XML-NAMES §5)
@@ -2006,6 +2066,13 @@ func (p *Parser) sameExpanded(i, j int) bool {
 func (p *Parser) lookup(prefix string) (string, bool) {
 	if prefix == "xml" {
 		return NSXML, true
+	}
+	if p.work != nil {
+		for i := len(p.ebind) - 1; i >= 0; i-- {
+			if p.ebind[i].prefix == prefix {
+				return p.ebind[i].uri, true
+			}
+		}
 	}
 	for i := len(p.bindings) - 1; i >= 0; i-- {
 		if p.bindings[i].prefix == prefix {
@@ -2139,6 +2206,7 @@ var workPool = sync.Pool{New: func() any {
 	w := new(work)
 	w.attrs, w.acolons, w.spans = w.attrArr[:0], w.colonArr[:0], w.spanArr[:0]
 	w.nodes, w.stack, w.buf = w.nodeArr[:0], w.stackArr[:0], w.bufArr[:0]
+	w.ebind = w.ebindArr[:0]
 	w.elemSlab, w.attrSlab, w.nodeSlab = w.treeEl[:0], w.treeAttr[:0], w.treeNode[:0]
 	return w
 }}
@@ -2153,6 +2221,8 @@ func (p *Parser) park() {
 	clear(w.attrs[:cap(w.attrs)])
 	clear(w.nodes[:cap(w.nodes)])
 	clear(w.stack[:cap(w.stack)])
+	clear(w.ebind[:cap(w.ebind)])
+	w.ebind = w.ebind[:0]
 	w.buf, w.attrs, w.acolons, w.spans = w.buf[:0], w.attrs[:0], w.acolons[:0], w.spans[:0]
 	w.text, w.nodes, w.stack = w.text[:0], w.nodes[:0], w.stack[:0]
 	w.resetTree()

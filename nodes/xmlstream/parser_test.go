@@ -724,3 +724,77 @@ func TestBorrow(t *testing.T) {
 		t.Errorf("a header and a <db:result/>: %v allocations lent, %v given; want fewer lent", lent, given)
 	}
 }
+
+// TestBindingScopes: declarations on elements end with their element
+// (they live with the token), the header's last the stream; a header with
+// the usual declarations shares a read-only set, an unusual one gets its
+// own, and neither is written to by the elements that follow.
+func TestBindingScopes(t *testing.T) {
+	in := testHeader +
+		"<m xmlns:db='urn:other'><db:x/></m>" +
+		"<db:result from='a' to='b'>k</db:result>" +
+		"<n xmlns='urn:n'><o/></n>" +
+		"<iq/>" +
+		"<q:r/>"
+	p := NewParser()
+	p.Feed([]byte(in))
+	var spaces []string
+	for {
+		tok, ok, err := p.Next()
+		if err != nil {
+			var se *StreamError
+			if !errors.As(err, &se) || se.Condition != CondNotWellFormed || !strings.Contains(se.Text, `"q"`) {
+				t.Fatalf("want the undeclared prefix q reported, got %v", err)
+			}
+			break
+		}
+		if !ok {
+			t.Fatal("the stream should end in an error")
+		}
+		switch tok.Kind {
+		case TokStreamStart:
+			if !isUsual(p.bindings) {
+				t.Errorf("the usual header declarations should be shared: %v", p.bindings)
+			}
+		case TokElement:
+			spaces = append(spaces, tok.Elem.Space)
+			for _, c := range tok.Elem.Children() {
+				spaces = append(spaces, c.Space)
+			}
+		}
+	}
+	want := []string{NSServer, "urn:other", NSDialback, "urn:n", "urn:n", NSServer}
+	if !reflect.DeepEqual(spaces, want) {
+		t.Errorf("namespaces %q, want %q", spaces, want)
+	}
+
+	odd := "<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' xmlns:x='urn:x' to='b'>"
+	p = NewParser()
+	p.Feed([]byte(odd + "<x:y xmlns:z='urn:z'/>" + "<x:y/>"))
+	for i := 0; i < 3; i++ {
+		tok, ok, err := p.Next()
+		if !ok || err != nil {
+			t.Fatalf("token %d: ok=%v err=%v", i, ok, err)
+		}
+		if i == 0 && (isUsual(p.bindings) || len(p.bindings) != 3) {
+			t.Errorf("an unusual header should get its own bindings: %v", p.bindings)
+		}
+		if i > 0 && tok.Elem.Space != "urn:x" {
+			t.Errorf("token %d: <x:y/> in %q, want urn:x", i, tok.Elem.Space)
+		}
+	}
+	for _, u := range usualBindings {
+		if len(u) != cap(u) {
+			t.Errorf("usual set %v has room to append into", u)
+		}
+	}
+}
+
+func isUsual(bs []binding) bool {
+	for _, u := range usualBindings {
+		if len(bs) > 0 && len(u) == len(bs) && &u[0] == &bs[0] {
+			return true
+		}
+	}
+	return false
+}
