@@ -274,9 +274,7 @@ func (w *World) crash(domain string) {
 		w.Sim.Cancel(id)
 		delete(n.timers, tag)
 	}
-	for tag := range n.answers {
-		delete(n.answers, tag)
-	}
+	n.answers = nil
 	n.down = true
 }
 
