@@ -26,6 +26,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"strings"
 	"sync"
 	"time"
@@ -97,7 +98,13 @@ func (c *Cert) String() string {
 }
 
 func (c *Cert) tbs() []byte {
-	var b []byte
+	n := 8 + 4 + len(c.Subject) + 3*4 + 4 + len(c.Issuer) + 8 + 8 + 1
+	for _, list := range [][]string{c.DNSNames, c.SRVNames, c.XMPPAddrs} {
+		for _, s := range list {
+			n += 4 + len(s)
+		}
+	}
+	b := make([]byte, 0, n) // one allocation, exactly
 	b = binary.BigEndian.AppendUint64(b, c.Serial)
 	str := func(s string) {
 		b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
@@ -207,6 +214,9 @@ type Pool struct {
 	// servers of parallel worlds share a pool.
 	mu     sync.Mutex
 	signed map[[2]*Cert]bool
+	// macs holds an HMAC state per issuer, reset for each check (under
+	// mu): a new one per check cost five allocations and the key schedule.
+	macs map[*Cert]hash.Hash
 }
 
 // signedBy reports whether issuer's key made c's signature, from the cache
@@ -222,13 +232,26 @@ func (p *Pool) signedBy(c, issuer *Cert) bool {
 	if seen {
 		return ok
 	}
-	ok = hmac.Equal(sign(issuer.key, c.tbs()), c.Sig)
+	tbs := c.tbs()
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	m := p.macs[issuer]
+	if m == nil {
+		m = hmac.New(sha256.New, issuer.key)
+		if p.macs == nil {
+			p.macs = map[*Cert]hash.Hash{}
+		}
+		p.macs[issuer] = m
+	} else {
+		m.Reset()
+	}
+	m.Write(tbs)
+	var sum [sha256.Size]byte
+	ok = hmac.Equal(m.Sum(sum[:0]), c.Sig)
 	if p.signed == nil {
 		p.signed = map[[2]*Cert]bool{}
 	}
 	p.signed[k] = ok
-	p.mu.Unlock()
 	return ok
 }
 

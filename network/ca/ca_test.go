@@ -1,7 +1,9 @@
 package ca
 
 import (
+	"crypto/hmac"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -115,5 +117,48 @@ func TestChainsAndRevocation(t *testing.T) {
 	p2.Revoke(direct)
 	if err := (Verifier{Roots: p2}).Verify(direct, "type3.lit", t0); !errors.Is(err, ErrRevoked) {
 		t.Fatalf("revoked leaf: %v", err)
+	}
+}
+
+// TestSignatureChecks: a pool reuses one HMAC state per issuer; checks
+// interleaved across issuers, with tampered and forged certificates among
+// them, give what a fresh HMAC computes, and the cache answers again the
+// same way.
+func TestSignatureChecks(t *testing.T) {
+	a := NewRoot("A", t0.Add(-day), t0.Add(day), []byte("secret-a"))
+	b := NewRoot("B", t0.Add(-day), t0.Add(day), []byte("secret-b"))
+	forger := NewRoot("A", t0.Add(-day), t0.Add(day), []byte("not-a"))
+	p := NewPool(a.Cert, b.Cert)
+	type check struct {
+		c, issuer *Cert
+		want      bool
+	}
+	var checks []check
+	for i := 0; i < 30; i++ {
+		d := fmt.Sprintf("s%d.lit", i)
+		tmpl := Template{Subject: d, DNSNames: []string{d, "*." + d}, SRVNames: []string{"_xmpp-server." + d}, NotBefore: t0.Add(-day), NotAfter: t0.Add(day)}
+		switch i % 3 {
+		case 0:
+			checks = append(checks, check{a.Issue(tmpl), a.Cert, true})
+		case 1:
+			c := b.Issue(tmpl)
+			checks = append(checks, check{c, b.Cert, true}, check{c, a.Cert, false})
+			tampered := *c
+			tampered.DNSNames = []string{"evil.lit"}
+			checks = append(checks, check{&tampered, b.Cert, false})
+		case 2:
+			checks = append(checks, check{forger.Issue(tmpl), a.Cert, false})
+		}
+	}
+	for round := 0; round < 2; round++ { // the second round answers from the cache
+		for i, c := range checks {
+			fresh := hmac.Equal(sign(c.issuer.key, c.c.tbs()), c.c.Sig)
+			if got := p.signedBy(c.c, c.issuer); got != c.want || fresh != c.want {
+				t.Fatalf("round %d, check %d (%s by %s): pool says %v, a fresh HMAC %v, want %v", round, i, c.c.Subject, c.issuer.Subject, got, fresh, c.want)
+			}
+		}
+	}
+	if len(p.macs) != 2 {
+		t.Errorf("%d HMAC states for two issuers", len(p.macs))
 	}
 }
