@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"flag"
+	"strings"
 	"testing"
 )
 
@@ -37,5 +38,45 @@ func BenchmarkIdleStream(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(per, "bytes/stream")
+	}
+}
+
+// TestFederationTraffic: what the parse-only benchmark parses is a whole
+// federation — every connection in both directions, each opening with a
+// stream header, the ping and its answer among the elements — and the
+// servers' own parsing of it succeeds: one token per unit written.
+func TestFederationTraffic(t *testing.T) {
+	for _, c := range []struct {
+		preset  string
+		streams int // connections x 2 directions
+	}{{"type2", 8}, {"type5", 4}} {
+		traffic, err := FederationTraffic(c.preset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(traffic) != c.streams {
+			t.Errorf("%s: %d byte streams, want %d", c.preset, len(traffic), c.streams)
+		}
+		units, pings := 0, 0
+		feeds := make([][][]byte, len(traffic))
+		for i, d := range traffic {
+			if len(d) == 0 || !strings.HasPrefix(d[0], "<stream:stream ") {
+				t.Errorf("%s: byte stream %d does not open with a stream header: %q", c.preset, i, d)
+			}
+			for _, u := range d {
+				units++
+				if strings.Contains(u, "urn:xmpp:ping") || strings.Contains(u, "type='result'") && strings.HasPrefix(u, "<iq") {
+					pings++
+				}
+				feeds[i] = append(feeds[i], []byte(u))
+			}
+		}
+		if pings != 2 {
+			t.Errorf("%s: %d of the ping and its answer in the traffic, want 2", c.preset, pings)
+		}
+		tokens, err := parseTraffic(feeds)
+		if err != nil || tokens != units {
+			t.Errorf("%s: parsed %d tokens of %d units, err %v", c.preset, tokens, units, err)
+		}
 	}
 }

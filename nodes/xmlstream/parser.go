@@ -279,6 +279,8 @@ func (p *Parser) Feed(b []byte) {
 		return
 	}
 	if p.lent {
+		// End the loan without parking (Release would): the bytes below
+		// need the working space.
 		p.lent = false
 		p.resetTree()
 	}
@@ -1791,8 +1793,9 @@ func (p *Parser) headerDone(empty bool) step {
 		return p.fail(CondInvalidNamespace, at,
 			fmt.Sprintf("content namespace %q, want %q", def, p.contentNS()))
 	}
-	// One allocation for the header and its attributes, one for its bytes;
-	// the token's Raw shares them.
+	// A lent header lives in the working space; a given one is one
+	// allocation with its attributes. Then one string for the values (and
+	// Raw, unless DiscardRaw; the token's Raw shares it).
 	var h *Header
 	if p.Borrow && len(p.attrs) <= len(p.hdrAttrs) {
 		h = &p.hdr
