@@ -249,3 +249,36 @@ func TestCancelEverything(t *testing.T) {
 		}
 	}
 }
+
+// TestStepDropsOnlyCancelled: once nothing live is left, Step drops the
+// cancelled timers at once (no pop each) and reports that nothing ran;
+// time stays at the last event dispatched, not at the dropped deadlines.
+func TestStepDropsOnlyCancelled(t *testing.T) {
+	w := New(1)
+	r := &recorder{}
+	var ids []TimerID
+	for i := 0; i < 5; i++ {
+		ids = append(ids, w.Timer(time.Hour, r, int64(i), 0))
+	}
+	w.After(time.Millisecond, r, 99, 0)
+	for _, id := range ids {
+		w.Cancel(id)
+	}
+	if !w.Step(Forever) || len(r.got) != 1 || r.got[0] != 99 {
+		t.Fatalf("the live event did not run first: %v", r.got)
+	}
+	if w.Step(Forever) {
+		t.Fatal("Step reported an event with only cancelled timers left")
+	}
+	if w.Now() != Time(time.Millisecond) || len(w.heap) != heapPad || w.Processed != 1 {
+		t.Fatalf("now %v, heap %d, processed %d; want 1ms, empty, 1", w.Now(), len(w.heap)-heapPad, w.Processed)
+	}
+	if len(w.payloads) != 0 {
+		t.Fatalf("%d payload slots kept: the cancelled timers were popped one by one, not dropped", len(w.payloads))
+	}
+	for _, id := range ids {
+		if w.Cancel(id) {
+			t.Fatal("a dropped timer could still be cancelled")
+		}
+	}
+}
