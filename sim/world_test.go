@@ -127,13 +127,7 @@ func BenchmarkKernelContainerHeap(b *testing.B) { BenchKernelContainerHeap(b) }
 func TestQuiescentWorldDropsCancelledTimers(t *testing.T) {
 	w := New(1)
 	r := &recorder{}
-	var ids []TimerID
-	for i := 0; i < 10; i++ {
-		ids = append(ids, w.Timer(time.Hour, r, int64(i), 0))
-	}
-	for _, id := range ids {
-		w.Cancel(id)
-	}
+	ids := armAndCancel(w, r, 10)
 	w.After(time.Millisecond, r, 99, 0)
 	w.Run(Forever)
 	if len(w.heap) != heapPad || w.Pending() != 0 {
@@ -256,14 +250,8 @@ func TestCancelEverything(t *testing.T) {
 func TestStepDropsOnlyCancelled(t *testing.T) {
 	w := New(1)
 	r := &recorder{}
-	var ids []TimerID
-	for i := 0; i < 5; i++ {
-		ids = append(ids, w.Timer(time.Hour, r, int64(i), 0))
-	}
+	ids := armAndCancel(w, r, 5)
 	w.After(time.Millisecond, r, 99, 0)
-	for _, id := range ids {
-		w.Cancel(id)
-	}
 	if !w.Step(Forever) || len(r.got) != 1 || r.got[0] != 99 {
 		t.Fatalf("the live event did not run first: %v", r.got)
 	}
@@ -281,4 +269,16 @@ func TestStepDropsOnlyCancelled(t *testing.T) {
 			t.Fatal("a dropped timer could still be cancelled")
 		}
 	}
+}
+
+// armAndCancel arms n one-hour timers for r and cancels them all.
+func armAndCancel(w *World, r *recorder, n int) []TimerID {
+	ids := make([]TimerID, n)
+	for i := range ids {
+		ids[i] = w.Timer(time.Hour, r, int64(i), 0)
+	}
+	for _, id := range ids {
+		w.Cancel(id)
+	}
+	return ids
 }
