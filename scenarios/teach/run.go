@@ -260,4 +260,3 @@ func rootOr(root *ca.Authority, nb, na time.Time) *ca.Authority {
 	}
 	return ca.NewRoot("Lit Explorer CA", nb, na, []byte("fedsim/teach root"))
 }
-
