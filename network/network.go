@@ -28,63 +28,33 @@ import (
 	"time"
 
 	"fedsim/network/ca"
+	"fedsim/network/transport"
 	"fedsim/sim"
 )
 
 // DefaultLatency is the one-way latency of a link unless set otherwise.
 const DefaultLatency = 10 * time.Millisecond
 
+// The types a server and its transport agree on live in package transport,
+// which package nodes imports instead of this one; these aliases keep them
+// reachable under their old names.
+
 // ConnID identifies a connection; End says which side of it.
-type ConnID int64
+type ConnID = transport.ConnID
 
 // End is a side of a connection: Client dialed, Server accepted.
-type End uint8
+type End = transport.End
 
 const (
-	Client End = 0
-	Server End = 1
+	Client = transport.Client
+	Server = transport.Server
 )
 
-// Other is the opposite end.
-func (e End) Other() End { return 1 - e }
-
-func (e End) String() string {
-	if e == Client {
-		return "client"
-	}
-	return "server"
-}
-
 // TLSConfig is one end's TLS settings for one handshake.
-type TLSConfig struct {
-	// Cert is the certificate this end presents; nil presents none.
-	Cert *ca.Cert
-	// Verifier holds this end's trust store.
-	Verifier ca.Verifier
-	// ServerName is, on the client, the domain it expects the server's
-	// certificate to name (and sends as SNI). Servers leave it empty: a
-	// client certificate's name is checked later against the stream's
-	// 'from' (XEP-0178).
-	ServerName string
-	// RequireValid aborts the handshake when the peer's certificate does not
-	// verify (chain, validity and, on the client, name).
-	RequireValid bool
-	// CheckClientPurpose, on the server, also requires the clientAuth
-	// extended key usage of the client's certificate (what OpenSSL's
-	// default purpose check does for a TLS server verifying clients).
-	CheckClientPurpose bool
-}
+type TLSConfig = transport.TLSConfig
 
 // TLSResult is what an end learns from a finished handshake.
-type TLSResult struct {
-	OK bool
-	// PeerCert is the certificate the peer presented (nil if none).
-	PeerCert *ca.Cert
-	// PeerErr is why PeerCert did not verify, or nil if it did.
-	PeerErr error
-	// Err is why the handshake failed (OK false).
-	Err error
-}
+type TLSResult = transport.TLSResult
 
 // App receives a host's network events. Implementations must not block.
 type App interface {
@@ -158,7 +128,7 @@ var (
 	ErrRefused  = fmt.Errorf("network: connection refused")
 	ErrNoRoute  = fmt.Errorf("network: no route to host")
 	ErrReset    = fmt.Errorf("network: connection reset by peer")
-	ErrTLSAlert = fmt.Errorf("network: TLS handshake failed")
+	ErrTLSAlert = transport.ErrTLSAlert // the same value: errors.Is holds across both names
 )
 
 type segKind uint8
@@ -669,12 +639,3 @@ func (n *Net) Restart(name string) {
 
 // Conns is the number of connections opened so far.
 func (n *Net) Conns() int { return len(n.conns) }
-
-// Peer names the host at the other end of c from e.
-func (n *Net) Peer(id ConnID, e End) string {
-	c := n.get(id)
-	if c == nil || c.hosts[e.Other()] == nil {
-		return ""
-	}
-	return c.hosts[e.Other()].Name
-}

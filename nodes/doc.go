@@ -7,7 +7,9 @@
 // resolve a domain, arm a timer, note this in the trace. It does no I/O,
 // reads no clock (the world sets Server.Now before each input), draws
 // randomness only from the source in its Config and starts no goroutine,
-// so a run is a function of its inputs.
+// so a run is a function of its inputs. Nor does it import the simulator:
+// connections, ends and TLS settings are package network/transport's types,
+// which the simulated network aliases (imports_test.go pins this).
 //
 // Each connection is a stream with one of three roles, named as XEP-0220
 // names them:

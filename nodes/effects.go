@@ -3,7 +3,7 @@ package nodes
 import (
 	"time"
 
-	"fedsim/network"
+	"fedsim/network/transport"
 	"fedsim/nodes/xmlstream"
 )
 
@@ -37,12 +37,12 @@ const (
 // feeds the results back as inputs (the shape of etcd's raft Ready).
 type Effect struct {
 	Kind   EffectKind
-	Conn   network.ConnID
-	End    network.End
+	Conn   transport.ConnID
+	End    transport.End
 	Stream int
 	Peer   string
 	Data   []byte
-	TLS    network.TLSConfig
+	TLS    transport.TLSConfig
 	Tag    int64
 	Addr   string
 	Port   int

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"fedsim/network"
 	"fedsim/network/ca"
+	"fedsim/network/transport"
 	"fedsim/nodes/dialback"
 	"fedsim/nodes/xmlstream"
 )
@@ -165,7 +165,7 @@ func (s *Server) handleStartTLS(st *stream) {
 	s.writeConst(st, proceedXML)
 	st.state = stTLS
 	st.paused = true
-	s.emit(Effect{Kind: EffStartTLS, Conn: st.conn, End: network.Server, TLS: s.tlsConfig("")})
+	s.emit(Effect{Kind: EffStartTLS, Conn: st.conn, End: transport.Server, TLS: s.tlsConfig("")})
 }
 
 // handleAuth runs SASL EXTERNAL (RFC 6120 §6.4, XEP-0178 §3 steps 8–9).

@@ -4,7 +4,7 @@ import (
 	"encoding/base64"
 	"strings"
 
-	"fedsim/network"
+	"fedsim/network/transport"
 	"fedsim/nodes/xmlstream"
 )
 
@@ -63,7 +63,7 @@ func (s *Server) originatingElement(st *stream, el *xmlstream.Element) {
 		// RFC 6120 §5.4.3.3: start TLS at once; the stream restarts after it.
 		st.state = stTLS
 		st.paused = true
-		s.emit(Effect{Kind: EffStartTLS, Conn: st.conn, End: network.Client, TLS: s.tlsConfig(st.peer)})
+		s.emit(Effect{Kind: EffStartTLS, Conn: st.conn, End: transport.Client, TLS: s.tlsConfig(st.peer)})
 	case st.state == stAwaitProceed && el.Space == nsTLS && el.Local() == "failure":
 		s.closeStream(st)
 		s.streamGone(st, st.peer+" refused STARTTLS")
@@ -106,8 +106,8 @@ func stateName(s sstate) string {
 }
 
 // tlsConfig is our side of a handshake towards (or from) peer.
-func (s *Server) tlsConfig(serverName string) network.TLSConfig {
-	return network.TLSConfig{
+func (s *Server) tlsConfig(serverName string) transport.TLSConfig {
+	return transport.TLSConfig{
 		Cert:         s.cfg.Cert,
 		Verifier:     verifier(s.cfg.Trust),
 		ServerName:   serverName,

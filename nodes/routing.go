@@ -4,7 +4,7 @@ import (
 	"errors"
 
 	"fedsim/dns"
-	"fedsim/network"
+	"fedsim/network/transport"
 	"fedsim/nodes/xmlstream"
 )
 
@@ -99,10 +99,10 @@ func (s *Server) dialNext(r *route) {
 	s.emit(Effect{Kind: EffDial, Tag: s.request(tagEntry{kind: tagRouteDial, route: r}, s.cfg.ConnectTimeout), Addr: t.Addr, Port: t.Port, Domain: r.domain})
 }
 
-func (s *Server) routeDialed(r *route, c network.ConnID, err error) {
+func (s *Server) routeDialed(r *route, c transport.ConnID, err error) {
 	if r.state != routeConnecting {
 		if err == nil {
-			s.emit(Effect{Kind: EffClose, Conn: c, End: network.Client})
+			s.emit(Effect{Kind: EffClose, Conn: c, End: transport.Client})
 		}
 		return
 	}
@@ -112,7 +112,7 @@ func (s *Server) routeDialed(r *route, c network.ConnID, err error) {
 		return
 	}
 	r.state = routeNegotiating
-	st := s.newStream(roleOriginating, c, network.Client)
+	st := s.newStream(roleOriginating, c, transport.Client)
 	st.peer = r.domain
 	st.route = r
 	r.st = st

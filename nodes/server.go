@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"fedsim/dns"
-	"fedsim/network"
 	"fedsim/network/ca"
+	"fedsim/network/transport"
 	"fedsim/nodes/dialback"
 	"fedsim/nodes/xmlstream"
 )
@@ -116,7 +116,7 @@ type Server struct {
 // the runtime's 64-bit fast path (a struct key was 7 % of a large run).
 type connEnd uint64
 
-func endKey(c network.ConnID, e network.End) connEnd { return connEnd(uint64(c)<<1 | uint64(e&1)) }
+func endKey(c transport.ConnID, e transport.End) connEnd { return connEnd(uint64(c)<<1 | uint64(e&1)) }
 
 type tagKind uint8
 
@@ -306,12 +306,12 @@ func (s *Server) Send(stanza *xmlstream.Element) []Effect {
 }
 
 // Dialed is the outcome of an EffDial.
-func (s *Server) Dialed(tag int64, c network.ConnID, err error) []Effect {
+func (s *Server) Dialed(tag int64, c transport.ConnID, err error) []Effect {
 	t, ok := s.answered(tag)
 	if !ok {
 		if err == nil {
 			// A connection that came up after its attempt timed out.
-			s.emit(Effect{Kind: EffClose, Conn: c, End: network.Client})
+			s.emit(Effect{Kind: EffClose, Conn: c, End: transport.Client})
 		}
 		return s.take()
 	}
@@ -325,10 +325,10 @@ func (s *Server) Dialed(tag int64, c network.ConnID, err error) []Effect {
 }
 
 // Accepted is a new inbound connection: a Receiving stream starts.
-func (s *Server) Accepted(c network.ConnID, remote string) []Effect {
+func (s *Server) Accepted(c transport.ConnID, remote string) []Effect {
 	// (The stream is keyed by connection and end: a server that dials
 	// itself — a record pointing at its own address — has both ends.)
-	st := s.newStream(roleReceiving, c, network.Server)
+	st := s.newStream(roleReceiving, c, transport.Server)
 	st.peer = remote
 	st.state = stAwaitHeader
 	st.timer = s.tag(tagEntry{kind: tagInboundTimer, inbound: st})
@@ -338,14 +338,14 @@ func (s *Server) Accepted(c network.ConnID, remote string) []Effect {
 
 // Received feeds bytes from a connection to its stream's parser and state
 // machine.
-func (s *Server) Received(c network.ConnID, e network.End, data []byte) []Effect {
+func (s *Server) Received(c transport.ConnID, e transport.End, data []byte) []Effect {
 	return s.ReceivedWith(nil, c, e, data)
 }
 
 // StreamContext returns a handle on the stream at end e of connection c
 // (nil if there is none), for a world to attach to the connection
-// (network.Net.SetContext) and pass back to ReceivedWith.
-func (s *Server) StreamContext(c network.ConnID, e network.End) any {
+// (in the simulated network, Net.SetContext) and pass back to ReceivedWith.
+func (s *Server) StreamContext(c transport.ConnID, e transport.End) any {
 	if st := s.streams[endKey(c, e)]; st != nil {
 		return st
 	}
@@ -356,7 +356,7 @@ func (s *Server) StreamContext(c network.ConnID, e network.End) any {
 // connection: it saves looking the stream up for every segment, which in a
 // large federation is a cache miss or three. A handle that does not match
 // (another server's, a stale one, nil) falls back to the lookup.
-func (s *Server) ReceivedWith(ctx any, c network.ConnID, e network.End, data []byte) []Effect {
+func (s *Server) ReceivedWith(ctx any, c transport.ConnID, e transport.End, data []byte) []Effect {
 	st, _ := ctx.(*stream)
 	if st == nil || st.owner != s || st.conn != c || st.end != e || st.detached {
 		st = s.streams[endKey(c, e)]
@@ -399,7 +399,7 @@ func (s *Server) pump(st *stream) {
 }
 
 // TLSDone reports this end's TLS handshake result.
-func (s *Server) TLSDone(c network.ConnID, e network.End, r network.TLSResult) []Effect {
+func (s *Server) TLSDone(c transport.ConnID, e transport.End, r transport.TLSResult) []Effect {
 	st := s.streams[endKey(c, e)]
 	if st == nil || st.closed {
 		return s.take()
@@ -437,7 +437,7 @@ func (s *Server) TLSDone(c network.ConnID, e network.End, r network.TLSResult) [
 }
 
 // Closed reports that the peer closed or reset the connection.
-func (s *Server) Closed(c network.ConnID, e network.End, err error) []Effect {
+func (s *Server) Closed(c transport.ConnID, e transport.End, err error) []Effect {
 	st := s.streams[endKey(c, e)]
 	if st == nil {
 		return s.take()
@@ -446,7 +446,7 @@ func (s *Server) Closed(c network.ConnID, e network.End, err error) []Effect {
 		reason := "the peer closed the connection"
 		if err != nil {
 			reason = "connection lost: " + err.Error()
-			st.transient = !errors.Is(err, network.ErrTLSAlert)
+			st.transient = !errors.Is(err, transport.ErrTLSAlert)
 		}
 		s.streamGone(st, reason)
 	}
@@ -564,8 +564,8 @@ type stream struct {
 	owner    *Server // for checking a handle (ReceivedWith)
 	detached bool    // taken out of owner.streams
 	role     role
-	conn     network.ConnID
-	end      network.End
+	conn     transport.ConnID
+	end      transport.End
 	p        xmlstream.Parser // in the stream: one allocation and one pointer fewer
 	n        int              // stream number on the connection (restarts: RFC 6120 §4.3.3)
 	peer     string           // the peer's domain (expected, or as announced)
@@ -602,7 +602,7 @@ type stream struct {
 	pending []*verification // receiving: keys being checked
 }
 
-func (s *Server) newStream(r role, c network.ConnID, e network.End) *stream {
+func (s *Server) newStream(r role, c transport.ConnID, e transport.End) *stream {
 	st := &stream{owner: s, role: r, conn: c, end: e, n: 1} // a zero Parser has the defaults
 	st.p.DiscardRaw = true                                  // servers trace what they send, never raw input
 	st.p.Borrow = true                                      // tokens are handled and forgotten; stanzas kept are cloned

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"fedsim/dns"
-	"fedsim/network"
 	"fedsim/network/ca"
+	"fedsim/network/transport"
 	"fedsim/nodes/xmlstream"
 
 	"fedsim/nodes/dialback"
@@ -75,10 +75,10 @@ func TestMisbehavingPeerGetsStreamError(t *testing.T) {
 				var effs []Effect
 				if oneByte {
 					for i := 0; i < len(c.input); i++ {
-						effs = append(effs, s.Received(1, network.Server, []byte{c.input[i]})...)
+						effs = append(effs, s.Received(1, transport.Server, []byte{c.input[i]})...)
 					}
 				} else {
-					effs = append(effs, s.Received(1, network.Server, []byte(c.input))...)
+					effs = append(effs, s.Received(1, transport.Server, []byte(c.input))...)
 				}
 				out, closed := written(effs)
 				want := "<stream:error><" + c.cond + " xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>"
@@ -92,7 +92,7 @@ func TestMisbehavingPeerGetsStreamError(t *testing.T) {
 					t.Fatalf("oneByte=%t: connection not closed after the stream error", oneByte)
 				}
 				// Anything after the error is ignored, not processed.
-				if more := s.Received(1, network.Server, []byte("<message/>")); len(more) != 0 {
+				if more := s.Received(1, transport.Server, []byte("<message/>")); len(more) != 0 {
 					t.Fatalf("server acted on bytes after its stream error: %+v", more)
 				}
 			}
@@ -113,7 +113,7 @@ func TestVersionNegotiation(t *testing.T) {
 	} {
 		s := newTestServer(t, "type2")
 		s.Accepted(1, "evil.lit")
-		out, _ := written(s.Received(1, network.Server, []byte(c.header)))
+		out, _ := written(s.Received(1, transport.Server, []byte(c.header)))
 		if got := strings.Contains(out, "version='1.0'"); got != c.wantVersion {
 			t.Errorf("header %q: response version present = %t, want %t (%s)", c.header, got, c.wantVersion, out)
 		}
@@ -128,13 +128,13 @@ func TestAuthoritativeAnswer(t *testing.T) {
 	s := newTestServer(t, "type2")
 	s.Accepted(1, "type4.lit")
 	hdr := strings.Replace(peerHeader, "evil.lit", "type4.lit", 1)
-	s.Received(1, network.Server, []byte(hdr))
+	s.Received(1, transport.Server, []byte(hdr))
 	key := dialback.Key("s3cr3t", "type4.lit", "type2.lit", "abc")
-	out, _ := written(s.Received(1, network.Server, []byte("<db:verify from='type4.lit' id='abc' to='type2.lit'>"+key+"</db:verify>")))
+	out, _ := written(s.Received(1, transport.Server, []byte("<db:verify from='type4.lit' id='abc' to='type2.lit'>"+key+"</db:verify>")))
 	if !strings.Contains(out, "<db:verify from='type2.lit' id='abc' to='type4.lit' type='valid'/>") {
 		t.Fatalf("valid key: %s", out)
 	}
-	out, _ = written(s.Received(1, network.Server, []byte("<db:verify from='type4.lit' id='abd' to='type2.lit'>"+key+"</db:verify>")))
+	out, _ = written(s.Received(1, transport.Server, []byte("<db:verify from='type4.lit' id='abd' to='type2.lit'>"+key+"</db:verify>")))
 	if !strings.Contains(out, "type='invalid'") {
 		t.Fatalf("key for another stream id accepted: %s", out)
 	}
@@ -183,14 +183,14 @@ func TestSASLFallback(t *testing.T) {
 		effs = s.Resolved(tagOf(effs, EffResolve), dnsAnswer())
 		s.Dialed(tagOf(effs, EffDial), 1, nil)
 		hdr := "<stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' xmlns:stream='http://etherx.jabber.org/streams' from='b.lit' id='s1' to='a.lit' version='1.0'>"
-		s.Received(1, network.Client, []byte(hdr+"<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>"))
-		s.Received(1, network.Client, []byte("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"))
-		s.TLSDone(1, network.Client, network.TLSResult{OK: true})
-		out, _ := written(s.Received(1, network.Client, []byte(strings.Replace(hdr, "s1", "s2", 1)+"<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>EXTERNAL</mechanism></mechanisms></stream:features>")))
+		s.Received(1, transport.Client, []byte(hdr+"<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>"))
+		s.Received(1, transport.Client, []byte("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"))
+		s.TLSDone(1, transport.Client, transport.TLSResult{OK: true})
+		out, _ := written(s.Received(1, transport.Client, []byte(strings.Replace(hdr, "s1", "s2", 1)+"<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>EXTERNAL</mechanism></mechanisms></stream:features>")))
 		if !strings.Contains(out, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>") {
 			t.Fatalf("no SASL EXTERNAL attempt: %s", out)
 		}
-		out, closed := written(s.Received(1, network.Client, []byte("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>")))
+		out, closed := written(s.Received(1, transport.Client, []byte("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>")))
 		if fallback && (!strings.Contains(out, "<db:result from='a.lit' to='b.lit'>") || closed) {
 			t.Fatalf("sasl_fallback: want a dialback key, got %q closed=%t", out, closed)
 		}
@@ -221,20 +221,20 @@ func dnsAnswer() dns.Answer {
 func TestSTARTTLSInjectionIsDropped(t *testing.T) {
 	s := newTestServer(t, "type2")
 	s.Accepted(1, "evil.lit")
-	s.Received(1, network.Server, []byte(peerHeader))
+	s.Received(1, transport.Server, []byte(peerHeader))
 	injected := "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>" + peerHeader + "<db:result from='evil.lit' to='type2.lit'>k</db:result>"
-	out, _ := written(s.Received(1, network.Server, []byte(injected)))
+	out, _ := written(s.Received(1, transport.Server, []byte(injected)))
 	if !strings.Contains(out, "<proceed") {
 		t.Fatalf("no proceed: %s", out)
 	}
-	effs := s.TLSDone(1, network.Server, network.TLSResult{OK: true})
+	effs := s.TLSDone(1, transport.Server, transport.TLSResult{OK: true})
 	for _, e := range effs {
 		if e.Kind == EffWrite || e.Kind == EffResolve {
 			t.Fatalf("the injected header or key was acted on: %+v", e)
 		}
 	}
 	// The real encrypted stream still works.
-	if out, _ := written(s.Received(1, network.Server, []byte(peerHeader))); !strings.Contains(out, "<stream:stream ") {
+	if out, _ := written(s.Received(1, transport.Server, []byte(peerHeader))); !strings.Contains(out, "<stream:stream ") {
 		t.Fatalf("no answer to the encrypted stream's header: %s", out)
 	}
 }
@@ -244,8 +244,8 @@ func TestSTARTTLSInjectionIsDropped(t *testing.T) {
 func TestTrustBeforeTLSIsDiscarded(t *testing.T) {
 	s := newTestServer(t, "type2")
 	s.Accepted(1, "evil.lit")
-	s.Received(1, network.Server, []byte(peerHeader))
-	effs := s.Received(1, network.Server, []byte("<db:result from='evil.lit' to='type2.lit'>k</db:result>"))
+	s.Received(1, transport.Server, []byte(peerHeader))
+	effs := s.Received(1, transport.Server, []byte("<db:result from='evil.lit' to='type2.lit'>k</db:result>"))
 	var resolve int64
 	for _, e := range effs {
 		if e.Kind == EffResolve {
@@ -255,16 +255,16 @@ func TestTrustBeforeTLSIsDiscarded(t *testing.T) {
 	if resolve == 0 {
 		t.Fatal("no verification started")
 	}
-	s.Received(1, network.Server, []byte("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"))
-	s.TLSDone(1, network.Server, network.TLSResult{OK: true})
-	s.Received(1, network.Server, []byte(peerHeader))
+	s.Received(1, transport.Server, []byte("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"))
+	s.TLSDone(1, transport.Server, transport.TLSResult{OK: true})
+	s.Received(1, transport.Server, []byte(peerHeader))
 	// The old check's answer path must be dead: resolving it starts nothing.
 	for _, e := range s.Resolved(resolve, dnsAnswer()) {
 		if e.Kind == EffDial {
 			t.Fatalf("a check from before TLS went on: %+v", e)
 		}
 	}
-	out, _ := written(s.Received(1, network.Server, []byte("<message from='a@evil.lit' to='juliet@type2.lit'/>")))
+	out, _ := written(s.Received(1, transport.Server, []byte("<message from='a@evil.lit' to='juliet@type2.lit'/>")))
 	if !strings.Contains(out, "<not-authorized") {
 		t.Fatalf("a stanza was accepted on the strength of a pre-TLS check: %s", out)
 	}
@@ -290,7 +290,7 @@ func TestOldServerIgnoresFeatures(t *testing.T) {
 	effs = s.Resolved(tagOf(effs, EffResolve), dnsAnswer())
 	s.Dialed(tagOf(effs, EffDial), 1, nil)
 	hdr := "<stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' xmlns:stream='http://etherx.jabber.org/streams' from='b.lit' id='s1' to='a.lit' version='1.0'>"
-	out, closed := written(s.Received(1, network.Client, []byte(hdr+"<stream:features><dialback xmlns='urn:xmpp:features:dialback'/></stream:features>")))
+	out, closed := written(s.Received(1, transport.Client, []byte(hdr+"<stream:features><dialback xmlns='urn:xmpp:features:dialback'/></stream:features>")))
 	if closed || strings.Contains(out, "stream:error") || !strings.Contains(out, "<db:result") {
 		t.Fatalf("0.9 server and features: %q closed=%t", out, closed)
 	}
@@ -308,16 +308,16 @@ func TestSecondAuthRefused(t *testing.T) {
 	}
 	s.Now = time.Unix(1000, 0)
 	s.Accepted(1, "evil.lit")
-	s.Received(1, network.Server, []byte(peerHeader))
-	s.Received(1, network.Server, []byte("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"))
-	s.TLSDone(1, network.Server, network.TLSResult{OK: true, PeerCert: peer})
-	s.Received(1, network.Server, []byte(peerHeader))
+	s.Received(1, transport.Server, []byte(peerHeader))
+	s.Received(1, transport.Server, []byte("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"))
+	s.TLSDone(1, transport.Server, transport.TLSResult{OK: true, PeerCert: peer})
+	s.Received(1, transport.Server, []byte(peerHeader))
 	auth := "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>=</auth>"
-	if out, _ := written(s.Received(1, network.Server, []byte(auth))); !strings.Contains(out, "<success") {
+	if out, _ := written(s.Received(1, transport.Server, []byte(auth))); !strings.Contains(out, "<success") {
 		t.Fatalf("first auth: %s", out)
 	}
-	s.Received(1, network.Server, []byte(peerHeader))
-	if out, _ := written(s.Received(1, network.Server, []byte(auth))); strings.Contains(out, "<success") {
+	s.Received(1, transport.Server, []byte(peerHeader))
+	if out, _ := written(s.Received(1, transport.Server, []byte(auth))); strings.Contains(out, "<success") {
 		t.Fatalf("a second auth succeeded: %s", out)
 	}
 }
@@ -438,22 +438,22 @@ func TestReceivedWithHandle(t *testing.T) {
 		out, _ := written(feed(s, other))
 		return out
 	}
-	want := run(func(s, _ *Server) []Effect { return s.Received(1, network.Server, []byte(peerHeader)) })
+	want := run(func(s, _ *Server) []Effect { return s.Received(1, transport.Server, []byte(peerHeader)) })
 	if !strings.Contains(want, "<stream:stream ") {
 		t.Fatalf("no response header: %q", want)
 	}
 	for name, feed := range map[string]func(s, other *Server) []Effect{
 		"own handle": func(s, _ *Server) []Effect {
-			return s.ReceivedWith(s.StreamContext(1, network.Server), 1, network.Server, []byte(peerHeader))
+			return s.ReceivedWith(s.StreamContext(1, transport.Server), 1, transport.Server, []byte(peerHeader))
 		},
-		"nil handle": func(s, _ *Server) []Effect { return s.ReceivedWith(nil, 1, network.Server, []byte(peerHeader)) },
+		"nil handle": func(s, _ *Server) []Effect { return s.ReceivedWith(nil, 1, transport.Server, []byte(peerHeader)) },
 		"foreign handle": func(s, o *Server) []Effect {
-			return s.ReceivedWith(o.StreamContext(1, network.Server), 1, network.Server, []byte(peerHeader))
+			return s.ReceivedWith(o.StreamContext(1, transport.Server), 1, transport.Server, []byte(peerHeader))
 		},
 		"other stream": func(s, _ *Server) []Effect {
-			return s.ReceivedWith(s.StreamContext(2, network.Server), 1, network.Server, []byte(peerHeader))
+			return s.ReceivedWith(s.StreamContext(2, transport.Server), 1, transport.Server, []byte(peerHeader))
 		},
-		"not a stream": func(s, _ *Server) []Effect { return s.ReceivedWith("x", 1, network.Server, []byte(peerHeader)) },
+		"not a stream": func(s, _ *Server) []Effect { return s.ReceivedWith("x", 1, transport.Server, []byte(peerHeader)) },
 	} {
 		if got := run(feed); got != want {
 			t.Errorf("%s: wrote %q, want %q", name, got, want)
@@ -461,12 +461,12 @@ func TestReceivedWithHandle(t *testing.T) {
 	}
 	s := newTestServer(t, "type2")
 	s.Accepted(1, "evil.lit")
-	h := s.StreamContext(1, network.Server)
-	s.Closed(1, network.Server, nil)
-	if out, _ := written(s.ReceivedWith(h, 1, network.Server, []byte(peerHeader))); out != "" {
+	h := s.StreamContext(1, transport.Server)
+	s.Closed(1, transport.Server, nil)
+	if out, _ := written(s.ReceivedWith(h, 1, transport.Server, []byte(peerHeader))); out != "" {
 		t.Errorf("a closed connection's handle still reached its stream: wrote %q", out)
 	}
-	if s.StreamContext(1, network.Server) != nil || s.StreamContext(7, network.Server) != nil {
+	if s.StreamContext(1, transport.Server) != nil || s.StreamContext(7, transport.Server) != nil {
 		t.Error("StreamContext found a stream that is gone or never was")
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"fedsim/dns"
-	"fedsim/network"
+	"fedsim/network/transport"
 	"fedsim/nodes/xmlstream"
 )
 
@@ -62,10 +62,10 @@ func (s *Server) verifyDialNext(v *verification) {
 	s.emit(Effect{Kind: EffDial, Tag: s.request(tagEntry{kind: tagVerifyDial, verif: v}, s.cfg.ConnectTimeout), Addr: t.Addr, Port: t.Port, Domain: v.from})
 }
 
-func (s *Server) verifyDialed(v *verification, c network.ConnID, err error) {
+func (s *Server) verifyDialed(v *verification, c transport.ConnID, err error) {
 	if v.done {
 		if err == nil {
-			s.emit(Effect{Kind: EffClose, Conn: c, End: network.Client})
+			s.emit(Effect{Kind: EffClose, Conn: c, End: transport.Client})
 		}
 		return
 	}
@@ -74,7 +74,7 @@ func (s *Server) verifyDialed(v *verification, c network.ConnID, err error) {
 		s.verifyDialNext(v)
 		return
 	}
-	st := s.newStream(roleVerifying, c, network.Client)
+	st := s.newStream(roleVerifying, c, transport.Client)
 	st.peer = v.from
 	st.verif = v
 	v.st = st

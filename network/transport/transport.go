@@ -1,0 +1,65 @@
+package transport
+
+import (
+	"fmt"
+
+	"fedsim/network/ca"
+)
+
+// ConnID identifies a connection; End says which side of it.
+type ConnID int64
+
+// End is a side of a connection: Client dialed, Server accepted.
+type End uint8
+
+const (
+	Client End = 0
+	Server End = 1
+)
+
+// Other is the opposite end.
+func (e End) Other() End { return 1 - e }
+
+func (e End) String() string {
+	if e == Client {
+		return "client"
+	}
+	return "server"
+}
+
+// TLSConfig is one end's TLS settings for one handshake.
+type TLSConfig struct {
+	// Cert is the certificate this end presents; nil presents none.
+	Cert *ca.Cert
+	// Verifier holds this end's trust store.
+	Verifier ca.Verifier
+	// ServerName is, on the client, the domain it expects the server's
+	// certificate to name (and sends as SNI). Servers leave it empty: a
+	// client certificate's name is checked later against the stream's
+	// 'from' (XEP-0178).
+	ServerName string
+	// RequireValid aborts the handshake when the peer's certificate does not
+	// verify (chain, validity and, on the client, name).
+	RequireValid bool
+	// CheckClientPurpose, on the server, also requires the clientAuth
+	// extended key usage of the client's certificate (what OpenSSL's
+	// default purpose check does for a TLS server verifying clients).
+	CheckClientPurpose bool
+}
+
+// TLSResult is what an end learns from a finished handshake.
+type TLSResult struct {
+	OK bool
+	// PeerCert is the certificate the peer presented (nil if none).
+	PeerCert *ca.Cert
+	// PeerErr is why PeerCert did not verify, or nil if it did.
+	PeerErr error
+	// Err is why the handshake failed (OK false).
+	Err error
+}
+
+// ErrTLSAlert is what a failed TLS handshake wraps (test it with
+// errors.Is): an end aborted with an alert, as opposed to the connection
+// failing under it. Its text keeps the "network:" prefix it had when it
+// lived in package network, so that traces read as before.
+var ErrTLSAlert = fmt.Errorf("network: TLS handshake failed")
