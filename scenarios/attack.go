@@ -99,37 +99,25 @@ func (r *AttackResult) Succeeded() bool { return r.Impersonated || r.Read || r.D
 // RunAttack runs one pair under one attack: the pair's fresh world, the
 // attacker installed by InstallAttack, the XEP's ping at time zero.
 func RunAttack(kind AttackKind, p Pair, opt AttackOptions) (*AttackResult, error) {
-	base, err := RunPair(p, PairOptions{Seed: opt.Seed, NoTrace: true, Policies: opt.Policies})
+	cfg, p, err := PairConfig(p, PairOptions{Seed: opt.Seed, Policies: opt.Policies})
 	if err != nil {
 		return nil, err
 	}
-	p = base.Pair
-	w, err := NewPairWorld(p, PairOptions{Seed: opt.Seed, Policies: opt.Policies})
-	if err != nil {
-		return nil, err
+	switch opt.InterceptCert {
+	case "", "self-signed", "wrong-name":
+	default:
+		return nil, fmt.Errorf("scenarios: intercept certificate %q: want self-signed or wrong-name", opt.InterceptCert)
 	}
 	from, to := p.Domains()
-	plan := AttackPlan{Kind: kind, Initiator: from, Receiver: to}
-	if kind == AttackTLSIntercept {
-		switch opt.InterceptCert {
-		case "", "self-signed":
-		case "wrong-name":
-			// A real certificate from the common CA, for the attacker's own name.
-			nb, na := certWindow()
-			plan.AsServer = w.rootCA.Issue(ca.Template{Subject: "mallory.example", DNSNames: []string{"mallory.example"}, NotBefore: nb, NotAfter: na})
-			plan.AsClient = plan.AsServer
-		default:
-			return nil, fmt.Errorf("scenarios: intercept certificate %q: want self-signed or wrong-name", opt.InterceptCert)
-		}
+	cfg.Attacks = []AttackSpec{{Kind: kind, Initiator: from, Receiver: to, Cert: opt.InterceptCert}}
+	if kind != AttackTLSIntercept {
+		cfg.Attacks[0].Cert = ""
 	}
-	a, err := w.InstallAttack(plan)
+	_, results, _, err := RunConfig(cfg)
 	if err != nil {
 		return nil, err
 	}
-	w.Node(from).SendAt(0, Ping(p))
-	a.Launch()
-	w.Run(RunDeadline)
-	res := a.Result(base.Outcome)
+	res := results[0]
 	res.Pair = p
 	return res, nil
 }
@@ -187,11 +175,11 @@ func addImpostor(w *World, domain, host, addr string, users []string) (*Node, er
 }
 
 // outcomeReason finds why host's negotiation to domain failed, from the
-// outcome notes in the trace.
+// outcomes the world collected (typed: with or without a trace).
 func outcomeReason(w *World, host, domain, fallback string) string {
-	for _, r := range w.Sim.Trace.Records {
-		if r.Event == "outcome" && r.Node == host && r.Peer == domain && strings.Contains(r.Detail, ": U (") {
-			return r.Detail[strings.Index(r.Detail, ": U (")+5 : len(r.Detail)-1]
+	for _, o := range w.Outcomes {
+		if o.Host == host && o.To == domain && o.Level == nodes.LevelNone {
+			return o.Reason
 		}
 	}
 	return fallback

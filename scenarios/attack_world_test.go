@@ -30,8 +30,7 @@ func TestInstallAttackAgreesWithRunAttack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			w.Node(from).SendAt(0, Ping(p))
-			a.Launch()
+			a.Launch() // after the ping NewPairWorld scheduled, as Build does
 			w.Run(RunDeadline)
 			got := a.Result(want.Baseline)
 			v := func(r *AttackResult) verdict {

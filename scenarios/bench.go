@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"fedsim/network/ca"
 	"fedsim/nodes"
 	"fedsim/nodes/xmlstream"
 	"fedsim/sim"
@@ -28,50 +27,40 @@ func newPairsWorld(n int, preset string, seed uint64) (*World, error) {
 
 // newPairsWorldTraced is newPairsWorld, with the trace kept if traced.
 func newPairsWorldTraced(n int, preset string, seed uint64, traced bool) (*World, error) {
+	cfg, err := PairsConfig(n, preset, seed)
+	if err != nil {
+		return nil, err
+	}
+	cfg.NoTrace = !traced
+	return Build(cfg)
+}
+
+// PairsConfig describes n independent pairs of servers s0.lit, s1.lit, …
+// of one preset, each with an address record; server 2i pings server 2i+1
+// at time zero. Outcomes are counted, not kept.
+func PairsConfig(n int, preset string, seed uint64) (*Config, error) {
 	p, ok := nodes.PresetByName(preset)
 	if !ok {
-		return nil, fmt.Errorf("scenarios: unknown preset %q", preset)
+		return nil, fmt.Errorf("scenarios: unknown preset %q (want %s)", preset, nodes.PresetNames())
 	}
-	w := NewWorld(seed)
-	if !traced {
-		w.Sim.Trace = nil
+	cfg := &Config{Seed: seed, CountOnly: true, Servers: make([]Server, 2*n)}
+	var trust []string
+	if p.TrustsCA {
+		trust = []string{ImplicitCA}
 	}
-	w.CountOnly = true
-	nb, na := certWindow()
-	root := ca.NewRoot("Bench Root CA", nb, na, []byte("bench-root"))
-	trust := ca.NewPool(root.Cert)
-	ids := w.Sim.Stream("ids")
-	for i := 0; i < 2*n; i++ {
-		d := "s" + strconv.Itoa(i) + ".lit"
-		tmpl := ca.Template{Subject: d, DNSNames: []string{d}, NotBefore: nb, NotAfter: na}
-		var cert *ca.Cert
-		switch p.Cert {
-		case nodes.CertSelfSigned:
-			cert = ca.SelfSign(tmpl, []byte(d))
-		case nodes.CertCAIssued:
-			cert = root.Issue(tmpl)
-		}
-		t := ca.NewPool()
-		if p.TrustsCA {
-			t = trust
-		}
-		srv, err := nodes.New(nodes.Config{Domain: d, Policy: p.Policy, Cert: cert, Trust: t, Secret: "secret-" + d, Users: []string{"u"}, Rand: ids})
-		if err != nil {
-			return nil, err
-		}
-		addr := fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)
-		if _, err := w.AddServer(srv, addr); err != nil {
-			return nil, err
-		}
-		w.Zone.AddAddr(d, addr)
+	users := []string{"u"}
+	for i := range cfg.Servers {
+		cfg.Servers[i] = Server{Domain: "s" + strconv.Itoa(i) + ".lit", Preset: p.Name, Policy: p.Policy,
+			CertKind: p.Cert, Trust: trust, Users: users,
+			Address: fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)}
 	}
 	for i := 0; i < n; i++ {
-		a, b := w.nodes[2*i], w.nodes[2*i+1]
-		iq := xmlstream.NewElement("iq", "from", "u@"+a.S.Domain()+"/r", "id", "p"+strconv.Itoa(i), "to", "u@"+b.S.Domain(), "type", "get")
+		a, b := cfg.Servers[2*i].Domain, cfg.Servers[2*i+1].Domain
+		iq := xmlstream.NewElement("iq", "from", "u@"+a+"/r", "id", "p"+strconv.Itoa(i), "to", "u@"+b, "type", "get")
 		iq.AddChild(xmlstream.NewElement("ping", "xmlns", "urn:xmpp:ping"))
-		a.SendAt(0, iq)
+		cfg.Traffic = append(cfg.Traffic, Send{From: a, Stanza: iq})
 	}
-	return w, nil
+	return cfg, nil
 }
 
 // FederationBatch is how many pairs one world of the federation benchmark

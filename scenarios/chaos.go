@@ -100,15 +100,18 @@ func RunChaos(seed uint64) (*ChaosRun, error) {
 	p := Pair{Types[r.IntN(6)], Types[r.IntN(6)]}
 	c := &ChaosRun{Seed: seed, Pair: p, Faults: drawFaults(r, p)}
 	build := func() (*World, error) {
-		w, err := NewPairWorld(p, PairOptions{Seed: seed, Faults: c.Faults})
+		cfg, _, err := PairConfig(p, PairOptions{Seed: seed, Faults: c.Faults})
 		if err != nil {
 			return nil, err
 		}
 		from, _ := p.Domains()
-		w.Node(from).SendAt(0, Ping(p))
 		again := Ping(p)
 		again.SetAttr("id", again.Attr("id")+"-later")
-		w.Node(from).SendAt(sim.Time(90*time.Second), again)
+		cfg.Traffic = append(cfg.Traffic, Send{At: 90 * time.Second, From: from, Stanza: again})
+		w, err := Build(cfg)
+		if err != nil {
+			return nil, err
+		}
 		w.Run(RunDeadline)
 		return w, nil
 	}

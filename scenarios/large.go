@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"fedsim/network/ca"
 	"fedsim/nodes"
 	"fedsim/nodes/xmlstream"
 	"fedsim/sim"
@@ -38,110 +37,96 @@ type LargeResult struct {
 	ConnectionsAll           int
 }
 
-// NewLargeWorld builds the world and schedules the traffic without running
-// it, so that callers can measure the run alone.
-func NewLargeWorld(opt LargeOptions) (*World, *LargeResult, error) {
+// LargeConfig describes a large federation as a Config: opt.Domains
+// servers d0.lit … of one preset, each with an address record, and a Load
+// that draws each domain's peers and sends the stanzas.
+func LargeConfig(opt LargeOptions) (*Config, error) {
 	if opt.Domains < 2 || opt.Peers < 1 || opt.Peers >= opt.Domains || opt.Stanzas < 1 {
-		return nil, nil, fmt.Errorf("scenarios: large run needs domains >= 2, 1 <= peers < domains, stanzas >= 1 (got %d, %d, %d)", opt.Domains, opt.Peers, opt.Stanzas)
+		return nil, fmt.Errorf("scenarios: large run needs domains >= 2, 1 <= peers < domains, stanzas >= 1 (got %d, %d, %d)", opt.Domains, opt.Peers, opt.Stanzas)
 	}
 	if opt.Preset == "" {
 		opt.Preset = "type5"
 	}
-	if opt.Spread == 0 {
-		opt.Spread = time.Minute
-	}
 	preset, ok := nodes.PresetByName(opt.Preset)
 	if !ok {
-		return nil, nil, fmt.Errorf("scenarios: unknown preset %q", opt.Preset)
+		return nil, fmt.Errorf("scenarios: unknown preset %q (want %s)", opt.Preset, nodes.PresetNames())
 	}
-	w := NewWorld(opt.Seed)
-	w.Sim.Trace = nil
-	w.CountOnly = true
-	nb, na := certWindow()
-	r := w.Sim.Stream("large")
-	secret := func() []byte {
-		b := make([]byte, 16)
-		for i := range b {
-			b[i] = byte(r.Uint32())
-		}
-		return b
+	cfg := &Config{Seed: opt.Seed, NoTrace: true, CountOnly: true,
+		Servers: make([]Server, opt.Domains),
+		Load:    &Load{Peers: opt.Peers, Stanzas: opt.Stanzas, Spread: opt.Spread}}
+	var trust []string
+	if preset.TrustsCA {
+		trust = []string{ImplicitCA}
 	}
-	root := ca.NewRoot("Large Root CA", nb, na, secret())
-	trust := ca.NewPool(root.Cert) // shared: trust stores are read-only
-	domains := make([]string, opt.Domains)
-	for i := range domains {
-		domains[i] = fmt.Sprintf("d%d.lit", i)
+	users := []string{"u"}
+	for i := range cfg.Servers {
+		cfg.Servers[i] = Server{Domain: fmt.Sprintf("d%d.lit", i), Preset: preset.Name, Policy: preset.Policy,
+			CertKind: preset.Cert, Trust: trust, Users: users,
+			Address: fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)}
 	}
-	ids := w.Sim.Stream("ids") // one id source for all: draws stay deterministic
-	for i, d := range domains {
-		var cert *ca.Cert
-		tmpl := ca.Template{Subject: d, DNSNames: []string{d}, NotBefore: nb, NotAfter: na}
-		switch preset.Cert {
-		case nodes.CertSelfSigned:
-			cert = ca.SelfSign(tmpl, secret())
-		case nodes.CertCAIssued:
-			cert = root.Issue(tmpl)
-		}
-		t := ca.NewPool()
-		if preset.TrustsCA {
-			t = trust
-		}
-		srv, err := nodes.New(nodes.Config{Domain: d, Policy: preset.Policy, Cert: cert, Trust: t,
-			Secret: fmt.Sprintf("%x", secret()), Users: []string{"u"}, Rand: ids})
-		if err != nil {
-			return nil, nil, err
-		}
-		addr := fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)
-		if _, err := w.AddServer(srv, addr); err != nil {
-			return nil, nil, err
-		}
-		w.Zone.AddAddr(d, addr)
+	return cfg, nil
+}
+
+// NewLargeWorld builds the world and schedules the traffic without running
+// it, so that callers can measure the run alone.
+func NewLargeWorld(opt LargeOptions) (*World, *LargeResult, error) {
+	cfg, err := LargeConfig(opt)
+	if err != nil {
+		return nil, nil, err
 	}
-	// Each domain draws its peers; stanzas go round-robin over the routes.
-	type route struct{ from, to int }
-	routes := make([]route, 0, opt.Domains*opt.Peers)
-	for i := range domains {
+	w, err := Build(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return w, &LargeResult{World: w, Routes: opt.Domains * opt.Peers, Servers: opt.Domains}, nil
+}
+
+// startLoad draws each of the world's first n servers' peers from the
+// seed's "load" stream and schedules the first stanza; each stanza
+// schedules the next, round-robin over the routes.
+func startLoad(w *World, load Load, n int) error {
+	if n < 2 || load.Peers < 1 || load.Peers >= n || load.Stanzas < 1 {
+		return fmt.Errorf("scenarios: load needs 2 or more servers, 1 <= peers < servers, stanzas >= 1 (got %d, %d, %d)", n, load.Peers, load.Stanzas)
+	}
+	if load.Spread == 0 {
+		load.Spread = time.Minute
+	}
+	if load.User == "" {
+		load.User = "u"
+	}
+	r := w.Sim.Stream("load")
+	gen := &traffic{w: w, user: load.User, nodes: w.nodes[:n], step: load.Spread / time.Duration(load.Stanzas), left: load.Stanzas}
+	gen.routes = make([][2]int32, 0, n*load.Peers)
+	for i := 0; i < n; i++ {
 		seen := map[int]bool{i: true}
-		for len(seen) <= opt.Peers {
-			j := r.IntN(opt.Domains)
+		for len(seen) <= load.Peers {
+			j := r.IntN(n)
 			if !seen[j] {
 				seen[j] = true
-				routes = append(routes, route{i, j})
+				gen.routes = append(gen.routes, [2]int32{int32(i), int32(j)})
 			}
 		}
 	}
-	res := &LargeResult{World: w, Routes: len(routes), Servers: opt.Domains}
-	// Stanzas are made when they are sent, not all up front: a million
-	// prepared stanzas would dominate the memory the run is meant to measure.
-	gen := &traffic{w: w, domains: domains, step: opt.Spread / time.Duration(opt.Stanzas), left: opt.Stanzas}
-	for _, rt := range routes {
-		gen.routes = append(gen.routes, [2]int32{int32(rt.from), int32(rt.to)})
-	}
 	w.Sim.At(0, gen, 0, 0)
-	return w, res, nil
+	return nil
 }
 
 // traffic sends the large run's stanzas one after another, round-robin
 // over the routes, each scheduling the next.
 type traffic struct {
-	w       *World
-	domains []string
-	routes  [][2]int32
-	nodes   []*Node  // by domain index
-	full    []string // "u@domain/r", by domain index
-	bare    []string // "u@domain"
-	step    time.Duration
-	left, k int
+	w      *World
+	user   string
+	routes [][2]int32
+	nodes  []*Node  // by index
+	full   []string // "u@domain/r", by index
+	bare   []string // "u@domain"
+	step   time.Duration
+	left   int
+	k      int
 }
 
 func (g *traffic) HandleEvent(w *sim.World, _, _ int64) {
 	rt := g.routes[g.k%len(g.routes)]
-	if g.nodes == nil {
-		g.nodes = make([]*Node, len(g.domains))
-		for i, d := range g.domains {
-			g.nodes[i] = g.w.Node(d)
-		}
-	}
 	g.nodes[rt[0]].SendNow(g.stanza(rt[0], rt[1]))
 	g.k++
 	if g.k < g.left {
@@ -163,9 +148,9 @@ type chatStanza struct {
 // made once per domain.
 func (g *traffic) stanza(i, j int32) *xmlstream.Element {
 	if g.full == nil {
-		g.full, g.bare = make([]string, len(g.domains)), make([]string, len(g.domains))
-		for k, d := range g.domains {
-			g.bare[k] = "u@" + d
+		g.full, g.bare = make([]string, len(g.nodes)), make([]string, len(g.nodes))
+		for k, n := range g.nodes {
+			g.bare[k] = g.user + "@" + n.S.Domain()
 			g.full[k] = g.bare[k] + "/r"
 		}
 	}

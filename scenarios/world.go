@@ -60,7 +60,10 @@ type World struct {
 	// Counts are kept in every run; Established and Failed count outcomes.
 	Counts struct{ Sent, Delivered, Bounced, Established, Failed int }
 	// Faults are the faults this world was built with.
-	Faults     []Fault
+	Faults []Fault
+	// Attacks are the attacks installed in it (Build), in the Config's
+	// order.
+	Attacks    []*Attack
 	extraHosts int
 	rootCA     *ca.Authority
 }

@@ -5,9 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"fedsim/dns"
-	"fedsim/network"
-	"fedsim/network/ca"
 	"fedsim/nodes"
 	"fedsim/nodes/xmlstream"
 	"fedsim/sim"
@@ -26,9 +23,9 @@ const RunDeadline = 10 * time.Minute
 // PairOptions tunes a pair run.
 type PairOptions struct {
 	Seed uint64
-	// Segmenter cuts every write (nil: whole writes; network.OneByte: one
-	// byte per segment).
-	Segmenter network.Segmenter
+	// Fragment cuts every write: "" or "whole", "random" or "byte"
+	// (Config.Fragment).
+	Fragment string
 	// Policies replaces the preset policy of a type ("type4": ...), so that
 	// a changed field changes the run.
 	Policies map[string]nodes.Policy
@@ -96,115 +93,63 @@ func certWindow() (time.Time, time.Time) {
 	return sim.Epoch.Add(-30 * 24 * time.Hour), sim.Epoch.Add(365 * 24 * time.Hour)
 }
 
-// NewPairWorld builds the fresh world in which one cell runs: the two
-// servers, their certificates, DNS records and the common CA.
-func NewPairWorld(p Pair, opt PairOptions) (*World, error) {
+// PairConfig describes the fresh world in which one cell runs: the two
+// servers (10.0.0.1 initiating, 10.0.0.2 receiving) with the XEP's users,
+// their certificates, DNS records (type1 predates SRV: an address record
+// only; the others publish SRV), the common CA that the CA-issued types
+// hold certificates from and trust, and the initiator's ping at time zero.
+// It returns the pair with its kinds' canonical names ("3" -> "type3").
+func PairConfig(p Pair, opt PairOptions) (*Config, Pair, error) {
 	ip, ok := opt.preset(p.Initiator)
 	if !ok {
-		return nil, fmt.Errorf("scenarios: unknown initiating type %q (want %s)", p.Initiator, nodes.PresetNames())
+		return nil, p, fmt.Errorf("scenarios: unknown initiating type %q (want %s)", p.Initiator, nodes.PresetNames())
 	}
 	rp, ok := opt.preset(p.Receiver)
 	if !ok {
-		return nil, fmt.Errorf("scenarios: unknown receiving type %q (want %s)", p.Receiver, nodes.PresetNames())
+		return nil, p, fmt.Errorf("scenarios: unknown receiving type %q (want %s)", p.Receiver, nodes.PresetNames())
 	}
 	p.Initiator, p.Receiver = ip.Name, rp.Name
-	w := NewWorld(opt.Seed)
-	if opt.NoTrace {
-		w.Sim.Trace = nil
-	}
-	w.Net.Segmenter = opt.Segmenter
 	from, to := p.Domains()
-	nb, na := certWindow()
-	secrets := w.Sim.Stream("secrets")
-	secret := func() []byte {
-		b := make([]byte, 16)
-		for i := range b {
-			b[i] = byte(secrets.Uint32())
+	cfg := &Config{Seed: opt.Seed, NoTrace: opt.NoTrace, Fragment: opt.Fragment, Faults: opt.Faults,
+		Authorities: []Authority{{Name: ImplicitCA}}}
+	for i, pr := range []nodes.Preset{ip, rp} {
+		sv := Server{Domain: []string{from, to}[i], Address: []string{"10.0.0.1", "10.0.0.2"}[i], Preset: pr.Name,
+			Policy: pr.Policy, CertKind: pr.Cert, Users: []string{userOf(pr.Name)}, DNS: "srv",
+			SecureDomains: opt.SecureDomains[pr.Name], InsecureDomains: opt.InsecureDomains[pr.Name]}
+		if i == 1 && p.Initiator == p.Receiver {
+			sv.Users = []string{"user"}
 		}
-		return b
-	}
-	root := ca.NewRoot("Lit Root CA", nb, na, secret())
-	w.rootCA = root
-	type spec struct {
-		domain, addr string
-		preset       nodes.Preset
-		user         string
-		cert         *ca.Cert
-		revoke       bool
-	}
-	specs := []*spec{{domain: from, addr: "10.0.0.1", preset: ip, user: userOf(ip.Name)}, {domain: to, addr: "10.0.0.2", preset: rp, user: userOf(rp.Name)}}
-	if p.Initiator == p.Receiver {
-		specs[1].user = "user"
-	}
-	domains := []string{from, to}
-	for _, f := range opt.Faults {
-		if err := f.Validate(domains); err != nil {
-			return nil, err
+		if o, ok := opt.Policies[pr.Name]; ok {
+			sv.Policy = o
 		}
-	}
-	// Certificates first: a revoked one must be known to every trust store.
-	for _, sp := range specs {
-		plan := certPlan{tmpl: ca.Template{Subject: sp.domain, DNSNames: []string{sp.domain}, NotBefore: nb, NotAfter: na}}
-		for _, f := range opt.Faults {
-			if f.Target == sp.domain {
-				planCert(f, &plan, root, secret)
-			}
-		}
-		switch {
-		case sp.preset.Cert == nodes.CertNone:
-		case plan.issuer != nil:
-			sp.cert = plan.issuer.Issue(plan.tmpl)
-		case sp.preset.Cert == nodes.CertSelfSigned:
-			sp.cert = ca.SelfSign(plan.tmpl, secret())
-		default:
-			sp.cert = root.Issue(plan.tmpl)
-		}
-		sp.revoke = plan.revoke && sp.cert != nil
-	}
-	for _, sp := range specs {
-		pol := sp.preset.Policy
-		if o, ok := opt.Policies[sp.preset.Name]; ok {
-			pol = o
-		}
-		trust := ca.NewPool()
-		if sp.preset.TrustsCA {
-			trust.Add(root.Cert)
-		}
-		for _, other := range specs {
-			if other.revoke {
-				trust.Revoke(other.cert)
-			}
-		}
-		srv, err := nodes.New(nodes.Config{
-			Domain: sp.domain, Policy: pol, Cert: sp.cert, Trust: trust,
-			Secret: fmt.Sprintf("%x", secret()), Users: []string{sp.user},
-			Rand: w.Sim.Stream("ids/" + sp.domain), Broken: opt.Broken[sp.preset.Name],
-			SecureDomains: opt.SecureDomains[sp.preset.Name], InsecureDomains: opt.InsecureDomains[sp.preset.Name],
-		})
-		if err != nil {
-			return nil, fmt.Errorf("scenarios: %s as %s: %w", sp.domain, sp.preset.Name, err)
-		}
-		if _, err := w.AddServer(srv, sp.addr); err != nil {
-			return nil, err
+		if pr.TrustsCA {
+			sv.Trust = []string{ImplicitCA}
 		}
 		// type1.lit is a pre-SRV server: only an address record, so the
 		// resolver falls back to port 5269 (RFC 6120 §3.2.1 step 4).
-		if sp.preset.Name == "type1" {
-			w.Zone.AddAddr(sp.domain, sp.addr)
-		} else {
-			host := "xmpp." + sp.domain
-			w.Zone.AddSRV(sp.domain, dns.SRV{Target: host, Port: dns.DefaultPort, Priority: 10, Weight: 10})
-			w.Zone.AddAddr(host, sp.addr)
+		if pr.Name == "type1" {
+			sv.DNS = "addr"
 		}
-	}
-	for _, f := range opt.Faults {
-		if err := w.ApplyFault(f); err != nil {
-			return nil, err
+		if r, ok := opt.Broken[pr.Name]; ok {
+			if cfg.Broken == nil {
+				cfg.Broken = map[string]nodes.BrokenRule{}
+			}
+			cfg.Broken[sv.Domain] = r
 		}
-		w.Faults = append(w.Faults, f)
-		w.TraceWorld(f.Target, "fault-scheduled", f.String())
+		cfg.Servers = append(cfg.Servers, sv)
 	}
-	return w, nil
+	cfg.Traffic = []Send{{From: from, Stanza: Ping(p)}}
+	return cfg, p, nil
+}
+
+// NewPairWorld builds the fresh world in which one cell runs (PairConfig)
+// with its ping scheduled.
+func NewPairWorld(p Pair, opt PairOptions) (*World, error) {
+	cfg, _, err := PairConfig(p, opt)
+	if err != nil {
+		return nil, err
+	}
+	return Build(cfg)
 }
 
 // Ping builds the XEP's stanza for a pair (XEP-0238 Example 1 and
@@ -224,15 +169,15 @@ func Ping(p Pair) *xmlstream.Element {
 // RunPair runs one cell: the initiating user pings the receiving user at
 // time zero, and the world runs until quiescent.
 func RunPair(p Pair, opt PairOptions) (*PairResult, error) {
-	w, err := NewPairWorld(p, opt)
+	cfg, p, err := PairConfig(p, opt)
 	if err != nil {
 		return nil, err
 	}
-	ip, _ := opt.preset(p.Initiator)
-	rp, _ := opt.preset(p.Receiver)
-	p = Pair{ip.Name, rp.Name}
+	w, err := Build(cfg)
+	if err != nil {
+		return nil, err
+	}
 	from, to := p.Domains()
-	w.Node(from).SendAt(0, Ping(p))
 	n := w.Run(RunDeadline)
 	return &PairResult{Pair: p, From: from, To: to, PairReading: w.ReadPair(from, to),
 		World: w, Events: n, Elapsed: w.Sim.Now()}, nil

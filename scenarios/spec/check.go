@@ -175,7 +175,7 @@ func (l *loader) check() {
 				}
 			}
 		case hasPreset && p.Cert != nodes.CertNone:
-			sv.implicit = true
+			sv.CertKind = p.Cert
 		default:
 			sv.Certificate = "none"
 		}

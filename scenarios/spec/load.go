@@ -7,9 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -521,7 +519,7 @@ func (l *loader) dnsRecords(n ast.Node) {
 		{"srv", func(v ast.Node) {
 			d.list(v, "dns.srv", func(i int, it ast.Node) {
 				path := fmt.Sprintf("dns.srv[%d]", i)
-				r := SRVRecord{Port: dns.DefaultPort, at: posOf(it)}
+				r := SRVRecord{SRVRecord: scenarios.SRVRecord{Port: dns.DefaultPort}, at: posOf(it)}
 				present, ok := d.object(it, path, []field{
 					{"domain", func(v ast.Node) { r.Domain, _ = d.name(v, path+".domain") }},
 					{"target", func(v ast.Node) { r.Target, _ = d.name(v, path+".target") }},
@@ -587,7 +585,7 @@ func (l *loader) link(i int, n ast.Node) {
 			}
 		}},
 		{"latency", func(v ast.Node) {
-			k.Latency, k.hasLatency = d.nonNegDuration(v, path+".latency")
+			k.Latency, k.HasLatency = d.nonNegDuration(v, path+".latency")
 		}},
 		{"jitter", func(v ast.Node) { k.Jitter, _ = d.nonNegDuration(v, path+".jitter") }},
 	})
@@ -906,47 +904,6 @@ func jidDomain(jid string) string {
 // stream that declares the dialback prefix, as servers send them.
 const streamPrefix = "<stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' xmlns:stream='http://etherx.jabber.org/streams'>"
 
-var byteOffset = regexp.MustCompile(`at byte \d+`)
-
 // parseStanza parses one stanza as it would appear on a jabber:server
-// stream (RFC 6120 §4.8.3).
-func parseStanza(raw string) (*xmlstream.Element, error) {
-	p := xmlstream.NewParser()
-	p.Feed([]byte(streamPrefix))
-	p.Feed([]byte(strings.TrimSpace(raw)))
-	var el *xmlstream.Element
-	for {
-		tok, ok, err := p.Next()
-		if err != nil {
-			// Offsets count from the start of the stanza, not of the
-			// stream header it was parsed in.
-			msg := byteOffset.ReplaceAllStringFunc(err.Error(), func(m string) string {
-				n, _ := strconv.Atoi(strings.TrimPrefix(m, "at byte "))
-				return fmt.Sprintf("at byte %d", n-len(streamPrefix))
-			})
-			return nil, fmt.Errorf("not a well-formed stanza: %s", strings.TrimPrefix(msg, "xmlstream: "))
-		}
-		if !ok {
-			break
-		}
-		if tok.Kind != xmlstream.TokElement {
-			continue
-		}
-		if el != nil {
-			return nil, errors.New("want one stanza, found a second element")
-		}
-		el = tok.Elem
-	}
-	if el == nil {
-		return nil, errors.New("not a complete stanza (want <message/>, <iq/> or <presence/>)")
-	}
-	switch el.Name {
-	case "message", "iq", "presence":
-	default:
-		return nil, fmt.Errorf("<%s/> is not a stanza (want message, iq or presence)", el.Name)
-	}
-	if el.Attr("from") == "" || el.Attr("to") == "" {
-		return nil, errors.New("a stanza needs from and to attributes (the sender's server routes it by them)")
-	}
-	return el, nil
-}
+// stream (scenarios.ParseStanza, which Build uses for the same text).
+func parseStanza(raw string) (*xmlstream.Element, error) { return scenarios.ParseStanza(raw) }

@@ -157,9 +157,10 @@ func hostOutcomes(w *scenarios.World, a, b string) []scenarios.Outcome {
 	return out
 }
 
-// diff is cmp.Diff with empty and nil slices and maps equal.
+// diff is cmp.Diff with empty and nil slices and maps equal, but the same
+// bytes in every process (see diff.go).
 func diff(want, got any) string {
-	return cmp.Diff(want, got, cmpopts.EquateEmpty())
+	return stableDiff(want, got, cmp.Options{cmpopts.EquateEmpty()})
 }
 
 // check compares the run with every expectation of the scenario.

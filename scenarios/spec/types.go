@@ -54,99 +54,55 @@ type Scenario struct {
 // ImplicitCA is the root authority a scenario gets when one of its preset
 // servers needs a CA (a CA-issued preset, or a cert-intermediate fault) and
 // the file defines no authority: the XEP-0238 world's common CA.
-const ImplicitCA = "Lit Root CA"
+const ImplicitCA = scenarios.ImplicitCA
 
-// Authority is a certification authority: a root, or an intermediate
-// signed by another authority (RFC 5280 §6 chains, simplified by
-// network/ca).
+// Authority, Certificate, Server, SRVRecord, AddrRecord, Link, Attack and
+// Send are the world Config's own types (package scenarios, which documents
+// their fields) with where the file wrote them: the file is the Config's
+// YAML form, and Scenario.Config hands Build exactly what was loaded.
+
+// Authority is a certification authority (scenarios.Authority).
 type Authority struct {
-	Name string
-	// Issuer is the parent authority's name; empty for a root.
-	Issuer string
-	// NotBefore and NotAfter default to scenarios.CertWindow().
-	NotBefore, NotAfter time.Time
-	// Revoked puts an intermediate on every trust store's revocation list.
-	Revoked bool
-	at      pos
+	scenarios.Authority
+	at pos
 }
 
-// Certificate is a named server certificate that servers refer to.
+// Certificate is a named server certificate (scenarios.Certificate).
 type Certificate struct {
-	Name string
-	// Issuer names an Authority; empty when SelfSigned.
-	Issuer     string
-	SelfSigned bool
-	// Subject is the Common Name (default: the first DNS name, else the
-	// first XmppAddr). RFC 6125 §6.4.4: consulted only without any SAN.
-	Subject string
-	// DNS, SRV and XMPPAddr are the subjectAltName identifiers: DNS-IDs,
-	// SRV-IDs ("_xmpp-server.example.com") and id-on-xmppAddr.
-	DNS, SRV, XMPPAddr []string
-	// NotBefore and NotAfter default to scenarios.CertWindow().
-	NotBefore, NotAfter time.Time
-	// Revoked puts the certificate on every trust store's revocation list.
-	Revoked bool
-	at      pos
+	scenarios.Certificate
+	at pos
 }
 
-// Server is one XMPP server of the world.
+// Server is one XMPP server of the world (scenarios.Server). The loader
+// fills what the file leaves to the preset: Policy (the preset's, with the
+// file's overrides), CertKind and Trust (the default authority for
+// CA-trusting presets) and DNS ("addr", unless the file's dns section has
+// records for the domain).
 type Server struct {
-	Domain string
-	// Address defaults to 10.0.0.N for the N-th server.
-	Address string
-	// Preset is "type1" … "type6" (XEP-0238 §2) or empty.
-	Preset string
-	// Policy is the preset's policy with the file's overrides applied.
-	Policy nodes.Policy
-	// Certificate names a Certificate, or "none". Empty means "as the
-	// preset says": none, self-signed for the domain, or issued for the
-	// domain by the default authority.
-	Certificate string
-	// Trust lists the authorities and pinned self-signed certificates the
-	// server trusts. Nil means "as the preset says" (the default authority
-	// for CA-trusting presets, nothing otherwise); an empty list trusts
-	// nothing.
-	Trust []string
-	// Secret is the dialback secret (XEP-0185 §3; default drawn from the
-	// seed).
-	Secret string
-	Users  []string
-	// DNS is "addr" (an address record for the domain), "srv" (SRV
-	// _xmpp-server._tcp.<domain> -> xmpp.<domain>:5269 plus its address
-	// record, as XEP-0238's types 2–6 publish) or "none". Default: "addr",
-	// unless the file's dns section has records for the domain.
-	DNS string
-	// Timeouts override nodes.Default…Timeout (zero: the default).
-	NegotiationTimeout, ConnectTimeout, DNSTimeout, VerifyTimeout time.Duration
+	scenarios.Server
 
-	at       pos
-	certAt   pos
-	trustAt  []pos
-	implicit bool // Certificate came from the preset
+	at      pos
+	certAt  pos
+	trustAt []pos
 }
 
 // SRVRecord is an SRV record of _xmpp-server._tcp.<Domain> (RFC 6120
 // §3.2.1).
 type SRVRecord struct {
-	Domain, Target   string
-	Port             int // default 5269
-	Priority, Weight int
-	at               pos
+	scenarios.SRVRecord
+	at pos
 }
 
 // AddrRecord is an address record (A/AAAA) of Host.
 type AddrRecord struct {
-	Host, Addr string
-	at         pos
+	scenarios.AddrRecord
+	at pos
 }
 
-// Link sets the one-way latency and jitter between two servers (default
-// network.DefaultLatency, 10ms, and no jitter).
+// Link sets the one-way latency and jitter between two servers.
 type Link struct {
-	A, B            string
-	Latency, Jitter time.Duration
-	hasLatency      bool
-	at              pos
+	scenarios.Link
+	at pos
 }
 
 // Fault is a scenarios.Fault with where it was written.
@@ -155,34 +111,17 @@ type Fault struct {
 	at pos
 }
 
-// Attack places an attacker between two servers (scenarios.AttackPlan).
+// Attack places an attacker between two servers (scenarios.AttackSpec).
 type Attack struct {
-	// Name identifies the attack in expectations (default: its kind).
-	Name                string
-	Kind                scenarios.AttackKind
-	Initiator, Receiver string
-	// Cert is what a tls-intercept attacker presents: "self-signed"
-	// (default), "wrong-name" (issued by the default authority to
-	// mallory.example) or the name of a Certificate.
-	Cert string
-	// Forge is the raw XML of the stanza a dns-poison impostor forges
-	// (default: a chat message from the initiator's first user), sent at
-	// ForgeAt.
-	Forge   string
-	ForgeAt time.Duration
-	at      pos
+	scenarios.AttackSpec
+	at pos
 }
 
-// Send is one stanza a local user hands to its server at a virtual time.
+// Send is one stanza a local user hands to its server at a virtual time
+// (scenarios.Send; the ping and message short forms are expanded to XML).
 type Send struct {
-	At time.Duration
-	// XML is the stanza as written (the ping and message short forms are
-	// expanded to it).
-	XML string
-	// From is the sending server's domain (the domain of the stanza's
-	// 'from').
-	From string
-	at   pos
+	scenarios.Send
+	at pos
 }
 
 // Expect is what must come of the run.

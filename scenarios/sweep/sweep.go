@@ -348,18 +348,18 @@ func runPair(k int, a, b Spec, pairOpt scenarios.PairOptions, opt Options) (Cell
 			pairOpt.Faults = append(pairOpt.Faults, f)
 		}
 	}
-	w, err := scenarios.NewPairWorld(p, pairOpt)
+	cfg, p, err := scenarios.PairConfig(p, pairOpt)
 	if err != nil {
 		return Cell{}, err
 	}
 	from, to := p.Domains()
-	if opt.Latency > 0 {
-		w.Net.SetLatency(from, to, opt.Latency)
+	if opt.Latency > 0 || opt.Jitter > 0 {
+		cfg.Links = []scenarios.Link{{A: from, B: to, Latency: opt.Latency, HasLatency: opt.Latency > 0, Jitter: opt.Jitter}}
 	}
-	if opt.Jitter > 0 {
-		w.Net.SetJitter(from, to, opt.Jitter)
+	w, err := scenarios.Build(cfg)
+	if err != nil {
+		return Cell{}, err
 	}
-	w.Node(from).SendAt(0, scenarios.Ping(p))
 	w.Run(scenarios.RunDeadline)
 	c := Cell{Index: k, Initiator: a.Name, Receiver: b.Name, Outcome: "U", Reason: "no outcome"}
 	for _, o := range w.Outcomes {

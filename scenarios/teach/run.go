@@ -3,10 +3,7 @@ package teach
 import (
 	"fmt"
 	"strings"
-	"time"
 
-	"fedsim/network"
-	"fedsim/network/ca"
 	"fedsim/nodes"
 	"fedsim/scenarios"
 )
@@ -82,99 +79,86 @@ type Result struct {
 }
 
 // Fragments are the values Config.Fragment takes.
-var Fragments = []string{"whole", "random", "byte"}
+var Fragments = scenarios.Fragments
 
-// segmenter maps Config.Fragment to the network's segmenter.
-func segmenter(fragment string) (network.Segmenter, error) {
-	switch fragment {
-	case "", "whole":
-		return nil, nil
-	case "random":
-		return network.RandomSplit, nil
-	case "byte":
-		return network.OneByte, nil
+// certKind maps a Side's certificate word to nodes.CertKind.
+func certKind(k string) (nodes.CertKind, bool) {
+	for i, c := range CertKinds {
+		if c == k {
+			return nodes.CertKind(i), true
+		}
 	}
-	return nil, fmt.Errorf("teach: fragment %q: want %s", fragment, strings.Join(Fragments, ", "))
+	return nodes.CertNone, false
 }
 
-// Run builds the pair's world as scenarios.NewPairWorld does, swaps in the
-// overridden policies and certificates, runs the initiator's ping and
-// reads the result. With no overrides and no attack, the trace is the one
-// scenarios.RunPair produces, byte for byte (TestRunMatchesRunPair).
-func Run(cfg Config) (*Result, error) {
+// World describes the run as a world Config: the pair's (scenarios.
+// PairConfig) with the sides' policies and certificate kinds changed and
+// the attack placed. A counterfactual edits this Config, never a built
+// world. It returns the Result to fill, with the presets, policies and
+// certificates each side runs with.
+func (cfg Config) World() (*scenarios.Config, *Result, error) {
 	ip, ok := nodes.PresetByName(cfg.Initiator)
 	if !ok {
-		return nil, fmt.Errorf("teach: unknown initiating type %q (want %s)", cfg.Initiator, nodes.PresetNames())
+		return nil, nil, fmt.Errorf("teach: unknown initiating type %q (want %s)", cfg.Initiator, nodes.PresetNames())
 	}
 	rp, ok := nodes.PresetByName(cfg.Receiver)
 	if !ok {
-		return nil, fmt.Errorf("teach: unknown receiving type %q (want %s)", cfg.Receiver, nodes.PresetNames())
+		return nil, nil, fmt.Errorf("teach: unknown receiving type %q (want %s)", cfg.Receiver, nodes.PresetNames())
 	}
 	cfg.Initiator, cfg.Receiver = ip.Name, rp.Name
-	p := scenarios.Pair{Initiator: ip.Name, Receiver: rp.Name}
+	if _, err := scenarios.Segmenter(cfg.Fragment); err != nil {
+		return nil, nil, fmt.Errorf("teach: fragment %q: want %s", cfg.Fragment, strings.Join(Fragments, ", "))
+	}
+	wc, p, err := scenarios.PairConfig(scenarios.Pair{Initiator: ip.Name, Receiver: rp.Name},
+		scenarios.PairOptions{Seed: cfg.Seed, Faults: cfg.Faults, Fragment: cfg.Fragment, NoTrace: cfg.quiet})
+	if err != nil {
+		return nil, nil, fmt.Errorf("teach: %w", err)
+	}
 	from, to := p.Domains()
 	res := &Result{Config: cfg, Pair: p, From: from, To: to, Presets: [2]nodes.Preset{ip, rp}}
 	for i, s := range cfg.Sides {
-		res.Policies[i] = res.Presets[i].Policy
+		sv := &wc.Servers[i]
 		if s.Policy != nil {
-			res.Policies[i] = *s.Policy
+			sv.Policy = *s.Policy
 		}
-		res.Certs[i] = res.Presets[i].Cert.String()
+		res.Policies[i] = sv.Policy
 		if s.Cert != "" {
-			if !validCert(s.Cert) {
-				return nil, fmt.Errorf("teach: certificate kind %q: want %s", s.Cert, strings.Join(CertKinds, ", "))
+			k, ok := certKind(s.Cert)
+			if !ok {
+				return nil, nil, fmt.Errorf("teach: certificate kind %q: want %s", s.Cert, strings.Join(CertKinds, ", "))
 			}
-			res.Certs[i] = s.Cert
+			sv.CertKind = k
 		}
-		if err := res.Policies[i].Validate(); err != nil {
-			return nil, fmt.Errorf("teach: %s policy of %s: %w", roleName(i), []string{from, to}[i], err)
+		res.Certs[i] = sv.CertKind.String()
+		if err := sv.Policy.Validate(); err != nil {
+			return nil, nil, fmt.Errorf("teach: %s policy of %s: %w", roleName(i), sv.Domain, err)
 		}
 	}
-	seg, err := segmenter(cfg.Fragment)
+	if cfg.Attack != "" {
+		wc.Attacks = []scenarios.AttackSpec{{Kind: cfg.Attack, Initiator: from, Receiver: to}}
+	}
+	return wc, res, nil
+}
+
+// Run builds the run's world (Config.World), runs the initiator's ping and
+// reads the result. With no overrides and no attack, the trace is the one
+// scenarios.RunPair produces, byte for byte (TestRunMatchesRunPair): it is
+// the same Config.
+func Run(cfg Config) (*Result, error) {
+	wc, res, err := cfg.World()
 	if err != nil {
 		return nil, err
 	}
-	w, err := scenarios.NewPairWorld(p, scenarios.PairOptions{Seed: cfg.Seed, Faults: cfg.Faults, Segmenter: seg,
-		NoTrace: cfg.quiet && cfg.Attack == ""}) // Attack.Result reads the trace
+	w, attacks, events, err := scenarios.RunConfig(wc)
 	if err != nil {
 		return nil, fmt.Errorf("teach: %w", err)
 	}
-	if err := override(w, res); err != nil {
-		return nil, err
-	}
-	var attack *scenarios.Attack
-	if cfg.Attack != "" {
-		attack, err = w.InstallAttack(scenarios.AttackPlan{Kind: cfg.Attack, Initiator: from, Receiver: to})
-		if err != nil {
-			return nil, fmt.Errorf("teach: %w", err)
-		}
-	}
-	w.Node(from).SendAt(0, scenarios.Ping(p))
-	if attack != nil {
-		attack.Launch()
-	}
-	res.Events = w.Run(scenarios.RunDeadline)
-	res.World = w
-	res.PairReading = res.World.ReadPair(res.From, res.To)
-	if attack != nil {
-		base := cfg
-		base.Attack, base.quiet = "", true
-		b, err := Run(base)
-		if err != nil {
-			return nil, err
-		}
-		res.Attack = attack.Result(b.Outcome)
+	res.World, res.Events = w, events
+	res.PairReading = w.ReadPair(res.From, res.To)
+	if len(attacks) > 0 {
+		res.Attack = attacks[0]
 	}
 	return res, nil
-}
-
-func validCert(k string) bool {
-	for _, c := range CertKinds {
-		if c == k {
-			return true
-		}
-	}
-	return false
 }
 
 func roleName(i int) string {
@@ -182,81 +166,4 @@ func roleName(i int) string {
 		return "initiating"
 	}
 	return "receiving"
-}
-
-// override replaces the servers whose policy or certificate kind the
-// config changes. A server that has not run yet holds no state but its
-// config, so rebuilding it from a changed config is the same as having
-// built it that way (the secret and id stream are kept, so the rest of the
-// run draws the same numbers).
-func override(w *scenarios.World, res *Result) error {
-	domains := [2]string{res.From, res.To}
-	var root *ca.Authority
-	for i, s := range res.Config.Sides {
-		if s.Policy == nil && s.Cert == "" {
-			continue
-		}
-		n := w.Node(domains[i])
-		nc := n.S.Config()
-		nc.Policy = res.Policies[i]
-		if s.Cert != "" {
-			nb, na := scenarios.CertWindow()
-			tmpl := ca.Template{Subject: domains[i], DNSNames: []string{domains[i]}, NotBefore: nb, NotAfter: na}
-			if s.Cert == CertCAIssued && root == nil {
-				// A second CA, trusted wherever the common one is: the pair
-				// world's own root is not exported, and the learner's
-				// question is "what if this server held a CA-issued
-				// certificate", not which CA issued it.
-				root = ca.NewRoot("Lit Explorer CA", nb, na, []byte("fedsim/teach root"))
-				for _, m := range w.Nodes() {
-					if t := m.S.Config().Trust; len(t.Roots()) > 0 {
-						t.Add(root.Cert)
-					}
-				}
-			}
-			var issuer *ca.Authority
-			revoke := false
-			for _, f := range res.Config.Faults {
-				if f.Target == domains[i] && scenarios.IsCertFault(f.Kind) {
-					plan := scenarios.PlanCertFault(f, tmpl, rootOr(root, nb, na), func() []byte { return []byte("fedsim/teach " + string(f.Kind)) })
-					tmpl, revoke = plan.Template, revoke || plan.Revoke
-					if plan.Issuer != nil {
-						issuer = plan.Issuer
-					}
-				}
-			}
-			switch {
-			case s.Cert == CertNone:
-				nc.Cert = nil
-			case issuer != nil:
-				nc.Cert = issuer.Issue(tmpl)
-			case s.Cert == CertSelfSigned:
-				nc.Cert = ca.SelfSign(tmpl, []byte("fedsim/teach self "+domains[i]))
-			default:
-				nc.Cert = root.Issue(tmpl)
-			}
-			if revoke && nc.Cert != nil {
-				for _, m := range w.Nodes() {
-					m.S.Config().Trust.Revoke(nc.Cert)
-				}
-			}
-		}
-		quiet := n.S.Quiet
-		srv, err := nodes.New(nc)
-		if err != nil {
-			return fmt.Errorf("teach: %s as %s: %w", domains[i], roleName(i), err)
-		}
-		srv.Quiet = quiet
-		n.S = srv
-	}
-	return nil
-}
-
-// rootOr returns root, or a fresh untrusted one for a cert-intermediate
-// fault on a server that was not made CA-issued.
-func rootOr(root *ca.Authority, nb, na time.Time) *ca.Authority {
-	if root != nil {
-		return root
-	}
-	return ca.NewRoot("Lit Explorer CA", nb, na, []byte("fedsim/teach root"))
 }
