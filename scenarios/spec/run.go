@@ -85,42 +85,28 @@ func shellQuote(s string) string {
 func (s *Scenario) Run() (*Result, error) {
 	start := time.Now()
 	res := &Result{Scenario: s}
-	baselines := make([]nodes.Level, len(s.Attacks))
-	if len(s.Attacks) > 0 {
-		b, err := s.build(false)
-		if err != nil {
-			return nil, err
-		}
-		b.w.Run(s.Deadline)
-		for i, a := range s.Attacks {
-			baselines[i] = firstLevel(b.w, a.Initiator, a.Receiver)
-		}
-	}
-	b, err := s.build(true)
+	cfg := s.Config()
+	w, attacks, events, err := scenarios.RunConfig(cfg)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("spec: %s: %w", s.Path, err)
 	}
-	res.Events = b.w.Run(s.Deadline)
-	res.World = b.w
-	res.Virtual = b.w.Sim.Now()
-	for i, a := range b.attacks {
-		res.Attacks = append(res.Attacks, a.Result(baselines[i]))
-	}
-	res.Report = scenarios.Check(b.w)
+	res.Events, res.World, res.Attacks = events, w, attacks
+	res.Virtual = w.Sim.Now()
+	res.Report = scenarios.Check(w)
 	var tr bytes.Buffer
-	if err := b.w.Sim.Trace.WriteText(&tr); err != nil {
+	if err := w.Sim.Trace.WriteText(&tr); err != nil {
 		return nil, fmt.Errorf("spec: %s: %w", s.Path, err)
 	}
 	res.Transcript = tr.Bytes()
 	if s.Expect.Deterministic {
-		again, err := s.build(true)
+		again, err := scenarios.Build(cfg)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("spec: %s: %w", s.Path, err)
 		}
-		again.w.Run(s.Deadline)
-		if h1, h2 := b.w.Sim.Trace.Hash(), again.w.Sim.Trace.Hash(); h1 != h2 {
+		again.Run(cfg.Deadline)
+		if h1, h2 := w.Sim.Trace.Hash(), again.Sim.Trace.Hash(); h1 != h2 {
 			var tr2 bytes.Buffer
-			_ = again.w.Sim.Trace.WriteText(&tr2)
+			_ = again.Sim.Trace.WriteText(&tr2)
 			msg, diff := firstDifference(res.Transcript, tr2.Bytes())
 			res.fail("deterministic", fmt.Sprintf("the same seed gave two traces (sha256 %s and %s); %s", h1[:12], h2[:12], msg), diff)
 		}
@@ -132,14 +118,6 @@ func (s *Scenario) Run() (*Result, error) {
 
 func (r *Result) fail(check, msg, diff string) {
 	r.Failures = append(r.Failures, Failure{Check: check, Message: msg, Diff: diff})
-}
-
-// firstLevel is a's first outcome towards b, negotiated by a's own host.
-func firstLevel(w *scenarios.World, a, b string) nodes.Level {
-	for _, o := range hostOutcomes(w, a, b) {
-		return o.Level
-	}
-	return nodes.LevelNone
 }
 
 // hostOutcomes lists the outcomes of a's real server towards b.
