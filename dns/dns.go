@@ -89,6 +89,24 @@ type Answer struct {
 	Lost bool
 }
 
+// Reason names why the lookup failed, for the trace's typed reason
+// (sim.Record.Reason): "nxdomain" (ErrNXDomain), "servfail" (ErrServFail),
+// "no-answer" (Lost), "dns-error" for another error; "" when the answer
+// holds targets.
+func (a Answer) Reason() string {
+	switch {
+	case a.Lost:
+		return "no-answer"
+	case a.Err == nil:
+		return ""
+	case errors.Is(a.Err, ErrNXDomain):
+		return "nxdomain"
+	case errors.Is(a.Err, ErrServFail):
+		return "servfail"
+	}
+	return "dns-error"
+}
+
 // FaultKind is what a DNS fault does to the answers for a domain.
 type FaultKind uint8
 

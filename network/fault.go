@@ -97,10 +97,12 @@ func (n *Net) filterData(c *conn, from End, data []byte) ([]byte, bool) {
 	a, name := n.run(c, from, sg)
 	switch a {
 	case Drop:
-		n.trace(c, from, "fault", fmt.Sprintf("%s: %d bytes vanish", name, len(data)))
+		if n.W.Trace != nil { // the detail is built only for a trace
+			n.traceFailure(c, from, "fault", "dropped", fmt.Sprintf("%s: %d bytes vanish", name, len(data)))
+		}
 		return nil, false
 	case Reset, Alert:
-		n.trace(c, from, "fault", name+": connection reset")
+		n.traceFailure(c, from, "fault", "reset", name+": connection reset")
 		n.resetBoth(c)
 		return nil, false
 	}
@@ -113,15 +115,17 @@ func (n *Net) filterControl(c *conn, from End, s segment) (segment, bool) {
 	a, name := n.run(c, from, sg)
 	switch a {
 	case Drop:
-		n.trace(c, from, "fault", fmt.Sprintf("%s: %s vanishes", name, sg.Kind))
+		if n.W.Trace != nil { // the detail is built only for a trace
+			n.traceFailure(c, from, "fault", "dropped", fmt.Sprintf("%s: %s vanishes", name, sg.Kind))
+		}
 		return s, false
 	case Reset:
-		n.trace(c, from, "fault", name+": connection reset")
+		n.traceFailure(c, from, "fault", "reset", name+": connection reset")
 		n.resetBoth(c)
 		return s, false
 	case Alert:
 		if s.kind == segClientHello || s.kind == segServerFlight || s.kind == segClientFlight || s.kind == segServerFinished {
-			n.trace(c, from, "fault", name+": TLS handshake_failure alert instead of "+sg.Kind.String())
+			n.traceFailure(c, from, "fault", "tls-alert", name+": TLS handshake_failure alert instead of "+sg.Kind.String())
 			alert := segment{kind: segAlert, err: fmt.Errorf("%w: handshake_failure (%s)", ErrTLSAlert, name)}
 			// Both ends learn: the alert goes on in place of the segment, and
 			// another comes back to its sender.
@@ -157,7 +161,7 @@ type resetEvent struct {
 func (n *Net) resetter(c *conn, e End) *resetEvent { return &resetEvent{n, c, e} }
 
 func (r *resetEvent) HandleEvent(w *sim.World, _, _ int64) {
-	r.n.trace(r.c, r.e, "reset", "connection reset in the network")
+	r.n.traceFailure(r.c, r.e, "reset", "reset", "connection reset in the network")
 	if h := r.c.hosts[r.e]; h != nil && h.App != nil {
 		h.App.Closed(r.c.id, r.e, ErrReset)
 	}

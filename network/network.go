@@ -264,7 +264,13 @@ func (n *Net) trace(c *conn, from End, event, detail string) {
 	if n.W.Trace == nil {
 		return
 	}
-	r := sim.Record{Time: n.W.Now(), Kind: sim.KindEvent, Conn: int(c.id), Event: event, Detail: detail}
+	n.traceRecord(c, from, sim.Record{Event: event, Detail: detail})
+}
+
+// traceRecord adds r (its event, detail and typed fields filled by the
+// caller) as a record of connection c from end from.
+func (n *Net) traceRecord(c *conn, from End, r sim.Record) {
+	r.Time, r.Kind, r.Conn = n.W.Now(), sim.KindEvent, int(c.id)
 	if c.hosts[from] != nil {
 		r.Node = c.hosts[from].Name
 	}
@@ -366,7 +372,7 @@ func (n *Net) HandleEvent(w *sim.World, a, b int64) {
 		// anything for an unknown connection with a reset.
 		if !c.rstSent[to] && s.kind != segRST {
 			c.rstSent[to] = true
-			n.trace(c, to, "reset", hostName(c.hosts[to])+" restarted and no longer knows this connection")
+			n.traceFailure(c, to, "reset", "reset", hostName(c.hosts[to])+" restarted and no longer knows this connection")
 			n.enqueue(c, to, segment{kind: segRST, err: ErrReset})
 		}
 		return
@@ -384,7 +390,7 @@ func (n *Net) deliver(c *conn, from, to End, s segment) {
 		srv := c.hosts[Server]
 		if !srv.listen[c.ports[Server]] {
 			if n.W.Trace != nil {
-				n.trace(c, Server, "refuse", fmt.Sprintf("nothing listens on %s:%d", srv.Addr, c.ports[Server]))
+				n.traceFailure(c, Server, "refuse", "refused", fmt.Sprintf("nothing listens on %s:%d", srv.Addr, c.ports[Server]))
 			}
 			c.closed[Server] = true
 			n.enqueue(c, Server, segment{kind: segRefused, err: ErrRefused})
@@ -400,13 +406,13 @@ func (n *Net) deliver(c *conn, from, to End, s segment) {
 	case segRefused:
 		c.closed[Client] = true
 		c.open = false
-		n.trace(c, Client, "connect-failed", s.err.Error())
+		n.traceFailure(c, Client, "connect-failed", reasonOf(s.err), s.err.Error())
 		c.hosts[Client].App.Dialed(c.id, c.tag, s.err)
 	case segRST:
 		c.closed[to] = true
 		c.sentFIN[to] = true
 		c.open = false
-		n.trace(c, to, "reset", s.err.Error())
+		n.traceFailure(c, to, "reset", reasonOf(s.err), s.err.Error())
 		app.Closed(c.id, to, s.err)
 	case segFIN:
 		// The peer will send no more; `to` may still write until it closes too.
@@ -470,7 +476,7 @@ func (n *Net) deliver(c *conn, from, to End, s segment) {
 		c.closed[to] = true
 		c.sentFIN[to] = true
 		c.open = false
-		n.trace(c, to, "tls-fail", "alert from peer: "+s.err.Error())
+		n.traceFailure(c, to, "tls-fail", "tls-alert", "alert from peer: "+s.err.Error())
 		app.TLSDone(c.id, to, TLSResult{Err: s.err, PeerCert: c.peer[to]})
 		app.Closed(c.id, to, s.err)
 	}
@@ -480,19 +486,22 @@ func (n *Net) traceTLSDone(c *conn, e End) {
 	if n.W.Trace == nil {
 		return
 	}
-	verdict := "peer certificate verified"
+	verdict, reason := "peer certificate verified", ""
 	if c.peer[e] == nil {
-		verdict = "peer presented no certificate"
+		verdict, reason = "peer presented no certificate", "cert-none"
 	} else if c.peerErr[e] != nil {
 		verdict = "peer certificate accepted for encryption only: " + c.peerErr[e].Error()
+		reason = certReason(c.peerErr[e])
 	}
-	n.trace(c, e, "tls-ok", verdict)
+	// The handshake succeeded: Reason says why the peer is not
+	// authenticated by it, and Failure stays false.
+	n.traceRecord(c, e, sim.Record{Event: "tls-ok", Detail: verdict, Reason: reason})
 }
 
 // fail aborts a handshake from end e with an alert and closes e's side.
 func (n *Net) fail(c *conn, e End, reason string) {
 	err := fmt.Errorf("%w: %s", ErrTLSAlert, reason)
-	n.trace(c, e, "tls-fail", reason)
+	n.traceFailure(c, e, "tls-fail", certReason(c.peerErr[e]), reason)
 	n.enqueue(c, e, segment{kind: segAlert, err: err})
 	c.closed[e] = true
 	c.sentFIN[e] = true
@@ -501,7 +510,7 @@ func (n *Net) fail(c *conn, e End, reason string) {
 }
 
 func (n *Net) abort(c *conn, e End, reason string) {
-	n.trace(c, e, "reset", reason)
+	n.traceFailure(c, e, "reset", "reset", reason)
 	n.Reset(c.id, e)
 }
 

@@ -222,7 +222,8 @@ func (n *Node) HandleEvent(w *sim.World, a, b int64) {
 	a &= 0xff
 	if n.down {
 		if a == evSend {
-			n.w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "user-send-lost", Detail: "the server is down; the stanza is lost with its user's session"})
+			n.w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "user-send-lost", Detail: "the server is down; the stanza is lost with its user's session",
+				Reason: "server-down", Failure: true})
 		}
 		return
 	}
@@ -237,7 +238,7 @@ func (n *Node) HandleEvent(w *sim.World, a, b int64) {
 			return
 		}
 		if n.w.Sim.Trace != nil { // the detail is formatted only for a trace
-			n.w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "dns-answer", Detail: dnsDetail(ans)})
+			n.w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "dns-answer", Detail: dnsDetail(ans), Reason: ans.Reason(), Failure: ans.Err != nil})
 		}
 		n.apply(n.S.Resolved(b, ans))
 	case evSend:
@@ -247,7 +248,8 @@ func (n *Node) HandleEvent(w *sim.World, a, b int64) {
 			n.w.Sent = append(n.w.Sent, Delivery{Time: w.Now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: st})
 		}
 		if n.w.Sim.Trace != nil { // serialising the stanza for nobody was a cost per stanza
-			n.w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "user-send", Detail: st.Attr("from") + " sends " + string(st.AppendXML(nil))})
+			x := string(st.AppendXML(nil))
+			n.w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "user-send", Detail: st.Attr("from") + " sends " + x, Stanza: x})
 		}
 		n.apply(n.S.Send(st))
 	}
@@ -338,7 +340,7 @@ func (n *Node) apply(effs []nodes.Effect) {
 				w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "dns-query", Detail: "SRV _xmpp-server._tcp." + e.Domain + " (RFC 6120 §3.2)"})
 			}
 			if ans.Lost {
-				w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "fault", Detail: ans.Note})
+				w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "fault", Detail: ans.Note, Reason: ans.Reason(), Failure: true})
 				break
 			}
 			n.answers = append(n.answers, pendingAnswer{e.Tag, ans})
@@ -352,7 +354,7 @@ func (n *Node) apply(effs []nodes.Effect) {
 			}
 		case nodes.EffNote:
 			if w.Sim.Trace != nil {
-				w.trace(n, sim.Record{Kind: sim.KindEvent, Peer: e.Peer, Conn: int(e.Conn), Stream: e.Stream, Event: e.Event, Detail: e.Detail})
+				w.trace(n, noteRecord(e))
 			}
 			switch e.Event {
 			case "outcome":
@@ -389,6 +391,42 @@ func (n *Node) apply(effs []nodes.Effect) {
 			}
 		}
 	}
+}
+
+// noteRecord is the trace record of a server's note: its words, and beside
+// them the facts the effect carries as data: the outcome's level and the
+// condition its waiting stanzas were bounced with, the stanza concerned
+// and, for an error stanza, its condition (sim.Record's typed fields).
+func noteRecord(e *nodes.Effect) sim.Record {
+	r := sim.Record{Kind: sim.KindEvent, Peer: e.Peer, Conn: int(e.Conn), Stream: e.Stream, Event: e.Event, Detail: e.Detail}
+	if o := e.Outcome; o != nil {
+		r.Outcome = o.Level.Letter()
+		if o.Level == nodes.LevelNone {
+			r.Failure, r.Condition = true, o.Condition
+		}
+	}
+	if st := e.Stanza; st != nil {
+		r.Stanza = string(st.AppendXML(nil))
+		if st.Attr("type") == "error" {
+			r.Failure, r.Condition = true, stanzaCondition(st)
+		}
+	}
+	return r
+}
+
+// stanzaCondition is the defined condition of an error stanza: the first
+// element inside its <error/> other than <text/> (RFC 6120 §8.3.2).
+func stanzaCondition(st *xmlstream.Element) string {
+	er := st.Child("error")
+	if er == nil {
+		return ""
+	}
+	for _, c := range er.Nodes {
+		if c.Elem != nil && c.Elem.Local() != "text" {
+			return c.Elem.Local()
+		}
+	}
+	return ""
 }
 
 // Run runs the world until it is quiescent or deadline (virtual time from

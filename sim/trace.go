@@ -39,11 +39,61 @@ type Record struct {
 	// XML is the element as sent (KindXML).
 	XML string
 	// Event is a short machine-readable name (KindEvent), e.g. "connect",
-	// "tls-ok", "tls-fail", "close", "dns-answer", "deliver", "bounce",
-	// "outcome".
+	// "accept", "refuse", "connect-failed", "reset", "tls-ok", "tls-fail",
+	// "close", "dns-answer", "deliver", "bounce", "outcome".
 	Event string
-	// Detail is the human-readable explanation: why it happened.
+	// Detail is the human-readable explanation: why it happened. It is
+	// for people: programs should read the typed fields below instead.
 	Detail string
+
+	// The typed fields say in data what Detail says in words, for the
+	// readers of a trace (diagrams, explanations, JSON lines). Each is set
+	// only by a producer that holds the fact as data where it makes the
+	// record; empty (false) means "not known here", not "no".
+
+	// Outcome is the level a negotiation reached, as its XEP-0238 letter:
+	// "U" (unsuccessful), "V" (verified), "E" (encrypted) or "T"
+	// (trusted); set on "outcome" records only.
+	Outcome string
+	// Condition is the XMPP error condition the record reports: the
+	// defined condition's element name without its namespace, e.g.
+	// "remote-server-timeout" (RFC 6120 §8.3.3 for stanzas, §4.9.3 for
+	// streams). A failed "outcome" carries the condition its waiting
+	// stanzas were bounced with; a "bounce", or any record about an error
+	// stanza, that stanza's condition.
+	Condition string
+	// Reason is a short machine word for why something failed, from the
+	// vocabulary of the layer that knows it. Network: "refused" (nothing
+	// listens on the port), "no-route" (no host at the address), "reset",
+	// "tls-alert" (the peer or the network ended the handshake with an
+	// alert), "dropped" (a fault swallowed a segment). Certificates (on
+	// "tls-fail" at the end that rejected one, and on "tls-ok" when TLS did
+	// not authenticate the peer: it presented none, or its certificate is
+	// accepted for encryption only; Failure stays false): "cert-none",
+	// "cert-self-signed", "cert-untrusted", "cert-bad-signature",
+	// "cert-expired", "cert-not-yet-valid", "cert-name-mismatch",
+	// "cert-issuer-not-ca", "cert-issuer-expired", "cert-roles",
+	// "cert-revoked", "cert-key-usage" (network/ca's verification errors;
+	// "cert-invalid" for any other). DNS (dns.Answer.Reason): "nxdomain",
+	// "servfail", "no-answer" (the query goes unanswered), "dns-error".
+	// World: "server-down" (a user's stanza is lost with its server).
+	// A failed "outcome" has no Reason yet: the servers give theirs in
+	// words only (nodes.Outcome.Reason).
+	Reason string
+	// Failure reports that the record is about something going wrong: a
+	// refused, failed or reset connection, a TLS failure, a DNS error, an
+	// unsuccessful outcome, a bounce or another error stanza, a fault
+	// acting on a segment or a DNS query. It is set from typed data only:
+	// a decision a server notes in words alone (a "stream-error" or
+	// "sasl-failure" note) and a fault or attack the world announces
+	// ("fault", "attack" by World.TraceWorld) are not marked; readers that
+	// want those match the event name.
+	Failure bool
+	// Stanza is the stanza an event is about, serialised ("user-send",
+	// "deliver", "bounce", "answer", "drop", "accept-stanza",
+	// "no-such-user"); empty otherwise. For a bounce it is the error
+	// returned to the sender.
+	Stanza string
 }
 
 // Trace is the canonical record of a run. Transcripts, JSON lines and the
@@ -71,12 +121,20 @@ type jsonRecord struct {
 	XML    string  `json:"xml,omitempty"`
 	Event  string  `json:"event,omitempty"`
 	Detail string  `json:"detail,omitempty"`
+	// The typed fields come last, so that a consumer of the older shape
+	// reads the same prefix.
+	Outcome   string `json:"outcome,omitempty"`
+	Condition string `json:"condition,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	Failure   bool   `json:"failure,omitempty"`
+	Stanza    string `json:"stanza,omitempty"`
 }
 
 // WriteJSONL writes one JSON object per record: time (virtual seconds since
 // Epoch) and time_ns (the same in integer nanoseconds), conn (0 when the
 // record is about no connection), stream, from, to and either xml (exactly
-// as sent) or event with its detail.
+// as sent) or event with its detail; then, when set, the typed fields of
+// Record: outcome, condition, reason, failure and stanza.
 func (t *Trace) WriteJSONL(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
@@ -89,6 +147,12 @@ func (t *Trace) WriteJSONL(w io.Writer) error {
 			From:   r.Node,
 			To:     r.Peer,
 			Detail: r.Detail,
+
+			Outcome:   r.Outcome,
+			Condition: r.Condition,
+			Reason:    r.Reason,
+			Failure:   r.Failure,
+			Stanza:    r.Stanza,
 		}
 		if r.Kind == KindXML {
 			jr.XML = r.XML
