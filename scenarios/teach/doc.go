@@ -11,6 +11,12 @@
 // text is written per pair, so any policy, certificate or fault gets a
 // narration as good as the XEP-0238 presets do.
 //
+// Detail is only ever shown, never read for facts: what a step is (a
+// failure, an outcome's level, a bounce's condition, a connection's
+// failure reason, the stanza concerned) comes from the record's typed
+// fields (sim.Record.Outcome, Condition, Reason, Failure, Stanza), its
+// event name, and the elements themselves, parsed with nodes/xmlstream.
+//
 // Run builds a pair's world the way scenarios.RunPair does and then lets
 // each side's policy and certificate kind be replaced per role, not per
 // preset name, so that a same-type pair (type3 → example.lit) can give its

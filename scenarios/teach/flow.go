@@ -2,9 +2,9 @@ package teach
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
+	"fedsim/nodes/xmlstream"
 	"fedsim/sim"
 )
 
@@ -67,11 +67,14 @@ var decisionEvents = map[string]bool{
 	"note": true, "dialback-invalid": true, "dialback-error": true, "sasl-failure": true,
 }
 
-// failureEvents mark a step as a failure.
+// failureEvents mark a step as a failure when its record does not say so
+// itself (sim.Record.Failure, which the network, the resolver and the
+// world set from typed data): the notes a server makes in words only, and
+// the faults and attacks the world announces.
 var failureEvents = map[string]bool{
 	"stream-error": true, "dialback-invalid": true, "dialback-error": true, "sasl-failure": true,
-	"refused": true, "drop": true, "reset": true, "dns-error": true, "dns-fail": true, "dns-timeout": true,
-	"user-send-lost": true, "no-such-user": true, "tls-fail": true, "fault": true, "attack": true, "bounce": true,
+	"drop": true, "no-such-user": true, "connect-timeout": true, "broken-rule": true,
+	"fault": true, "attack": true,
 }
 
 // skipEvents are folded into other steps or carry no teaching value.
@@ -212,17 +215,18 @@ func BuildFlow(res *Result) *Flow {
 			if r.Node == to {
 				s.From, s.To = 5, lane[to]
 			}
-			s.Who, s.Label = users[0], "ping "+stanzaLabel(r.Detail)
+			s.Who, s.Label = users[0], "ping "+stanzaLabelXML(r.Stanza)
 			s.Why = r.Detail + "."
 		case "route":
 			s.Label = "route: no stream yet"
 		case "dns-answer":
 			s.Label = "DNS " + shorten(r.Detail, 44)
+			if r.Failure {
+				s.Label = "DNS failed: " + r.Reason
+			}
 			if q := pendingQuery[r.Node]; q != "" {
 				s.Why = "DNS lookup " + q + ": " + r.Detail + "."
 			}
-		case "dns-error", "dns-fail", "dns-timeout":
-			s.Label = "DNS failed"
 		case "connect":
 			s.Kind, s.To = Arrow, b
 			s.Label = fmt.Sprintf("TCP connect c%d", r.Conn)
@@ -233,37 +237,49 @@ func BuildFlow(res *Result) *Flow {
 			}
 		case "accept":
 			continue // the connect arrow stands for both ends
-		case "refused":
-			s.Label = "connection refused"
+		case "refuse":
+			// Nothing listens: the host answers the connection attempt
+			// with a reset, drawn as an arrow back to the dialer.
+			s.Kind, s.To = Arrow, b
+			s.Label = fmt.Sprintf("TCP c%d %s", r.Conn, r.Reason)
+			s.Why = sentence(r.Detail) + " " + r.Node + " answers the connection attempt with a reset: the connection is refused."
+		case "connect-failed":
+			s.Label = fmt.Sprintf("c%d failed: %s", r.Conn, reasonWords(r.Reason))
+			s.Why = sentence(r.Detail) + " " + r.Node + " goes on with the next address the DNS answer gave, if there is one (RFC 6120 §3.2.1)."
 		case "tls-ok", "tls-fail":
 			s.Kind, s.To = Span, b
 			if r.Event == "tls-ok" {
 				s.Label = fmt.Sprintf("TLS on c%d: %s accepts", r.Conn, r.Node)
 			} else {
-				s.Label, s.Failure = fmt.Sprintf("TLS on c%d fails at %s", r.Conn, r.Node), true
+				s.Label = fmt.Sprintf("TLS on c%d fails at %s", r.Conn, r.Node)
 			}
 			s.Why = tlsWhy(recs, i) + r.Detail + "."
 		case "close":
 			s.Kind, s.To = Span, b
 			s.Label = fmt.Sprintf("%s closes c%d", r.Node, r.Conn)
 		case "reset":
-			s.Kind, s.To, s.Failure = Span, b, true
+			s.Kind, s.To = Span, b
 			s.Label = fmt.Sprintf("c%d reset", r.Conn)
 		case "outcome":
-			lvl := outcomeLetter(r.Detail)
+			lvl := r.Outcome
+			if lvl == "" {
+				lvl = "?"
+			}
 			s.Label = "outcome " + r.Node + " → " + r.Peer + ": " + lvl
-			s.Failure = lvl == "U"
 			s.To = b
 			s.Kind = Span
 		case "bounce":
-			s.Kind, s.From, s.To, s.Failure = Arrow, lane[r.Node], userLane(f, r.Node), true
-			s.Label = "bounce " + condition(r.Detail)
+			s.Kind, s.From, s.To = Arrow, lane[r.Node], userLane(f, r.Node)
+			s.Label = "bounce"
+			if r.Condition != "" {
+				s.Label += " <" + r.Condition + "/>"
+			}
 		case "deliver":
 			s.Kind, s.From, s.To = Arrow, lane[r.Node], userLane(f, r.Node)
 			s.Whom = f.Lanes[s.To].Title
-			s.Label = "deliver " + stanzaLabel(r.Detail)
-			if strings.Contains(r.Detail, "type='error'") {
-				s.Label, s.Failure = "deliver error "+stanzaLabel(r.Detail), true
+			s.Label = "deliver " + stanzaLabelXML(r.Stanza)
+			if r.Failure {
+				s.Label = "deliver error " + stanzaLabelXML(r.Stanza)
 			}
 		case "fault", "fault-end", "attack":
 			s.Label = shorten(r.Event+": "+r.Detail, 48)
@@ -275,7 +291,7 @@ func BuildFlow(res *Result) *Flow {
 		default:
 			s.Label = shorten(r.Event+": "+afterColon(r.Detail), 48)
 		}
-		s.Failure = s.Failure || failureEvents[r.Event]
+		s.Failure = s.Failure || r.Failure || failureEvents[r.Event]
 		if s.Why == "" {
 			s.Why = sentence(r.Detail)
 		}
@@ -336,74 +352,56 @@ func tlsWhy(recs []sim.Record, i int) string {
 	return "TLS handshake (" + strings.Join(flights, "; ") + "). "
 }
 
-var (
-	tagRe    = regexp.MustCompile(`^<([A-Za-z_:][-A-Za-z0-9_.:]*)`)
-	childRe  = regexp.MustCompile(`<([A-Za-z_][-A-Za-z0-9_.]*)[ />]`)
-	attrRe   = regexp.MustCompile(`([A-Za-z_:][-A-Za-z0-9_.:]*)='([^']*)'`)
-	condRe   = regexp.MustCompile(`<([a-z-]+)/>`)
-	letterRe = regexp.MustCompile(`: ([UVET]) \(`)
-)
-
-func attrs(tag string) map[string]string {
-	m := map[string]string{}
-	end := strings.IndexByte(tag, '>')
-	if end < 0 {
-		end = len(tag)
-	}
-	for _, a := range attrRe.FindAllStringSubmatch(tag[:end], -1) {
-		m[a[1]] = a[2]
-	}
-	return m
-}
-
 // describeElement gives an element's brief label, a sentence saying what
 // an element of its kind is for (used when no decision explains it), and
-// whether it reports a failure. Everything is read from the element.
+// whether it reports a failure. Everything is read from the element,
+// parsed as XML (fedsim/nodes/xmlstream); what does not parse (an
+// attacker's bytes) is shown as it is.
 func describeElement(x string) (label, why string, failure bool) {
 	if strings.HasPrefix(x, "</stream:stream") {
 		return "</stream:stream>", "Closes the stream: nothing more will be sent on it (RFC 6120 §4.4).", false
 	}
-	m := tagRe.FindStringSubmatch(x)
-	if m == nil {
+	el := parseUnit(x)
+	if el == nil {
 		return shorten(x, 40), "", false
 	}
-	name := m[1]
-	at := attrs(x)
+	name := el.Name
 	switch name {
 	case "stream:stream":
-		v := "header v" + at["version"]
-		ver := "version " + at["version"]
-		if at["version"] == "" {
-			v, ver = "header (no version: 0.9)", "no version attribute, so pre-RFC XMPP 0.9 without stream features"
+		ver := el.Attr("version")
+		v, verWhy := "header v"+ver, "version "+ver
+		if ver == "" {
+			v, verWhy = "header (no version: 0.9)", "no version attribute, so pre-RFC XMPP 0.9 without stream features"
 		}
-		if id := at["id"]; id != "" {
-			return v + " reply", fmt.Sprintf("Answers the stream header with its own, %s, and the stream id %s that dialback keys are bound to (RFC 6120 §4.7.3).", ver, id), false
+		if id := el.Attr("id"); id != "" {
+			return v + " reply", fmt.Sprintf("Answers the stream header with its own, %s, and the stream id %s that dialback keys are bound to (RFC 6120 §4.7.3).", verWhy, id), false
 		}
-		return v, fmt.Sprintf("Opens an XML stream from %s to %s, %s (RFC 6120 §4.2).", at["from"], at["to"], ver), false
+		return v, fmt.Sprintf("Opens an XML stream from %s to %s, %s (RFC 6120 §4.2).", el.Attr("from"), el.Attr("to"), verWhy), false
 	case "stream:features":
 		var fs []string
-		for _, c := range childRe.FindAllStringSubmatch(x[len("<stream:features>"):], -1) {
-			switch c[1] {
-			case "required", "mechanism":
-				if len(fs) > 0 && c[1] == "required" {
-					fs[len(fs)-1] += " (required)"
+		for _, c := range el.Children() {
+			if c.Local() == "mechanisms" {
+				var ms []string
+				for _, m := range c.Children() {
+					ms = append(ms, m.Text())
 				}
-				continue
-			case "mechanisms":
-				fs = append(fs, "SASL "+strings.Join(mechanisms(x), " "))
+				fs = append(fs, "SASL "+strings.Join(ms, " "))
 				continue
 			}
-			fs = append(fs, c[1])
+			f := c.Local()
+			for _, cc := range c.Children() {
+				f += " (" + cc.Local() + ")" // <required/>, dialback's <errors/>
+			}
+			fs = append(fs, f)
 		}
 		if len(fs) == 0 {
 			return "features: none", "Advertises no stream features: nothing to negotiate on this stream (RFC 6120 §4.3.2).", false
 		}
 		return "features: " + strings.Join(fs, ", "), "Advertises what can be negotiated next: " + strings.Join(fs, ", ") + " (RFC 6120 §4.3.2).", false
 	case "stream:error":
-		c := childRe.FindStringSubmatch(x[len("<stream:error>"):])
-		cond := "?"
-		if c != nil {
-			cond = c[1]
+		cond := definedCondition(el)
+		if cond == "" {
+			cond = "?"
 		}
 		return "stream error <" + cond + "/>", "A stream error is unrecoverable: the stream is closed after it (RFC 6120 §4.9).", true
 	case "starttls":
@@ -413,12 +411,13 @@ func describeElement(x string) (label, why string, failure bool) {
 	case "failure":
 		return "<failure/>", "Refuses the negotiation step just asked for.", true
 	case "auth":
-		return "<auth " + at["mechanism"] + ">", "Authenticates with SASL " + at["mechanism"] + ": the identity is taken from the TLS certificate (XEP-0178).", false
+		mech := el.Attr("mechanism")
+		return "<auth " + mech + ">", "Authenticates with SASL " + mech + ": the identity is taken from the TLS certificate (XEP-0178).", false
 	case "success":
 		return "<success/>", "SASL succeeded: the peer's identity is proven by its certificate (RFC 6120 §6.4.6).", false
 	case "db:result", "db:verify":
 		short := "<" + name + ">"
-		switch at["type"] {
+		switch el.Attr("type") {
 		case "valid":
 			return short + " valid", "Reports that the dialback key checked out (XEP-0220 §2.1).", false
 		case "invalid":
@@ -427,69 +426,103 @@ func describeElement(x string) (label, why string, failure bool) {
 			return short + " error", "Reports that the dialback check could not be made (XEP-0220 §2.4).", true
 		}
 		if name == "db:result" {
-			return short + " key", "Sends a dialback key for " + at["from"] + ": the receiver will ask " + at["from"] + "'s Authoritative Server whether it is genuine (XEP-0220 §2.1.1).", false
+			return short + " key", "Sends a dialback key for " + el.Attr("from") + ": the receiver will ask " + el.Attr("from") + "'s Authoritative Server whether it is genuine (XEP-0220 §2.1.1).", false
 		}
-		return short + " key?", "Asks the Authoritative Server whether the key is genuine for stream " + at["id"] + " (XEP-0220 §2.1.2).", false
+		return short + " key?", "Asks the Authoritative Server whether the key is genuine for stream " + el.Attr("id") + " (XEP-0220 §2.1.2).", false
 	case "iq", "message", "presence":
-		return stanzaLabel(x), "A stanza travels over the authenticated stream (RFC 6120 §8).", at["type"] == "error"
+		return stanzaLabel(el), "A stanza travels over the authenticated stream (RFC 6120 §8).", el.Attr("type") == "error"
 	}
 	return "<" + name + ">", "", false
 }
 
-func mechanisms(x string) []string {
-	var out []string
-	for _, part := range strings.Split(x, "<mechanism>")[1:] {
-		if i := strings.Index(part, "<"); i > 0 {
-			out = append(out, part[:i])
+// unitStream is the stream header an element is parsed under: the
+// namespaces and prefixes fedsim's servers declare on theirs.
+const unitStream = "<stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' xmlns:stream='http://etherx.jabber.org/streams'>"
+
+// parseUnit parses one XML unit as the trace holds it: a stream header
+// (returned as an element with the header's name and attributes) or one
+// complete element. It returns nil for what does not parse.
+func parseUnit(x string) *xmlstream.Element {
+	if x == "" {
+		return nil
+	}
+	p := xmlstream.NewParser()
+	p.Feed([]byte(x))
+	if tok, ok, err := p.Next(); err == nil && ok && tok.Kind == xmlstream.TokStreamStart {
+		name := tok.Header.Name
+		if name == "" {
+			name = "stream:stream"
+		}
+		return &xmlstream.Element{Name: name, Attrs: tok.Header.Attrs}
+	}
+	p = xmlstream.NewParser()
+	p.Feed([]byte(unitStream))
+	p.Feed([]byte(x))
+	for {
+		tok, ok, err := p.Next()
+		if err != nil || !ok {
+			return nil
+		}
+		if tok.Kind == xmlstream.TokElement {
+			return tok.Elem
 		}
 	}
-	return out
 }
 
-// stanzaLabel finds the first stanza in s and labels it by its name, type
-// and first child: "<iq get> ping".
-func stanzaLabel(s string) string {
-	i := strings.Index(s, "<iq ")
-	for _, n := range []string{"<message ", "<presence "} {
-		if j := strings.Index(s, n); j >= 0 && (i < 0 || j < i) {
-			i = j
+// definedCondition is the condition an error element carries: its first
+// child other than <text/> (RFC 6120 §4.9.2 for <stream:error/>, §8.3.2
+// for a stanza's <error/>).
+func definedCondition(e *xmlstream.Element) string {
+	for _, c := range e.Children() {
+		if c.Local() != "text" {
+			return c.Local()
 		}
-	}
-	if i < 0 {
-		return ""
-	}
-	s = s[i:]
-	m := tagRe.FindStringSubmatch(s)
-	at := attrs(s)
-	label := "<" + m[1]
-	if t := at["type"]; t != "" {
-		label += " " + t
-	}
-	label += ">"
-	end := strings.IndexByte(s, '>')
-	if c := childRe.FindStringSubmatch(s[end+1:]); c != nil && c[1] != m[1] {
-		if c[1] == "error" {
-			if cc := condRe.FindStringSubmatch(s[end+1:]); cc != nil {
-				return label + " " + cc[1]
-			}
-		}
-		label += " " + c[1]
-	}
-	return label
-}
-
-func condition(detail string) string {
-	if m := condRe.FindStringSubmatch(detail); m != nil {
-		return "<" + m[1] + "/>"
 	}
 	return ""
 }
 
-func outcomeLetter(detail string) string {
-	if m := letterRe.FindStringSubmatch(detail); m != nil {
-		return m[1]
+// stanzaLabel labels a stanza by its name, type and first child ("<iq
+// get> ping"); for an error, by its condition ("<iq error>
+// remote-server-timeout").
+func stanzaLabel(st *xmlstream.Element) string {
+	label := "<" + st.Local()
+	if t := st.Attr("type"); t != "" {
+		label += " " + t
 	}
-	return "?"
+	label += ">"
+	cs := st.Children()
+	if len(cs) == 0 {
+		return label
+	}
+	if c := cs[0]; c.Local() == "error" {
+		if cond := definedCondition(c); cond != "" {
+			return label + " " + cond
+		}
+	}
+	return label + " " + cs[0].Local()
+}
+
+// stanzaLabelXML labels a serialised stanza (sim.Record.Stanza).
+func stanzaLabelXML(x string) string {
+	st := parseUnit(x)
+	if st == nil {
+		return ""
+	}
+	return stanzaLabel(st)
+}
+
+// reasonWords says a connection failure's reason code
+// (sim.Record.Reason) in words.
+func reasonWords(reason string) string {
+	switch reason {
+	case "refused":
+		return "connection refused"
+	case "no-route":
+		return "no route to host"
+	case "":
+		return "connection failed"
+	}
+	return reason
 }
 
 func afterColon(s string) string {
