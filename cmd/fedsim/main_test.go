@@ -224,3 +224,55 @@ func TestSweepServersAndFaults(t *testing.T) {
 		t.Errorf("bad fault role: exit %d %s", code, errs)
 	}
 }
+
+// A scenario file is a world like a pair: run, explain and diagram take one,
+// the XEP pair's file gives the pair's own trace, and the replay line each
+// prints re-runs with exit 0 and the same output.
+func TestCommandsTakeScenarioFiles(t *testing.T) {
+	root := filepath.Join("..", "..")
+	file := filepath.Join(root, "scenarios", "xep0238", "type2-type4.yaml")
+	fromFile, errs, code := runCLI("run", file)
+	if code != 0 {
+		t.Fatalf("run FILE: exit %d: %s", code, errs)
+	}
+	fromPair, _, _ := runCLI("run", "type2", "type4")
+	body := func(s string) string { // the trace and summary, without the header and replay lines
+		lines := strings.Split(s, "\n")
+		return strings.Join(lines[1:len(lines)-2], "\n")
+	}
+	if body(fromFile) != body(fromPair) {
+		t.Fatalf("run %s differs from run type2 type4:\n%s\n---\n%s", file, fromFile, fromPair)
+	}
+	for _, args := range [][]string{
+		{"run", file},
+		{"explain", file, "--policy-receiver", "starttls=offered,accept=V,E,T"},
+		{"diagram", file, "--format", "mermaid"},
+		{"explain", filepath.Join(root, "scenarios", "faults", "cert-expired.yaml")},
+		{"run", filepath.Join(root, "scenarios", "examples", "srv-records.yaml"), "--pair", "montague.example,capulet.example", "--seed", "3"},
+	} {
+		out, errs, code := runCLI(args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		replay := ""
+		for _, l := range strings.Split(out, "\n") {
+			if _, r, ok := strings.Cut(l, "Replay: fedsim "); ok {
+				replay = r
+			}
+			if _, r, ok := strings.Cut(l, "(fedsim diagram "); ok {
+				replay = "diagram " + strings.TrimSuffix(strings.TrimSpace(r), ")")
+			}
+		}
+		if replay == "" {
+			t.Fatalf("%v printed no replay line:\n%s", args, out)
+		}
+		again, errs, code := runCLI(strings.Fields(replay)...)
+		if code != 0 || again != out {
+			t.Fatalf("%v: its replay %q gave exit %d (%s) and different output:\n%s\n---\n%s", args, replay, code, errs, out, again)
+		}
+	}
+	_, errs, code = runCLI("explain", file, "--pair", "type2.lit,nowhere.lit")
+	if code != exitUsage || !strings.Contains(errs, `"nowhere.lit" is not a server of the scenario (type2.lit, type4.lit)`) {
+		t.Fatalf("--pair with an unknown domain: exit %d: %s", code, errs)
+	}
+}

@@ -7,34 +7,36 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"fedsim/nodes"
 	"fedsim/scenarios"
+	"fedsim/scenarios/spec"
 	"fedsim/scenarios/teach"
 )
 
 func init() {
 	register(command{
 		name:    "run",
-		usage:   "fedsim run INITIATOR RECEIVER [--seed N] [--format text|jsonl] [--fragment whole|random|byte] [--stats] [the flags of explain]",
-		summary: "run one pair (type1 … type6 or a real-server preset) and print every element and event in virtual-time order",
+		usage:   "fedsim run INITIATOR RECEIVER | FILE.yaml [--pair FROM,TO] [--seed N] [--format text|jsonl] [--fragment whole|random|byte] [--stats] [the flags of explain]",
+		summary: "run one pair (type1 … type6 or a real-server preset), or a scenario file, and print every element and event in virtual-time order",
 		run:     cmdRun,
 		flags:   func() *flag.FlagSet { fs, _ := teachFlags("run", io.Discard); return fs },
 	})
 	register(command{
 		name:    "explain",
-		usage:   "fedsim explain INITIATOR RECEIVER [--seed N] [--policy-initiator k=v,...] [--policy-receiver k=v,...] [--cert-initiator KIND] [--cert-receiver KIND] [--fault kind:target[:peer]]... [--attack KIND] [--fragment whole|random|byte]",
-		summary: "narrate one pair step by step: who sends what to whom and why, the outcome, and what would have changed it",
+		usage:   "fedsim explain INITIATOR RECEIVER | FILE.yaml [--pair FROM,TO] [--seed N] [--policy-initiator k=v,...] [--policy-receiver k=v,...] [--cert-initiator KIND] [--cert-receiver KIND] [--fault kind:target[:peer]]... [--attack KIND] [--fragment whole|random|byte]",
+		summary: "narrate one pair (or a scenario file's first stanza's pair) step by step: who sends what to whom and why, the outcome, and what would have changed it",
 		run:     cmdExplain,
 		flags:   func() *flag.FlagSet { fs, _ := teachFlags("explain", io.Discard); return fs },
 	})
 	register(command{
 		name:    "diagram",
-		usage:   "fedsim diagram INITIATOR RECEIVER --format mermaid|svg [--seed N] [the flags of explain]",
-		summary: "draw one pair as a sequence diagram (Mermaid text, or an SVG drawn by fedsim)",
+		usage:   "fedsim diagram INITIATOR RECEIVER | FILE.yaml --format mermaid|svg [--seed N] [the flags of explain]",
+		summary: "draw one pair (or a scenario file's) as a sequence diagram (Mermaid text, or an SVG drawn by fedsim)",
 		run:     cmdDiagram,
 		flags:   func() *flag.FlagSet { fs, _ := teachFlags("diagram", io.Discard); return fs },
 	})
@@ -54,6 +56,7 @@ type teachOpts struct {
 	attack, format string
 	fragment       string
 	stats          bool
+	pair           string
 }
 
 func teachFlags(name string, stderr io.Writer) (*flag.FlagSet, *teachOpts) {
@@ -68,6 +71,7 @@ func teachFlags(name string, stderr io.Writer) (*flag.FlagSet, *teachOpts) {
 	fs.Var(&o.faults, "fault", "inject a fault, kind:target[:peer] with target initiator, receiver or a domain (repeatable), e.g. cert-expired:receiver")
 	fs.StringVar(&o.attack, "attack", "", "place an attacker between the two: dns-poison, strip-starttls or tls-intercept")
 	fs.StringVar(&o.fragment, "fragment", "whole", "how writes are cut on the wire: whole, random (up to 4 pieces) or byte (one byte per segment)")
+	fs.StringVar(&o.pair, "pair", "", "with a scenario file: the two servers to show, FROM,TO (default: the sender of the file's first stanza and its addressee)")
 	switch name {
 	case "diagram":
 		fs.StringVar(&o.format, "format", "mermaid", "mermaid or svg")
@@ -86,8 +90,15 @@ func teachConfig(name string, args []string, stderr io.Writer) (teach.Config, *t
 	if err != nil {
 		return teach.Config{}, nil, false
 	}
+	if len(pos) == 1 && isScenarioFile(pos[0]) {
+		return scenarioConfig(name, fs, pos[0], o, stderr)
+	}
 	if len(pos) != 2 {
-		fmt.Fprintf(stderr, "fedsim %s: want INITIATOR RECEIVER (type1 … type6 or a real-server preset), got %d arguments\n", name, len(pos))
+		fmt.Fprintf(stderr, "fedsim %s: want INITIATOR RECEIVER (type1 … type6 or a real-server preset) or a scenario file, got %d arguments\n", name, len(pos))
+		return teach.Config{}, nil, false
+	}
+	if o.pair != "" {
+		fmt.Fprintf(stderr, "fedsim %s: --pair picks two servers of a scenario file; give the pair itself as INITIATOR RECEIVER\n", name)
 		return teach.Config{}, nil, false
 	}
 	cfg := teach.Config{Initiator: pos[0], Receiver: pos[1], Seed: o.seed, Fragment: o.fragment}
@@ -128,6 +139,12 @@ func teachConfig(name string, args []string, stderr io.Writer) (teach.Config, *t
 			cfg.Faults = append(cfg.Faults, f)
 		}
 	}
+	return checkTeachOpts(name, cfg, o, errs, stderr)
+}
+
+// checkTeachOpts checks the flags both forms share, adds them to cfg and
+// reports every bad value at once.
+func checkTeachOpts(name string, cfg teach.Config, o *teachOpts, errs []string, stderr io.Writer) (teach.Config, *teachOpts, bool) {
 	if o.attack != "" {
 		ok := false
 		for _, k := range scenarios.AttackKinds {
@@ -246,4 +263,74 @@ func cmdDiagram(args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// isScenarioFile tells a scenario file from a preset name: it ends in .yaml
+// or .yml, or names a file that exists.
+func isScenarioFile(arg string) bool {
+	if strings.HasSuffix(arg, ".yaml") || strings.HasSuffix(arg, ".yml") {
+		return true
+	}
+	st, err := os.Stat(arg)
+	return err == nil && !st.IsDir()
+}
+
+// scenarioConfig reads a scenario file into a config: the file's world,
+// its seed unless --seed is given, its faults (so that explain can take
+// each away), and the pair --pair names or the file's first stanza's.
+func scenarioConfig(name string, fs *flag.FlagSet, path string, o *teachOpts, stderr io.Writer) (teach.Config, *teachOpts, bool) {
+	s, err := spec.Load(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim %s: %v\n", name, err)
+		return teach.Config{}, nil, false
+	}
+	wc := s.Config()
+	cfg := teach.Config{Scenario: wc, Path: path, Seed: s.Seed, Faults: wc.Faults, Fragment: o.fragment}
+	if !flagSet(fs, "fragment") {
+		cfg.Fragment = s.Fragment
+	}
+	if flagSet(fs, "seed") {
+		cfg.Seed = o.seed
+	}
+	var errs []string
+	if o.pair != "" {
+		a, b, ok := strings.Cut(o.pair, ",")
+		if !ok || a == "" || b == "" {
+			errs = append(errs, fmt.Sprintf("--pair %q: want FROM,TO (two domains of the scenario)", o.pair))
+		}
+		cfg.Initiator, cfg.Receiver = strings.TrimSpace(a), strings.TrimSpace(b)
+	}
+	// The sides' policies are the file's, changed by the flags.
+	_, res, err := cfg.World()
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim %s: %v\n", name, err)
+		return cfg, o, false
+	}
+	cfg.Initiator, cfg.Receiver = res.From, res.To
+	for i, spec := range []string{o.polI, o.polR} {
+		if spec == "" {
+			continue
+		}
+		p, err := teach.ParsePolicy(res.Policies[i], spec)
+		if err == nil {
+			err = p.Validate()
+		}
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("--policy-%s: %v", []string{"initiator", "receiver"}[i], err))
+			continue
+		}
+		cfg.Sides[i].Policy = &p
+	}
+	cfg.Sides[0].Cert, cfg.Sides[1].Cert = o.certI, o.certR
+	if len(o.faults) > 0 {
+		errs = append(errs, "--fault: with a scenario file, write faults in the file (its faults section); explain takes each away in turn")
+	}
+	return checkTeachOpts(name, cfg, o, errs, stderr)
+}
+
+// flagSet reports whether the command line set the named flag.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

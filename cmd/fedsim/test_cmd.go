@@ -23,7 +23,7 @@ import (
 )
 
 func init() {
-	register(command{name: "test", usage: "fedsim test [PATH...] [-run REGEX] [-update] [--format text|json|junit]",
+	register(command{name: "test", usage: "fedsim test [PATH...] [-run REGEX] [-v] [--timing] [-update] [--format text|json|junit]",
 		summary: "run scenario files (default: scenarios/, folders recursively) and report what differs from their expectations",
 		run:     cmdTest, flags: func() *flag.FlagSet { fs, _ := testFlags(io.Discard); return fs }})
 	register(command{name: "new", usage: "fedsim new FILE",
@@ -32,9 +32,11 @@ func init() {
 }
 
 type testOpts struct {
-	run    string
-	update bool
-	format string
+	run     string
+	update  bool
+	format  string
+	verbose bool
+	timing  bool
 }
 
 func testFlags(stderr io.Writer) (*flag.FlagSet, *testOpts) {
@@ -44,6 +46,8 @@ func testFlags(stderr io.Writer) (*flag.FlagSet, *testOpts) {
 	fs.StringVar(&o.run, "run", "", "run only scenarios whose file path or name matches this regular expression")
 	fs.BoolVar(&o.update, "update", false, "rewrite golden transcripts with what the run produced (review the diff before committing)")
 	fs.StringVar(&o.format, "format", "text", "output format: text, json, or junit (JUnit XML for CI systems)")
+	fs.BoolVar(&o.verbose, "v", false, "print the transcript of every scenario run (without -v, of the failing ones only)")
+	fs.BoolVar(&o.timing, "timing", false, "print wall-clock times in the text report too (without it, the same run prints the same bytes every time)")
 	return fs, o
 }
 
@@ -150,7 +154,7 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 	case "junit":
 		writeJUnit(stdout, cases, wall)
 	default:
-		writeTestText(stdout, stderr, cases, wall)
+		writeTestText(stdout, cases, wall, o)
 	}
 	return status
 }
@@ -181,7 +185,11 @@ func fmtWall(d time.Duration) string {
 	return d.Round(10 * time.Millisecond).String()
 }
 
-func writeTestText(stdout, stderr io.Writer, cases []*testCase, wall time.Duration) {
+// writeTestText is the report people read. Wall-clock times are printed
+// only with --timing, so that the same scenarios give the same bytes from
+// run to run (a failing CI job and its rerun can be diffed); each failing
+// scenario's transcript follows its failures (with -v, every scenario's).
+func writeTestText(stdout io.Writer, cases []*testCase, wall time.Duration, o *testOpts) {
 	width := 0
 	for _, c := range cases {
 		width = max(width, len(c.File))
@@ -195,9 +203,12 @@ func writeTestText(stdout, stderr io.Writer, cases []*testCase, wall time.Durati
 			}
 			continue
 		case "pass":
-			fmt.Fprintf(stdout, "PASS  %-*s  virtual %9s  wall %s", width, c.File, virtualTime(c.Virtual), fmtWall(c.Wall))
+			fmt.Fprintf(stdout, "PASS  %-*s  virtual %9s", width, c.File, virtualTime(c.Virtual))
 		case "fail":
-			fmt.Fprintf(stdout, "FAIL  %-*s  virtual %9s  wall %s", width, c.File, virtualTime(c.Virtual), fmtWall(c.Wall))
+			fmt.Fprintf(stdout, "FAIL  %-*s  virtual %9s", width, c.File, virtualTime(c.Virtual))
+		}
+		if o.timing {
+			fmt.Fprintf(stdout, "  wall %s", fmtWall(c.Wall))
 		}
 		if c.Updated {
 			fmt.Fprintf(stdout, "  (updated %s)", c.Res.Scenario.TranscriptPath())
@@ -215,6 +226,12 @@ func writeTestText(stdout, stderr io.Writer, cases []*testCase, wall time.Durati
 			}
 			fmt.Fprintf(stdout, "      replay: %s\n", c.Res.Replay())
 		}
+		if c.Status == "fail" || o.verbose {
+			fmt.Fprintf(stdout, "      transcript (%s):\n", c.Res.Replay())
+			for _, line := range strings.Split(strings.TrimRight(string(c.Res.Transcript), "\n"), "\n") {
+				fmt.Fprintf(stdout, "          %s\n", line)
+			}
+		}
 	}
 	pass, fail, errs, virtual := counts(cases)
 	fmt.Fprintln(stdout)
@@ -222,7 +239,11 @@ func writeTestText(stdout, stderr io.Writer, cases []*testCase, wall time.Durati
 	if len(cases) == 1 {
 		plural = ""
 	}
-	fmt.Fprintf(stdout, "%d scenario%s, %s virtual time simulated in %s wall\n", len(cases), plural, virtualTime(virtual), fmtWall(wall))
+	fmt.Fprintf(stdout, "%d scenario%s, %s virtual time simulated", len(cases), plural, virtualTime(virtual))
+	if o.timing {
+		fmt.Fprintf(stdout, " in %s wall", fmtWall(wall))
+	}
+	fmt.Fprintln(stdout)
 	if errs > 0 {
 		fmt.Fprintf(stdout, "%d passed, %d failed, %d did not load (bad input)\n", pass, fail, errs)
 		return

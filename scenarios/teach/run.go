@@ -34,10 +34,20 @@ type Side struct {
 	Cert string
 }
 
-// Config is one run of a pair with everything a learner may change.
+// Config is one run of a pair with everything a learner may change: a
+// pair of presets in the pair world (scenarios.PairConfig), or two servers
+// of a world read from a scenario file (Scenario).
 type Config struct {
-	// Initiator and Receiver are preset names ("type1" … "type6", or "1" … "6").
+	// Initiator and Receiver are preset names ("type1" … "type6", or "1" …
+	// "6"); with Scenario, the domains of two of its servers (default: the
+	// sender of the scenario's first stanza and the domain it is sent to).
 	Initiator, Receiver string
+	// Scenario is a world to explain instead of the pair world (a scenario
+	// file's Config, spec.Scenario.Config), read from Path. Its own faults
+	// belong in Faults, so that counterfactuals can take each away; its
+	// attacks stay as written.
+	Scenario *scenarios.Config
+	Path     string
 	// Seed is the master seed (default 0 is a valid seed; the CLI uses 1).
 	Seed uint64
 	// Sides are the overrides for the initiating and receiving server.
@@ -97,6 +107,9 @@ func certKind(k string) (nodes.CertKind, bool) {
 // world. It returns the Result to fill, with the presets, policies and
 // certificates each side runs with.
 func (cfg Config) World() (*scenarios.Config, *Result, error) {
+	if cfg.Scenario != nil {
+		return cfg.scenarioWorld()
+	}
 	ip, ok := nodes.PresetByName(cfg.Initiator)
 	if !ok {
 		return nil, nil, fmt.Errorf("teach: unknown initiating type %q (want %s)", cfg.Initiator, nodes.PresetNames())
@@ -116,8 +129,18 @@ func (cfg Config) World() (*scenarios.Config, *Result, error) {
 	}
 	from, to := p.Domains()
 	res := &Result{Config: cfg, Pair: p, From: from, To: to, Presets: [2]nodes.Preset{ip, rp}}
+	if err := res.override(wc, [2]int{0, 1}); err != nil {
+		return nil, nil, err
+	}
+	return wc, res, nil
+}
+
+// override applies the sides' changes to the servers at idx of wc (the
+// initiating and the receiving one) and places the attack.
+func (res *Result) override(wc *scenarios.Config, idx [2]int) error {
+	cfg := res.Config
 	for i, s := range cfg.Sides {
-		sv := &wc.Servers[i]
+		sv := &wc.Servers[idx[i]]
 		if s.Policy != nil {
 			sv.Policy = *s.Policy
 		}
@@ -125,19 +148,93 @@ func (cfg Config) World() (*scenarios.Config, *Result, error) {
 		if s.Cert != "" {
 			k, ok := certKind(s.Cert)
 			if !ok {
-				return nil, nil, fmt.Errorf("teach: certificate kind %q: want %s", s.Cert, strings.Join(CertKinds, ", "))
+				return fmt.Errorf("teach: certificate kind %q: want %s", s.Cert, strings.Join(CertKinds, ", "))
 			}
-			sv.CertKind = k
+			sv.Certificate, sv.CertKind = "", k
 		}
 		res.Certs[i] = sv.CertKind.String()
+		if sv.Certificate != "" {
+			res.Certs[i] = sv.Certificate // a named certificate of the file
+		}
 		if err := sv.Policy.Validate(); err != nil {
-			return nil, nil, fmt.Errorf("teach: %s policy of %s: %w", roleName(i), sv.Domain, err)
+			return fmt.Errorf("teach: %s policy of %s: %w", roleName(i), sv.Domain, err)
 		}
 	}
 	if cfg.Attack != "" {
-		wc.Attacks = []scenarios.AttackSpec{{Kind: cfg.Attack, Initiator: from, Receiver: to}}
+		wc.Attacks = append(wc.Attacks, scenarios.AttackSpec{Kind: cfg.Attack, Initiator: res.From, Receiver: res.To})
 	}
-	return wc, res, nil
+	return nil
+}
+
+// scenarioWorld is World for a scenario file's world: a copy of it with
+// the sides of the chosen pair changed.
+func (cfg Config) scenarioWorld() (*scenarios.Config, *Result, error) {
+	wc := *cfg.Scenario
+	wc.Servers = append([]scenarios.Server(nil), wc.Servers...)
+	wc.Attacks = append([]scenarios.AttackSpec(nil), wc.Attacks...)
+	wc.Seed, wc.Faults, wc.NoTrace = cfg.Seed, cfg.Faults, cfg.quiet
+	if cfg.Fragment != "" {
+		wc.Fragment = cfg.Fragment
+	}
+	from, to := cfg.Initiator, cfg.Receiver
+	if from == "" && len(wc.Traffic) > 0 {
+		from = wc.Traffic[0].From
+		if to == "" {
+			to = trafficTo(wc.Traffic[0])
+		}
+	}
+	idx := [2]int{-1, -1}
+	var domains []string
+	for i, sv := range wc.Servers {
+		domains = append(domains, sv.Domain)
+		for k, d := range [2]string{from, to} {
+			if sv.Domain == d && idx[k] < 0 {
+				idx[k] = i
+			}
+		}
+	}
+	for k, d := range [2]string{from, to} {
+		if idx[k] < 0 {
+			return nil, nil, fmt.Errorf("teach: %s: the %s server %q is not a server of the scenario (%s)", cfg.Path, roleName(k), d, strings.Join(domains, ", "))
+		}
+	}
+	if from == to {
+		return nil, nil, fmt.Errorf("teach: %s: initiating and receiving server are both %s", cfg.Path, from)
+	}
+	cfg.Initiator, cfg.Receiver = from, to
+	res := &Result{Config: cfg, Pair: scenarios.Pair{Initiator: from, Receiver: to}, From: from, To: to}
+	for k, i := range idx {
+		sv := wc.Servers[i]
+		if p, ok := nodes.PresetByName(sv.Preset); ok && sv.Preset != "" {
+			res.Presets[k] = p
+		} else {
+			res.Presets[k] = nodes.Preset{Name: sv.Domain, Title: "as " + cfg.Path + " describes it", Policy: sv.Policy, Cert: sv.CertKind}
+		}
+		res.Presets[k].Title += ", in " + cfg.Path
+	}
+	if err := res.override(&wc, idx); err != nil {
+		return nil, nil, err
+	}
+	return &wc, res, nil
+}
+
+// trafficTo is the domain a stanza of the traffic is addressed to.
+func trafficTo(t scenarios.Send) string {
+	el := t.Stanza
+	if el == nil {
+		var err error
+		if el, err = scenarios.ParseStanza(t.XML); err != nil {
+			return ""
+		}
+	}
+	to := el.Attr("to")
+	if i := strings.IndexByte(to, '@'); i >= 0 {
+		to = to[i+1:]
+	}
+	if i := strings.IndexByte(to, '/'); i >= 0 {
+		to = to[:i]
+	}
+	return to
 }
 
 // Run builds the run's world (Config.World), runs the initiator's ping and
