@@ -192,6 +192,55 @@ type ErrorProfile struct {
 	Bounce string
 }
 
+// policyFields is the policy vocabulary (see policyfields.go): one entry
+// per Policy field, in the order Policy.String prints them. Every surface
+// that names a field reads this table.
+var policyFields = []PolicyField{
+	enumField("version", []string{"1.0", "0.9"},
+		"XMPP version spoken: 0.9 has no stream features and does dialback only (RFC 6120 §4.7.5, XEP-0238 footnote 4)",
+		func(p Policy) int { return int(p.Version) }, func(p *Policy, i int) { p.Version = Version(i) }),
+	enumField("starttls", []string{"not-offered", "offered", "required"},
+		"what the server offers as receiving entity: no <starttls/>, <starttls/>, or <starttls><required/></starttls> (RFC 6120 §5.3.1)",
+		func(p Policy) int { return int(p.StartTLS) }, func(p *Policy, i int) { p.StartTLS = TLSOffer(i) }),
+	enumField("initiate_tls", []string{"never", "if-required", "if-offered", "always"},
+		"when the server negotiates TLS as initiating entity; always refuses a peer that does not offer it (RFC 6120 §5.4.1, XEP-0238 §5.2, §7.1)",
+		func(p Policy) int { return int(p.InitiateTLS) }, func(p *Policy, i int) { p.InitiateTLS = TLSInitiate(i) }),
+	boolField("dialback", true, []string{"true", "false"},
+		"Server Dialback supported, as initiating and as receiving/authoritative server (XEP-0220)",
+		func(p *Policy) *bool { return &p.Dialback }),
+	enumField("sasl", []string{"never", "when-cert-valid"},
+		"when SASL EXTERNAL is offered: never, or on a TLS stream whose peer certificate chains to a trusted root and names the peer (XEP-0178 §3 step 7)",
+		func(p Policy) int { return int(p.SASL) }, func(p *Policy, i int) { p.SASL = SASLOffer(i) }),
+	boolField("require_valid_cert", true, []string{"false", "true"},
+		"abort the TLS handshake when the peer's certificate does not verify (XEP-0238 §5.6, RFC 6125)",
+		func(p *Policy) *bool { return &p.RequireValidCert }),
+	levelsField("accept", "the levels the server federates at, in both directions: V dialback, E TLS + dialback, T TLS + SASL EXTERNAL (XEP-0238 §2)",
+		[]string{"V", "E", "T", "V,E", "E,T", "V,E,T", "V,T"}, []string{"V,E,T", "E,T", "T", "V"},
+		func(p *Policy) *Levels { return &p.Accept }),
+	boolField("enforce_clientauth_eku", false, []string{"false", "true"},
+		"as receiving server, a peer certificate without id-kp-clientAuth is not valid for SASL EXTERNAL (RFC 5280 §4.2.1.12)",
+		func(p *Policy) *bool { return &p.EnforceClientAuthEKU }),
+	boolField("dialback_with_sasl", false, []string{"false", "true"},
+		"offer Server Dialback alongside SASL EXTERNAL, as Prosody and ejabberd do (XEP-0178 §3 step 7 offers it only without EXTERNAL)",
+		func(p *Policy) *bool { return &p.DialbackWithSASL }),
+	boolField("sasl_fallback", false, []string{"false", "true"},
+		"as initiating server, try Server Dialback on the same stream after a SASL EXTERNAL <failure/> (XEP-0178 §3 step 9b)",
+		func(p *Policy) *bool { return &p.SASLFallback }),
+	boolField("dialback_errors", false, []string{"false", "true"},
+		"advertise <dialback><errors/></dialback> and answer a key that cannot be verified with <db:result type='error'/> (XEP-0220 §2.4.2, §2.5)",
+		func(p *Policy) *bool { return &p.DialbackErrors }),
+	partsField("errors", "the error conditions the server uses when it refuses (RFC 6120 §4.9.3, §8.3.3)",
+		conditionPart("tls_required", "not-authorized", StreamConditions,
+			"stream error for a dialback key or stanza before mandatory STARTTLS (RFC 6120 §4.9.3.12; Prosody and ejabberd send policy-violation)",
+			func(p *Policy) *string { return &p.Errors.TLSRequired }),
+		conditionPart("refused", "not-authorized", StreamConditions,
+			"stream error when authentication would fall below the accepted levels or dialback is not supported (RFC 6120 §4.9.3)",
+			func(p *Policy) *string { return &p.Errors.Refused }),
+		conditionPart("bounce", "remote-server-timeout", StanzaConditions,
+			"stanza error of the stanzas bounced when a negotiation fails (XEP-0238; Openfire sends remote-server-not-found)",
+			func(p *Policy) *string { return &p.Errors.Bounce })),
+}
+
 func orDefault(v, d string) string {
 	if v == "" {
 		return d
@@ -252,29 +301,6 @@ func (p Policy) Validate() error {
 		return fmt.Errorf("nodes: inconsistent policy: %s", strings.Join(errs, "; "))
 	}
 	return nil
-}
-
-// String prints the policy as key=value pairs in a fixed order; the fields
-// added after XEP-0238's six types appear only when set.
-func (p Policy) String() string {
-	s := fmt.Sprintf("version=%s starttls=%s initiate_tls=%s dialback=%t sasl=%s require_valid_cert=%t accept=%s",
-		p.Version, p.StartTLS, p.InitiateTLS, p.Dialback, p.SASL, p.RequireValidCert, p.Accept)
-	if p.EnforceClientAuthEKU {
-		s += " enforce_clientauth_eku=true"
-	}
-	if p.DialbackWithSASL {
-		s += " dialback_with_sasl=true"
-	}
-	if p.SASLFallback {
-		s += " sasl_fallback=true"
-	}
-	if p.DialbackErrors {
-		s += " dialback_errors=true"
-	}
-	if e := p.Errors; e != (ErrorProfile{}) {
-		s += fmt.Sprintf(" errors=%s/%s/%s", e.TLSRequiredCondition(), e.RefusedCondition(), e.BounceCondition())
-	}
-	return s
 }
 
 // CertKind is the kind of certificate a preset server holds.

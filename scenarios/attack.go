@@ -29,8 +29,137 @@ const (
 	AttackTLSIntercept AttackKind = "tls-intercept"
 )
 
+// AttackKindSpec is one attack kind: what the attacker does and which of an
+// attack's settings it uses. attackSpecs holds one per kind, and the
+// scenario loader, the CLI and the explorer read it.
+type AttackKindSpec struct {
+	Kind AttackKind
+	// Intro says what the attacker does (the heading of fedsim attack).
+	Intro string
+	// Cert: the attacker presents a certificate of its choosing (the
+	// scenario field cert, fedsim attack --cert).
+	Cert bool
+	// Forges: the attacker forges stanzas (forge, forge_at).
+	Forges bool
+	// NeedsTLS: the attack is on TLS, so a pair that never federates, or
+	// federates without TLS, gives it nothing to attack (verdicts
+	// no-federation and plaintext).
+	NeedsTLS bool
+	_        struct{}
+}
+
+// attackSpecs is the attack vocabulary, in display order.
+var attackSpecs = []AttackKindSpec{
+	{Kind: AttackDNSPoison, Forges: true,
+		Intro: "The attacker poisons the receiver's DNS for the initiating domain (and the initiator's for the receiving one), runs\n" +
+			"impostor servers for both domains with self-signed certificates, forges a message in the initiating domain's name,\n" +
+			"and confirms its own dialback keys as the \"Authoritative Server\"."},
+	{Kind: AttackStripSTARTTLS, NeedsTLS: true,
+		Intro: "An on-path attacker deletes <starttls/> from every <stream:features/> between the two servers."},
+	{Kind: AttackTLSIntercept, NeedsTLS: true, Cert: true,
+		Intro: "An on-path attacker terminates TLS towards both servers with certificates of its own."},
+}
+
+// AttackKindSpecs returns the table of attack kinds, in display order.
+func AttackKindSpecs() []AttackKindSpec { return append([]AttackKindSpec(nil), attackSpecs...) }
+
+// AttackKindOf finds a kind's entry.
+func AttackKindOf(k AttackKind) (AttackKindSpec, bool) {
+	for _, s := range attackSpecs {
+		if s.Kind == k {
+			return s, true
+		}
+	}
+	return AttackKindSpec{}, false
+}
+
 // AttackKinds lists the kinds in display order.
-var AttackKinds = []AttackKind{AttackDNSPoison, AttackStripSTARTTLS, AttackTLSIntercept}
+var AttackKinds = func() []AttackKind {
+	var out []AttackKind
+	for _, s := range attackSpecs {
+		out = append(out, s.Kind)
+	}
+	return out
+}()
+
+// AttackKindNames lists the kinds' names in display order.
+func AttackKindNames() []string {
+	var out []string
+	for _, k := range AttackKinds {
+		out = append(out, string(k))
+	}
+	return out
+}
+
+// VerdictSpec is one word of an attack's verdict (AttackResult.Verdict).
+type VerdictSpec struct {
+	Name string
+	// Help says what it means, for the docs and fedsim attack's legend.
+	Help string
+	// Achieved: something the attacker got; achievements combine in one
+	// verdict ("impersonated+read"). The other verdicts stand alone.
+	Achieved bool
+	// holds decides the verdict from a result; the standalone ones
+	// exclude each other.
+	holds func(r *AttackResult, s AttackKindSpec) bool
+	_     struct{}
+}
+
+// verdictSpecs is the table of verdicts, in display order.
+var verdictSpecs = []VerdictSpec{
+	{Name: "impersonated", Achieved: true, Help: "the receiver delivered a stanza the attacker forged in the initiating domain's name",
+		holds: func(r *AttackResult, _ AttackKindSpec) bool { return r.Impersonated }},
+	{Name: "read", Achieved: true, Help: "the attacker saw the stanza the initiator's user sent",
+		holds: func(r *AttackResult, _ AttackKindSpec) bool { return r.Read }},
+	{Name: "downgraded", Achieved: true, Help: "the pair federated without TLS, although it uses TLS without the attacker",
+		holds: func(r *AttackResult, _ AttackKindSpec) bool { return r.Downgraded }},
+	{Name: "refused", Help: "a victim refused to go on: the attack was stopped, and the pair does not federate",
+		holds: func(r *AttackResult, _ AttackKindSpec) bool { return r.Denied }},
+	{Name: "stopped", Help: "the attacker achieved nothing",
+		holds: func(r *AttackResult, s AttackKindSpec) bool {
+			return !r.Denied && !(s.NeedsTLS && r.Baseline <= nodes.LevelVerified)
+		}},
+	{Name: "plaintext", Help: "the pair never uses TLS: there is nothing to attack, and its traffic is readable anyway",
+		holds: func(r *AttackResult, s AttackKindSpec) bool {
+			return !r.Denied && s.NeedsTLS && r.Baseline == nodes.LevelVerified
+		}},
+	{Name: "no-federation", Help: "the pair does not federate even without the attacker",
+		holds: func(r *AttackResult, s AttackKindSpec) bool {
+			return !r.Denied && s.NeedsTLS && r.Baseline == nodes.LevelNone
+		}},
+}
+
+// VerdictSpecs returns the table of verdicts, in display order.
+func VerdictSpecs() []VerdictSpec { return append([]VerdictSpec(nil), verdictSpecs...) }
+
+// Verdicts lists every verdict Verdict can give: each combination of
+// achievements (one, then two, then all three, in table order), then the
+// standalone verdicts.
+func Verdicts() []string {
+	var ach, rest []string
+	for _, v := range verdictSpecs {
+		if v.Achieved {
+			ach = append(ach, v.Name)
+		} else {
+			rest = append(rest, v.Name)
+		}
+	}
+	var out []string
+	for size := 1; size <= len(ach); size++ {
+		var pick func(from int, set []string)
+		pick = func(from int, set []string) {
+			if len(set) == size {
+				out = append(out, strings.Join(set, "+"))
+				return
+			}
+			for i := from; i < len(ach); i++ {
+				pick(i+1, append(append([]string(nil), set...), ach[i]))
+			}
+		}
+		pick(0, nil)
+	}
+	return append(out, rest...)
+}
 
 // AttackOptions tunes an attack run.
 type AttackOptions struct {
@@ -67,28 +196,23 @@ type AttackResult struct {
 	World   *World
 }
 
-// Verdict is a short cell label: what the attacker achieved, or "stopped".
+// Verdict is a short cell label: what the attacker achieved, or why not
+// (the verdict table, VerdictSpecs).
 func (r *AttackResult) Verdict() string {
+	spec, _ := AttackKindOf(r.Kind)
 	var parts []string
-	if r.Impersonated {
-		parts = append(parts, "impersonated")
-	}
-	if r.Read {
-		parts = append(parts, "read")
-	}
-	if r.Downgraded {
-		parts = append(parts, "downgraded")
+	for _, v := range verdictSpecs {
+		if v.Achieved && v.holds(r, spec) {
+			parts = append(parts, v.Name)
+		}
 	}
 	if len(parts) > 0 {
 		return strings.Join(parts, "+")
 	}
-	switch {
-	case r.Denied:
-		return "refused"
-	case r.Baseline == nodes.LevelNone && r.Kind != AttackDNSPoison:
-		return "no-federation"
-	case r.Baseline == nodes.LevelVerified && r.Kind != AttackDNSPoison:
-		return "plaintext"
+	for _, v := range verdictSpecs {
+		if !v.Achieved && v.holds(r, spec) {
+			return v.Name
+		}
 	}
 	return "stopped"
 }
@@ -122,13 +246,7 @@ func RunAttack(kind AttackKind, p Pair, opt AttackOptions) (*AttackResult, error
 	return res, nil
 }
 
-func attackNames() string {
-	var s []string
-	for _, k := range AttackKinds {
-		s = append(s, string(k))
-	}
-	return strings.Join(s, ", ")
-}
+func attackNames() string { return strings.Join(AttackKindNames(), ", ") }
 
 // RunAttackMatrix runs all 36 pairs under one attack.
 func RunAttackMatrix(kind AttackKind, opt AttackOptions) ([]*AttackResult, error) {

@@ -29,7 +29,9 @@ type ChaosRun struct {
 func (c *ChaosRun) Replay() string { return fmt.Sprintf("fedsim chaos --runs 1 --seed %d", c.Seed) }
 
 // drawFaults picks a fault schedule for a pair: up to three faults of any
-// kind, at random times in the first seconds, some of them healing.
+// kind, at random times in the first seconds, some of them healing. The
+// kind's entry in the fault table says which of these it takes (a peer,
+// a time window) and draws its own parameters.
 func drawFaults(r *rand.Rand, p Pair) []Fault {
 	from, to := p.Domains()
 	ends := []string{from, to}
@@ -38,10 +40,11 @@ func drawFaults(r *rand.Rand, p Pair) []Fault {
 	var out []Fault
 	for i := 0; i < n; i++ {
 		k := kinds[r.IntN(len(kinds))]
+		s, _ := SpecOf(k)
 		target := ends[r.IntN(2)]
-		peer := ends[0]
+		other := ends[0]
 		if target == ends[0] {
-			peer = ends[1]
+			other = ends[1]
 		}
 		at := time.Duration(r.IntN(400)) * time.Millisecond
 		var until time.Duration
@@ -49,46 +52,21 @@ func drawFaults(r *rand.Rand, p Pair) []Fault {
 			until = at + time.Duration(1+r.IntN(20000))*time.Millisecond
 		}
 		f := Fault{Kind: k, Target: target, At: at, Until: until}
-		switch k {
-		case Partition, ResetAfter, Latency:
-			f.Peer = peer
+		if s.Takes(ParamPeer) {
+			f.Peer = other
 		}
-		switch k {
-		case DNSPoison:
-			f.Addr = "10.6.6.6" // nowhere: a poisoned record without an attacker
-			f.Observer = peer
-		case DNSNXDomain, DNSServFail, DNSTimeout:
-			if r.IntN(2) == 0 {
-				f.Observer = peer
-			}
-		case ResetAfter:
-			f.Bytes = int64(50 + r.IntN(3000))
-			f.At, f.Until = 0, 0
-		case Latency:
-			f.Delay = time.Duration(1+r.IntN(500)) * time.Millisecond
-			f.Jitter = time.Duration(r.IntN(100)) * time.Millisecond
-			f.At, f.Until = 0, 0
-		case DNSSlow:
-			f.Delay = time.Duration(r.IntN(15000)) * time.Millisecond
-		case Crash:
-			if f.Until == 0 {
-				f.Until = f.At + time.Duration(1+r.IntN(5000))*time.Millisecond
-			}
+		if s.draw != nil {
+			s.draw(r, &f, other)
 		}
-		if isCertFault(k) || k == DNSFailover {
-			f.At, f.Until = 0, 0
+		if !s.Takes(ParamAt) {
+			f.At = 0
+		}
+		if !s.Takes(ParamUntil) {
+			f.Until = 0
 		}
 		out = append(out, f)
 	}
 	return out
-}
-
-func isCertFault(k FaultKind) bool {
-	switch k {
-	case CertExpired, CertNotYetValid, CertWrongName, CertWildcard, CertUntrustedCA, CertRevoked, CertIntermediate, CertNoClientAuth:
-		return true
-	}
-	return false
 }
 
 // RunChaos draws and runs one chaos run from seed: a random pair, random

@@ -2,7 +2,9 @@ package scenarios
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,13 +50,444 @@ const (
 	Crash      FaultKind = "crash"       // Target crashes at At, restarts at Until with its state lost
 )
 
-// FaultKinds lists every kind, sorted.
+// FaultKinds lists every kind, sorted (chaos draws from this order).
 func FaultKinds() []FaultKind {
-	ks := []FaultKind{DNSPoison, DNSNXDomain, DNSServFail, DNSTimeout, DNSSlow, DNSFailover,
-		CertExpired, CertNotYetValid, CertWrongName, CertWildcard, CertUntrustedCA, CertRevoked, CertIntermediate, CertNoClientAuth, TLSHandshakeFail,
-		Partition, BlackHole, Refuse, ResetAfter, Latency, Crash}
+	var ks []FaultKind
+	for _, s := range faultSpecs {
+		ks = append(ks, s.Kind)
+	}
 	sort.Slice(ks, func(i, j int) bool { return ks[i] < ks[j] })
 	return ks
+}
+
+// FaultParam is a field of Fault that a kind may read besides Target,
+// named as scenario files and the --fault flag spell it.
+type FaultParam string
+
+// The parameters, in the order a --fault flag prints them.
+const (
+	ParamPeer     FaultParam = "peer"
+	ParamObserver FaultParam = "observer"
+	ParamAddr     FaultParam = "addr"
+	ParamAt       FaultParam = "at"
+	ParamUntil    FaultParam = "until"
+	ParamBytes    FaultParam = "bytes"
+	ParamDelay    FaultParam = "delay"
+	ParamJitter   FaultParam = "jitter"
+)
+
+// ParamType is how a parameter's value is written.
+type ParamType uint8
+
+const (
+	// ParamName is a name or an address ("type4.lit", "10.6.6.6").
+	ParamName ParamType = iota
+	// ParamDuration is a non-negative Go duration ("150ms").
+	ParamDuration
+	// ParamCount is a positive whole number.
+	ParamCount
+)
+
+// FaultParamSpec says what a parameter holds and how it is written.
+type FaultParamSpec struct {
+	Name FaultParam
+	Type ParamType
+	// Help is one line for the docs and flag help.
+	Help string
+	// Server: the value names a server of the world (a role on the
+	// command line).
+	Server bool
+	// need is what a kind that needs the parameter says when it is
+	// missing ("needs bytes (how many cross before the reset)").
+	need string
+	get  func(Fault) string
+	set  func(*Fault, string) error
+	_    struct{}
+}
+
+// Get prints the parameter's value in f ("" when unset).
+func (p FaultParamSpec) Get(f Fault) string { return p.get(f) }
+
+// Set parses v into f; the error says what the parameter takes.
+func (p FaultParamSpec) Set(f *Fault, v string) error {
+	if err := p.set(f, v); err != nil {
+		return fmt.Errorf("%s=%s: %w", p.Name, v, err)
+	}
+	return nil
+}
+
+func durationParam(name FaultParam, help, need string, field func(*Fault) *time.Duration) FaultParamSpec {
+	return FaultParamSpec{Name: name, Type: ParamDuration, Help: help, need: need,
+		get: func(f Fault) string {
+			if d := *field(&f); d != 0 {
+				return d.String()
+			}
+			return ""
+		},
+		set: func(f *Fault, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return fmt.Errorf("want a duration like 150ms or 2s")
+			}
+			*field(f) = d
+			return nil
+		}}
+}
+
+func stringParam(name FaultParam, help, need string, server bool, field func(*Fault) *string) FaultParamSpec {
+	return FaultParamSpec{Name: name, Help: help, need: need, Server: server,
+		get: func(f Fault) string { return *field(&f) },
+		set: func(f *Fault, v string) error {
+			if v == "" {
+				return fmt.Errorf("want a value")
+			}
+			*field(f) = v
+			return nil
+		}}
+}
+
+// faultParams is the table of parameters.
+var faultParams = []FaultParamSpec{
+	stringParam(ParamPeer, "the other end of the link", "a peer (the other end of the link)", true, func(f *Fault) *string { return &f.Peer }),
+	stringParam(ParamObserver, "the one server whose resolver sees the fault (default: every resolver)", "", true, func(f *Fault) *string { return &f.Observer }),
+	stringParam(ParamAddr, "where the poisoned records point", "addr (where the poisoned record points)", false, func(f *Fault) *string { return &f.Addr }),
+	durationParam(ParamAt, "when the fault starts, in virtual time (default 0s)", "", func(f *Fault) *time.Duration { return &f.At }),
+	durationParam(ParamUntil, "when it ends, exclusive, after at (default: never)", "", func(f *Fault) *time.Duration { return &f.Until }),
+	{Name: ParamBytes, Type: ParamCount, Help: "how many bytes cross before the reset", need: "bytes (how many cross before the reset)",
+		get: func(f Fault) string {
+			if f.Bytes != 0 {
+				return strconv.FormatInt(f.Bytes, 10)
+			}
+			return ""
+		},
+		set: func(f *Fault, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 {
+				return fmt.Errorf("want a positive number of bytes")
+			}
+			f.Bytes = n
+			return nil
+		}},
+	durationParam(ParamDelay, "how late DNS answers come, or the link's one-way latency", "a positive delay", func(f *Fault) *time.Duration { return &f.Delay }),
+	durationParam(ParamJitter, "random extra delay per segment, up to this much", "", func(f *Fault) *time.Duration { return &f.Jitter }),
+}
+
+// FaultParams returns the parameter table, in flag order.
+func FaultParams() []FaultParamSpec { return append([]FaultParamSpec(nil), faultParams...) }
+
+// FaultParamByName finds a parameter.
+func FaultParamByName(name FaultParam) (FaultParamSpec, bool) {
+	for _, p := range faultParams {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return FaultParamSpec{}, false
+}
+
+// FaultSpec is one fault kind: everything that scenario files, the
+// --fault flag, Validate, chaos, the invariant checker and the docs need
+// to know about it. faultSpecs holds one per kind; nothing else switches
+// on a kind to learn these things.
+type FaultSpec struct {
+	Kind FaultKind
+	// Layer is "DNS", "certificate" or "network".
+	Layer string
+	// Help says what happens, for the docs and flag help.
+	Help string
+	// Params are the fields the kind reads besides Target (any other set
+	// field is an error), in the order the docs list them.
+	Params []FaultParam
+	// Needs are groups of Params that must be set (non-zero); within a
+	// group, one is enough ("delay, jitter or both").
+	Needs [][]FaultParam
+	// Cert: the fault is applied when the target's certificate is made
+	// (the target must hold one), not at a virtual time.
+	Cert bool
+	// NeedsCA: the fault issues through the world's common authority.
+	NeedsCA bool
+	// Breaks: the fault can break an established connection, so a stanza
+	// written on it may be lost (no XEP-0198): the invariant checker counts
+	// such stanzas as lost, not as violations.
+	Breaks bool
+	// Defaults are the values the --fault flag gives the needed
+	// parameters it does not set (a needed peer defaults to the other end
+	// of the pair), chosen so that the fault visibly changes a run.
+	Defaults Fault
+	// draw picks the kind's own parameters for a chaos run (see
+	// drawFaults), with other the end of the pair that is not the target.
+	draw func(r *rand.Rand, f *Fault, other string)
+	_    struct{}
+}
+
+// Takes reports whether the kind reads parameter p.
+func (s FaultSpec) Takes(p FaultParam) bool {
+	for _, x := range s.Params {
+		if x == p {
+			return true
+		}
+	}
+	return false
+}
+
+// NeedsPeer reports whether the kind is about a link and needs its other
+// end.
+func (s FaultSpec) NeedsPeer() bool {
+	for _, g := range s.Needs {
+		if len(g) == 1 && g[0] == ParamPeer {
+			return true
+		}
+	}
+	return false
+}
+
+// Need words a group of needed parameters: "a peer (the other end of the
+// link)", "delay, jitter or both".
+func Need(group []FaultParam) string {
+	if len(group) == 1 {
+		p, _ := FaultParamByName(group[0])
+		return p.need
+	}
+	var names []string
+	for _, g := range group {
+		names = append(names, string(g))
+	}
+	return strings.Join(names, ", ") + " or both"
+}
+
+// Missing returns the groups of needed parameters f leaves unset.
+func (s FaultSpec) Missing(f Fault) [][]FaultParam {
+	var out [][]FaultParam
+	for _, g := range s.Needs {
+		ok := false
+		for _, p := range g {
+			ps, _ := FaultParamByName(p)
+			ok = ok || ps.Get(f) != ""
+		}
+		if !ok {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// FlagDefaults words what the --fault flag fills in for the needed
+// parameters it is not given ("peer = the other end of the pair,
+// bytes=400"); "" when nothing.
+func (s FaultSpec) FlagDefaults() string {
+	var out []string
+	if s.NeedsPeer() {
+		out = append(out, "peer = the other end of the pair")
+	}
+	for _, p := range faultParams {
+		if v := p.Get(s.Defaults); v != "" && s.Takes(p.Name) {
+			out = append(out, string(p.Name)+"="+v)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// FaultSpecs returns the table of fault kinds, by layer.
+func FaultSpecs() []FaultSpec { return append([]FaultSpec(nil), faultSpecs...) }
+
+// SpecOf finds a kind's entry.
+func SpecOf(k FaultKind) (FaultSpec, bool) {
+	for _, s := range faultSpecs {
+		if s.Kind == k {
+			return s, true
+		}
+	}
+	return FaultSpec{}, false
+}
+
+var (
+	dnsParams    = []FaultParam{ParamObserver, ParamAt, ParamUntil}
+	windowParams = []FaultParam{ParamAt, ParamUntil}
+	// chaosObserver limits a DNS fault to the other end's resolver half of
+	// the time.
+	chaosObserver = func(r *rand.Rand, f *Fault, other string) {
+		if r.IntN(2) == 0 {
+			f.Observer = other
+		}
+	}
+)
+
+func certSpec(k FaultKind, help string) FaultSpec {
+	return FaultSpec{Kind: k, Layer: "certificate", Help: help, Cert: true}
+}
+
+// faultSpecs is the fault vocabulary, one entry per kind.
+var faultSpecs = []FaultSpec{
+	{Kind: DNSPoison, Layer: "DNS", Help: "the target's records point at addr (for one resolver, or all)",
+		Params: []FaultParam{ParamObserver, ParamAddr, ParamAt, ParamUntil}, Needs: [][]FaultParam{{ParamAddr}},
+		Defaults: Fault{Addr: "10.6.6.6"}, // where nothing listens
+		draw: func(r *rand.Rand, f *Fault, other string) {
+			f.Addr = "10.6.6.6" // nowhere: a poisoned record without an attacker
+			f.Observer = other
+		}},
+	{Kind: DNSNXDomain, Layer: "DNS", Help: "lookups of the target answer NXDOMAIN: the domain does not exist",
+		Params: dnsParams, draw: chaosObserver},
+	{Kind: DNSServFail, Layer: "DNS", Help: "the resolver fails (SERVFAIL) for the target",
+		Params: dnsParams, draw: chaosObserver},
+	{Kind: DNSTimeout, Layer: "DNS", Help: "queries for the target go unanswered",
+		Params: dnsParams, draw: chaosObserver},
+	{Kind: DNSSlow, Layer: "DNS", Help: "answers for the target come delay late",
+		Params: []FaultParam{ParamObserver, ParamAt, ParamUntil, ParamDelay}, Needs: [][]FaultParam{{ParamDelay}},
+		Defaults: Fault{Delay: 2 * time.Second},
+		draw: func(r *rand.Rand, f *Fault, other string) {
+			f.Delay = max(time.Duration(r.IntN(15000))*time.Millisecond, time.Millisecond)
+		}},
+	{Kind: DNSFailover, Layer: "DNS", Help: "the target gets a first-priority SRV target that refuses connections; RFC 6120 §3.2.1 moves on to the next"},
+	certSpec(CertExpired, "the target's certificate expired before the run"),
+	certSpec(CertNotYetValid, "the target's certificate becomes valid only a day after the start"),
+	certSpec(CertWrongName, "the target's certificate names wrong.example"),
+	certSpec(CertWildcard, "the target's certificate names only *.lit, which RFC 6125 §7.2 refuses right under a TLD"),
+	certSpec(CertUntrustedCA, "the target's certificate is issued by a CA no one trusts"),
+	certSpec(CertRevoked, "the target's certificate is revoked, and every trust store knows it"),
+	{Kind: CertIntermediate, Layer: "certificate", Help: "the target's certificate is issued through an intermediate CA (still valid)", Cert: true, NeedsCA: true},
+	certSpec(CertNoClientAuth, "the target's certificate has serverAuth-only key usage, as public CAs issue since 2025 (RFC 5280 §4.2.1.12)"),
+	{Kind: TLSHandshakeFail, Layer: "network", Help: "every TLS handshake with the target fails", Params: windowParams},
+	{Kind: Partition, Layer: "network", Help: "nothing crosses between target and peer", Breaks: true,
+		Params: []FaultParam{ParamPeer, ParamAt, ParamUntil}, Needs: [][]FaultParam{{ParamPeer}}},
+	{Kind: BlackHole, Layer: "network", Help: "everything to and from the target vanishes", Breaks: true, Params: windowParams},
+	{Kind: Refuse, Layer: "network", Help: "the target stops listening: connections are refused", Params: windowParams},
+	{Kind: ResetAfter, Layer: "network", Help: "connections between target and peer are reset after that many bytes", Breaks: true,
+		Params: []FaultParam{ParamPeer, ParamBytes}, Needs: [][]FaultParam{{ParamPeer}, {ParamBytes}},
+		Defaults: Fault{Bytes: 400},
+		draw: func(r *rand.Rand, f *Fault, other string) {
+			f.Bytes = int64(50 + r.IntN(3000))
+		}},
+	{Kind: Latency, Layer: "network", Help: "the link between target and peer gets a one-way latency of delay and jitter",
+		Params: []FaultParam{ParamPeer, ParamDelay, ParamJitter}, Needs: [][]FaultParam{{ParamPeer}, {ParamDelay, ParamJitter}},
+		Defaults: Fault{Delay: 2 * time.Second},
+		draw: func(r *rand.Rand, f *Fault, other string) {
+			f.Delay = time.Duration(1+r.IntN(500)) * time.Millisecond
+			f.Jitter = time.Duration(r.IntN(100)) * time.Millisecond
+		}},
+	{Kind: Crash, Layer: "network", Help: "the target crashes at at and restarts at until with its state lost", Breaks: true, Params: windowParams,
+		draw: func(r *rand.Rand, f *Fault, other string) {
+			if f.Until == 0 {
+				f.Until = f.At + time.Duration(1+r.IntN(5000))*time.Millisecond
+			}
+		}},
+}
+
+// Flag prints the fault as the --fault flag reads it:
+// KIND:TARGET[:PEER][,PARAM=VALUE...], with the parameters the kind takes
+// that differ from the flag's defaults.
+func (f Fault) Flag() string {
+	var b strings.Builder
+	b.WriteString(string(f.Kind) + ":" + f.Target)
+	if f.Peer != "" {
+		b.WriteString(":" + f.Peer)
+	}
+	s, _ := SpecOf(f.Kind)
+	for _, p := range faultParams {
+		if p.Name == ParamPeer || !s.Takes(p.Name) {
+			continue
+		}
+		if v := p.Get(f); v != "" && v != p.Get(s.Defaults) {
+			b.WriteString("," + string(p.Name) + "=" + v)
+		}
+	}
+	return b.String()
+}
+
+// ParseFaultFlag reads KIND:TARGET[:PEER][,PARAM=VALUE...] (Fault.Flag's
+// form). who turns a target, peer or observer as written into what the
+// Fault holds (a domain, or a role the caller maps later) and other gives
+// the end of the link opposite a target, the default peer. The needed
+// parameters left out take the kind's Defaults; the caller validates the
+// result against its world.
+func ParseFaultFlag(spec string, who func(string) (string, error), other func(target string) string) (Fault, error) {
+	head, rest, _ := strings.Cut(spec, ",")
+	parts := strings.Split(head, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return Fault{}, fmt.Errorf("want kind:target[:peer][,param=value...], e.g. cert-expired:receiver or dns-slow:receiver,delay=5s")
+	}
+	f := Fault{Kind: FaultKind(parts[0])}
+	s, ok := SpecOf(f.Kind)
+	if !ok {
+		return f, fmt.Errorf("unknown fault kind %q (want %s)", f.Kind, nodes.OrList(faultKindNames()))
+	}
+	var err error
+	if f.Target, err = who(parts[1]); err != nil {
+		return f, err
+	}
+	set := map[FaultParam]bool{}
+	if len(parts) == 3 {
+		if !s.Takes(ParamPeer) {
+			return f, fmt.Errorf("a %s fault does not use a peer (%s)", f.Kind, s.TakesText())
+		}
+		if f.Peer, err = who(parts[2]); err != nil {
+			return f, err
+		}
+		set[ParamPeer] = true
+	}
+	if rest != "" {
+		for _, kv := range strings.Split(rest, ",") {
+			k, v, ok := strings.Cut(kv, "=")
+			p, known := FaultParamByName(FaultParam(strings.TrimSpace(k)))
+			switch {
+			case !ok:
+				return f, fmt.Errorf("%q: want param=value", kv)
+			case !known || !s.Takes(p.Name):
+				return f, fmt.Errorf("a %s fault does not use %s (%s)", f.Kind, k, s.TakesText())
+			case set[p.Name]:
+				return f, fmt.Errorf("%s given twice", k)
+			}
+			set[p.Name] = true
+			if p.Server {
+				if v, err = who(v); err != nil {
+					return f, err
+				}
+			}
+			if err := p.Set(&f, v); err != nil {
+				return f, err
+			}
+		}
+	}
+	for _, p := range faultParams {
+		if !set[p.Name] && s.Takes(p.Name) {
+			if d := p.Get(s.Defaults); d != "" {
+				p.Set(&f, d)
+			}
+		}
+	}
+	if s.NeedsPeer() && f.Peer == "" {
+		f.Peer = other(f.Target)
+	}
+	return f, nil
+}
+
+// TakesText words what a kind reads besides its target, for messages:
+// "it takes peer, at or until", "it takes no other field".
+func (s FaultSpec) TakesText() string {
+	switch {
+	case s.Cert:
+		return "certificate faults apply when certificates are made; they take only a target"
+	case len(s.Params) == 0:
+		return "it takes no other field"
+	}
+	var names []string
+	for _, p := range s.Params {
+		names = append(names, string(p))
+	}
+	return "it takes " + nodes.OrList(names)
+}
+
+// isCertFault reports whether k is applied when certificates are made.
+func isCertFault(k FaultKind) bool {
+	s, _ := SpecOf(k)
+	return s.Cert
+}
+
+func faultKindNames() []string {
+	var out []string
+	for _, k := range FaultKinds() {
+		out = append(out, string(k))
+	}
+	return out
 }
 
 // Fault is one injected fault.
@@ -110,7 +543,9 @@ func until(d time.Duration) string {
 	return d.String()
 }
 
-// Validate checks a fault against a world's domains.
+// Validate checks a fault against a world's domains and its kind's entry
+// in the table: the parameters it needs are set, it sets no other, and the
+// servers it names exist.
 func (f Fault) Validate(domains []string) error {
 	known := func(d string) bool {
 		for _, x := range domains {
@@ -120,27 +555,30 @@ func (f Fault) Validate(domains []string) error {
 		}
 		return false
 	}
-	valid := false
-	for _, k := range FaultKinds() {
-		if k == f.Kind {
-			valid = true
+	s, ok := SpecOf(f.Kind)
+	if !ok {
+		return fmt.Errorf("scenarios: unknown fault kind %q", f.Kind)
+	}
+	if f.Target == "" || !known(f.Target) {
+		return fmt.Errorf("scenarios: fault %s: target %q is not a server of this world (%s)", f.Kind, f.Target, strings.Join(domains, ", "))
+	}
+	for _, p := range faultParams {
+		v := p.Get(f)
+		switch {
+		case v != "" && !s.Takes(p.Name):
+			return fmt.Errorf("scenarios: fault %s does not use %s (%s)", f.Kind, p.Name, s.TakesText())
+		case v != "" && p.Server && !known(v):
+			return fmt.Errorf("scenarios: fault %s: %s %q is not a server of this world", f.Kind, p.Name, v)
 		}
 	}
-	switch {
-	case !valid:
-		return fmt.Errorf("scenarios: unknown fault kind %q", f.Kind)
-	case f.Target == "" || !known(f.Target):
-		return fmt.Errorf("scenarios: fault %s: target %q is not a server of this world (%s)", f.Kind, f.Target, strings.Join(domains, ", "))
-	case (f.Kind == Partition || f.Kind == ResetAfter || f.Kind == Latency) && !known(f.Peer):
-		return fmt.Errorf("scenarios: fault %s: peer %q is not a server of this world", f.Kind, f.Peer)
-	case f.Observer != "" && !known(f.Observer):
-		return fmt.Errorf("scenarios: fault %s: observer %q is not a server of this world", f.Kind, f.Observer)
-	case f.Until != 0 && f.Until <= f.At:
+	if m := s.Missing(f); len(m) > 0 {
+		return fmt.Errorf("scenarios: fault %s needs %s", f.Kind, Need(m[0]))
+	}
+	if f.Until != 0 && f.Until <= f.At {
 		return fmt.Errorf("scenarios: fault %s: until %s is not after at %s", f.Kind, f.Until, f.At)
-	case f.Kind == ResetAfter && f.Bytes <= 0:
-		return fmt.Errorf("scenarios: fault reset-after: bytes must be positive")
-	case f.Kind == DNSPoison && f.Addr == "":
-		return fmt.Errorf("scenarios: fault dns-poison: addr (where the record points) is empty")
+	}
+	if f.Bytes < 0 || f.Delay < 0 || f.Jitter < 0 || f.At < 0 {
+		return fmt.Errorf("scenarios: fault %s: a negative value", f.Kind)
 	}
 	return nil
 }

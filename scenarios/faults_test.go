@@ -137,7 +137,7 @@ func TestFaultValidation(t *testing.T) {
 		{Fault{Kind: "meteor", Target: "type2.lit"}, `unknown fault kind "meteor"`},
 		{Fault{Kind: Partition, Target: "type2.lit", Peer: "nowhere.lit"}, `peer "nowhere.lit"`},
 		{Fault{Kind: DNSPoison, Target: "type9.lit", Addr: "1"}, `target "type9.lit" is not a server`},
-		{Fault{Kind: ResetAfter, Target: "type2.lit", Peer: "type4.lit"}, "bytes must be positive"},
+		{Fault{Kind: ResetAfter, Target: "type2.lit", Peer: "type4.lit"}, "needs bytes"},
 		{Fault{Kind: Crash, Target: "type2.lit", At: time.Second, Until: time.Second}, "is not after"},
 	} {
 		_, err := RunPair(Pair{"type2", "type4"}, PairOptions{Faults: []Fault{c.f}})

@@ -89,10 +89,8 @@ func Check(w *World) Report {
 	}
 	networkFaults := false
 	for _, f := range w.Faults {
-		switch f.Kind {
-		case Partition, BlackHole, ResetAfter, Crash:
-			networkFaults = true
-		}
+		s, _ := SpecOf(f.Kind)
+		networkFaults = networkFaults || s.Breaks
 	}
 	for _, s := range w.Sent {
 		if w.hostIsAttacker(s.Host) {
