@@ -21,7 +21,8 @@ import (
 // faults that change it), servers with their trust stores and DNS records,
 // extra DNS records, links, faults, attacks, then traffic and what
 // attackers do of their own accord. It is the only place fedsim turns a
-// description into a world. Errors name the part of cfg at fault; a scenario
+// description into a simulated world; the first half (Prepare) is shared
+// with any other runtime. Errors name the part of cfg at fault; a scenario
 // file's loader (package scenarios/spec) has already reported them with
 // file positions, so here they guard Go callers.
 func Build(cfg *Config) (*World, error) {
@@ -38,13 +39,66 @@ func Build(cfg *Config) (*World, error) {
 		return nil, err
 	}
 	w.Net.Segmenter = seg
-	b := &builder{cfg: cfg, w: w, secrets: w.Sim.Stream("secrets"), auths: map[string]*ca.Authority{}, certs: map[string]*ca.Cert{}}
-	for _, step := range []func() error{b.authorities, b.certificates, b.serverCerts, b.servers, b.records, b.faults, b.attacks, b.traffic} {
+	b, err := prepare(cfg, w.Sim, w.Zone)
+	if err != nil {
+		return nil, err
+	}
+	b.w = w
+	for _, step := range []func() error{b.addServers, b.links, b.faults, b.attacks, b.traffic} {
 		if err := step(); err != nil {
 			return nil, err
 		}
 	}
 	return w, nil
+}
+
+// Prepared is a Config made concrete, before any runtime: the
+// authorities and certificates, each server's nodes.Config (certificate,
+// trust store, dialback secret, id stream) and address, the DNS zone and
+// the traffic's stanzas. Build wires it into a simulated world; another
+// runtime (real sockets) wires the same servers into its own.
+type Prepared struct {
+	Config *Config
+	// Servers are in Config.Servers order.
+	Servers []PreparedServer
+	Zone    *dns.Zone
+	// Authorities and Certificates by name; DefaultCA is the first root
+	// (or ImplicitCA), nil when nothing needed one.
+	Authorities  map[string]*ca.Authority
+	Certificates map[string]*ca.Cert
+	DefaultCA    *ca.Authority
+	// Traffic is Config.Traffic with each stanza parsed.
+	Traffic []Send
+}
+
+// PreparedServer is one server ready to be made with nodes.New.
+type PreparedServer struct {
+	Node    nodes.Config
+	Address string
+}
+
+// Prepare makes the runtime-independent part of cfg's world. Streams of
+// randomness come from seeds, as in Build: the same Config gives the same
+// certificates and secrets in every runtime.
+func Prepare(cfg *Config) (*Prepared, error) {
+	b, err := prepare(cfg, sim.New(cfg.Seed), dns.NewZone())
+	if err != nil {
+		return nil, err
+	}
+	return b.prepared, nil
+}
+
+// prepare runs the steps every runtime shares, drawing from streams of s.
+func prepare(cfg *Config, s *sim.World, zone *dns.Zone) (*builder, error) {
+	b := &builder{cfg: cfg, streams: s, secrets: s.Stream("secrets"), auths: map[string]*ca.Authority{}, certs: map[string]*ca.Cert{},
+		prepared: &Prepared{Config: cfg, Zone: zone}}
+	for _, step := range []func() error{b.authorities, b.certificates, b.serverCerts, b.servers, b.records, b.parseTraffic} {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	b.prepared.Authorities, b.prepared.Certificates, b.prepared.DefaultCA = b.auths, b.certs, b.defaultCA
+	return b, nil
 }
 
 // Segmenter maps a Config.Fragment word to the network's segmenter.
@@ -65,9 +119,11 @@ var Fragments = []string{"whole", "random", "byte"}
 
 // builder holds what Build has made so far.
 type builder struct {
-	cfg     *Config
-	w       *World
-	secrets interface{ Uint32() uint32 }
+	cfg      *Config
+	w        *World     // nil until Build wires the prepared world
+	streams  *sim.World // the seed's named streams
+	prepared *Prepared
+	secrets  interface{ Uint32() uint32 }
 	// auths and certs by name; defaultCA is the first root (or ImplicitCA).
 	auths     map[string]*ca.Authority
 	defaultCA *ca.Authority
@@ -152,7 +208,6 @@ func (b *builder) authorities() error {
 		}
 	}
 	b.defaultCA = b.auths[root]
-	b.w.rootCA = b.defaultCA
 	return nil
 }
 
@@ -260,9 +315,10 @@ func (b *builder) serverCerts() error {
 	return nil
 }
 
-// servers adds the servers with their trust stores and DNS records.
+// servers makes each server's nodes.Config (trust store, secret, id
+// stream) and publishes its DNS records.
 func (b *builder) servers() error {
-	cfg, w := b.cfg, b.w
+	cfg, zone := b.cfg, b.prepared.Zone
 	pools := map[string]*ca.Pool{} // by trust list: shared, read-only
 	for i, sv := range cfg.Servers {
 		key := strings.Join(sv.Trust, "\x00")
@@ -287,38 +343,49 @@ func (b *builder) servers() error {
 		if sec == "" {
 			sec = fmt.Sprintf("%x", b.secret())
 		}
-		srv, err := nodes.New(nodes.Config{
+		nc := nodes.Config{
 			Domain: sv.Domain, Policy: sv.Policy, Cert: b.held[i], Trust: trust, Secret: sec, Users: sv.Users,
-			Rand:               w.Sim.Stream("ids/" + sv.Domain),
+			Rand:               b.streams.Stream("ids/" + sv.Domain),
 			NegotiationTimeout: sv.NegotiationTimeout, ConnectTimeout: sv.ConnectTimeout,
 			DNSTimeout: sv.DNSTimeout, VerifyTimeout: sv.VerifyTimeout,
 			SecureDomains: sv.SecureDomains, InsecureDomains: sv.InsecureDomains,
 			Broken: cfg.brokenFor(sv.Domain),
-		})
-		if err != nil {
-			label := sv.Domain
-			if sv.Preset != "" {
-				label += " as " + sv.Preset
-			}
-			return fmt.Errorf("scenarios: %s: %w", label, err)
 		}
 		addr := sv.Address
 		if addr == "" {
 			addr = fmt.Sprintf("10.0.0.%d", i+1)
 		}
-		if _, err := w.AddServer(srv, addr); err != nil {
-			return err
-		}
+		b.prepared.Servers = append(b.prepared.Servers, PreparedServer{Node: nc, Address: addr})
 		switch sv.DNS {
 		case "", "addr":
-			w.Zone.AddAddr(sv.Domain, addr)
+			zone.AddAddr(sv.Domain, addr)
 		case "srv":
 			host := "xmpp." + sv.Domain
-			w.Zone.AddSRV(sv.Domain, dns.SRV{Target: host, Port: dns.DefaultPort, Priority: 10, Weight: 10})
-			w.Zone.AddAddr(host, addr)
+			zone.AddSRV(sv.Domain, dns.SRV{Target: host, Port: dns.DefaultPort, Priority: 10, Weight: 10})
+			zone.AddAddr(host, addr)
 		case "none":
 		default:
 			return fmt.Errorf("scenarios: server %s: dns %q: want addr, srv or none", sv.Domain, sv.DNS)
+		}
+	}
+	return nil
+}
+
+// addServers makes the prepared servers and adds them to the simulated
+// world.
+func (b *builder) addServers() error {
+	b.w.rootCA = b.defaultCA
+	for i, ps := range b.prepared.Servers {
+		srv, err := nodes.New(ps.Node)
+		if err != nil {
+			label := ps.Node.Domain
+			if p := b.cfg.Servers[i].Preset; p != "" {
+				label += " as " + p
+			}
+			return fmt.Errorf("scenarios: %s: %w", label, err)
+		}
+		if _, err := b.w.AddServer(srv, ps.Address); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -331,19 +398,25 @@ func (cfg *Config) brokenFor(domain string) nodes.BrokenRule {
 	return cfg.Broken["*"]
 }
 
-// records adds the extra DNS records and the links.
+// records adds the extra DNS records.
 func (b *builder) records() error {
-	cfg, w := b.cfg, b.w
+	cfg, zone := b.cfg, b.prepared.Zone
 	for _, r := range cfg.SRV {
 		port := r.Port
 		if port == 0 {
 			port = dns.DefaultPort
 		}
-		w.Zone.AddSRV(r.Domain, dns.SRV{Target: r.Target, Port: port, Priority: r.Priority, Weight: r.Weight})
+		zone.AddSRV(r.Domain, dns.SRV{Target: r.Target, Port: port, Priority: r.Priority, Weight: r.Weight})
 	}
 	for _, r := range cfg.Addr {
-		w.Zone.AddAddr(r.Host, r.Addr)
+		zone.AddAddr(r.Host, r.Addr)
 	}
+	return nil
+}
+
+// links sets the simulated links' latency and jitter.
+func (b *builder) links() error {
+	cfg, w := b.cfg, b.w
 	for _, k := range cfg.Links {
 		if k.HasLatency {
 			w.Net.SetLatency(k.A, k.B, k.Latency)
@@ -430,23 +503,33 @@ func (b *builder) attacks() error {
 	return nil
 }
 
+// parseTraffic parses the traffic's stanzas.
+func (b *builder) parseTraffic() error {
+	for i, t := range b.cfg.Traffic {
+		if t.Stanza == nil {
+			el, err := ParseStanza(t.XML)
+			if err != nil {
+				return fmt.Errorf("scenarios: traffic[%d]: %w", i, err)
+			}
+			t.Stanza = el
+		} else {
+			t.Stanza = t.Stanza.Clone() // a Config may be built again: each world sends its own
+		}
+		b.prepared.Traffic = append(b.prepared.Traffic, t)
+	}
+	return nil
+}
+
 // traffic schedules the users' stanzas, the load, then what attackers do
 // of their own accord (so that at equal times the victims go first).
 func (b *builder) traffic() error {
 	cfg, w := b.cfg, b.w
-	for i, t := range cfg.Traffic {
-		el := t.Stanza
-		if el == nil {
-			var err error
-			if el, err = ParseStanza(t.XML); err != nil {
-				return fmt.Errorf("scenarios: traffic[%d]: %w", i, err)
-			}
-		}
+	for i, t := range b.prepared.Traffic {
 		n := w.Node(t.From)
 		if n == nil {
 			return fmt.Errorf("scenarios: traffic[%d]: %s is not a server of this world", i, t.From)
 		}
-		n.SendAt(sim.Time(t.At), el)
+		n.SendAt(sim.Time(t.At), t.Stanza)
 	}
 	if cfg.Load != nil {
 		if err := startLoad(w, *cfg.Load, len(cfg.Servers)); err != nil {
