@@ -48,7 +48,7 @@ func init() {
 	commands = append(commands, []command{
 		{"matrix", "fedsim matrix [--seed N] [--format text|json] [--compare xep0238]",
 			"run all 36 XEP-0238 pairs, each in a fresh world, and print the outcome matrix", cmdMatrix, nil},
-		{"attack", "fedsim attack dns-poison|strip-starttls|tls-intercept [--seed N] [--format text|json] [--cert self-signed|wrong-name]",
+		{"attack", "fedsim attack " + strings.Join(scenarios.AttackKindNames(), "|") + " [--seed N] [--format text|json] [--cert self-signed|wrong-name]",
 			"run every pair of XEP-0238 types under an attack and print what the attacker achieved", cmdAttack, nil},
 		{"chaos", "fedsim chaos [--runs N] [--seed S] [--format text|json]",
 			"draw random fault schedules over the XEP world, run them and check the invariants", cmdChaos, nil},
@@ -129,8 +129,71 @@ func cmdHelp(args []string, stdout, stderr io.Writer) int {
 			return exitOK
 		}
 	}
-	fmt.Fprintf(stderr, "fedsim help: unknown command %q\n", args[0])
+	if t, ok := helpTopics[args[0]]; ok {
+		t(stdout)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "fedsim help: unknown command or topic %q (topics: policy, faults, attacks)\n", args[0])
 	return exitUsage
+}
+
+// helpTopics print the vocabularies' tables: the policy fields, the fault
+// kinds and the attacks with their verdicts.
+var helpTopics = map[string]func(io.Writer){
+	"policy": func(w io.Writer) {
+		fmt.Fprintln(w, "Policy fields: --policy-initiator/--policy-receiver k=v,..., a scenario's policy: mapping, sweep --grid.")
+		fmt.Fprintln(w, "Without a preset, a scenario's policy gives every field marked 'required'; the others default as shown.")
+		for _, f := range nodes.AllPolicyFields() {
+			def := "required"
+			if !f.Always {
+				def = "default " + f.Default
+			}
+			vals := strings.Join(f.Values, " | ")
+			if f.Kind == nodes.FieldParts || f.Kind == nodes.FieldLevels {
+				vals = f.Want()
+			}
+			fmt.Fprintf(w, "\n  %s  (%s)\n      %s\n      values: %s\n", f.Name, def, f.Help, vals)
+		}
+	},
+	"faults": func(w io.Writer) {
+		fmt.Fprintln(w, "Fault kinds: --fault KIND:TARGET[:PEER][,PARAM=VALUE...], a scenario's faults: list, sweep --fault.")
+		for _, k := range scenarios.FaultSpecs() {
+			var ps []string
+			for _, p := range k.Params {
+				ps = append(ps, string(p))
+			}
+			var needs []string
+			for _, g := range k.Needs {
+				needs = append(needs, scenarios.Need(g))
+			}
+			fmt.Fprintf(w, "\n  %s  (%s)\n      %s\n", k.Kind, k.Layer, k.Help)
+			switch {
+			case k.Cert:
+				fmt.Fprintln(w, "      applied when certificates are made: the target must hold one; no other field")
+			case len(ps) == 0:
+				fmt.Fprintln(w, "      no other field")
+			default:
+				fmt.Fprintf(w, "      fields: %s\n", strings.Join(ps, ", "))
+			}
+			if len(needs) > 0 {
+				fmt.Fprintf(w, "      needs: %s (--fault's default: %s)\n", strings.Join(needs, "; "), k.FlagDefaults())
+			}
+		}
+		fmt.Fprintln(w, "\nFields:")
+		for _, p := range scenarios.FaultParams() {
+			fmt.Fprintf(w, "  %-9s %s\n", p.Name, p.Help)
+		}
+	},
+	"attacks": func(w io.Writer) {
+		fmt.Fprintln(w, "Attacks: fedsim attack KIND, --attack KIND, a scenario's attack: or attacks:.")
+		for _, a := range scenarios.AttackKindSpecs() {
+			fmt.Fprintf(w, "\n  %s\n      %s\n", a.Kind, strings.ReplaceAll(a.Intro, "\n", "\n      "))
+		}
+		fmt.Fprintln(w, "\nVerdicts (what the attacker achieved; achievements combine as impersonated+read):")
+		for _, v := range scenarios.VerdictSpecs() {
+			fmt.Fprintf(w, "  %-13s %s\n", v.Name, v.Help)
+		}
+	},
 }
 
 type opts struct {
@@ -391,19 +454,13 @@ func cmdAttack(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return exitUsage
 	}
-	var names []string
-	for _, k := range scenarios.AttackKinds {
-		names = append(names, string(k))
-	}
+	names := scenarios.AttackKindNames()
 	if len(pos) != 1 {
 		fmt.Fprintf(stderr, "fedsim attack: want one attack kind: %s\n", strings.Join(names, ", "))
 		return exitUsage
 	}
 	kind := scenarios.AttackKind(pos[0])
-	known := false
-	for _, k := range scenarios.AttackKinds {
-		known = known || k == kind
-	}
+	spec, known := scenarios.AttackKindOf(kind)
 	if !known {
 		fmt.Fprintf(stderr, "fedsim attack: unknown attack %q (want %s)\n", pos[0], strings.Join(names, ", "))
 		return exitUsage
@@ -422,7 +479,7 @@ func cmdAttack(args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	replay := fmt.Sprintf("fedsim attack %s --seed %d", kind, o.seed)
-	if kind == scenarios.AttackTLSIntercept && o.cert != "self-signed" {
+	if spec.Cert && o.cert != "self-signed" {
 		replay += " --cert " + o.cert
 	}
 	if o.format == "json" {
@@ -458,7 +515,7 @@ func cmdAttack(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	fmt.Fprintf(stdout, "Security matrix under %s: rows initiate, columns receive; each cell ran in a fresh world.\n", kind)
-	fmt.Fprintln(stdout, attackIntro[kind])
+	fmt.Fprintln(stdout, spec.Intro)
 	fmt.Fprintln(stdout)
 	width := 14
 	for _, r := range results {
@@ -486,13 +543,9 @@ func cmdAttack(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintln(stdout)
-	fmt.Fprintln(stdout, "impersonated  the receiver delivered a stanza the attacker forged in the initiating domain's name")
-	fmt.Fprintln(stdout, "read          the attacker read the initiator's stanza")
-	fmt.Fprintln(stdout, "downgraded    the pair federated without the TLS it uses when not attacked")
-	fmt.Fprintln(stdout, "refused       the victim refused to go on: attack stopped, at the price of no federation")
-	fmt.Fprintln(stdout, "stopped       the attacker achieved nothing")
-	fmt.Fprintln(stdout, "plaintext     the pair never uses TLS: nothing to attack, its traffic is readable anyway")
-	fmt.Fprintln(stdout, "no-federation the pair does not federate even without the attacker")
+	for _, v := range scenarios.VerdictSpecs() {
+		fmt.Fprintf(stdout, "%-13s %s\n", v.Name, v.Help)
+	}
 	fmt.Fprintln(stdout)
 	fmt.Fprintln(stdout, "What stopped the attacker (per cell):")
 	for _, r := range results {
@@ -506,14 +559,6 @@ func cmdAttack(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout)
 	fmt.Fprintln(stdout, "See docs/security.md. Replay: "+replay)
 	return exitOK
-}
-
-var attackIntro = map[scenarios.AttackKind]string{
-	scenarios.AttackDNSPoison: "The attacker poisons the receiver's DNS for the initiating domain (and the initiator's for the receiving one), runs\n" +
-		"impostor servers for both domains with self-signed certificates, forges a message in the initiating domain's name,\n" +
-		"and confirms its own dialback keys as the \"Authoritative Server\".",
-	scenarios.AttackStripSTARTTLS: "An on-path attacker deletes <starttls/> from every <stream:features/> between the two servers.",
-	scenarios.AttackTLSIntercept:  "An on-path attacker terminates TLS towards both servers with certificates of its own.",
 }
 
 func cmdChaos(args []string, stdout, stderr io.Writer) int {

@@ -106,13 +106,27 @@ type apiType struct {
 	Policy map[string]string `json:"policy"`
 }
 
+// policyMap is a policy as the explorer's form shows it: every field of
+// the table that has a select (a composite's parts, not the composite) and
+// its value.
 func policyMap(p nodes.Policy) map[string]string {
 	m := map[string]string{}
-	for _, kv := range strings.Fields(p.String()) {
-		k, v, _ := strings.Cut(kv, "=")
-		m[k] = v
+	for _, f := range formFields() {
+		m[f.Name] = f.Get(p)
 	}
 	return m
+}
+
+// formFields are the policy fields the explorer's form offers, one select
+// each: the table's fields, a composite's parts in its place.
+func formFields() []nodes.PolicyField {
+	var out []nodes.PolicyField
+	for _, f := range nodes.AllPolicyFields() {
+		if f.Kind != nodes.FieldParts {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func apiMatrix(w http.ResponseWriter, r *http.Request) {
@@ -179,9 +193,7 @@ func apiMatrix(w http.ResponseWriter, r *http.Request) {
 	for _, k := range scenarios.FaultKinds() {
 		out.Faults = append(out.Faults, string(k))
 	}
-	for _, k := range scenarios.AttackKinds {
-		out.Attacks = append(out.Attacks, string(k))
-	}
+	out.Attacks = scenarios.AttackKindNames()
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -192,7 +204,7 @@ func policyFieldsJSON() any {
 		Help   string   `json:"help"`
 	}
 	var out []field
-	for _, f := range teach.PolicyFields {
+	for _, f := range formFields() {
 		out = append(out, field{f.Name, f.Values, f.Help})
 	}
 	return out

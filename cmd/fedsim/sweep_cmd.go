@@ -52,11 +52,19 @@ func sweepFlags(stderr io.Writer) (*flag.FlagSet, *sweepOpts) {
 	fs.SetOutput(stderr)
 	var names []string
 	for _, f := range sweep.Fields() {
-		names = append(names, f.Name+" ("+strings.Join(f.Values, "|")+")")
+		if len(f.Values) == 0 {
+			names = append(names, f.Name+" ("+f.Want+")")
+			continue
+		}
+		var vs []string
+		for _, v := range f.Values {
+			vs = append(vs, gridValue(v))
+		}
+		names = append(names, f.Name+" ("+strings.Join(vs, "|")+")")
 	}
-	fs.Var(&o.grid, "grid", "a grid axis FIELD=V1,V2 (repeat for more axes); fields: "+strings.Join(names, "; ")+". Without --grid the six XEP-0238 types are swept")
+	fs.Var(&o.grid, "grid", "a grid axis FIELD=V1,V2 (repeat for more axes; a value that holds commas is written with + instead, accept=V+E+T,E+T); fields: "+strings.Join(names, "; ")+". Without --grid the six XEP-0238 types are swept")
 	fs.StringVar(&o.servers, "servers", "", "sweep this list of presets instead (comma-separated: type1 … type6 and the real-server presets)")
-	fs.Var(&o.faults, "fault", "inject a fault into every pair: KIND:ROLE[:PEERROLE], roles initiator or receiver (e.g. cert-no-clientauth:initiator, partition:initiator:receiver); repeat for more")
+	fs.Var(&o.faults, "fault", "inject a fault into every pair: KIND:ROLE[:PEERROLE][,PARAM=VALUE...], roles initiator or receiver (e.g. cert-no-clientauth:initiator, partition:initiator:receiver, dns-slow:receiver,delay=5s); kinds: "+strings.Join(faultKindNames(), ", ")+"; repeat for more")
 	fs.StringVar(&o.base, "base", "type3", "the policy a grid starts from (fields not on an axis keep its values)")
 	fs.IntVar(&o.workers, "workers", runtime.NumCPU(), "parallel workers (results are identical for any number)")
 	fs.StringVar(&o.shard, "shard", "", "run only shard i of n (i/n, 0 <= i < n) and write it as JSON for fedsim merge")
@@ -150,14 +158,10 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	opt := sweep.Options{Seed: o.seed, Workers: o.workers, Latency: o.latency, Jitter: o.jitter}
 	for _, f := range o.faults {
-		parts := strings.Split(f, ":")
-		if len(parts) < 2 || len(parts) > 3 {
-			fmt.Fprintf(stderr, "fedsim sweep: --fault %q: want KIND:ROLE[:PEERROLE]\n", f)
+		ft, err := scenarios.ParseFaultFlag(f, role, otherRole)
+		if err != nil {
+			fmt.Fprintf(stderr, "fedsim sweep: --fault %q: %v\n", f, err)
 			return exitUsage
-		}
-		ft := scenarios.Fault{Kind: scenarios.FaultKind(parts[0]), Target: parts[1]}
-		if len(parts) == 3 {
-			ft.Peer = parts[2]
 		}
 		opt.Faults = append(opt.Faults, ft)
 	}
@@ -199,6 +203,35 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	replay := "fedsim sweep" + gridArgs(o)
 	return report(res, specs, skipped, o, opt, replay, stdout, stderr)
+}
+
+// gridValue writes a value as --grid reads it: commas separate values,
+// so a value's own commas become '+' ("V+E+T").
+func gridValue(v string) string { return strings.ReplaceAll(v, ",", "+") }
+
+// role reads a sweep fault's target, peer or observer: a role, which each
+// pair maps to its own domains.
+func role(s string) (string, error) {
+	switch s {
+	case "initiator", "receiver":
+		return s, nil
+	}
+	return "", fmt.Errorf("%q: want initiator or receiver (a sweep's pairs have no fixed domains)", s)
+}
+
+func otherRole(r string) string {
+	if r == "initiator" {
+		return "receiver"
+	}
+	return "initiator"
+}
+
+func faultKindNames() []string {
+	var out []string
+	for _, k := range scenarios.FaultKinds() {
+		out = append(out, string(k))
+	}
+	return out
 }
 
 func gridArgs(o *sweepOpts) string {

@@ -64,12 +64,12 @@ func teachFlags(name string, stderr io.Writer) (*flag.FlagSet, *teachOpts) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Uint64Var(&o.seed, "seed", 1, "master seed; same seed, same output")
-	fs.StringVar(&o.polI, "policy-initiator", "", "change the initiating server's policy: k=v,... over version, starttls, initiate_tls, dialback, sasl, require_valid_cert, accept (e.g. version=1.0,initiate_tls=always,accept=V,E)")
+	fs.StringVar(&o.polI, "policy-initiator", "", "change the initiating server's policy: k=v,... over "+strings.Join(nodes.PolicyFieldNames(), ", ")+" (e.g. version=1.0,initiate_tls=always,accept=V,E; 'fedsim help policy' lists the values)")
 	fs.StringVar(&o.polR, "policy-receiver", "", "change the receiving server's policy (as --policy-initiator)")
 	fs.StringVar(&o.certI, "cert-initiator", "", "the initiating server's certificate: none, self-signed or CA-issued (default: the preset's)")
 	fs.StringVar(&o.certR, "cert-receiver", "", "the receiving server's certificate (as --cert-initiator)")
-	fs.Var(&o.faults, "fault", "inject a fault, kind:target[:peer] with target initiator, receiver or a domain (repeatable), e.g. cert-expired:receiver")
-	fs.StringVar(&o.attack, "attack", "", "place an attacker between the two: dns-poison, strip-starttls or tls-intercept")
+	fs.Var(&o.faults, "fault", "inject a fault, kind:target[:peer][,param=value...] with target initiator, receiver or a domain (repeatable), e.g. cert-expired:receiver or dns-slow:receiver,delay=5s; 'fedsim help faults' lists the kinds")
+	fs.StringVar(&o.attack, "attack", "", "place an attacker between the two: "+nodes.OrList(scenarios.AttackKindNames()))
 	fs.StringVar(&o.fragment, "fragment", "whole", "how writes are cut on the wire: whole, random (up to 4 pieces) or byte (one byte per segment)")
 	fs.StringVar(&o.pair, "pair", "", "with a scenario file: the two servers to show, FROM,TO (default: the sender of the file's first stanza and its addressee)")
 	switch name {
@@ -146,12 +146,8 @@ func teachConfig(name string, args []string, stderr io.Writer) (teach.Config, *t
 // reports every bad value at once.
 func checkTeachOpts(name string, cfg teach.Config, o *teachOpts, errs []string, stderr io.Writer) (teach.Config, *teachOpts, bool) {
 	if o.attack != "" {
-		ok := false
-		for _, k := range scenarios.AttackKinds {
-			ok = ok || string(k) == o.attack
-		}
-		if !ok {
-			errs = append(errs, fmt.Sprintf("--attack %q: want dns-poison, strip-starttls or tls-intercept", o.attack))
+		if _, ok := scenarios.AttackKindOf(scenarios.AttackKind(o.attack)); !ok {
+			errs = append(errs, fmt.Sprintf("--attack %q: want %s", o.attack, nodes.OrList(scenarios.AttackKindNames())))
 		}
 		cfg.Attack = scenarios.AttackKind(o.attack)
 	}

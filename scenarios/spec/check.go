@@ -139,7 +139,7 @@ func (l *loader) check() {
 			}
 		}
 		for _, f := range s.Faults {
-			if f.Kind == scenarios.CertIntermediate {
+			if fs, _ := scenarios.SpecOf(f.Kind); fs.NeedsCA {
 				return true
 			}
 		}

@@ -285,8 +285,7 @@ func (l *loader) attackVerdict(path string, n ast.Node) {
 	present, ok := d.object(n, path, []field{
 		{"attack", func(v ast.Node) { x.Attack, _ = d.name(v, path+".attack") }},
 		{"verdict", func(v ast.Node) {
-			x.Verdict, _ = d.oneOf(v, path+".verdict", "impersonated", "read", "downgraded", "impersonated+read",
-				"read+downgraded", "impersonated+read+downgraded", "impersonated+downgraded", "refused", "stopped", "plaintext", "no-federation")
+			x.Verdict, _ = d.oneOf(v, path+".verdict", scenarios.Verdicts()...)
 		}},
 		{"impersonated", flag(&x.Impersonated, "impersonated")},
 		{"read", flag(&x.Read, "read")},

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -284,17 +285,6 @@ func (d *decoder) checkWindow(at pos, path string, notBefore, notAfter time.Time
 	}
 }
 
-// boolField is a policy field holding a boolean: when the value is one,
-// it replaces *dst (the preset's value stays otherwise, and the error names
-// path.name).
-func (d *decoder) boolField(name, path string, dst *bool) field {
-	return field{name, func(v ast.Node) {
-		if b, ok := d.boolean(v, path+"."+name); ok {
-			*dst = b
-		}
-	}}
-}
-
 // presetNames lists the presets for messages ("type1, type2, … or type6").
 func presetNames() []string {
 	var out []string
@@ -394,7 +384,7 @@ func (l *loader) server(i int, n ast.Node) {
 	_, hadPreset := present["preset"]
 	if sv.Preset == "" && !hadPreset {
 		var missing []string
-		for _, f := range policyFields {
+		for _, f := range requiredPolicyFields() {
 			if _, ok := set[f]; !ok {
 				missing = append(missing, f)
 			}
@@ -420,97 +410,94 @@ func (l *loader) server(i int, n ast.Node) {
 	l.s.Servers = append(l.s.Servers, sv)
 }
 
-// policyFields are the nodes.Policy fields a policy without a preset must
-// give, as Policy.String prints them. The later fields
-// (enforce_clientauth_eku, dialback_with_sasl, sasl_fallback,
-// dialback_errors, errors) are
-// optional: their zero values are XEP-0238's behaviour.
-var policyFields = []string{"version", "starttls", "initiate_tls", "dialback", "sasl", "require_valid_cert", "accept"}
+// requiredPolicyFields are the fields a policy without a preset must give:
+// the table's Always fields (those Policy.String always prints). The
+// others default to XEP-0238's behaviour.
+func requiredPolicyFields() []string {
+	var out []string
+	for _, f := range nodes.PolicyFields() {
+		if f.Always {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
 
+// policy decodes a server's policy mapping over p (the preset's policy),
+// one entry of the nodes.PolicyFields table per key, in the format's own
+// words: enums and booleans as YAML scalars, levels as a list or a comma
+// string, a composite (errors) as a mapping of its parts. It returns the
+// keys given.
 func (l *loader) policy(p *nodes.Policy, n ast.Node, path string) map[string]pos {
 	d := l.d
-	set, _ := d.object(n, path, []field{
-		{"version", func(v ast.Node) {
-			switch s, _ := d.oneOf(v, path+".version", "1.0", "0.9"); s {
-			case "1.0":
-				p.Version = nodes.XMPP10
-			case "0.9":
-				p.Version = nodes.XMPP09
-			}
-		}},
-		{"starttls", func(v ast.Node) {
-			switch s, _ := d.oneOf(v, path+".starttls", "not-offered", "offered", "required"); s {
-			case "not-offered":
-				p.StartTLS = nodes.TLSNotOffered
-			case "offered":
-				p.StartTLS = nodes.TLSOffered
-			case "required":
-				p.StartTLS = nodes.TLSRequired
-			}
-		}},
-		{"initiate_tls", func(v ast.Node) {
-			switch s, _ := d.oneOf(v, path+".initiate_tls", "never", "if-required", "if-offered", "always"); s {
-			case "never":
-				p.InitiateTLS = nodes.InitiateNever
-			case "if-required":
-				p.InitiateTLS = nodes.InitiateIfRequired
-			case "if-offered":
-				p.InitiateTLS = nodes.InitiateIfOffered
-			case "always":
-				p.InitiateTLS = nodes.InitiateAlways
-			}
-		}},
-		d.boolField("dialback", path, &p.Dialback),
-		{"sasl", func(v ast.Node) {
-			switch s, _ := d.oneOf(v, path+".sasl", "never", "when-cert-valid"); s {
-			case "never":
-				p.SASL = nodes.SASLNever
-			case "when-cert-valid":
-				p.SASL = nodes.SASLWhenCertValid
-			}
-		}},
-		d.boolField("require_valid_cert", path, &p.RequireValidCert),
-		d.boolField("enforce_clientauth_eku", path, &p.EnforceClientAuthEKU),
-		d.boolField("dialback_with_sasl", path, &p.DialbackWithSASL),
-		d.boolField("sasl_fallback", path, &p.SASLFallback),
-		d.boolField("dialback_errors", path, &p.DialbackErrors),
-		{"errors", func(v ast.Node) {
-			d.object(v, path+".errors", []field{
-				{"tls_required", func(v ast.Node) { p.Errors.TLSRequired, _ = d.str(v, path+".errors.tls_required") }},
-				{"refused", func(v ast.Node) { p.Errors.Refused, _ = d.str(v, path+".errors.refused") }},
-				{"bounce", func(v ast.Node) { p.Errors.Bounce, _ = d.str(v, path+".errors.bounce") }},
-			})
-		}},
-		{"accept", func(v ast.Node) {
-			var letters []string
-			var at []pos
-			if r := d.resolve(v); r != nil {
-				if _, isSeq := r.(*ast.SequenceNode); isSeq {
-					letters, at, _ = d.names(r, path+".accept")
-				} else if s, ok := d.str(r, path+".accept"); ok {
-					for _, x := range strings.Split(s, ",") {
-						letters = append(letters, strings.TrimSpace(x))
-						at = append(at, posOf(r))
-					}
-				}
-			}
-			var set nodes.Levels
-			for i, x := range letters {
-				switch x {
-				case "V":
-					set |= nodes.LevelSet(nodes.LevelVerified)
-				case "E":
-					set |= nodes.LevelSet(nodes.LevelEncrypted)
-				case "T":
-					set |= nodes.LevelSet(nodes.LevelTrusted)
-				default:
-					d.errorf(at[i], "%s.accept: unknown level %q (want V, E or T: U is never accepted)", path, x)
-				}
-			}
-			p.Accept = set
-		}},
-	})
+	var fields []field
+	for _, f := range nodes.PolicyFields() {
+		fields = append(fields, field{f.Name, func(v ast.Node) { d.policyValue(p, f, v, path+"."+f.Name) }})
+	}
+	set, _ := d.object(n, path, fields)
 	return set
+}
+
+// policyValue decodes one field's value and stores it with the table's
+// Set; the checks here word the errors, so Set refuses nothing they pass.
+func (d *decoder) policyValue(p *nodes.Policy, f nodes.PolicyField, v ast.Node, path string) {
+	var val string
+	switch f.Kind {
+	case nodes.FieldEnum:
+		s, ok := d.oneOf(v, path, f.Values...)
+		if !ok {
+			return
+		}
+		val = s
+	case nodes.FieldBool:
+		b, ok := d.boolean(v, path)
+		if !ok {
+			return
+		}
+		val = strconv.FormatBool(b)
+	case nodes.FieldLevels:
+		var letters []string
+		var at []pos
+		r := d.resolve(v)
+		if r == nil {
+			return
+		}
+		if _, isSeq := r.(*ast.SequenceNode); isSeq {
+			letters, at, _ = d.names(r, path)
+		} else if s, ok := d.str(r, path); ok {
+			for _, x := range strings.Split(s, ",") {
+				letters = append(letters, strings.TrimSpace(x))
+				at = append(at, posOf(r))
+			}
+		} else {
+			return
+		}
+		bad := false
+		for i, x := range letters {
+			if x != "V" && x != "E" && x != "T" {
+				d.errorf(at[i], "%s: unknown level %q (want V, E or T: U is never accepted)", path, x)
+				bad = true
+			}
+		}
+		if bad {
+			return
+		}
+		if len(letters) == 0 {
+			d.errorf(posOf(r), "%s: no level given (want V, E or T)", path)
+			return
+		}
+		val = strings.Join(letters, ",")
+	case nodes.FieldParts:
+		var parts []field
+		for _, part := range f.Parts {
+			parts = append(parts, field{part.Name, func(v ast.Node) { d.policyValue(p, part, v, path+"."+part.Name) }})
+		}
+		d.object(v, path, parts)
+		return
+	}
+	if err := f.Set(p, val); err != nil {
+		d.errorf(posOf(v), "%s: %v", path, err)
+	}
 }
 
 func (l *loader) dnsRecords(n ast.Node) {
@@ -603,30 +590,6 @@ func (l *loader) link(i int, n ast.Node) {
 	l.s.Links = append(l.s.Links, k)
 }
 
-// faultFields says which fields each fault kind reads: anything else given
-// would be silently ignored by the simulator, so it is an error here.
-func faultFields(k scenarios.FaultKind) []string {
-	switch k {
-	case scenarios.DNSPoison:
-		return []string{"observer", "addr", "at", "until"}
-	case scenarios.DNSNXDomain, scenarios.DNSServFail, scenarios.DNSTimeout:
-		return []string{"observer", "at", "until"}
-	case scenarios.DNSSlow:
-		return []string{"observer", "at", "until", "delay"}
-	case scenarios.DNSFailover:
-		return nil
-	case scenarios.TLSHandshakeFail, scenarios.BlackHole, scenarios.Refuse, scenarios.Crash:
-		return []string{"at", "until"}
-	case scenarios.Partition:
-		return []string{"peer", "at", "until"}
-	case scenarios.ResetAfter:
-		return []string{"peer", "bytes"}
-	case scenarios.Latency:
-		return []string{"peer", "delay", "jitter"}
-	}
-	return nil // certificate faults: applied when certificates are made
-}
-
 func faultKindNames() []string {
 	var out []string
 	for _, k := range scenarios.FaultKinds() {
@@ -635,32 +598,54 @@ func faultKindNames() []string {
 	return out
 }
 
+// fault decodes one fault. The fields besides kind and target are the
+// parameters of scenarios.FaultParams; the kind's entry in the fault table
+// says which it reads (any other given is an error: the simulator would
+// silently ignore it) and which it needs.
 func (l *loader) fault(i int, n ast.Node) {
 	d := l.d
 	path := fmt.Sprintf("faults[%d]", i)
 	f := Fault{at: posOf(n)}
-	kindOK, untilOK, atBad := false, false, false
-	present, ok := d.object(n, path, []field{
+	kindOK := false
+	bad := map[string]bool{} // given, but not a valid value
+	fields := []field{
 		{"kind", func(v ast.Node) {
 			s, ok := d.oneOf(v, path+".kind", faultKindNames()...)
 			f.Kind, kindOK = scenarios.FaultKind(s), ok
 		}},
 		{"target", func(v ast.Node) { f.Target, _ = d.name(v, path+".target") }},
-		{"peer", func(v ast.Node) { f.Peer, _ = d.name(v, path+".peer") }},
-		{"observer", func(v ast.Node) { f.Observer, _ = d.name(v, path+".observer") }},
-		{"addr", func(v ast.Node) { f.Addr, _ = d.name(v, path+".addr") }},
-		{"at", func(v ast.Node) {
+	}
+	for _, p := range scenarios.FaultParams() {
+		name := string(p.Name)
+		fields = append(fields, field{name, func(v ast.Node) {
+			var val string
 			var ok bool
-			if f.At, ok = d.nonNegDuration(v, path+".at"); !ok {
-				untilOK = false
-				atBad = true
+			switch p.Type {
+			case scenarios.ParamName:
+				val, ok = d.name(v, path+"."+name)
+			case scenarios.ParamDuration:
+				var x time.Duration
+				if x, ok = d.nonNegDuration(v, path+"."+name); ok && x != 0 {
+					val = x.String()
+				}
+			case scenarios.ParamCount:
+				var x int64
+				if x, ok = d.integer(v, path+"."+name, 1, math.MaxInt64); ok {
+					val = strconv.FormatInt(x, 10)
+				}
 			}
-		}},
-		{"until", func(v ast.Node) { f.Until, untilOK = d.nonNegDuration(v, path+".until") }},
-		{"bytes", func(v ast.Node) { f.Bytes, _ = d.integer(v, path+".bytes", 1, math.MaxInt64) }},
-		{"delay", func(v ast.Node) { f.Delay, _ = d.nonNegDuration(v, path+".delay") }},
-		{"jitter", func(v ast.Node) { f.Jitter, _ = d.nonNegDuration(v, path+".jitter") }},
-	})
+			if !ok {
+				bad[name] = true
+				return
+			}
+			if val != "" {
+				if err := p.Set(&f.Fault, val); err != nil {
+					d.errorf(posOf(v), "%s.%s: %v", path, name, err)
+				}
+			}
+		}})
+	}
+	present, ok := d.object(n, path, fields)
 	if !ok {
 		return
 	}
@@ -669,55 +654,28 @@ func (l *loader) fault(i int, n ast.Node) {
 			d.errorf(f.at, "%s: missing required field %q", path, req)
 		}
 	}
-	if kindOK {
-		allowed := map[string]bool{"kind": true, "target": true}
-		for _, x := range faultFields(f.Kind) {
-			allowed[x] = true
-		}
+	if spec, _ := scenarios.SpecOf(f.Kind); kindOK {
 		var keys []string
 		for k := range present {
 			keys = append(keys, k)
 		}
 		sort.Slice(keys, func(a, b int) bool { return less(present[keys[a]], present[keys[b]]) })
 		for _, k := range keys {
-			if !allowed[k] {
-				what := "it takes no other field"
-				if fs := faultFields(f.Kind); len(fs) > 0 {
-					what = "it takes " + orList(fs)
-				} else if scenarios.IsCertFault(f.Kind) {
-					what = "certificate faults apply when certificates are made; they take only a target"
+			if k != "kind" && k != "target" && !spec.Takes(scenarios.FaultParam(k)) {
+				d.errorf(present[k], "%s.%s: a %s fault does not use %s (%s)", path, k, f.Kind, k, spec.TakesText())
+			}
+		}
+	missing:
+		for _, g := range spec.Missing(f.Fault) {
+			for _, p := range g {
+				if bad[string(p)] {
+					continue missing // its error is reported already
 				}
-				d.errorf(present[k], "%s.%s: a %s fault does not use %s (%s)", path, k, f.Kind, k, what)
 			}
-		}
-		switch f.Kind {
-		case scenarios.Partition, scenarios.ResetAfter, scenarios.Latency:
-			if _, has := present["peer"]; !has {
-				d.errorf(f.at, "%s: a %s fault needs a peer (the other end of the link)", path, f.Kind)
-			}
-		case scenarios.DNSPoison:
-			if _, has := present["addr"]; !has {
-				d.errorf(f.at, "%s: a dns-poison fault needs addr (where the poisoned record points)", path)
-			}
-		case scenarios.DNSSlow:
-			if f.Delay <= 0 {
-				d.errorf(f.at, "%s: a dns-slow fault needs a positive delay", path)
-			}
-		}
-		if f.Kind == scenarios.ResetAfter {
-			if _, has := present["bytes"]; !has {
-				d.errorf(f.at, "%s: a reset-after fault needs bytes (how many cross before the reset)", path)
-			}
-		}
-		if f.Kind == scenarios.Latency {
-			_, hasD := present["delay"]
-			_, hasJ := present["jitter"]
-			if !hasD && !hasJ {
-				d.errorf(f.at, "%s: a latency fault needs delay, jitter or both", path)
-			}
+			d.errorf(f.at, "%s: a %s fault needs %s", path, f.Kind, scenarios.Need(g))
 		}
 	}
-	if p, has := present["until"]; has && untilOK && !atBad && f.Until <= f.At {
+	if p, has := present["until"]; has && !bad["until"] && !bad["at"] && f.Until <= f.At {
 		d.errorf(p, "%s.until: %s is not after at %s", path, f.Until, f.At)
 	}
 	if f.Peer != "" && f.Peer == f.Target {
@@ -733,12 +691,16 @@ func less(a, b pos) bool {
 	return a.col < b.col
 }
 
-func attackKindNames() []string {
+// attackKindsWith names the attack kinds whose table entry has a property
+// ("tls-intercept"), for messages.
+func attackKindsWith(has func(scenarios.AttackKindSpec) bool) string {
 	var out []string
-	for _, k := range scenarios.AttackKinds {
-		out = append(out, string(k))
+	for _, a := range scenarios.AttackKindSpecs() {
+		if has(a) {
+			out = append(out, string(a.Kind))
+		}
 	}
-	return out
+	return nodes.OrList(out)
 }
 
 func (l *loader) attack(path string, n ast.Node) {
@@ -748,7 +710,7 @@ func (l *loader) attack(path string, n ast.Node) {
 	present, ok := d.object(n, path, []field{
 		{"name", func(v ast.Node) { a.Name, _ = d.name(v, path+".name") }},
 		{"kind", func(v ast.Node) {
-			s, _ := d.oneOf(v, path+".kind", attackKindNames()...)
+			s, _ := d.oneOf(v, path+".kind", scenarios.AttackKindNames()...)
 			a.Kind = scenarios.AttackKind(s)
 		}},
 		{"initiator", func(v ast.Node) { a.Initiator, _ = d.name(v, path+".initiator") }},
@@ -768,15 +730,16 @@ func (l *loader) attack(path string, n ast.Node) {
 			d.errorf(a.at, "%s: missing required field %q", path, req)
 		}
 	}
-	if p, has := present["cert"]; has && a.Kind != scenarios.AttackTLSIntercept && a.Kind != "" {
-		d.errorf(p, "%s.cert: only a tls-intercept attacker presents a certificate", path)
+	spec, known := scenarios.AttackKindOf(a.Kind)
+	if p, has := present["cert"]; has && known && !spec.Cert {
+		d.errorf(p, "%s.cert: only a %s attacker presents a certificate", path, attackKindsWith(func(a scenarios.AttackKindSpec) bool { return a.Cert }))
 	}
 	for _, k := range []string{"forge", "forge_at"} {
-		if p, has := present[k]; has && a.Kind != scenarios.AttackDNSPoison && a.Kind != "" {
-			d.errorf(p, "%s.%s: only a dns-poison impostor forges stanzas", path, k)
+		if p, has := present[k]; has && known && !spec.Forges {
+			d.errorf(p, "%s.%s: only a %s impostor forges stanzas", path, k, attackKindsWith(func(a scenarios.AttackKindSpec) bool { return a.Forges }))
 		}
 	}
-	if a.Cert == "" && a.Kind == scenarios.AttackTLSIntercept {
+	if a.Cert == "" && spec.Cert {
 		a.Cert = "self-signed"
 	}
 	if a.Forge != "" {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/goccy/go-yaml/ast"
 
+	"fedsim/nodes"
 	"fedsim/sim"
 )
 
@@ -548,12 +549,4 @@ func (d *decoder) oneOf(n ast.Node, path string, choices ...string) (string, boo
 }
 
 // orList joins choices as "a, b or c".
-func orList(choices []string) string {
-	switch len(choices) {
-	case 0:
-		return ""
-	case 1:
-		return choices[0]
-	}
-	return strings.Join(choices[:len(choices)-1], ", ") + " or " + choices[len(choices)-1]
-}
+func orList(choices []string) string { return nodes.OrList(choices) }

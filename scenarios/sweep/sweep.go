@@ -38,79 +38,50 @@ import (
 // Title carries the field=value description.)
 type Spec = nodes.Preset
 
-// Field is a sweepable dimension: its name and how to apply a value.
+// Field is a sweepable dimension: its name, the values --suggest tries
+// and how to apply a value.
 type Field struct {
 	Name   string
 	Values []string
-	apply  func(*Spec, string) error
+	// Want says what the field takes, for help and errors.
+	Want  string
+	apply func(*Spec, string) error
+	get   func(Spec) string
 }
 
-// Fields lists the grid dimensions, in a fixed order.
+// Fields lists the grid dimensions, in a fixed order: every field of the
+// policy table (nodes.PolicyFields, a composite's parts by their dotted
+// names), then the server's certificate and whether it trusts the CA.
 func Fields() []Field {
-	return []Field{
-		{Name: "version", Values: []string{"1.0", "0.9"}, apply: func(s *Spec, v string) error {
-			switch v {
-			case "1.0":
-				s.Policy.Version = nodes.XMPP10
-			case "0.9":
-				s.Policy.Version = nodes.XMPP09
-			default:
-				return fmt.Errorf("want 1.0 or 0.9")
-			}
-			return nil
-		}},
-		{Name: "starttls", Values: []string{"not-offered", "offered", "required"}, apply: enumField(func(s *Spec, i int) { s.Policy.StartTLS = nodes.TLSOffer(i) }, "not-offered", "offered", "required")},
-		{Name: "initiate_tls", Values: []string{"never", "if-required", "if-offered", "always"}, apply: enumField(func(s *Spec, i int) { s.Policy.InitiateTLS = nodes.TLSInitiate(i) }, "never", "if-required", "if-offered", "always")},
-		{Name: "dialback", Values: []string{"true", "false"}, apply: boolField(func(s *Spec, b bool) { s.Policy.Dialback = b })},
-		{Name: "sasl", Values: []string{"never", "when-cert-valid"}, apply: enumField(func(s *Spec, i int) { s.Policy.SASL = nodes.SASLOffer(i) }, "never", "when-cert-valid")},
-		{Name: "require_valid_cert", Values: []string{"false", "true"}, apply: boolField(func(s *Spec, b bool) { s.Policy.RequireValidCert = b })},
-		{Name: "accept", Values: []string{"V,E,T", "E,T", "T", "V"}, apply: func(s *Spec, v string) error {
-			var ls []nodes.Level
-			for _, p := range strings.Split(v, ",") {
-				switch strings.TrimSpace(p) {
-				case "V":
-					ls = append(ls, nodes.LevelVerified)
-				case "E":
-					ls = append(ls, nodes.LevelEncrypted)
-				case "T":
-					ls = append(ls, nodes.LevelTrusted)
-				default:
-					return fmt.Errorf("want letters V, E, T separated by commas")
+	var out []Field
+	for _, f := range nodes.AllPolicyFields() {
+		out = append(out, Field{Name: f.Name, Values: f.Grid, Want: f.Want(),
+			apply: func(s *Spec, v string) error { return f.Set(&s.Policy, v) },
+			get:   func(s Spec) string { return f.Get(s.Policy) }})
+	}
+	certs := []string{"none", "self-signed", "ca-issued"}
+	return append(out,
+		Field{Name: "cert", Values: certs, Want: nodes.OrList(certs),
+			apply: func(s *Spec, v string) error {
+				for i, n := range certs {
+					if n == v {
+						s.Cert = nodes.CertKind(i)
+						return nil
+					}
 				}
-			}
-			s.Policy.Accept = nodes.LevelSet(ls...)
-			return nil
-		}},
-		{Name: "enforce_clientauth_eku", Values: []string{"false", "true"}, apply: boolField(func(s *Spec, b bool) { s.Policy.EnforceClientAuthEKU = b })},
-		{Name: "dialback_with_sasl", Values: []string{"false", "true"}, apply: boolField(func(s *Spec, b bool) { s.Policy.DialbackWithSASL = b })},
-		{Name: "sasl_fallback", Values: []string{"false", "true"}, apply: boolField(func(s *Spec, b bool) { s.Policy.SASLFallback = b })},
-		{Name: "dialback_errors", Values: []string{"false", "true"}, apply: boolField(func(s *Spec, b bool) { s.Policy.DialbackErrors = b })},
-		{Name: "cert", Values: []string{"none", "self-signed", "ca-issued"}, apply: enumField(func(s *Spec, i int) { s.Cert = nodes.CertKind(i) }, "none", "self-signed", "ca-issued")},
-		{Name: "trusts_ca", Values: []string{"true", "false"}, apply: boolField(func(s *Spec, b bool) { s.TrustsCA = b })},
-	}
-}
-
-func enumField(set func(*Spec, int), names ...string) func(*Spec, string) error {
-	return func(s *Spec, v string) error {
-		for i, n := range names {
-			if n == v {
-				set(s, i)
+				return fmt.Errorf("cert=%s: want %s", v, nodes.OrList(certs))
+			},
+			get: func(s Spec) string { return certName(s.Cert) }},
+		Field{Name: "trusts_ca", Values: []string{"true", "false"}, Want: "true or false",
+			apply: func(s *Spec, v string) error {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return fmt.Errorf("trusts_ca=%s: want true or false", v)
+				}
+				s.TrustsCA = b
 				return nil
-			}
-		}
-		return fmt.Errorf("want one of %s", strings.Join(names, ", "))
-	}
-}
-
-func boolField(set func(*Spec, bool)) func(*Spec, string) error {
-	return func(s *Spec, v string) error {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return fmt.Errorf("want true or false")
-		}
-		set(s, b)
-		return nil
-	}
+			},
+			get: func(s Spec) string { return strconv.FormatBool(s.TrustsCA) }})
 }
 
 func fieldByName(name string) (Field, bool) {
@@ -159,9 +130,9 @@ func Grid(base Spec, axes map[string][]string) ([]Spec, []string, error) {
 		for d, f := range dims {
 			v := vals[d][idx[d]]
 			if err := f.apply(&s, v); err != nil {
-				return nil, nil, fmt.Errorf("sweep: %s=%s: %v", f.Name, v, err)
+				return nil, nil, fmt.Errorf("sweep: %v", err)
 			}
-			coords = append(coords, f.Name+"="+v)
+			coords = append(coords, f.Name+"="+f.get(s))
 		}
 		if err := consistent(s); err != nil {
 			skipped = append(skipped, strings.Join(coords, " ")+": "+err.Error())
@@ -647,12 +618,4 @@ func Suggest(specs []Spec, r *Result, opt Options, budget int) ([]Change, bool, 
 }
 
 // currentValue reads a spec's value of a field, as the field spells it.
-func currentValue(s Spec, f Field) string {
-	for _, v := range f.Values {
-		t := s
-		if f.apply(&t, v) == nil && t == s {
-			return v
-		}
-	}
-	return ""
-}
+func currentValue(s Spec, f Field) string { return f.get(s) }
