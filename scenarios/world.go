@@ -66,6 +66,19 @@ type World struct {
 	Attacks    []*Attack
 	extraHosts int
 	rootCA     *ca.Authority
+	// Clock, when set, is the time records and collections are stamped
+	// with instead of the kernel's virtual time: a runtime on real
+	// sockets (package scenarios/live) stamps them with wall time since
+	// it started.
+	Clock func() sim.Time
+}
+
+// now is the time to stamp records with.
+func (w *World) now() sim.Time {
+	if w.Clock != nil {
+		return w.Clock()
+	}
+	return w.Sim.Now()
 }
 
 // Delivery is a stanza that reached (or was generated for) a user.
@@ -177,7 +190,7 @@ func (n *Node) SendNow(stanza *xmlstream.Element) {
 	}
 	n.w.Counts.Sent++
 	if !n.w.CountOnly {
-		n.w.Sent = append(n.w.Sent, Delivery{Time: n.w.Sim.Now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: stanza})
+		n.w.Sent = append(n.w.Sent, Delivery{Time: n.w.now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: stanza})
 	}
 	n.S.Now = n.w.Sim.Now().Std()
 	n.apply(n.S.Send(stanza))
@@ -305,7 +318,7 @@ func (w *World) trace(n *Node, r sim.Record) {
 	if w.Sim.Trace == nil {
 		return
 	}
-	r.Time = w.Sim.Now()
+	r.Time = w.now()
 	if r.Node == "" {
 		r.Node = n.Host.Name
 	}
@@ -353,42 +366,7 @@ func (n *Node) apply(effs []nodes.Effect) {
 				delete(n.timers, e.Tag)
 			}
 		case nodes.EffNote:
-			if w.Sim.Trace != nil {
-				w.trace(n, noteRecord(e))
-			}
-			switch e.Event {
-			case "outcome":
-				if e.Outcome != nil {
-					if e.Outcome.Level == nodes.LevelNone {
-						w.Counts.Failed++
-					} else {
-						w.Counts.Established++
-					}
-					if !w.CountOnly {
-						w.Outcomes = append(w.Outcomes, Outcome{Outcome: *e.Outcome, Host: n.Host.Name, Time: w.Sim.Now()})
-					}
-				}
-			case "deliver":
-				w.Counts.Delivered++
-				if !w.CountOnly {
-					w.Deliveries = append(w.Deliveries, Delivery{Time: w.Sim.Now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: e.Stanza})
-				}
-			case "accept-stanza":
-				if e.Accept != nil && !w.CountOnly {
-					w.Acceptances = append(w.Acceptances, Acceptance{Acceptance: *e.Accept, Time: w.Sim.Now(), Server: n.S.Domain(), Host: n.Host.Name, Conn: int(e.Conn), Stanza: e.Stanza})
-				}
-			case "no-such-user":
-				// The recipient's server answered for an account it does not
-				// have: the stanza was handled, with an error to its sender.
-				if !w.CountOnly {
-					w.Rejections = append(w.Rejections, Delivery{Time: w.Sim.Now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: e.Stanza})
-				}
-			case "bounce":
-				w.Counts.Bounced++
-				if !w.CountOnly {
-					w.Bounces = append(w.Bounces, Delivery{Time: w.Sim.Now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: e.Stanza})
-				}
-			}
+			n.Note(e)
 		}
 	}
 }
@@ -429,6 +407,49 @@ func stanzaCondition(st *xmlstream.Element) string {
 	return ""
 }
 
+// Note records what a server noted: the trace record (when there is a
+// trace) and the world's collections and counts (outcomes, deliveries,
+// acceptances, rejections, bounces). Every runtime records notes here.
+func (n *Node) Note(e *nodes.Effect) {
+	w := n.w
+	if w.Sim.Trace != nil {
+		w.trace(n, noteRecord(e))
+	}
+	switch e.Event {
+	case "outcome":
+		if e.Outcome != nil {
+			if e.Outcome.Level == nodes.LevelNone {
+				w.Counts.Failed++
+			} else {
+				w.Counts.Established++
+			}
+			if !w.CountOnly {
+				w.Outcomes = append(w.Outcomes, Outcome{Outcome: *e.Outcome, Host: n.Host.Name, Time: w.now()})
+			}
+		}
+	case "deliver":
+		w.Counts.Delivered++
+		if !w.CountOnly {
+			w.Deliveries = append(w.Deliveries, Delivery{Time: w.now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: e.Stanza})
+		}
+	case "accept-stanza":
+		if e.Accept != nil && !w.CountOnly {
+			w.Acceptances = append(w.Acceptances, Acceptance{Acceptance: *e.Accept, Time: w.now(), Server: n.S.Domain(), Host: n.Host.Name, Conn: int(e.Conn), Stanza: e.Stanza})
+		}
+	case "no-such-user":
+		// The recipient's server answered for an account it does not
+		// have: the stanza was handled, with an error to its sender.
+		if !w.CountOnly {
+			w.Rejections = append(w.Rejections, Delivery{Time: w.now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: e.Stanza})
+		}
+	case "bounce":
+		w.Counts.Bounced++
+		if !w.CountOnly {
+			w.Bounces = append(w.Bounces, Delivery{Time: w.now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: e.Stanza})
+		}
+	}
+}
+
 // Run runs the world until it is quiescent or deadline (virtual time from
 // now) passes, and returns the number of events dispatched.
 func (w *World) Run(deadline time.Duration) int {
@@ -444,3 +465,7 @@ func (w *World) Domains() []string {
 	sort.Strings(out)
 	return out
 }
+
+// Trace adds r to the world's trace as n's, stamped with the world's time
+// (a runtime on real sockets records its network events here).
+func (w *World) Trace(n *Node, r sim.Record) { w.trace(n, r) }
