@@ -71,6 +71,8 @@ type World struct {
 	// sockets (package scenarios/live) stamps them with wall time since
 	// it started.
 	Clock func() sim.Time
+	// scheduled lists SendAt's stanzas (Scheduled).
+	scheduled []Scheduled
 }
 
 // now is the time to stamp records with.
@@ -181,19 +183,43 @@ const (
 func (n *Node) SendAt(t sim.Time, stanza *xmlstream.Element) {
 	n.sends = append(n.sends, stanza)
 	n.w.Sim.At(t, n, evSend, int64(len(n.sends)-1))
+	n.w.scheduled = append(n.w.scheduled, Scheduled{Node: n, At: t, Stanza: stanza})
 }
+
+// Scheduled is a stanza a user of Node sends at virtual time At.
+type Scheduled struct {
+	Node   *Node
+	At     sim.Time
+	Stanza *xmlstream.Element
+}
+
+// Scheduled lists the stanzas users were scheduled to send (SendAt), in the
+// order they were scheduled: what another runtime sends at those times.
+func (w *World) Scheduled() []Scheduled { return w.scheduled }
 
 // SendNow makes a local user of the node send stanza now.
 func (n *Node) SendNow(stanza *xmlstream.Element) {
 	if n.down {
 		return
 	}
-	n.w.Counts.Sent++
-	if !n.w.CountOnly {
-		n.w.Sent = append(n.w.Sent, Delivery{Time: n.w.now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: stanza})
-	}
+	n.RecordSend(stanza)
 	n.S.Now = n.w.Sim.Now().Std()
 	n.apply(n.S.Send(stanza))
+}
+
+// RecordSend counts and records a stanza a user hands to the server (the
+// "user-send" trace record, World.Sent); the caller then gives it to the
+// server. Every runtime records sends here.
+func (n *Node) RecordSend(st *xmlstream.Element) {
+	w := n.w
+	w.Counts.Sent++
+	if !w.CountOnly {
+		w.Sent = append(w.Sent, Delivery{Time: w.now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: st})
+	}
+	if w.Sim.Trace != nil { // serialising the stanza for nobody was a cost per stanza
+		x := string(st.AppendXML(nil))
+		w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "user-send", Detail: st.Attr("from") + " sends " + x, Stanza: x})
+	}
 }
 
 func (n *Node) schedule(d time.Duration, kind, tag int64) {
@@ -256,14 +282,7 @@ func (n *Node) HandleEvent(w *sim.World, a, b int64) {
 		n.apply(n.S.Resolved(b, ans))
 	case evSend:
 		st := n.sends[b]
-		n.w.Counts.Sent++
-		if !n.w.CountOnly {
-			n.w.Sent = append(n.w.Sent, Delivery{Time: w.Now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: st})
-		}
-		if n.w.Sim.Trace != nil { // serialising the stanza for nobody was a cost per stanza
-			x := string(st.AppendXML(nil))
-			n.w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "user-send", Detail: st.Attr("from") + " sends " + x, Stanza: x})
-		}
+		n.RecordSend(st)
 		n.apply(n.S.Send(st))
 	}
 }
