@@ -44,6 +44,7 @@ func Build(cfg *Config) (*World, error) {
 		return nil, err
 	}
 	b.w = w
+	w.Prepared = b.prepared
 	for _, step := range []func() error{b.addServers, b.links, b.faults, b.attacks, b.traffic} {
 		if err := step(); err != nil {
 			return nil, err

@@ -73,6 +73,10 @@ type World struct {
 	Clock func() sim.Time
 	// scheduled lists SendAt's stanzas (Scheduled).
 	scheduled []Scheduled
+	// Prepared is what Build made the world from: its authorities,
+	// certificates and servers' configurations (for another runtime, which
+	// needs the same certificates as real X.509).
+	Prepared *Prepared
 }
 
 // now is the time to stamp records with.

@@ -36,8 +36,9 @@ type TLS interface {
 // Options tune a live run.
 type Options struct {
 	// Loopback gives the k-th host of the world (in the order hosts were
-	// added: servers, then attackers) its real address. Default
-	// 127.77.0.k+1. Every address must be on 127.0.0.0/8.
+	// added: servers, then attackers) its real address, unless the
+	// scenario gave it a loopback address already. Default 127.77.0.k+1.
+	// Every address must be on 127.0.0.0/8.
 	Loopback func(k int) string
 	// Port is the port servers listen on (default dns.DefaultPort, 5269;
 	// no privilege is needed above 1023).
@@ -49,6 +50,10 @@ type Options struct {
 	// the world's own resolver for that server (the scenario's zone and
 	// DNS faults, in process); a real DNS server's client otherwise.
 	Resolve func(ctx context.Context, n *scenarios.Node, domain string) dns.Answer
+	// Trigger, when set, is called once the servers listen, before the
+	// run is watched for quiet: what makes a real server act (its admin
+	// shell sending a ping). Its error ends the run.
+	Trigger func(ctx context.Context) error
 	// Deadline bounds the run in wall time (default 30 s); Idle is how
 	// long nothing may happen, with nothing pending, before the run counts
 	// as finished (default 300 ms).
@@ -80,15 +85,30 @@ func Run(cfg *scenarios.Config, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	return RunWorld(w, opt)
+}
+
+// RunWorld runs a world built by scenarios.Build (and not run) on real
+// sockets.
+func RunWorld(w *scenarios.World, opt Options) (*Result, error) {
 	res := &Result{World: w}
-	for _, f := range cfg.Faults {
+	for _, f := range w.Faults {
 		if simulatedOnly[f.Kind] {
 			res.Skipped = append(res.Skipped, f)
 		}
 	}
-	rt, err := start(w, cfg, opt)
+	rt, err := start(w, opt)
 	if err != nil {
 		return nil, err
+	}
+	if opt.Trigger != nil {
+		rt.hold()
+		err = opt.Trigger(rt.ctx)
+		rt.release()
+		if err != nil {
+			rt.stop()
+			return nil, err
+		}
 	}
 	res.TimedOut = !rt.wait()
 	rt.stop()
@@ -151,7 +171,7 @@ type lconn struct {
 	closed   bool
 }
 
-func start(w *scenarios.World, cfg *scenarios.Config, opt Options) (*runtime, error) {
+func start(w *scenarios.World, opt Options) (*runtime, error) {
 	if opt.Port == 0 {
 		opt.Port = dns.DefaultPort
 	}
@@ -171,8 +191,11 @@ func start(w *scenarios.World, cfg *scenarios.Config, opt Options) (*runtime, er
 	k := 0
 	for _, n := range w.Nodes() {
 		h := n.Host
-		ip := opt.Loopback(k)
-		k++
+		ip := h.Addr
+		if a := net.ParseIP(ip); a == nil || !a.IsLoopback() {
+			ip = opt.Loopback(k)
+			k++
+		}
 		if !net.ParseIP(ip).IsLoopback() {
 			return nil, fmt.Errorf("live: %s would get %s, which is not a loopback address", h.Name, ip)
 		}
@@ -390,6 +413,9 @@ func (rt *runtime) realAddr(addr string) string {
 	defer rt.mu.Unlock()
 	if a, ok := rt.real[addr]; ok {
 		return a
+	}
+	if ip := net.ParseIP(addr); ip != nil && ip.IsLoopback() {
+		return addr // a real server's, or nowhere on loopback
 	}
 	rt.spare++
 	a := fmt.Sprintf("127.77.255.%d", rt.spare)
