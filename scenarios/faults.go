@@ -331,7 +331,7 @@ var faultSpecs = []FaultSpec{
 		Params: dnsParams, draw: chaosObserver},
 	{Kind: DNSTimeout, Layer: "DNS", Help: "queries for the target go unanswered",
 		Params: dnsParams, draw: chaosObserver},
-	{Kind: DNSSlow, Layer: "DNS", Help: "answers for the target come delay late",
+	{Kind: DNSSlow, Layer: "DNS", Help: "answers about the target arrive late, by delay",
 		Params: []FaultParam{ParamObserver, ParamAt, ParamUntil, ParamDelay}, Needs: [][]FaultParam{{ParamDelay}},
 		Defaults: Fault{Delay: 2 * time.Second},
 		draw: func(r *rand.Rand, f *Fault, other string) {
@@ -357,14 +357,14 @@ var faultSpecs = []FaultSpec{
 		draw: func(r *rand.Rand, f *Fault, other string) {
 			f.Bytes = int64(50 + r.IntN(3000))
 		}},
-	{Kind: Latency, Layer: "network", Help: "the link between target and peer gets a one-way latency of delay and jitter",
+	{Kind: Latency, Layer: "network", Help: "the link between target and peer gets a one-way latency of delay, plus up to jitter per segment",
 		Params: []FaultParam{ParamPeer, ParamDelay, ParamJitter}, Needs: [][]FaultParam{{ParamPeer}, {ParamDelay, ParamJitter}},
 		Defaults: Fault{Delay: 2 * time.Second},
 		draw: func(r *rand.Rand, f *Fault, other string) {
 			f.Delay = time.Duration(1+r.IntN(500)) * time.Millisecond
 			f.Jitter = time.Duration(r.IntN(100)) * time.Millisecond
 		}},
-	{Kind: Crash, Layer: "network", Help: "the target crashes at at and restarts at until with its state lost", Breaks: true, Params: windowParams,
+	{Kind: Crash, Layer: "network", Help: "the target crashes (at at) and restarts with its state lost (at until)", Breaks: true, Params: windowParams,
 		draw: func(r *rand.Rand, f *Fault, other string) {
 			if f.Until == 0 {
 				f.Until = f.At + time.Duration(1+r.IntN(5000))*time.Millisecond
@@ -386,19 +386,44 @@ func (f Fault) Flag() string {
 		if p.Name == ParamPeer || !s.Takes(p.Name) {
 			continue
 		}
-		if v := p.Get(f); v != "" && v != p.Get(s.Defaults) {
+		if v := p.Get(f); v != "" && !s.flagDefault(f, p) {
 			b.WriteString("," + string(p.Name) + "=" + v)
 		}
 	}
 	return b.String()
 }
 
+// flagDefault reports whether ParseFaultFlag gives f's value of p back
+// when the flag leaves p out: p holds its default and the rest of its need
+// group is unset, so the group is missing and the default fills it.
+func (s FaultSpec) flagDefault(f Fault, p FaultParamSpec) bool {
+	if p.Get(f) != p.Get(s.Defaults) {
+		return false
+	}
+	for _, g := range s.Needs {
+		in := false
+		for _, x := range g {
+			in = in || x == p.Name
+		}
+		if !in {
+			continue
+		}
+		for _, x := range g {
+			if q, _ := FaultParamByName(x); x != p.Name && q.Get(f) != "" {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // ParseFaultFlag reads KIND:TARGET[:PEER][,PARAM=VALUE...] (Fault.Flag's
 // form). who turns a target, peer or observer as written into what the
 // Fault holds (a domain, or a role the caller maps later) and other gives
-// the end of the link opposite a target, the default peer. The needed
-// parameters left out take the kind's Defaults; the caller validates the
-// result against its world.
+// the end of the link opposite a target, the default peer. A need group
+// the flag leaves unset takes the kind's Defaults; the caller validates
+// the result against its world.
 func ParseFaultFlag(spec string, who func(string) (string, error), other func(target string) string) (Fault, error) {
 	head, rest, _ := strings.Cut(spec, ",")
 	parts := strings.Split(head, ":")
@@ -447,8 +472,9 @@ func ParseFaultFlag(spec string, who func(string) (string, error), other func(ta
 			}
 		}
 	}
-	for _, p := range faultParams {
-		if !set[p.Name] && s.Takes(p.Name) {
+	for _, g := range s.Missing(f) {
+		for _, name := range g {
+			p, _ := FaultParamByName(name)
 			if d := p.Get(s.Defaults); d != "" {
 				p.Set(&f, d)
 			}

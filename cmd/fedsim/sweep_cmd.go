@@ -255,6 +255,25 @@ func gridArgs(o *sweepOpts) string {
 	if o.jitter > 0 {
 		s += " --jitter " + o.jitter.String()
 	}
+	if o.suggest {
+		s += " --suggest"
+	}
+	return s + reportArgs(o)
+}
+
+// reportArgs are the flags that shape the report (the replay line must
+// give the same bytes and the same pictures).
+func reportArgs(o *sweepOpts) string {
+	s := ""
+	if o.format != "text" {
+		s += " --format " + o.format
+	}
+	if o.pictures != "svg" {
+		s += " --pictures " + o.pictures
+	}
+	if o.out != "." && o.pictures != "none" {
+		s += " --out " + o.out
+	}
 	return s
 }
 
@@ -292,7 +311,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	o.suggest = false // needs the policies themselves, which shards do not carry
-	return report(res, nil, nil, o, sweep.Options{Seed: res.Seed}, "fedsim merge "+strings.Join(pos, " "), stdout, stderr)
+	return report(res, nil, nil, o, sweep.Options{Seed: res.Seed}, "fedsim merge "+strings.Join(pos, " ")+reportArgs(o), stdout, stderr)
 }
 
 func report(res *sweep.Result, specs []sweep.Spec, skipped []string, o *sweepOpts, opt sweep.Options, replay string, stdout, stderr io.Writer) int {

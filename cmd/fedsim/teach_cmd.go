@@ -4,8 +4,10 @@ package main
 // 6). Both derive everything from the run's trace (package scenarios/teach).
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
+	"html"
 	"io"
 	"os"
 	"slices"
@@ -248,9 +250,19 @@ func cmdDiagram(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	flow := teach.BuildFlow(res)
-	title := fmt.Sprintf("%s → %s: %s   (%s)", res.From, res.To, res.Outcome.Letter(), res.Config.Replay("diagram")+" --format "+o.format)
+	replay := res.Config.Replay("diagram") + " --format " + o.format
+	title := fmt.Sprintf("%s → %s: %s   (%s)", res.From, res.To, res.Outcome.Letter(), replay)
 	if o.format == "svg" {
-		err = teach.SVG(stdout, flow, title)
+		// The drawn title is cut to the picture's width; the whole replay
+		// line goes into the SVG's description.
+		var svg bytes.Buffer
+		if err = teach.SVG(&svg, flow, title); err == nil {
+			out := svg.String()
+			if i := strings.LastIndex(out, "</svg>"); i >= 0 {
+				out = out[:i] + "<desc>Replay: " + html.EscapeString(replay) + "</desc>\n" + out[i:]
+			}
+			_, err = io.WriteString(stdout, out)
+		}
 	} else {
 		err = teach.Mermaid(stdout, flow, title)
 	}

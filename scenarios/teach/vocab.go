@@ -23,7 +23,7 @@ func (c Config) Replay(command string) string {
 	for i, s := range c.Sides {
 		flag := [2]string{"initiator", "receiver"}[i]
 		if s.Policy != nil {
-			fmt.Fprintf(&b, " --policy-%s %s", flag, PolicyFlag(*s.Policy))
+			fmt.Fprintf(&b, " --policy-%s %s", flag, policyFlagOver(c.sideBase(i), *s.Policy))
 		}
 		if s.Cert != "" {
 			fmt.Fprintf(&b, " --cert-%s %s", flag, s.Cert)
@@ -44,6 +44,35 @@ func (c Config) Replay(command string) string {
 // PolicyFlag prints a policy as the --policy-… flag value: the pairs of
 // Policy.String joined by commas.
 func PolicyFlag(p nodes.Policy) string { return strings.ReplaceAll(p.String(), " ", ",") }
+
+// policyFlagOver is PolicyFlag for a flag applied to base: String leaves
+// out the fields at their default, which base may not have, so those are
+// spelled out too (prosody-13 with dialback_with_sasl=false).
+func policyFlagOver(base, p nodes.Policy) string {
+	s := PolicyFlag(p)
+	for _, f := range nodes.PolicyFields() {
+		if v := f.Get(p); !f.Always && v == f.Default && f.Get(base) != v {
+			s += "," + f.Name + "=" + v
+		}
+	}
+	return s
+}
+
+// sideBase is the policy a side's --policy flag applies to: the preset's,
+// or that of the scenario's server.
+func (c Config) sideBase(i int) nodes.Policy {
+	name := [2]string{c.Initiator, c.Receiver}[i]
+	if c.Scenario != nil {
+		for _, sv := range c.Scenario.Servers {
+			if sv.Domain == name {
+				return sv.Policy
+			}
+		}
+		return nodes.Policy{}
+	}
+	p, _ := nodes.PresetByName(name)
+	return p.Policy
+}
 
 // PolicyFields are the fields counterfactuals vary (Counterfactuals): the
 // nodes.PolicyFields table's Always fields, XEP-0238's seven, with every
