@@ -1,6 +1,7 @@
 package live
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"fedsim/network"
 	"fedsim/network/transport"
 	"fedsim/nodes"
+	"fedsim/nodes/xmlstream"
 	"fedsim/scenarios"
 	"fedsim/sim"
 )
@@ -169,6 +171,12 @@ type lconn struct {
 	// server start TLS: the reader runs the handshake before reading on.
 	startTLS *transport.TLSConfig
 	closed   bool
+	// peer, when the other end is not one of the world's servers (a real
+	// server), parses what it sends so that the transcript shows its
+	// side too; stream counts its streams (a new one after TLS).
+	peer     *xmlstream.Parser
+	peerName string
+	stream   int
 }
 
 func start(w *scenarios.World, opt Options) (*runtime, error) {
@@ -352,6 +360,9 @@ func (s *server) apply(effs []nodes.Effect) {
 			rt.w.Trace(s.n, sim.Record{Kind: sim.KindXML, Peer: e.Peer, Conn: int(e.Conn), Stream: e.Stream, XML: string(e.Data)})
 			rt.mu.Unlock()
 			if c := s.conns[e.Conn]; c != nil && !c.closed {
+				if c.peer != nil && bytes.HasPrefix(e.Data, []byte("<success")) {
+					c.restartPeer() // we accepted the peer's SASL: it opens a new stream
+				}
 				c.c.SetWriteDeadline(time.Now().Add(5 * time.Second))
 				if _, err := c.c.Write(e.Data); err != nil {
 					s.closed(c, err)
@@ -442,6 +453,7 @@ func (s *server) dial(tag int64, addr string, port int) {
 				return
 			}
 			c := s.register(raw, transport.Client)
+			s.watch(c, rt.hostOf(to))
 			effs := s.n.S.Dialed(tag, c.id, nil)
 			c.ctx = s.n.S.StreamContext(c.id, transport.Client)
 			s.apply(effs)
@@ -517,6 +529,7 @@ func (s *server) accept() {
 		s.post(func() {
 			name := s.rt.hostOf(remote)
 			c := s.register(raw, transport.Server)
+			s.watch(c, name)
 			s.rt.record(s.n, sim.Record{Conn: int(c.id), Peer: name, Event: "accept", Detail: fmt.Sprintf("%s accepts on port %d", s.n.Host.Name, s.rt.opt.Port)})
 			effs := s.n.S.Accepted(c.id, name)
 			c.ctx = s.n.S.StreamContext(c.id, transport.Server)
@@ -562,6 +575,7 @@ func (s *server) read(c *lconn) {
 				done := make(chan *transport.TLSConfig, 1)
 				data := buf[:n]
 				s.post(func() {
+					s.recordPeer(c, data)
 					s.apply(s.n.S.ReceivedWith(c.ctx, c.id, c.end, data))
 					tc := c.startTLS
 					c.startTLS = nil
@@ -626,6 +640,9 @@ func (s *server) handshake(c *lconn, cfg transport.TLSConfig) {
 		} else {
 			rt.record(s.n, sim.Record{Conn: int(c.id), Event: "tls-fail", Detail: fmt.Sprint(res.Err), Reason: "tls-alert", Failure: true})
 		}
+		if res.OK {
+			c.restartPeer()
+		}
 		s.apply(s.n.S.TLSDone(c.id, c.end, res))
 		if !res.OK {
 			c.raw.Close()
@@ -645,4 +662,58 @@ func (s *server) closed(c *lconn, err error) {
 	s.apply(s.n.S.Closed(c.id, c.end, err))
 	delete(s.conns, c.id)
 	c.raw.Close()
+}
+
+// watch makes the connection record what a peer outside the world sends.
+func (s *server) watch(c *lconn, peer string) {
+	for _, n := range s.rt.w.Nodes() {
+		if n.Host.Name == peer {
+			return // one of ours: it records its own writes
+		}
+	}
+	c.peerName, c.peer, c.stream = peer, &xmlstream.Parser{}, 1
+}
+
+// recordPeer records the elements a real peer sent in data (owner
+// goroutine), as the simulation records every server's writes.
+func (s *server) recordPeer(c *lconn, data []byte) {
+	if c.peer == nil {
+		return
+	}
+	c.peer.Feed(data)
+	for {
+		tok, ok, err := c.peer.Next()
+		if err != nil {
+			s.rt.record(s.n, sim.Record{Conn: int(c.id), Stream: c.stream, Event: "peer-not-well-formed", Detail: c.peerName + " sent what fedsim cannot parse: " + err.Error(), Failure: true})
+			c.peer = nil
+			return
+		}
+		if !ok {
+			return
+		}
+		var x string
+		switch tok.Kind {
+		case xmlstream.TokStreamStart:
+			x = tok.Header.Raw
+		case xmlstream.TokElement:
+			x = string(tok.Raw)
+		case xmlstream.TokStreamEnd:
+			x = "</stream:stream>"
+		}
+		s.rt.mu.Lock()
+		s.rt.w.Trace(s.n, sim.Record{Kind: sim.KindXML, Node: c.peerName, Peer: s.n.Host.Name, Conn: int(c.id), Stream: c.stream, XML: x})
+		s.rt.mu.Unlock()
+		if tok.Kind == xmlstream.TokElement && tok.Elem.Local() == "success" {
+			c.restartPeer() // SASL succeeded: the peer opens a new stream
+			return
+		}
+	}
+}
+
+// restartPeer starts a new stream in the peer's parser (after TLS or SASL,
+// RFC 6120 §5.4.3.3, §6.4.6).
+func (c *lconn) restartPeer() {
+	if c.peer != nil {
+		c.peer, c.stream = &xmlstream.Parser{}, c.stream+1
+	}
 }
