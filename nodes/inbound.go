@@ -272,6 +272,10 @@ func (s *Server) handleDBResult(st *stream, el *xmlstream.Element) {
 // answered on any stream, before TLS too: a verification carries no user
 // data, and XEP-0220 §2.1.2 suggests verification connections skip TLS.
 func (s *Server) authoritativeAnswer(st *stream, el *xmlstream.Element) {
+	if p := s.cfg.Policy; p.RefuseVerifyBeforeTLS && s.tlsRequiredFirst(st) {
+		s.streamError(st, p.Errors.TLSRequiredCondition(), fmt.Sprintf("%s requires STARTTLS first, for verifications too (policy starttls=required, verify_before_tls=false), and got <db:verify/> on an unencrypted stream", s.cfg.Domain))
+		return
+	}
 	from, to, id := el.Attr("from"), el.Attr("to"), el.Attr("id")
 	if !strings.EqualFold(to, s.cfg.Domain) || !s.cfg.Policy.Dialback {
 		s.streamError(st, "host-unknown", fmt.Sprintf("db:verify for %s, which %s does not vouch for", to, s.cfg.Domain))

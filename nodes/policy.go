@@ -2,6 +2,7 @@ package nodes
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -34,7 +35,8 @@ const (
 	// TLSRequired: <starttls><required/></starttls>; no stanza and no
 	// dialback key (<db:result/>) is accepted before TLS (RFC 6120 §5.3.1,
 	// mandatory-to-negotiate). <db:verify/> is still answered: it carries no
-	// user data and XEP-0220 §2.1.2 lets verification connections skip TLS.
+	// user data and XEP-0220 §2.1.2 lets verification connections skip TLS
+	// (unless Policy.RefuseVerifyBeforeTLS, verify_before_tls=false).
 	TLSRequired
 )
 
@@ -170,6 +172,12 @@ type Policy struct {
 	// server, answers a key it cannot verify with <db:result type='error'/>
 	// instead of closing the stream. Default false (XEP-0238's flows).
 	DialbackErrors bool
+	// RefuseVerifyBeforeTLS: with starttls=required, a <db:verify/> that
+	// arrives before TLS is refused like a <db:result/> (stream error
+	// Errors.TLSRequired). Default false: it is answered, since XEP-0220
+	// §2.1.2 lets connections used only for verification skip TLS. Its
+	// field name is verify_before_tls (default true).
+	RefuseVerifyBeforeTLS bool
 	// Errors names the conditions the server uses when it refuses.
 	Errors ErrorProfile
 }
@@ -229,6 +237,14 @@ var policyFields = []PolicyField{
 	boolField("dialback_errors", false, []string{"false", "true"},
 		"advertise <dialback><errors/></dialback> and answer a key that cannot be verified with <db:result type='error'/> (XEP-0220 §2.4.2, §2.5)",
 		func(p *Policy) *bool { return &p.DialbackErrors }),
+	{Name: "verify_before_tls", Kind: FieldBool, Values: []string{"true", "false"}, Grid: []string{"true", "false"}, Default: "true",
+		Help: "as Authoritative Server with starttls=required, answer <db:verify/> before TLS (XEP-0220 §2.1.2 lets verification connections skip TLS); false refuses it like <db:result/> (RFC 6120 §5.3.1)",
+		get:  func(p Policy) string { return strconv.FormatBool(!p.RefuseVerifyBeforeTLS) },
+		set: func(p *Policy, v string) error {
+			b, err := strconv.ParseBool(v)
+			p.RefuseVerifyBeforeTLS = !b
+			return err
+		}},
 	partsField("errors", "the error conditions the server uses when it refuses (RFC 6120 §4.9.3, §8.3.3)",
 		conditionPart("tls_required", "not-authorized", StreamConditions,
 			"stream error for a dialback key or stanza before mandatory STARTTLS (RFC 6120 §4.9.3.12; Prosody and ejabberd send policy-violation)",

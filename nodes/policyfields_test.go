@@ -47,9 +47,27 @@ func TestStringFromTableIsByteIdentical(t *testing.T) {
 			}
 		}
 	}
+	// Fields added after the table print only when set; without them the
+	// bytes are the hand-written ones.
+	known := map[string]bool{}
+	for _, kv := range strings.Fields(stringBeforeTable(Policy{EnforceClientAuthEKU: true, DialbackWithSASL: true, SASLFallback: true, DialbackErrors: true, Errors: ErrorProfile{Bounce: "gone"}})) {
+		k, _, _ := strings.Cut(kv, "=")
+		known[k] = true
+	}
 	for _, p := range ps {
-		if got, want := p.String(), stringBeforeTable(p); got != want {
+		var old []string
+		for _, kv := range strings.Fields(p.String()) {
+			if k, _, _ := strings.Cut(kv, "="); known[k] {
+				old = append(old, kv)
+			}
+		}
+		if got, want := strings.Join(old, " "), stringBeforeTable(p); got != want {
 			t.Errorf("String from the table:\n  %s\nby hand:\n  %s", got, want)
+		}
+	}
+	for _, pr := range AllPresets() {
+		if got, want := pr.Policy.String(), stringBeforeTable(pr.Policy); got != want {
+			t.Errorf("%s: String from the table:\n  %s\nby hand:\n  %s", pr.Name, got, want)
 		}
 	}
 }
