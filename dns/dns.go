@@ -297,3 +297,16 @@ func (r *Resolver) order(recs []SRV) []SRV {
 	}
 	return out
 }
+
+// SRVRecords returns a copy of the SRV records of _xmpp-server._tcp.<domain>,
+// in the order they were added: what a real DNS server serving this zone
+// (package dns/server) puts on the wire.
+func (z *Zone) SRVRecords(domain string) []SRV {
+	return append([]SRV(nil), z.srv[key(domain)]...)
+}
+
+// Addrs returns a copy of host's address records, in the order they were
+// added.
+func (z *Zone) Addrs(host string) []string {
+	return append([]string(nil), z.addr[key(host)]...)
+}
