@@ -520,3 +520,18 @@ func matchDNSID(pattern, ref string) bool {
 	label, parent, ok := strings.Cut(ref, ".")
 	return ok && label != "" && parent == rest
 }
+
+// IsRevoked reports whether the pool lists c as revoked (see Revoke). It
+// lets package pki put the same revocations on real CRLs.
+func (p *Pool) IsRevoked(c *Cert) bool { return p.isRevoked(c) }
+
+// SignedBy reports whether issuer's key made c's signature: whether issuer
+// really issued c, not merely shares the name c gives as issuer (a forger
+// can reuse a trusted name). Package pki uses it to sign the real
+// counterpart of c with the real counterpart of the right authority.
+func (c *Cert) SignedBy(issuer *Cert) bool {
+	if c == nil || issuer == nil || len(issuer.key) == 0 {
+		return false
+	}
+	return hmac.Equal(sign(issuer.key, c.tbs()), c.Sig)
+}
