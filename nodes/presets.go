@@ -16,6 +16,11 @@ func RealPresets() []Preset {
 	prosody := Policy{Version: XMPP10, StartTLS: TLSOffered, InitiateTLS: InitiateIfOffered, Dialback: true,
 		SASL: SASLWhenCertValid, Accept: LevelSet(LevelVerified, LevelEncrypted, LevelTrusted),
 		DialbackWithSASL: true, SASLFallback: true, Errors: ErrorProfile{TLSRequired: "policy-violation"}}
+	// Debian 12's prosody 0.12.3 has s2s_require_encryption default to
+	// true in mod_s2s.lua and mod_tls.lua (the 0.11 default was false),
+	// and its shipped prosody.cfg.lua sets s2s_secure_auth = true: both
+	// measured against the program (fedsim interop prosody and
+	// prosody-debian, scenarios/interop).
 	prosodyTLS := prosody // s2s_require_encryption = true
 	prosodyTLS.StartTLS, prosodyTLS.InitiateTLS = TLSRequired, InitiateAlways
 	prosodyTLS.Accept = LevelSet(LevelEncrypted, LevelTrusted)
@@ -50,8 +55,8 @@ func RealPresets() []Preset {
 		return Preset{Name: name, Title: title, Policy: p, Cert: CertCAIssued, TrustsCA: true}
 	}
 	return []Preset{
-		ca("prosody-0.12", "Prosody 0.12, code defaults", prosody),
-		ca("prosody-0.12-shipped", "Prosody 0.12, shipped config (s2s_require_encryption = true)", prosodyTLS),
+		ca("prosody-0.12", "Prosody 0.12, code defaults (s2s_require_encryption = true; measured)", prosodyTLS),
+		ca("prosody-0.12-debian", "Prosody 0.12, Debian 12's shipped config (s2s_secure_auth = true; measured)", prosodySecure),
 		ca("prosody-13", "Prosody 13, code defaults (s2s_require_encryption now true)", prosodyTLS),
 		ca("prosody-13-secure-auth", "Prosody 13 with s2s_secure_auth = true", prosodySecure),
 		ca("ejabberd-24", "ejabberd before 25.08, example config (starttls optional, dialback)", ejabberd),

@@ -23,15 +23,11 @@ func TestRealPresetBehaviour(t *testing.T) {
 	// peer with policy-violation (mod_s2s: "Encrypted server-to-server
 	// communication is required but was not offered"; ejabberd: "Use of
 	// STARTTLS required").
-	for _, p := range []string{"prosody-13", "ejabberd-required"} {
+	for _, p := range []string{"prosody-0.12", "prosody-13", "ejabberd-required"} {
 		r, tr := run("type1", p, PairOptions{})
 		if r.Outcome != nodes.LevelNone || !strings.Contains(tr, "<policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>") {
 			t.Errorf("%s: a plaintext 0.9 peer got %s, want U with policy-violation", p, r.Outcome.Letter())
 		}
-	}
-	// Prosody 0.12 with code defaults still federates with it by dialback.
-	if r, _ := run("type1", "prosody-0.12", PairOptions{}); r.Outcome != nodes.LevelVerified {
-		t.Errorf("prosody-0.12 <- type1: %s, want V", r.Outcome.Letter())
 	}
 	// Prosody offers dialback alongside SASL EXTERNAL.
 	if _, tr := run("prosody-13", "prosody-0.12", PairOptions{}); !strings.Contains(tr, "</mechanisms><dialback xmlns='urn:xmpp:features:dialback'/>") {

@@ -15,6 +15,7 @@ import (
 
 	"fedsim/dns"
 	"fedsim/network"
+	"fedsim/network/pki"
 	"fedsim/network/transport"
 	"fedsim/nodes"
 	"fedsim/nodes/xmlstream"
@@ -52,6 +53,9 @@ type Options struct {
 	// the world's own resolver for that server (the scenario's zone and
 	// DNS faults, in process); a real DNS server's client otherwise.
 	Resolve func(ctx context.Context, n *scenarios.Node, domain string) dns.Answer
+	// Names names hosts outside the world by their real address (a real
+	// server's), for the transcript.
+	Names map[string]string
 	// Trigger, when set, is called once the servers listen, before the
 	// run is watched for quiet: what makes a real server act (its admin
 	// shell sending a ping). Its error ends the run.
@@ -193,6 +197,9 @@ func start(w *scenarios.World, opt Options) (*runtime, error) {
 		opt.Idle = 300 * time.Millisecond
 	}
 	rt := &runtime{w: w, opt: opt, t0: time.Now(), byAddr: map[string]string{}, real: map[string]string{}}
+	for ip, name := range opt.Names {
+		rt.byAddr[ip] = name
+	}
 	rt.ctx, rt.end = context.WithTimeout(context.Background(), opt.Deadline)
 	rt.last = rt.t0
 	w.Clock = func() sim.Time { return sim.Time(time.Since(rt.t0)) }
@@ -716,4 +723,19 @@ func (c *lconn) restartPeer() {
 	if c.peer != nil {
 		c.peer, c.stream = &xmlstream.Parser{}, c.stream+1
 	}
+}
+
+// PKI adapts a network/pki PKI to TLS: handshakes with real X.509
+// certificates made from the world's mock ones, verdicts at the wall
+// clock's time.
+func PKI(p *pki.PKI) TLS { return pkiTLS{p} }
+
+type pkiTLS struct{ p *pki.PKI }
+
+func (t pkiTLS) Config(end transport.End, cfg transport.TLSConfig) (*tls.Config, error) {
+	return t.p.TLSConfig(end, cfg, nil)
+}
+
+func (t pkiTLS) Result(end transport.End, cfg transport.TLSConfig, cs *tls.ConnectionState, err error) transport.TLSResult {
+	return t.p.Result(end, cfg, cs, err, time.Now())
 }

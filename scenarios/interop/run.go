@@ -1,0 +1,436 @@
+package interop
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fedsim/dns/server"
+	"fedsim/network/ca"
+	"fedsim/network/pki"
+	"fedsim/nodes"
+	"fedsim/nodes/xmlstream"
+	"fedsim/scenarios"
+	"fedsim/scenarios/live"
+	"fedsim/sim"
+)
+
+// Env is what fedsim gives a real server it starts: a scratch folder, a
+// domain and a loopback address of its own, fedsim's DNS server, and its
+// certificate, key and trust store as PEM files.
+type Env struct {
+	Dir, Domain, Addr, DNS    string
+	CertFile, KeyFile, CAFile string
+	CRLFile                   string
+	_                         struct{}
+}
+
+// Server is a real XMPP server fedsim runs against.
+type Server interface {
+	// Name is what the command line calls it ("prosody"); Preset the
+	// fedsim preset that claims to model it.
+	Name() string
+	Preset() string
+	// Available says why the server cannot run here (not installed).
+	Available() error
+	// Start configures and starts the server; it returns once it listens.
+	Start(ctx context.Context, env Env) error
+	// Ping makes the server itself send an XMPP ping to domain (it
+	// negotiates the s2s stream) and returns when it has an answer.
+	Ping(ctx context.Context, domain string) error
+	Stop() error
+	// LogPath is the server's own log.
+	LogPath() string
+	// Settings are the configuration lines fedsim wrote for it.
+	Settings() []string
+}
+
+// Options tune a matrix run.
+type Options struct {
+	// Dir is the scratch folder (default: a new temporary one). Everything
+	// the run writes — configuration, certificates, logs, transcripts —
+	// goes under it; nothing else is touched.
+	Dir string
+	// Seed is the worlds' seed (default 1).
+	Seed uint64
+	// Types are the fedsim kinds of server to federate with the real one
+	// (default the six XEP-0238 types).
+	Types []string
+	// DNSAddr is where fedsim's DNS server listens (default a free port on
+	// 127.0.0.1; libunbound is told the port).
+	DNSAddr string
+	// Progress, when set, gets a line per step.
+	Progress io.Writer
+	_        struct{}
+}
+
+// Cell is one pair of the matrix: what the real server did and what the
+// preset that claims to model it does in the simulation.
+type Cell struct {
+	Initiator string `json:"initiator"`
+	Receiver  string `json:"receiver"`
+	Real      string `json:"real"`
+	Simulated string `json:"simulated"`
+	Agree     bool   `json:"agree"`
+	// Differs is the first element on the wire that differs between the
+	// real run and the simulated one (empty when they agree).
+	Differs string `json:"differs,omitempty"`
+}
+
+// Matrix is the result of running the types against one real server.
+type Matrix struct {
+	Server string `json:"server"`
+	Preset string `json:"preset"`
+	Domain string `json:"domain"`
+	// Settings are the configuration lines fedsim wrote for the server.
+	Settings []string `json:"settings"`
+	Cells    []Cell   `json:"cells"`
+	// Dir holds the real run's transcript (transcript.txt), the
+	// simulated one (simulated.txt) and the server's log.
+	Dir string `json:"dir"`
+	// Log is the server's log file.
+	Log string `json:"log"`
+	// Wall is the real run (start, negotiations, stop); Negotiations the
+	// number of s2s negotiations it made; Simulated the simulated run's
+	// wall time.
+	Wall         time.Duration `json:"wall_ns"`
+	Negotiations int           `json:"negotiations"`
+	Simulated    time.Duration `json:"simulated_wall_ns"`
+}
+
+// Agree reports whether every cell agrees.
+func (m *Matrix) Agree() bool {
+	for _, c := range m.Cells {
+		if !c.Agree {
+			return false
+		}
+	}
+	return true
+}
+
+// NegotiationTimeout bounds each fedsim server's negotiations in a matrix
+// run (in both worlds, real and simulated): a real server that never
+// answers (Prosody 0.12 leaves a dialback key from a plaintext 0.9 peer
+// unanswered when it cannot verify it over TLS) costs this long, not the
+// default minute.
+const NegotiationTimeout = 10 * time.Second
+
+// typeUser is the account each fedsim server hosts.
+const typeUser = "fedsim"
+
+// worldConfig describes the world of a matrix run: each fedsim type on a
+// loopback address of its own (127.77.0.1 …), the real server's domain
+// with its address record and its certificate from the world's CA, and —
+// when real is nil — a fedsim server with the preset's policy standing in
+// for it (the simulation).
+func worldConfig(domain, addr string, types []string, seed uint64, stand *nodes.Preset) (*scenarios.Config, error) {
+	cfg := &scenarios.Config{Seed: seed, Authorities: []scenarios.Authority{{Name: scenarios.ImplicitCA}},
+		Certificates: []scenarios.Certificate{{Name: domain, Issuer: scenarios.ImplicitCA, Subject: domain, DNS: []string{domain}}}}
+	for i, t := range types {
+		p, ok := nodes.PresetByName(t)
+		if !ok {
+			return nil, fmt.Errorf("interop: unknown kind of server %q (want %s)", t, nodes.PresetNames())
+		}
+		d := p.Name + ".lit"
+		sv := scenarios.Server{Domain: d, Address: fmt.Sprintf("127.77.0.%d", i+1), Preset: p.Name, Policy: p.Policy,
+			CertKind: p.Cert, Users: []string{typeUser}, DNS: "srv", NegotiationTimeout: NegotiationTimeout}
+		if p.TrustsCA {
+			sv.Trust = []string{scenarios.ImplicitCA}
+		}
+		if p.Name == "type1" {
+			sv.DNS = "addr"
+		}
+		cfg.Servers = append(cfg.Servers, sv)
+		ping := fmt.Sprintf("<iq from='%s@%s/interop' id='to-%s' to='%s' type='get'><ping xmlns='urn:xmpp:ping'/></iq>", typeUser, d, p.Name, domain)
+		cfg.Traffic = append(cfg.Traffic, scenarios.Send{From: d, XML: ping})
+	}
+	if stand != nil {
+		sv := scenarios.Server{Domain: domain, Address: addr, Preset: stand.Name, Policy: stand.Policy,
+			Certificate: domain, Trust: []string{scenarios.ImplicitCA}, Users: []string{typeUser}}
+		cfg.Servers = append(cfg.Servers, sv)
+		for _, t := range cfg.Servers[:len(cfg.Servers)-1] {
+			ping := fmt.Sprintf("<iq from='%s' id='from-%s' to='%s' type='get'><ping xmlns='urn:xmpp:ping'/></iq>", domain, t.Preset, t.Domain)
+			cfg.Traffic = append(cfg.Traffic, scenarios.Send{From: domain, XML: ping})
+		}
+	} else {
+		cfg.Addr = []scenarios.AddrRecord{{Host: domain, Addr: addr}}
+	}
+	return cfg, nil
+}
+
+// Run federates each type with the real server in both directions — the
+// type pings the server's domain, and the server (through its own admin
+// interface) pings the type's — and compares every negotiation with the
+// simulation of the preset that claims to model the server.
+func Run(ctx context.Context, srv Server, opt Options) (*Matrix, error) {
+	if err := srv.Available(); err != nil {
+		return nil, err
+	}
+	if opt.Seed == 0 {
+		opt.Seed = 1
+	}
+	if len(opt.Types) == 0 {
+		opt.Types = scenarios.Types
+	}
+	if opt.Dir == "" {
+		d, err := os.MkdirTemp("", "fedsim-interop-")
+		if err != nil {
+			return nil, err
+		}
+		opt.Dir = d
+	}
+	progress := func(f string, a ...any) {
+		if opt.Progress != nil {
+			fmt.Fprintf(opt.Progress, f+"\n", a...)
+		}
+	}
+	preset, ok := nodes.PresetByName(srv.Preset())
+	if !ok {
+		return nil, fmt.Errorf("interop: %s claims preset %q, which fedsim does not know", srv.Name(), srv.Preset())
+	}
+	domain, addr := srv.Name()+".lit", "127.77.0.100"
+	m := &Matrix{Server: srv.Name(), Preset: preset.Name, Domain: domain, Dir: opt.Dir}
+
+	// The simulation first: the preset standing in for the real server.
+	simStart := time.Now()
+	scfg, err := worldConfig(domain, addr, opt.Types, opt.Seed, &preset)
+	if err != nil {
+		return nil, err
+	}
+	sw, err := scenarios.Build(scfg)
+	if err != nil {
+		return nil, err
+	}
+	sw.Run(scenarios.RunDeadline)
+	m.Simulated = time.Since(simStart)
+	if err := writeTranscript(filepath.Join(opt.Dir, "simulated.txt"), sw); err != nil {
+		return nil, err
+	}
+
+	// The real run.
+	start := time.Now()
+	rcfg, err := worldConfig(domain, addr, opt.Types, opt.Seed, nil)
+	if err != nil {
+		return nil, err
+	}
+	rw, err := scenarios.Build(rcfg)
+	if err != nil {
+		return nil, err
+	}
+	certs := pki.New(time.Now().Sub(sim.Epoch))
+	env := Env{Dir: opt.Dir, Domain: domain, Addr: addr}
+	if err := certs.Add(rw.Prepared.DefaultCA.Cert); err != nil { // authorities before what they issue
+		return nil, err
+	}
+	own := rw.Prepared.Certificates[domain]
+	if env.CertFile, env.KeyFile, err = certs.WritePEM(opt.Dir, own); err != nil {
+		return nil, err
+	}
+	if env.CAFile, env.CRLFile, err = certs.WriteTrust(opt.Dir, ca.Verifier{Roots: ca.NewPool(rw.Prepared.DefaultCA.Cert)}); err != nil {
+		return nil, err
+	}
+	dnsAddr := opt.DNSAddr
+	if dnsAddr == "" {
+		dnsAddr = "127.0.0.1:0"
+	}
+	var queries bytes.Buffer
+	dsrv, err := server.Serve(rw.Zone, &rw.DNSFaults, server.Options{Addr: dnsAddr, Log: func(q server.Query) { fmt.Fprintln(&queries, q) }})
+	if err != nil {
+		return nil, err
+	}
+	defer dsrv.Close()
+	env.DNS = dsrv.Addr()
+	progress("starting %s on %s (DNS %s, scratch %s)", srv.Name(), addr, env.DNS, opt.Dir)
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	err = srv.Start(sctx, env)
+	cancel()
+	if err != nil {
+		srv.Stop()
+		return nil, err
+	}
+	m.Settings, m.Log = srv.Settings(), srv.LogPath()
+	res, err := live.RunWorld(rw, live.Options{
+		TLS:   live.PKI(certs),
+		Names: map[string]string{addr: domain},
+		Trigger: func(ctx context.Context) error {
+			for _, t := range rcfg.Servers {
+				progress("%s pings %s", srv.Name(), t.Domain)
+				if err := srv.Ping(ctx, t.Domain); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		Deadline: 90 * time.Second,
+	})
+	stopErr := srv.Stop()
+	m.Wall = time.Since(start)
+	if err != nil {
+		return nil, err
+	}
+	if stopErr != nil {
+		return nil, stopErr
+	}
+	_ = os.WriteFile(filepath.Join(opt.Dir, "dns-queries.txt"), queries.Bytes(), 0o600)
+	if err := writeTranscript(filepath.Join(opt.Dir, "transcript.txt"), rw); err != nil {
+		return nil, err
+	}
+	if res.TimedOut {
+		progress("the real run did not go quiet before its deadline")
+	}
+	m.Negotiations = len(rw.Outcomes) + len(rw.Acceptances)
+
+	for _, t := range rcfg.Servers {
+		fwd := Cell{Initiator: t.Preset, Receiver: srv.Name(), Real: forward(rw, t.Domain, domain), Simulated: forward(sw, t.Domain, domain)}
+		fwd.Agree = fwd.Real == fwd.Simulated
+		if !fwd.Agree {
+			fwd.Differs = firstDifference(rw, sw, t.Domain, domain)
+		}
+		rev := Cell{Initiator: srv.Name(), Receiver: t.Preset, Real: accepted(rw, domain, t.Domain), Simulated: accepted(sw, domain, t.Domain)}
+		rev.Agree = rev.Real == rev.Simulated
+		if !rev.Agree {
+			rev.Differs = firstDifference(rw, sw, domain, t.Domain)
+		}
+		m.Cells = append(m.Cells, fwd, rev)
+	}
+	return m, nil
+}
+
+func writeTranscript(path string, w *scenarios.World) error {
+	var b bytes.Buffer
+	if err := w.Sim.Trace.WriteText(&b); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b.Bytes(), 0o600)
+}
+
+// forward is the level from's first negotiation towards to reached, as
+// from's own server recorded it (U when it failed or never ended).
+func forward(w *scenarios.World, from, to string) string {
+	for _, o := range w.Outcomes {
+		if o.Host == from && o.From == from && o.To == to {
+			return o.Level.Letter()
+		}
+	}
+	return "U"
+}
+
+// accepted is the level at which to's server authenticated a stream from
+// from — XEP-0238's letter, as the receiver saw it — or U if it accepted
+// none.
+func accepted(w *scenarios.World, from, to string) string {
+	for _, a := range w.Acceptances {
+		if a.Host == to && a.From == from {
+			return a.Level.Letter()
+		}
+	}
+	return "U"
+}
+
+// firstDifference finds the first element that differs between the real
+// and the simulated run on the first connection from opened towards to.
+func firstDifference(real, simulated *scenarios.World, from, to string) string {
+	a, b := elementsOn(real, from, to), elementsOn(simulated, from, to)
+	for i := 0; i < len(a) || i < len(b); i++ {
+		var x, y string
+		if i < len(a) {
+			x = a[i]
+		}
+		if i < len(b) {
+			y = b[i]
+		}
+		if x != y {
+			if x == "" {
+				x = "nothing"
+			}
+			if y == "" {
+				y = "nothing"
+			}
+			return fmt.Sprintf("element %d: real %s, simulated %s", i+1, x, y)
+		}
+	}
+	return "the same elements; the outcome differs"
+}
+
+// elementsOn lists, as "sender: label", the elements on the first
+// connection from opened towards to (the one whose first header from
+// sent), in the order recorded.
+func elementsOn(w *scenarios.World, from, to string) []string {
+	conn := 0
+	opener := map[int]string{}
+	for _, r := range w.Sim.Trace.Records {
+		if r.Kind != sim.KindXML || r.Conn == 0 {
+			continue
+		}
+		if _, seen := opener[r.Conn]; !seen {
+			opener[r.Conn] = r.Node
+			if r.Node == from && r.Peer == to && conn == 0 {
+				conn = r.Conn
+			}
+		}
+	}
+	var out []string
+	for _, r := range w.Sim.Trace.Records {
+		if r.Kind == sim.KindXML && r.Conn == conn && conn != 0 {
+			out = append(out, r.Node+": "+label(r.XML))
+		}
+	}
+	return out
+}
+
+// label names an element for comparison: its qualified name, its type
+// attribute, and for stream features the features offered.
+func label(x string) string {
+	if strings.HasPrefix(x, "</") {
+		return "</stream:stream>"
+	}
+	if strings.HasPrefix(x, "<stream:stream") || strings.HasPrefix(x, "<stream ") {
+		return "<stream:stream>"
+	}
+	p := xmlstream.NewParser()
+	p.Feed([]byte("<stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' xmlns:stream='http://etherx.jabber.org/streams'>"))
+	p.Feed([]byte(x))
+	for {
+		tok, ok, err := p.Next()
+		if err != nil || !ok {
+			return x
+		}
+		if tok.Kind != xmlstream.TokElement {
+			continue
+		}
+		e := tok.Elem
+		s := "<" + e.Name
+		if t := e.Attr("type"); t != "" {
+			s += " type=" + t
+		}
+		if e.Local() == "features" {
+			var fs []string
+			for _, n := range e.Nodes {
+				if n.Elem == nil {
+					continue
+				}
+				f := n.Elem.Local()
+				if n.Elem.Child("required") != nil {
+					f += "(required)"
+				}
+				if f == "mechanisms" {
+					for _, m := range n.Elem.Nodes {
+						if m.Elem != nil {
+							f += ":" + m.Elem.Text()
+						}
+					}
+				}
+				fs = append(fs, f)
+			}
+			s += " " + strings.Join(fs, ",")
+		}
+		return s + ">"
+	}
+}
+
+func presetByName(name string) (nodes.Preset, bool) { return nodes.PresetByName(name) }
