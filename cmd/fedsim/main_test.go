@@ -276,3 +276,22 @@ func TestCommandsTakeScenarioFiles(t *testing.T) {
 		t.Fatalf("--pair with an unknown domain: exit %d: %s", code, errs)
 	}
 }
+
+// fedsim interop refuses what it must not do before starting anything.
+func TestInteropRefusesBadServers(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"interop"}, "want one server"},
+		{[]string{"interop", "openfire"}, `want prosody, prosody-debian, ejabberd, or HOST:PORT`},
+		{[]string{"interop", "192.0.2.1:5269", "--domain", "x.example", "--preset", "type5"}, "nothing but loopback"},
+		{[]string{"interop", "127.0.0.1:5269"}, "give the server's --domain"},
+		{[]string{"interop", "prosody", "--format", "xml"}, `--format "xml"`},
+	} {
+		_, errs, code := runCLI(c.args...)
+		if code != exitUsage || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", c.args, code, errs, c.want)
+		}
+	}
+}

@@ -1,0 +1,134 @@
+package main
+
+// fedsim interop: the six XEP-0238 types against a real server, beside the
+// simulation of the preset that claims to model it (issue 13).
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"fedsim/scenarios/interop"
+)
+
+func init() {
+	register(command{name: "interop",
+		usage:   "fedsim interop prosody|prosody-debian|ejabberd|HOST:PORT [--domain D --preset P] [--dir DIR] [--seed N] [--format text|json]",
+		summary: "start a real server (Debian's prosody or ejabberd), federate the six types with it over real sockets both ways, and compare with its preset",
+		run:     cmdInterop, flags: func() *flag.FlagSet { fs, _ := interopFlags(io.Discard); return fs }})
+}
+
+type interopOpts struct {
+	domain, preset, dir, format string
+	seed                        uint64
+	verbose                     bool
+}
+
+func interopFlags(stderr io.Writer) (*flag.FlagSet, *interopOpts) {
+	o := &interopOpts{}
+	fs := flag.NewFlagSet("interop", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.domain, "domain", "", "with HOST:PORT: the domain the running server hosts")
+	fs.StringVar(&o.preset, "preset", "", "with HOST:PORT: the preset that claims to model it")
+	fs.StringVar(&o.dir, "dir", "", "scratch folder for the server's configuration, certificates, log and the transcripts (default: a new temporary folder, kept)")
+	fs.Uint64Var(&o.seed, "seed", 1, "the worlds' seed")
+	fs.StringVar(&o.format, "format", "text", "output format: text or json")
+	fs.BoolVar(&o.verbose, "v", false, "say what is happening, on stderr")
+	return fs, o
+}
+
+func cmdInterop(args []string, stdout, stderr io.Writer) int {
+	fs, o := interopFlags(stderr)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 1 {
+		fmt.Fprintf(stderr, "fedsim interop: want one server (%s, or HOST:PORT), got %d arguments\n", strings.Join(interop.ServerNames, ", "), len(pos))
+		return exitUsage
+	}
+	if o.format != "text" && o.format != "json" {
+		fmt.Fprintf(stderr, "fedsim interop: --format %q: want text or json\n", o.format)
+		return exitUsage
+	}
+	srv, err := interop.ByName(pos[0], o.domain, o.preset)
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim %v\n", err)
+		return exitUsage
+	}
+	if err := srv.Available(); err != nil {
+		fmt.Fprintf(stderr, "fedsim %v\n", err)
+		return exitUsage
+	}
+	if o.dir != "" {
+		if err := os.MkdirAll(o.dir, 0o700); err != nil {
+			fmt.Fprintf(stderr, "fedsim interop: --dir: %v\n", err)
+			return exitUsage
+		}
+	}
+	opt := interop.Options{Dir: o.dir, Seed: o.seed}
+	if o.verbose {
+		opt.Progress = stderr
+	}
+	m, err := interop.Run(context.Background(), srv, opt)
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim %v\n", err)
+		return exitFail
+	}
+	status := exitOK
+	if !m.Agree() {
+		status = exitFail
+	}
+	if o.format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(m); err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitFail
+		}
+		return status
+	}
+	writeInterop(stdout, m)
+	return status
+}
+
+func writeInterop(w io.Writer, m *interop.Matrix) {
+	fmt.Fprintf(w, "%s (%s) beside the preset %s, simulated\n", m.Server, m.Domain, m.Preset)
+	switch {
+	case len(m.Settings) > 0:
+		fmt.Fprintf(w, "s2s configuration written: %s\n", strings.Join(m.Settings, "; "))
+	case m.Log != "":
+		fmt.Fprintln(w, "s2s configuration: the server's code defaults (fedsim wrote no s2s setting)")
+	}
+	fmt.Fprintln(w)
+	width := 0
+	for _, c := range m.Cells {
+		width = max(width, len(c.Initiator)+len(c.Receiver)+4)
+	}
+	fmt.Fprintf(w, "%-*s  real  %s\n", width, "initiator -> receiver", m.Preset)
+	agree := 0
+	for _, c := range m.Cells {
+		mark := ""
+		if c.Agree {
+			agree++
+		} else {
+			mark = "   <- differs: " + c.Differs
+		}
+		fmt.Fprintf(w, "%-*s  %-4s  %s%s\n", width, c.Initiator+" -> "+c.Receiver, c.Real, c.Simulated, mark)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "U: no authenticated stream; V: dialback without TLS; E: TLS, then dialback; T: TLS, then SASL EXTERNAL.\n")
+	fmt.Fprintf(w, "A type's row is the level its own negotiation reached; the server's row, the level at which the type authenticated the server.\n")
+	fmt.Fprintf(w, "%d cells, %d agree. Real run %s (start, %d negotiations, stop); simulated %s.\n",
+		len(m.Cells), agree, m.Wall.Round(10*time.Millisecond), m.Negotiations, m.Simulated.Round(10*time.Microsecond))
+	fmt.Fprintf(w, "Transcripts: %s/transcript.txt (real), %s/simulated.txt", m.Dir, m.Dir)
+	if m.Log != "" {
+		fmt.Fprintf(w, "; the server's log: %s", m.Log)
+	}
+	fmt.Fprintln(w)
+}

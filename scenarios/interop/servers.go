@@ -1,0 +1,81 @@
+package interop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+)
+
+// ErrCannotInitiate is what Ping returns for a server fedsim cannot make
+// initiate a stream (one it did not start): only the direction in which
+// fedsim's types initiate is measured.
+var ErrCannotInitiate = errors.New("interop: fedsim cannot make this server initiate a stream")
+
+// ServerNames are the real servers fedsim can start itself.
+var ServerNames = []string{"prosody", "prosody-debian", "ejabberd"}
+
+// ByName returns the server the command line names: "prosody" (Debian's
+// prosody 0.12 with its code defaults), "prosody-debian" (with the s2s
+// settings of the configuration Debian ships), "ejabberd" (Debian's
+// ejabberd 23.01 with the package defaults), or HOST:PORT of a server
+// already running on loopback, with its domain and the preset that claims
+// to model it.
+func ByName(name, domain, preset string) (Server, error) {
+	switch name {
+	case "prosody":
+		return &Prosody{}, nil
+	case "prosody-debian":
+		return &Prosody{Shipped: true}, nil
+	}
+	if s, ok := extraServers[name]; ok {
+		return s(), nil
+	}
+	host, port, err := net.SplitHostPort(name)
+	if err != nil {
+		return nil, fmt.Errorf("interop: %q: want %s, or HOST:PORT of a server already running", name, strings.Join(ServerNames, ", "))
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("interop: %s: fedsim contacts nothing but loopback addresses (127.0.0.0/8, ::1)", name)
+	}
+	if port != "5269" {
+		return nil, fmt.Errorf("interop: %s: the server must listen on port 5269 (fedsim's servers dial the port DNS gives them, 5269 without SRV)", name)
+	}
+	if domain == "" || preset == "" {
+		return nil, fmt.Errorf("interop: %s: give the server's --domain and the --preset that claims to model it", name)
+	}
+	return &External{Addr: host, Domain: domain, PresetName: preset}, nil
+}
+
+// extraServers are the servers other files of the package add (ejabberd).
+var extraServers = map[string]func() Server{}
+
+// External is a server already running, which fedsim neither configures,
+// starts nor stops: only the types' side is measured (it cannot be made
+// to initiate, and it resolves names with its own DNS).
+type External struct {
+	Addr, Domain, PresetName string
+}
+
+func (e *External) Name() string       { return e.Domain }
+func (e *External) Preset() string     { return e.PresetName }
+func (e *External) Available() error   { return nil }
+func (e *External) Stop() error        { return nil }
+func (e *External) LogPath() string    { return "" }
+func (e *External) Settings() []string { return nil }
+func (e *External) Ping(context.Context, string) error {
+	return ErrCannotInitiate
+}
+
+// Start checks that the server listens.
+func (e *External) Start(ctx context.Context, env Env) error {
+	d := net.Dialer{Timeout: 2 * time.Second}
+	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(e.Addr, "5269"))
+	if err != nil {
+		return fmt.Errorf("interop: nothing listens on %s:5269: %w", e.Addr, err)
+	}
+	return c.Close()
+}
