@@ -18,13 +18,14 @@ import (
 
 func init() {
 	register(command{name: "interop",
-		usage:   "fedsim interop prosody|prosody-debian|ejabberd|HOST:PORT [--domain D --preset P] [--dir DIR] [--seed N] [--format text|json]",
+		usage:   "fedsim interop prosody|prosody-debian|ejabberd|HOST:PORT [--domain D --preset P] [--dir DIR] [--seed N] [--format text|json] [--attack dns-poison]",
 		summary: "start a real server (Debian's prosody or ejabberd), federate the six types with it over real sockets both ways, and compare with its preset",
 		run:     cmdInterop, flags: func() *flag.FlagSet { fs, _ := interopFlags(io.Discard); return fs }})
 }
 
 type interopOpts struct {
 	domain, preset, dir, format string
+	attack                      string
 	seed                        uint64
 	verbose                     bool
 }
@@ -39,6 +40,7 @@ func interopFlags(stderr io.Writer) (*flag.FlagSet, *interopOpts) {
 	fs.Uint64Var(&o.seed, "seed", 1, "the worlds' seed")
 	fs.StringVar(&o.format, "format", "text", "output format: text or json")
 	fs.BoolVar(&o.verbose, "v", false, "say what is happening, on stderr")
+	fs.StringVar(&o.attack, "attack", "", "instead of the matrix, attack the server: dns-poison (an impostor claims victim.lit through the server's poisoned DNS and forges a ping)")
 	return fs, o
 }
 
@@ -74,6 +76,9 @@ func cmdInterop(args []string, stdout, stderr io.Writer) int {
 	opt := interop.Options{Dir: o.dir, Seed: o.seed}
 	if o.verbose {
 		opt.Progress = stderr
+	}
+	if o.attack != "" {
+		return interopAttack(srv, opt, o, stdout, stderr)
 	}
 	m, err := interop.Run(context.Background(), srv, opt)
 	if err != nil {
@@ -131,4 +136,37 @@ func writeInterop(w io.Writer, m *interop.Matrix) {
 		fmt.Fprintf(w, "; the server's log: %s", m.Log)
 	}
 	fmt.Fprintln(w)
+}
+
+// interopAttack runs an attack against the real server: exit 1 when the
+// attacker got what it wanted.
+func interopAttack(srv interop.Server, opt interop.Options, o *interopOpts, stdout, stderr io.Writer) int {
+	if o.attack != "dns-poison" {
+		fmt.Fprintf(stderr, "fedsim interop: --attack %q: want dns-poison\n", o.attack)
+		return exitUsage
+	}
+	if _, ext := srv.(*interop.External); ext {
+		fmt.Fprintln(stderr, "fedsim interop: --attack needs a server fedsim starts (its resolver must be fedsim's DNS)")
+		return exitUsage
+	}
+	r, err := interop.PoisonAttack(context.Background(), srv, opt)
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim %v\n", err)
+		return exitFail
+	}
+	if o.format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(r)
+	} else {
+		fmt.Fprintln(stdout, r)
+		if len(r.Settings) > 0 {
+			fmt.Fprintf(stdout, "s2s configuration: %s\n", strings.Join(r.Settings, "; "))
+		}
+		fmt.Fprintf(stdout, "Transcript: %s/transcript.txt; the server's log: %s\n", r.Dir, r.Log)
+	}
+	if r.Impersonated {
+		return exitFail
+	}
+	return exitOK
 }

@@ -1,0 +1,153 @@
+package interop
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"fedsim/dns"
+	"fedsim/dns/server"
+	"fedsim/network/ca"
+	"fedsim/network/pki"
+	"fedsim/nodes"
+	"fedsim/nodes/xmlstream"
+	"fedsim/scenarios"
+	"fedsim/scenarios/live"
+	"fedsim/sim"
+)
+
+// PoisonResult is what the DNS-poisoning impostor achieved against a real
+// server.
+type PoisonResult struct {
+	Server, Victim string
+	// Impersonated: the real server accepted a stanza the impostor forged
+	// in the victim's name (it answered the forged ping, and the answer,
+	// routed by the same poisoned DNS, reached the impostor).
+	Impersonated bool
+	// Level is how the impostor's own stream to the server was
+	// authenticated, as the impostor recorded it (U when refused).
+	Level string
+	// Settings are the server's s2s settings; Dir holds transcript.txt
+	// and the server's log.
+	Settings []string
+	Dir, Log string
+}
+
+// The attack's cast: the genuine victim domain, on a loopback address of
+// its own, and the impostor claiming it from another.
+const (
+	victimDomain = "victim.lit"
+	victimAddr   = "127.77.0.1"
+	impostorAddr = "127.77.0.66"
+)
+
+// PoisonAttack runs XEP-0238's DNS-poisoning threat (§7) against a real
+// server: the resolver the server uses is poisoned so that victim.lit
+// points at an impostor, which opens a stream claiming victim.lit and sends
+// a forged ping in a victim user's name. Server Dialback (XEP-0220 §2.1.2)
+// asks victim.lit's Authoritative Server — found through the same poisoned
+// DNS, so the impostor itself — and is fooled; a server that requires a
+// certificate the victim's CA signed (Prosody's s2s_secure_auth) is not.
+// The genuine victim, a CA-issued server, runs too: nothing but the
+// server's DNS answers is attacked.
+func PoisonAttack(ctx context.Context, srv Server, opt Options) (*PoisonResult, error) {
+	if err := srv.Available(); err != nil {
+		return nil, err
+	}
+	if opt.Seed == 0 {
+		opt.Seed = 1
+	}
+	if opt.Dir == "" {
+		d, err := os.MkdirTemp("", "fedsim-attack-")
+		if err != nil {
+			return nil, err
+		}
+		opt.Dir = d
+	}
+	domain, addr := srv.Name()+".lit", "127.77.0.100"
+	p5, _ := nodes.PresetByName("type5")
+	cfg := &scenarios.Config{Seed: opt.Seed, Authorities: []scenarios.Authority{{Name: scenarios.ImplicitCA}},
+		Certificates: []scenarios.Certificate{{Name: domain, Issuer: scenarios.ImplicitCA, Subject: domain, DNS: []string{domain}}},
+		Servers: []scenarios.Server{{Domain: victimDomain, Address: victimAddr, Preset: "type5", Policy: p5.Policy,
+			CertKind: p5.Cert, Trust: []string{scenarios.ImplicitCA}, Users: []string{"alice"}, DNS: "srv",
+			NegotiationTimeout: NegotiationTimeout}},
+		Addr: []scenarios.AddrRecord{{Host: domain, Addr: addr}}}
+	w, err := scenarios.Build(cfg)
+	if err != nil {
+		return nil, err
+	}
+	imp, err := scenarios.AddImpostor(w, victimDomain, scenarios.ImpostorHost(victimDomain), impostorAddr, []string{"alice"})
+	if err != nil {
+		return nil, err
+	}
+	// Only the real server's resolver is poisoned (it queries from its
+	// own address: Options.Observers tells it apart).
+	w.DNSFaults = append(w.DNSFaults, dns.Fault{Kind: dns.Poison, Domain: victimDomain, Resolver: domain,
+		Targets: []dns.Target{{Host: "poisoned", Addr: impostorAddr, Port: dns.DefaultPort, Via: "poisoned record"}}})
+	forged := xmlstream.NewElement("iq", "from", "alice@"+victimDomain+"/forged", "id", "forged-ping", "to", domain, "type", "get")
+	forged.AddChild(xmlstream.NewElement("ping", "xmlns", "urn:xmpp:ping"))
+	imp.SendAt(0, forged)
+
+	certs := pki.New(time.Now().Sub(sim.Epoch))
+	if err := certs.Add(w.Prepared.DefaultCA.Cert); err != nil {
+		return nil, err
+	}
+	env := Env{Dir: opt.Dir, Domain: domain, Addr: addr}
+	if env.CertFile, env.KeyFile, err = certs.WritePEM(opt.Dir, w.Prepared.Certificates[domain]); err != nil {
+		return nil, err
+	}
+	if env.CAFile, env.CRLFile, err = certs.WriteTrust(opt.Dir, ca.Verifier{Roots: ca.NewPool(w.Prepared.DefaultCA.Cert)}); err != nil {
+		return nil, err
+	}
+	dnsAddr := opt.DNSAddr
+	if dnsAddr == "" {
+		dnsAddr = "127.0.0.1:0"
+	}
+	dsrv, err := server.Serve(w.Zone, &w.DNSFaults, server.Options{Addr: dnsAddr, Observers: map[string]string{addr: domain}})
+	if err != nil {
+		return nil, err
+	}
+	defer dsrv.Close()
+	env.DNS = dsrv.Addr()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	err = srv.Start(sctx, env)
+	cancel()
+	if err != nil {
+		srv.Stop()
+		return nil, err
+	}
+	_, err = live.RunWorld(w, live.Options{TLS: live.PKI(certs), Names: map[string]string{addr: domain}, Deadline: 60 * time.Second})
+	stopErr := srv.Stop()
+	if err != nil {
+		return nil, err
+	}
+	if stopErr != nil {
+		return nil, stopErr
+	}
+	if err := writeTranscript(filepath.Join(opt.Dir, "transcript.txt"), w); err != nil {
+		return nil, err
+	}
+	res := &PoisonResult{Server: srv.Name(), Victim: victimDomain, Level: "U", Settings: srv.Settings(), Dir: opt.Dir, Log: srv.LogPath()}
+	for _, o := range w.Outcomes {
+		if o.Host == imp.Host.Name && o.To == domain {
+			res.Level = o.Level.Letter()
+			break
+		}
+	}
+	for _, d := range w.Deliveries {
+		if d.Host == imp.Host.Name && d.Stanza.Attr("id") == "forged-ping" && d.Stanza.Attr("type") == "result" {
+			res.Impersonated = true
+		}
+	}
+	return res, nil
+}
+
+// String says what happened in a sentence.
+func (r *PoisonResult) String() string {
+	if r.Impersonated {
+		return fmt.Sprintf("%s accepted a stanza forged in %s's name: the impostor's stream was authenticated at %s (dialback asked the impostor itself, found through poisoned DNS)", r.Server, r.Victim, r.Level)
+	}
+	return fmt.Sprintf("%s refused the impostor claiming %s (its stream: %s): the forged stanza was not accepted", r.Server, r.Victim, r.Level)
+}
