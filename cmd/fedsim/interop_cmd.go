@@ -131,6 +131,11 @@ func writeInterop(w io.Writer, m *interop.Matrix) {
 	fmt.Fprintf(w, "A type's row is the level its own negotiation reached; the server's row, the level at which the type authenticated the server.\n")
 	fmt.Fprintf(w, "%d cells, %d agree. Real run %s (start, %d negotiations, stop); simulated %s.\n",
 		len(m.Cells), agree, m.Wall.Round(10*time.Millisecond), m.Negotiations, m.Simulated.Round(10*time.Microsecond))
+	if m.SimNegotiation > 0 {
+		fmt.Fprintf(w, "A negotiation with the real server took %s (median of the types' own); the simulation spends %s of wall time on one (%.0fx), %s of virtual time.\n",
+			m.RealNegotiation.Round(10*time.Microsecond), m.SimNegotiation.Round(100*time.Nanosecond),
+			float64(m.RealNegotiation)/float64(m.SimNegotiation), m.SimVirtual.Round(time.Millisecond))
+	}
 	fmt.Fprintf(w, "Transcripts: %s/transcript.txt (real), %s/simulated.txt", m.Dir, m.Dir)
 	if m.Log != "" {
 		fmt.Fprintf(w, "; the server's log: %s", m.Log)

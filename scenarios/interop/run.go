@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -102,6 +103,15 @@ type Matrix struct {
 	Wall         time.Duration `json:"wall_ns"`
 	Negotiations int           `json:"negotiations"`
 	Simulated    time.Duration `json:"simulated_wall_ns"`
+	// RealNegotiation is the median wall time from a type's ping to the
+	// outcome of its negotiation with the real server (the six types'
+	// own negotiations, all started at once); SimNegotiation the wall
+	// time the simulation spends per negotiation (its whole run divided
+	// by the negotiations it made), and SimVirtual the median virtual
+	// time of the same six negotiations in the simulation.
+	RealNegotiation time.Duration `json:"real_negotiation_ns"`
+	SimNegotiation  time.Duration `json:"sim_negotiation_ns"`
+	SimVirtual      time.Duration `json:"sim_virtual_negotiation_ns"`
 }
 
 // Agree reports whether every cell agrees.
@@ -291,6 +301,15 @@ func Run(ctx context.Context, srv Server, opt Options) (*Matrix, error) {
 		progress("the real run did not go quiet before its deadline")
 	}
 	m.Negotiations = len(rw.Outcomes) + len(rw.Acceptances)
+	var real, virtual []time.Duration
+	for _, t := range rcfg.Servers {
+		real = append(real, outcomeTime(rw, t.Domain, domain))
+		virtual = append(virtual, outcomeTime(sw, t.Domain, domain))
+	}
+	m.RealNegotiation, m.SimVirtual = median(real), median(virtual)
+	if n := len(sw.Outcomes) + len(sw.Acceptances); n > 0 {
+		m.SimNegotiation = m.Simulated / time.Duration(n)
+	}
 
 	for _, t := range rcfg.Servers {
 		fwd := Cell{Initiator: t.Preset, Receiver: srv.Name(), Real: forward(rw, t.Domain, domain), Simulated: forward(sw, t.Domain, domain)}
@@ -445,3 +464,26 @@ func label(x string) string {
 }
 
 func presetByName(name string) (nodes.Preset, bool) { return nodes.PresetByName(name) }
+
+// outcomeTime is when from's first negotiation towards to ended (its
+// ping was sent at the world's time zero).
+func outcomeTime(w *scenarios.World, from, to string) time.Duration {
+	for _, o := range w.Outcomes {
+		if o.Host == from && o.From == from && o.To == to {
+			return time.Duration(o.Time)
+		}
+	}
+	return 0
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
