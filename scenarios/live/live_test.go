@@ -2,6 +2,7 @@ package live
 
 import (
 	"bytes"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -31,7 +32,7 @@ func TestPlaintextPairsMatchTheSimulation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := Run(cfg, Options{})
+		res, err := Run(cfg, Options{Loopback: testLoopback})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,7 +92,7 @@ func TestXEPMatrixOnRealSockets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := Run(cfg, Options{TLS: PKI(pki.New(time.Until(sim.Epoch) * -1)), Idle: 100 * time.Millisecond})
+			res, err := Run(cfg, Options{TLS: PKI(pki.New(time.Until(sim.Epoch) * -1)), Idle: 100 * time.Millisecond, Loopback: testLoopback})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -108,3 +109,7 @@ func TestXEPMatrixOnRealSockets(t *testing.T) {
 		}
 	}
 }
+
+// testLoopback keeps this package's servers off the addresses the interop
+// tests use (127.77.0.x), which go test may run at the same time.
+func testLoopback(k int) string { return fmt.Sprintf("127.78.%d.%d", (k+1)>>8, (k+1)&255) }
