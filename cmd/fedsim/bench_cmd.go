@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"fedsim/nodes/xmlstream"
-	"fedsim/scenarios"
+	"fedsim/scenarios/bench"
 	"fedsim/sim"
 )
 
@@ -127,7 +127,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	// The note says how much of the target's budget (20 µs at 50,000 per
 	// CPU-second) parsing the federation's bytes takes on its own.
 	parseNote := func(preset string) string {
-		bench := func(b *testing.B) { scenarios.BenchFederationParse(b, preset) }
+		bench := func(b *testing.B) { bench.BenchFederationParse(b, preset) }
 		var us, tokens, bytes []float64
 		for i := 0; i < o.count; i++ {
 			r := testing.Benchmark(bench)
@@ -137,15 +137,15 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 		return fmt.Sprintf("parsing its %.0f bytes (%.0f tokens) alone, as its servers parse them: %.1f µs, %.0f%% of the %.0f µs a federation has at the target",
 			median(bytes), median(tokens), u, 100*u/20, 20.0)
 	}
-	fd := medianOf(o.count, scenarios.BenchFederationDialback, extra("federations/CPU-s"))
+	fd := medianOf(o.count, bench.BenchFederationDialback, extra("federations/CPU-s"))
 	rows = append(rows, benchRow{What: "Server Dialback federation (type2 -> type2, both ways, ping answered)", Figure: fd, Unit: "federations/CPU-s",
 		Target: ">= 50,000 per CPU-second", Met: fd >= 50000, Ratio: fd / 50000, RatioOf: "figure / target", Note: parseNote("type2")})
-	fsasl := medianOf(o.count, scenarios.BenchFederationSASL, extra("federations/CPU-s"))
+	fsasl := medianOf(o.count, bench.BenchFederationSASL, extra("federations/CPU-s"))
 	rows = append(rows, benchRow{What: "TLS + SASL EXTERNAL federation (type5 -> type5)", Figure: fsasl, Unit: "federations/CPU-s",
 		Target: ">= 50,000 per CPU-second", Met: fsasl >= 50000, Ratio: fsasl / 50000, RatioOf: "figure / target", Note: parseNote("type5")})
 
 	progress("the matrix")
-	m := medianOf(o.count, scenarios.BenchMatrix, nsPerOp) / 1e6
+	m := medianOf(o.count, bench.BenchMatrix, nsPerOp) / 1e6
 	rows = append(rows, benchRow{What: "36-cell matrix, in process", Figure: m, Unit: "ms",
 		Target: "<= 5 ms", Met: m <= 5, Ratio: 5 / m, RatioOf: "target / figure"})
 
@@ -168,7 +168,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	}
 
 	progress("idle streams")
-	per, streams, err := scenarios.MeasureIdleStreamBytes(1000, 5)
+	per, streams, err := bench.MeasureIdleStreamBytes(1000, 5)
 	if err != nil {
 		fmt.Fprintf(stderr, "fedsim bench: %v\n", err)
 		return exitFail

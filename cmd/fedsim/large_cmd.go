@@ -9,6 +9,7 @@ import (
 
 	"fedsim/nodes"
 	"fedsim/scenarios"
+	"fedsim/scenarios/bench"
 )
 
 func init() {
@@ -56,7 +57,7 @@ func cmdLarge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "fedsim large: --format %q: want text or json\n", o.format)
 		return exitUsage
 	}
-	f, err := scenarios.MeasureLarge(scenarios.LargeOptions{Domains: o.domains, Peers: o.peers, Stanzas: o.stanzas, Preset: o.preset, Seed: o.seed})
+	f, err := bench.MeasureLarge(scenarios.LargeOptions{Domains: o.domains, Peers: o.peers, Stanzas: o.stanzas, Preset: o.preset, Seed: o.seed})
 	if err != nil {
 		fmt.Fprintf(stderr, "fedsim large: %v\n", err)
 		return exitFail

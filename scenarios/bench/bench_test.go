@@ -1,9 +1,11 @@
-package scenarios
+package bench
 
 import (
 	"flag"
 	"strings"
 	"testing"
+
+	"fedsim/scenarios"
 )
 
 var largeDomains = flag.Int("large.domains", 1000, "domains in BenchmarkLarge (fedsim bench runs 10,000)")
@@ -20,7 +22,7 @@ func BenchmarkMatrix(b *testing.B)                  { BenchMatrix(b) }
 func BenchmarkLarge(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		f, err := MeasureLarge(LargeOptions{Domains: *largeDomains, Peers: 10, Stanzas: 100 * *largeDomains, Seed: 1})
+		f, err := MeasureLarge(scenarios.LargeOptions{Domains: *largeDomains, Peers: 10, Stanzas: 100 * *largeDomains, Seed: 1})
 		if err != nil {
 			b.Fatal(err)
 		}

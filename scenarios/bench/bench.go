@@ -1,6 +1,6 @@
 // Benchmark bodies, shared by go test -bench and fedsim bench.
 
-package scenarios
+package bench
 
 import (
 	"fmt"
@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"fedsim/nodes"
 	"fedsim/nodes/xmlstream"
+	"fedsim/scenarios"
 	"fedsim/sim"
 )
 
@@ -21,46 +21,18 @@ import (
 // federation: the forward negotiation (with its dialback verification
 // connection, or TLS and SASL), the ping, the reverse negotiation and the
 // answer.
-func newPairsWorld(n int, preset string, seed uint64) (*World, error) {
+func newPairsWorld(n int, preset string, seed uint64) (*scenarios.World, error) {
 	return newPairsWorldTraced(n, preset, seed, false)
 }
 
 // newPairsWorldTraced is newPairsWorld, with the trace kept if traced.
-func newPairsWorldTraced(n int, preset string, seed uint64, traced bool) (*World, error) {
-	cfg, err := PairsConfig(n, preset, seed)
+func newPairsWorldTraced(n int, preset string, seed uint64, traced bool) (*scenarios.World, error) {
+	cfg, err := scenarios.PairsConfig(n, preset, seed)
 	if err != nil {
 		return nil, err
 	}
 	cfg.NoTrace = !traced
-	return Build(cfg)
-}
-
-// PairsConfig describes n independent pairs of servers s0.lit, s1.lit, …
-// of one preset, each with an address record; server 2i pings server 2i+1
-// at time zero. Outcomes are counted, not kept.
-func PairsConfig(n int, preset string, seed uint64) (*Config, error) {
-	p, ok := nodes.PresetByName(preset)
-	if !ok {
-		return nil, fmt.Errorf("scenarios: unknown preset %q (want %s)", preset, nodes.PresetNames())
-	}
-	cfg := &Config{Seed: seed, CountOnly: true, Servers: make([]Server, 2*n)}
-	var trust []string
-	if p.TrustsCA {
-		trust = []string{ImplicitCA}
-	}
-	users := []string{"u"}
-	for i := range cfg.Servers {
-		cfg.Servers[i] = Server{Domain: "s" + strconv.Itoa(i) + ".lit", Preset: p.Name, Policy: p.Policy,
-			CertKind: p.Cert, Trust: trust, Users: users,
-			Address: fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)}
-	}
-	for i := 0; i < n; i++ {
-		a, b := cfg.Servers[2*i].Domain, cfg.Servers[2*i+1].Domain
-		iq := xmlstream.NewElement("iq", "from", "u@"+a+"/r", "id", "p"+strconv.Itoa(i), "to", "u@"+b, "type", "get")
-		iq.AddChild(xmlstream.NewElement("ping", "xmlns", "urn:xmpp:ping"))
-		cfg.Traffic = append(cfg.Traffic, Send{From: a, Stanza: iq})
-	}
-	return cfg, nil
+	return scenarios.Build(cfg)
 }
 
 // FederationBatch is how many pairs one world of the federation benchmark
@@ -94,7 +66,7 @@ func benchFederations(b *testing.B, preset string) {
 		}
 		cpu0, ok0 := processCPU()
 		b.StartTimer()
-		w.Run(RunDeadline)
+		w.Run(scenarios.RunDeadline)
 		b.StopTimer()
 		cpu1, ok1 := processCPU()
 		cpu += cpu1 - cpu0
@@ -125,9 +97,9 @@ func FederationTraffic(preset string) ([][]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.Run(RunDeadline)
+	w.Run(scenarios.RunDeadline)
 	if w.Counts.Delivered != 2 {
-		return nil, fmt.Errorf("scenarios: %s: the federation delivered %d stanzas, want 2", preset, w.Counts.Delivered)
+		return nil, fmt.Errorf("bench: %s: the federation delivered %d stanzas, want 2", preset, w.Counts.Delivered)
 	}
 	type dir struct {
 		conn int
@@ -237,7 +209,7 @@ func BenchFederationSASL(b *testing.B) { benchFederations(b, "type5") }
 func BenchMatrix(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if _, err := RunMatrix(PairOptions{Seed: 1, NoTrace: true}); err != nil {
+		if _, err := scenarios.RunMatrix(scenarios.PairOptions{Seed: 1, NoTrace: true}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -256,16 +228,16 @@ type LargeFigures struct {
 }
 
 // MeasureLarge builds and runs a large federation and measures it.
-func MeasureLarge(opt LargeOptions) (LargeFigures, error) {
+func MeasureLarge(opt scenarios.LargeOptions) (LargeFigures, error) {
 	f := LargeFigures{Domains: opt.Domains, Peers: opt.Peers, Stanzas: opt.Stanzas}
 	start := time.Now()
-	w, res, err := NewLargeWorld(opt)
+	w, res, err := scenarios.NewLargeWorld(opt)
 	if err != nil {
 		return f, err
 	}
 	f.Build = time.Since(start)
 	start = time.Now()
-	res.Events = w.Run(RunDeadline)
+	res.Events = w.Run(scenarios.RunDeadline)
 	f.Wall = time.Since(start)
 	res.Finish()
 	f.Events, f.Delivered = res.Events, res.Delivered
@@ -273,7 +245,7 @@ func MeasureLarge(opt LargeOptions) (LargeFigures, error) {
 	f.SimSeconds = time.Duration(res.Elapsed).Seconds()
 	f.PeakRSS = PeakRSS()
 	if res.Delivered != opt.Stanzas {
-		return f, fmt.Errorf("scenarios: large run delivered %d of %d stanzas", res.Delivered, opt.Stanzas)
+		return f, fmt.Errorf("bench: large run delivered %d of %d stanzas", res.Delivered, opt.Stanzas)
 	}
 	return f, nil
 }
@@ -303,18 +275,18 @@ func PeakRSS() int64 {
 // established stream (two per route: one at each end), counting everything
 // the streams add to the world: connections, stream state, parsers, routes.
 func MeasureIdleStreamBytes(domains, peers int) (float64, int, error) {
-	opt := LargeOptions{Domains: domains, Peers: peers, Stanzas: domains * peers, Seed: 1, Preset: "type5"}
-	w, res, err := NewLargeWorld(opt)
+	opt := scenarios.LargeOptions{Domains: domains, Peers: peers, Stanzas: domains * peers, Seed: 1, Preset: "type5"}
+	w, res, err := scenarios.NewLargeWorld(opt)
 	if err != nil {
 		return 0, 0, err
 	}
 	before := heapInUse()
-	res.Events = w.Run(RunDeadline)
+	res.Events = w.Run(scenarios.RunDeadline)
 	res.Finish()
 	after := heapInUse()
 	streams := 2 * res.Established
 	if streams == 0 {
-		return 0, 0, fmt.Errorf("scenarios: no stream was established")
+		return 0, 0, fmt.Errorf("bench: no stream was established")
 	}
 	runtime.KeepAlive(w)
 	return float64(after-before) / float64(streams), streams, nil
