@@ -23,28 +23,8 @@ import (
 func CertWindow() (notBefore, notAfter time.Time) { return certWindow() }
 
 // IsCertFault reports whether k is applied when certificates are made
-// (PlanCertFault) rather than at run time (World.ApplyFault).
+// (Build) rather than at run time (World.ApplyFault).
 func IsCertFault(k FaultKind) bool { return isCertFault(k) }
-
-// CertFaultPlan is what a certificate fault does to a certificate that is
-// about to be made: the template to use, the issuer to use instead of the
-// usual one (nil: keep it) and whether every trust store must list the
-// certificate as revoked.
-type CertFaultPlan struct {
-	Template ca.Template
-	Issuer   *ca.Authority
-	Revoke   bool
-}
-
-// PlanCertFault applies certificate fault f to tmpl exactly as the pair
-// world does (so a scenario file and RunPair make the same certificates
-// from the same seed). root is the authority a cert-intermediate fault
-// chains through; secret draws an authority secret from the world's seed.
-func PlanCertFault(f Fault, tmpl ca.Template, root *ca.Authority, secret func() []byte) CertFaultPlan {
-	p := certPlan{tmpl: tmpl}
-	planCert(f, &p, root, secret)
-	return CertFaultPlan{Template: p.tmpl, Issuer: p.issuer, Revoke: p.revoke}
-}
 
 // AddImpostor puts a server that claims domain on an attacker's host: it
 // holds a self-signed certificate in the domain's name (no CA would issue

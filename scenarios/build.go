@@ -292,12 +292,13 @@ func (b *builder) serverCerts() error {
 			if f.Target != sv.Domain || !isCertFault(f.Kind) {
 				continue
 			}
-			plan := PlanCertFault(f, tmpl, b.defaultCA, b.secret)
-			tmpl = plan.Template
-			if plan.Issuer != nil {
-				issuer = plan.Issuer
+			plan := certPlan{tmpl: tmpl}
+			planCert(f, &plan, b.defaultCA, b.secret)
+			tmpl = plan.tmpl
+			if plan.issuer != nil {
+				issuer = plan.issuer
 			}
-			revoked = revoked || plan.Revoke
+			revoked = revoked || plan.revoke
 			faulted = true
 		}
 		switch {
