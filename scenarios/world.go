@@ -1,7 +1,17 @@
-// Package scenarios builds simulated worlds — servers, certificates, DNS
-// and links — and runs them. It is where fedsim's pieces meet: the sim
-// kernel, the network, the resolver and the pure server state machines of
-// package nodes, whose Effects a World carries out.
+// Package scenarios describes worlds — servers, certificates, DNS, links,
+// faults, attacks and traffic — and builds and runs them. It is where
+// fedsim's pieces meet: the sim kernel, the network, the resolver and the
+// pure server state machines of package nodes, whose Effects a World
+// carries out.
+//
+// Every world comes from one description, Config (config.go), and one
+// builder, Build (build.go): the XEP-0238 pairs (PairConfig), scenario
+// files (package scenarios/spec, the Config's YAML form), large runs
+// (LargeConfig), the benchmarks (PairsConfig), teach's explanations and
+// counterfactuals, sweeps, attacks and chaos. A counterfactual edits a
+// Config, never a built world. Build's first half, Prepare, is what any
+// runtime needs; package scenarios/live runs the same world on real
+// sockets.
 //
 // The built-in world is XEP-0238's (xep0238.go): type1.lit … type6.lit with
 // the XEP's users, example.lit as the receiver of same-type pairs, and one

@@ -34,10 +34,13 @@
 // authorities, certificates, attacks) checked as well. Nothing a user
 // writes can make the loader panic.
 //
-// Worlds are built the way scenarios.NewPairWorld builds its own — the same
-// order of secrets drawn from the seed, the same DNS records for the
-// presets — so that the shipped XEP-0238 scenarios reproduce RunPair's
-// traces byte for byte (a test checks it), and a scenario is a faithful
-// description of the world it names. Every Run builds a fresh world; the
-// same seed gives the same run.
+// A loaded Scenario is a scenarios.Config in YAML form (its types embed the
+// Config's, with the positions they were written at), and Scenario.Config
+// hands it to scenarios.Build — the one builder every world in fedsim goes
+// through. The XEP-0238 pair world is a Config too (scenarios.PairConfig),
+// so the shipped XEP-0238 scenarios reproduce RunPair's traces byte for
+// byte (a test checks it), and a scenario is a faithful description of the
+// world it names. Every Run builds a fresh world; the same seed gives the
+// same run. The same Config runs on real sockets too (package
+// scenarios/live).
 package spec
