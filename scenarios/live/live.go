@@ -125,6 +125,10 @@ func RunWorld(w *scenarios.World, opt Options) (*Result, error) {
 	return res, nil
 }
 
+// SimulatedOnly reports whether a fault kind acts only inside the
+// simulated network or kernel (it has no effect on real sockets).
+func SimulatedOnly(k scenarios.FaultKind) bool { return simulatedOnly[k] }
+
 // simulatedOnly are the fault kinds that act inside the simulated network
 // or kernel and have no effect on real sockets.
 var simulatedOnly = map[scenarios.FaultKind]bool{
@@ -149,7 +153,6 @@ type runtime struct {
 	servers []*server
 	byAddr  map[string]string // real address -> host name
 	real    map[string]string // scenario address -> real address
-	spare   int               // addresses handed to scenario addresses where nothing listens
 	wg      sync.WaitGroup
 }
 
@@ -435,23 +438,29 @@ func (rt *runtime) realAddr(addr string) string {
 	if ip := net.ParseIP(addr); ip != nil && ip.IsLoopback() {
 		return addr // a real server's, or nowhere on loopback
 	}
-	rt.spare++
-	a := fmt.Sprintf("127.77.255.%d", rt.spare)
-	rt.real[addr] = a
-	return a
+	return "" // no host of the world has it: no route (as in the simulation)
 }
 
 func (s *server) dial(tag int64, addr string, port int) {
 	rt := s.rt
 	to := rt.realAddr(addr)
-	rt.record(s.n, sim.Record{Event: "connect", Detail: fmt.Sprintf("%s dials %s:%d (on loopback %s)", s.n.Host.Name, addr, port, to)})
+	where := "on loopback " + to
+	if to == "" {
+		where = "no host has that address"
+	}
+	rt.record(s.n, sim.Record{Event: "connect", Detail: fmt.Sprintf("%s dials %s:%d (%s)", s.n.Host.Name, addr, port, where)})
 	rt.hold()
 	go func() {
 		defer rt.release()
-		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(s.ip)}, Timeout: 10 * time.Second}
-		raw, err := d.DialContext(rt.ctx, "tcp", net.JoinHostPort(to, strconv.Itoa(port)))
-		if err != nil {
-			err = dialError(err)
+		var raw net.Conn
+		var err error
+		if to == "" {
+			err = fmt.Errorf("%w (%s: not an address of the world)", network.ErrNoRoute, addr)
+		} else {
+			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(s.ip)}, Timeout: 10 * time.Second}
+			if raw, err = d.DialContext(rt.ctx, "tcp", net.JoinHostPort(to, strconv.Itoa(port))); err != nil {
+				err = dialError(err)
+			}
 		}
 		s.post(func() {
 			if err != nil {
@@ -636,6 +645,15 @@ func (s *server) handshake(c *lconn, cfg transport.TLSConfig) {
 		res = rt.opt.TLS.Result(c.end, cfg, cs, err)
 	}
 	s.post(func() {
+		own := "no certificate"
+		if cfg.Cert != nil {
+			own = "Certificate [" + cfg.Cert.String() + "]"
+		}
+		peer := "no certificate"
+		if res.PeerCert != nil {
+			peer = "Certificate [" + res.PeerCert.String() + "]"
+		}
+		rt.record(s.n, sim.Record{Conn: int(c.id), Event: "tls", Detail: fmt.Sprintf("%s handshake: %s presented %s; the peer presented %s", c.end, s.n.Host.Name, own, peer)})
 		if res.OK {
 			verdict := "peer certificate verified"
 			if res.PeerCert == nil {
@@ -733,7 +751,16 @@ func PKI(p *pki.PKI) TLS { return pkiTLS{p} }
 type pkiTLS struct{ p *pki.PKI }
 
 func (t pkiTLS) Config(end transport.End, cfg transport.TLSConfig) (*tls.Config, error) {
-	return t.p.TLSConfig(end, cfg, nil)
+	c, err := t.p.TLSConfig(end, cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	// TLS 1.2, so that a server rejecting the client's certificate fails
+	// the client's handshake too, as in the simulation and in XEP-0178's
+	// flows: in TLS 1.3 the client finishes first and learns of the
+	// rejection from its next read (RFC 8446 §4.4.2).
+	c.MaxVersion = tls.VersionTLS12
+	return c, nil
 }
 
 func (t pkiTLS) Result(end transport.End, cfg transport.TLSConfig, cs *tls.ConnectionState, err error) transport.TLSResult {

@@ -1,0 +1,78 @@
+package spec
+
+import (
+	"fmt"
+	"time"
+
+	"fedsim/network/pki"
+	"fedsim/scenarios"
+	"fedsim/scenarios/live"
+	"fedsim/sim"
+)
+
+// LiveSkip says why a scenario cannot run on real sockets with the same
+// meaning ("" when it can): a fault or attack that acts only inside the
+// simulated network (a partition, a stripped STARTTLS, a TLS interceptor
+// on the path…), or a fault scheduled at a virtual time (the live
+// runtime's DNS and certificates take their faults from the start).
+func (s *Scenario) LiveSkip() string {
+	for _, f := range s.Faults {
+		if live.SimulatedOnly(f.Kind) {
+			return fmt.Sprintf("fault %s acts inside the simulated network", f.Kind)
+		}
+		if f.At != 0 || f.Until != 0 {
+			return fmt.Sprintf("fault %s is scheduled in virtual time", f.Kind)
+		}
+	}
+	for _, a := range s.Attacks {
+		if a.Kind != scenarios.AttackDNSPoison {
+			return fmt.Sprintf("attack %s is a filter on the simulated network", a.Kind)
+		}
+	}
+	for _, t := range s.Traffic {
+		if t.At > time.Second {
+			return "traffic is scheduled " + t.At.String() + " in"
+		}
+	}
+	return ""
+}
+
+// RunLive runs the scenario's world on real sockets (package
+// scenarios/live) — real TCP on loopback, real TLS with certificates made
+// from the scenario's PKI — and checks the expectations that mean the same
+// in real time: outcomes, elements sent and not sent, events, deliveries,
+// bounces, the invariants and dns-poison verdicts. Elapsed-time bounds,
+// determinism and the golden transcript are about virtual time and are not
+// checked. Call LiveSkip first.
+func (s *Scenario) RunLive(opt live.Options) (*Result, error) {
+	start := time.Now()
+	w, err := scenarios.Build(s.Config())
+	if err != nil {
+		return nil, fmt.Errorf("spec: %s: %w", s.Path, err)
+	}
+	if opt.TLS == nil {
+		certs := pki.New(time.Since(sim.Epoch))
+		opt.TLS = live.PKI(certs)
+	}
+	lr, err := live.RunWorld(w, opt)
+	if err != nil {
+		return nil, fmt.Errorf("spec: %s: %w", s.Path, err)
+	}
+	res := &Result{Scenario: s, World: w, Attacks: lr.Attacks, Events: lr.Events, Virtual: w.Sim.Now()}
+	res.Report = scenarios.Check(w)
+	e := &s.Expect
+	res.checkOutcomes()
+	res.checkElements("sent", e.Sent, true)
+	res.checkElements("not_sent", e.NotSent, false)
+	res.checkEvents("events", e.Events, true)
+	res.checkEvents("not_events", e.NotEvents, false)
+	res.checkDelivered()
+	res.checkBounced()
+	res.checkInvariants()
+	res.checkAttacks()
+	if lr.TimedOut {
+		res.fail("live", "the live run did not go quiet before its deadline", "")
+	}
+	res.Wall = time.Since(start)
+	return res, nil
+}
