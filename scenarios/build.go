@@ -378,6 +378,9 @@ func (b *builder) servers() error {
 func (b *builder) addServers() error {
 	b.w.rootCA = b.defaultCA
 	for i, ps := range b.prepared.Servers {
+		if b.cfg.Servers[i].Real != "" {
+			continue // a real program: another runtime starts it
+		}
 		srv, err := nodes.New(ps.Node)
 		if err != nil {
 			label := ps.Node.Domain

@@ -150,6 +150,14 @@ type Server struct {
 	// SecureDomains and InsecureDomains are Prosody's s2s_secure_domains
 	// and s2s_insecure_domains (nodes.Config).
 	SecureDomains, InsecureDomains []string
+	// Real makes the server a real program instead of a fedsim server:
+	// "prosody", "prosody-debian" or "ejabberd" (Debian's packages, which
+	// fedsim configures from Policy where they can express it, starts and
+	// stops), or HOST:PORT of one already running on loopback. Build
+	// publishes its DNS records and makes its certificate but runs no
+	// state machine for it: such a world runs on real sockets only
+	// (package scenarios/interop).
+	Real string
 }
 
 // SRVRecord is an SRV record of _xmpp-server._tcp.<Domain> (RFC 6120

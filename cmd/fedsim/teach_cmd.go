@@ -292,6 +292,10 @@ func scenarioConfig(name string, fs *flag.FlagSet, path string, o *teachOpts, st
 		fmt.Fprintf(stderr, "fedsim %s: %v\n", name, err)
 		return teach.Config{}, nil, false
 	}
+	if s.HasReal() {
+		fmt.Fprintf(stderr, "fedsim %s: %s names a real server: run it with fedsim test (%s simulates, and a real program cannot be simulated)\n", name, path, name)
+		return teach.Config{}, nil, false
+	}
 	wc := s.Config()
 	cfg := teach.Config{Scenario: wc, Path: path, Seed: s.Seed, Faults: wc.Faults, Fragment: o.fragment}
 	if !flagSet(fs, "fragment") {

@@ -55,7 +55,7 @@ func testFlags(stderr io.Writer) (*flag.FlagSet, *testOpts) {
 type testCase struct {
 	File    string
 	Name    string
-	Status  string // "pass", "fail" or "error" (the file did not load or run)
+	Status  string // "pass", "fail", "skip" (a real server it names is not installed) or "error" (the file did not load or run)
 	Virtual time.Duration
 	Wall    time.Duration
 	Events  int
@@ -114,6 +114,11 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		res, err := s.Run()
+		if errors.Is(err, spec.ErrUnavailable) {
+			c.Status, c.Err = "skip", err
+			cases = append(cases, c)
+			continue
+		}
 		if err != nil {
 			c.Status, c.Err = "error", err
 			cases = append(cases, c)
@@ -166,6 +171,7 @@ func counts(cases []*testCase) (pass, fail, errs int, virtual time.Duration) {
 			pass++
 		case "fail":
 			fail++
+		case "skip":
 		default:
 			errs++
 		}
@@ -196,6 +202,9 @@ func writeTestText(stdout io.Writer, cases []*testCase, wall time.Duration, o *t
 	}
 	for _, c := range cases {
 		switch c.Status {
+		case "skip":
+			fmt.Fprintf(stdout, "SKIP  %s\n      %s\n", c.File, strings.TrimPrefix(c.Err.Error(), spec.ErrUnavailable.Error()+": "))
+			continue
 		case "error":
 			fmt.Fprintf(stdout, "ERROR %s\n", c.File)
 			for _, line := range strings.Split(c.Err.Error(), "\n") {
@@ -244,8 +253,13 @@ func writeTestText(stdout io.Writer, cases []*testCase, wall time.Duration, o *t
 		fmt.Fprintf(stdout, " in %s wall", fmtWall(wall))
 	}
 	fmt.Fprintln(stdout)
+	skipped := len(cases) - pass - fail - errs
 	if errs > 0 {
 		fmt.Fprintf(stdout, "%d passed, %d failed, %d did not load (bad input)\n", pass, fail, errs)
+		return
+	}
+	if skipped > 0 {
+		fmt.Fprintf(stdout, "%d passed, %d failed, %d skipped\n", pass, fail, skipped)
 		return
 	}
 	fmt.Fprintf(stdout, "%d passed, %d failed\n", pass, fail)
@@ -334,6 +348,7 @@ type junitCase struct {
 	Time    string        `xml:"time,attr"`
 	Failure *junitProblem `xml:"failure,omitempty"`
 	Error   *junitProblem `xml:"error,omitempty"`
+	Skipped *junitProblem `xml:"skipped,omitempty"`
 	Out     string        `xml:"system-out,omitempty"`
 }
 
@@ -352,6 +367,8 @@ func writeJUnit(w io.Writer, cases []*testCase, wall time.Duration) {
 		jc := junitCase{Class: strings.TrimSuffix(filepath.ToSlash(filepath.Dir(c.File)), "/"), Name: c.Name, File: c.File, Time: secs(c.Wall),
 			Out: fmt.Sprintf("virtual time %s, %d events; replay: fedsim test %s", virtualTime(c.Virtual), c.Events, c.File)}
 		switch c.Status {
+		case "skip":
+			jc.Skipped = &junitProblem{Message: c.Err.Error(), Type: "unavailable"}
 		case "error":
 			jc.Error = &junitProblem{Message: "the scenario file did not load", Type: "bad-input", Body: c.Err.Error()}
 		case "fail":

@@ -37,11 +37,9 @@ type PoisonResult struct {
 
 // The attack's cast: the genuine victim domain, on a loopback address of
 // its own, and the impostor claiming it from another.
-const (
-	victimDomain = "victim.lit"
-	victimAddr   = "127.77.0.1"
-	impostorAddr = "127.77.0.66"
-)
+const victimDomain = "victim.lit"
+
+var victimAddr, impostorAddr = Loopback(1), Loopback(66)
 
 // PoisonAttack runs XEP-0238's DNS-poisoning threat (§7) against a real
 // server: the resolver the server uses is poisoned so that victim.lit
@@ -66,7 +64,7 @@ func PoisonAttack(ctx context.Context, srv Server, opt Options) (*PoisonResult, 
 		}
 		opt.Dir = d
 	}
-	domain, addr := srv.Name()+".lit", "127.77.0.100"
+	domain, addr := srv.Name()+".lit", Loopback(100)
 	p5, _ := nodes.PresetByName("type5")
 	cfg := &scenarios.Config{Seed: opt.Seed, Authorities: []scenarios.Authority{{Name: scenarios.ImplicitCA}},
 		Certificates: []scenarios.Certificate{{Name: domain, Issuer: scenarios.ImplicitCA, Subject: domain, DNS: []string{domain}}},

@@ -135,7 +135,7 @@ const NegotiationTimeout = 10 * time.Second
 const typeUser = "fedsim"
 
 // worldConfig describes the world of a matrix run: each fedsim type on a
-// loopback address of its own (127.77.0.1 …), the real server's domain
+// loopback address of its own (Loopback(1) …), the real server's domain
 // with its address record and its certificate from the world's CA, and —
 // when real is nil — a fedsim server with the preset's policy standing in
 // for it (the simulation).
@@ -148,7 +148,7 @@ func worldConfig(domain, addr string, types []string, seed uint64, stand *nodes.
 			return nil, fmt.Errorf("interop: unknown kind of server %q (want %s)", t, nodes.PresetNames())
 		}
 		d := p.Name + ".lit"
-		sv := scenarios.Server{Domain: d, Address: fmt.Sprintf("127.77.0.%d", i+1), Preset: p.Name, Policy: p.Policy,
+		sv := scenarios.Server{Domain: d, Address: Loopback(i + 1), Preset: p.Name, Policy: p.Policy,
 			CertKind: p.Cert, Users: []string{typeUser}, DNS: "srv", NegotiationTimeout: NegotiationTimeout}
 		if p.TrustsCA {
 			sv.Trust = []string{scenarios.ImplicitCA}
@@ -204,7 +204,7 @@ func Run(ctx context.Context, srv Server, opt Options) (*Matrix, error) {
 	if !ok {
 		return nil, fmt.Errorf("interop: %s claims preset %q, which fedsim does not know", srv.Name(), srv.Preset())
 	}
-	domain, addr := srv.Name()+".lit", "127.77.0.100"
+	domain, addr := srv.Name()+".lit", Loopback(100)
 	ext, external := srv.(*External)
 	if external {
 		domain, addr = ext.Domain, ext.Addr

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"time"
+
+	"fedsim/nodes"
 )
 
 // ErrCannotInitiate is what Ping returns for a server fedsim cannot make
@@ -79,3 +82,71 @@ func (e *External) Start(ctx context.Context, env Env) error {
 	}
 	return c.Close()
 }
+
+// CheckName reports whether a scenario file's `real:` names a server fedsim
+// can run: one it starts itself, or a loopback HOST:5269.
+func CheckName(name string) error {
+	for _, n := range ServerNames {
+		if n == name {
+			return nil
+		}
+	}
+	host, port, err := net.SplitHostPort(name)
+	if err != nil {
+		return fmt.Errorf("interop: %q: want %s, or HOST:5269 of a server already running on loopback", name, strings.Join(ServerNames, ", "))
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("interop: %s: fedsim contacts nothing but loopback addresses (127.0.0.0/8, ::1)", name)
+	}
+	if port != "5269" {
+		return fmt.Errorf("interop: %s: the server must listen on port 5269", name)
+	}
+	return nil
+}
+
+// settingsOf are the policy writers of the servers fedsim configures.
+var settingsOf = map[string]func(nodes.Policy) (settings, cannot []string){
+	"prosody": ProsodySettings,
+}
+
+// Cannot lists the policy words the named real server cannot express (nil
+// for one fedsim does not configure: prosody-debian runs its shipped
+// settings, a running server its own).
+func Cannot(name string, p nodes.Policy) []string {
+	if f, ok := settingsOf[name]; ok {
+		_, cannot := f(p)
+		return cannot
+	}
+	return nil
+}
+
+// ForScenario is the real server a scenario file's server names: with
+// policy set (the file gave a preset or a policy), fedsim writes it into
+// the server's configuration where the server is one fedsim configures.
+func ForScenario(name, domain string, policy *nodes.Policy) (Server, error) {
+	switch name {
+	case "prosody":
+		return &Prosody{Policy: policy}, nil
+	case "prosody-debian":
+		return &Prosody{Shipped: true}, nil
+	}
+	if s, ok := extraServers[name]; ok {
+		srv := s()
+		if c, ok := srv.(interface{ SetPolicy(*nodes.Policy) }); ok && policy != nil {
+			c.SetPolicy(policy)
+		}
+		return srv, nil
+	}
+	host, _, err := net.SplitHostPort(name)
+	if err != nil {
+		return nil, err
+	}
+	return &External{Addr: host, Domain: domain, PresetName: "type5"}, nil
+}
+
+// Loopback is the address of the n-th host of a real run: 127.77.S.n,
+// where S is drawn from the process ID, so that two fedsim processes on one
+// machine (go test runs packages at once) do not bind the same addresses.
+func Loopback(n int) string { return fmt.Sprintf("127.77.%d.%d", subnet, n) }
+
+var subnet = os.Getpid()%250 + 1

@@ -20,6 +20,7 @@ import (
 	"fedsim/nodes"
 	"fedsim/nodes/xmlstream"
 	"fedsim/scenarios"
+	"fedsim/scenarios/interop"
 )
 
 // Load reads and validates one scenario file. A file with problems yields
@@ -351,6 +352,14 @@ func (l *loader) server(i int, n ast.Node) {
 			sv.Users = users
 		}},
 		{"dns", func(v ast.Node) { sv.DNS, _ = d.oneOf(v, path+".dns", "addr", "srv", "none") }},
+		{"real", func(v ast.Node) {
+			if s, ok := d.name(v, path+".real"); ok {
+				if err := interop.CheckName(s); err != nil {
+					d.errorf(posOf(v), "%s.real: %v", path, strings.TrimPrefix(err.Error(), "interop: "))
+				}
+				sv.Real = s
+			}
+		}},
 		{"timeouts", func(v ast.Node) {
 			pos := func(v ast.Node, name string) time.Duration {
 				x, ok := d.duration(v, path+".timeouts."+name)
@@ -380,6 +389,7 @@ func (l *loader) server(i int, n ast.Node) {
 	}
 	if policyNode != nil {
 		set = l.policy(&sv.Policy, policyNode, path+".policy")
+		sv.policySet = true
 	}
 	_, hadPreset := present["preset"]
 	if sv.Preset == "" && !hadPreset {
@@ -405,6 +415,17 @@ func (l *loader) server(i int, n ast.Node) {
 				at = posOf(policyNode)
 			}
 			d.errorf(at, "%s: %s (%s)", path, strings.TrimPrefix(err.Error(), "nodes: "), sv.Policy)
+		}
+	}
+	if sv.Real != "" && len(d.errs) == errsBefore && (sv.Preset != "" || set != nil) {
+		// fedsim writes the policy into the real server's configuration:
+		// every word it cannot express is an error, named.
+		if cannot := interop.Cannot(sv.Real, sv.Policy); len(cannot) > 0 {
+			at := presetAt
+			if policyNode != nil {
+				at = posOf(policyNode)
+			}
+			d.errorf(at, "%s: %s cannot express %s", path, sv.Real, strings.Join(cannot, "; "))
 		}
 	}
 	l.s.Servers = append(l.s.Servers, sv)

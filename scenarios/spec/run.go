@@ -42,6 +42,9 @@ type Result struct {
 	Failures []Failure
 	// Updated is set when UpdateTranscript rewrote the golden file.
 	Updated bool
+	// RealDir, for a scenario with real servers, is the scratch folder
+	// with their configurations, logs and the run's transcript.
+	RealDir string
 }
 
 // Failure is one expectation that did not hold.
@@ -83,6 +86,9 @@ func shellQuote(s string) string {
 // tls-intercept verdicts compare with that baseline. An error means the
 // world could not be built; expectations that fail are Result.Failures.
 func (s *Scenario) Run() (*Result, error) {
+	if s.HasReal() {
+		return s.runReal()
+	}
 	start := time.Now()
 	res := &Result{Scenario: s}
 	cfg := s.Config()

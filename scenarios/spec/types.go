@@ -84,6 +84,9 @@ type Server struct {
 	at      pos
 	certAt  pos
 	trustAt []pos
+	// policySet: the file gave a policy mapping (for a real server, what
+	// fedsim writes into its configuration).
+	policySet bool
 }
 
 // SRVRecord is an SRV record of _xmpp-server._tcp.<Domain> (RFC 6120

@@ -1,0 +1,217 @@
+package spec
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"fedsim/dns/server"
+	"fedsim/network/ca"
+	"fedsim/network/pki"
+	"fedsim/nodes"
+	"fedsim/scenarios"
+	"fedsim/scenarios/interop"
+	"fedsim/scenarios/live"
+	"fedsim/sim"
+)
+
+// ErrUnavailable is what Run returns when a scenario names a real server
+// that is not installed here: the run did not happen (fedsim test reports
+// it as skipped, not failed).
+var ErrUnavailable = errors.New("spec: a real server the scenario names is not available")
+
+// HasReal reports whether the scenario names a real server (`real:`): such
+// a world runs on real sockets only.
+func (s *Scenario) HasReal() bool {
+	for _, sv := range s.Servers {
+		if sv.Real != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// runReal runs a scenario with real servers: every server gets a loopback
+// address (interop.Loopback(N) for the N-th; a real server's DNS answers must point
+// where it can connect), fedsim's DNS server answers from the scenario's
+// records and faults, each real server is configured (its policy written
+// where it can express it), started, and stopped by PID after the run, and
+// its log is kept in Result.RealDir beside the run's transcript. The
+// expectations that mean the same in real time are checked (RunLive).
+func (s *Scenario) runReal() (*Result, error) {
+	start := time.Now()
+	cfg := s.Config()
+	loop := map[string]string{}
+	for i := range cfg.Servers {
+		sv := &cfg.Servers[i]
+		old := sv.Address
+		if old == "" {
+			old = fmt.Sprintf("10.0.0.%d", i+1)
+		}
+		sv.Address = interop.Loopback(i + 1)
+		if sv.Real != "" {
+			if host, _, err := net.SplitHostPort(sv.Real); err == nil {
+				sv.Address = host // a server already running: where it is
+			}
+		}
+		loop[old] = sv.Address
+	}
+	for i := range cfg.Addr {
+		if a, ok := loop[cfg.Addr[i].Addr]; ok {
+			cfg.Addr[i].Addr = a
+		}
+	}
+	for i := range cfg.Faults {
+		if a, ok := loop[cfg.Faults[i].Addr]; ok {
+			cfg.Faults[i].Addr = a
+		}
+	}
+	w, err := scenarios.Build(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("spec: %s: %w", s.Path, err)
+	}
+	dir, err := os.MkdirTemp("", "fedsim-real-")
+	if err != nil {
+		return nil, err
+	}
+	certs := pki.New(time.Since(sim.Epoch))
+	for _, name := range sortedAuthorities(w.Prepared) {
+		if err := certs.Add(w.Prepared.Authorities[name].Cert); err != nil {
+			return nil, fmt.Errorf("spec: %s: %w", s.Path, err)
+		}
+	}
+	observers, names := map[string]string{}, map[string]string{}
+	for _, sv := range cfg.Servers {
+		if sv.Real != "" {
+			observers[sv.Address], names[sv.Address] = sv.Domain, sv.Domain
+		}
+	}
+	dsrv, err := server.Serve(w.Zone, &w.DNSFaults, server.Options{Observers: observers})
+	if err != nil {
+		return nil, err
+	}
+	defer dsrv.Close()
+	var started []interop.Server
+	defer func() {
+		for _, r := range started {
+			r.Stop()
+		}
+	}()
+	for i, sv := range cfg.Servers {
+		if sv.Real == "" {
+			continue
+		}
+		var policy *nodes.Policy
+		if s.Servers[i].Preset != "" || s.Servers[i].policySet {
+			p := sv.Policy
+			policy = &p
+		}
+		srv, err := interop.ForScenario(sv.Real, sv.Domain, policy)
+		if err != nil {
+			return nil, fmt.Errorf("spec: %s: servers[%d].real: %w", s.Path, i, err)
+		}
+		if err := srv.Available(); err != nil {
+			return nil, fmt.Errorf("%w: %s: servers[%d].real: %v", ErrUnavailable, s.Path, i, err)
+		}
+		sdir := filepath.Join(dir, sv.Domain)
+		if err := os.MkdirAll(sdir, 0o700); err != nil {
+			return nil, err
+		}
+		env := interop.Env{Dir: sdir, Domain: sv.Domain, Addr: sv.Address, DNS: dsrv.Addr()}
+		ps := w.Prepared.Servers[i].Node
+		if ps.Cert != nil {
+			if env.CertFile, env.KeyFile, err = certs.WritePEM(sdir, ps.Cert); err != nil {
+				return nil, err
+			}
+		}
+		if env.CAFile, env.CRLFile, err = certs.WriteTrust(sdir, ca.Verifier{Roots: ps.Trust}); err != nil {
+			return nil, err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		err = srv.Start(ctx, env)
+		cancel()
+		started = append(started, srv)
+		if err != nil {
+			return nil, fmt.Errorf("spec: %s: servers[%d] (%s): %w", s.Path, i, sv.Real, err)
+		}
+	}
+	lr, err := live.RunWorld(w, live.Options{TLS: live.PKI(certs), Names: names, Deadline: s.Deadline})
+	if err != nil {
+		return nil, fmt.Errorf("spec: %s: %w", s.Path, err)
+	}
+	res := &Result{Scenario: s, World: w, Attacks: lr.Attacks, Events: lr.Events, Virtual: w.Sim.Now(), RealDir: dir}
+	var tr bytes.Buffer
+	if err := w.Sim.Trace.WriteText(&tr); err != nil {
+		return nil, err
+	}
+	res.Transcript = tr.Bytes()
+	_ = os.WriteFile(filepath.Join(dir, "transcript.txt"), res.Transcript, 0o600)
+	if n := len(w.Sim.Trace.Records); n > 0 {
+		res.Virtual = w.Sim.Trace.Records[n-1].Time // the run's span, as its transcript shows it
+	}
+	// The invariant checker needs every server's records (what it
+	// delivered, whom its Authoritative Server vouched for); a real server
+	// keeps its own, so a run with one is not checked for invariants.
+	res.Report = scenarios.Report{}
+	res.checkLive(lr.TimedOut, true)
+	res.Wall = time.Since(start)
+	return res, nil
+}
+
+// checkLive checks the expectations that mean the same in real time.
+func (r *Result) checkLive(timedOut, real bool) {
+	e := &r.Scenario.Expect
+	r.checkOutcomes()
+	r.checkElements("sent", e.Sent, true)
+	r.checkElements("not_sent", e.NotSent, false)
+	r.checkEvents("events", e.Events, true)
+	r.checkEvents("not_events", e.NotEvents, false)
+	r.checkDelivered()
+	r.checkBounced()
+	if !real {
+		r.checkInvariants()
+	}
+	r.checkAttacks()
+	if timedOut {
+		r.fail("live", "the live run did not go quiet before its deadline", "")
+	}
+}
+
+// sortedAuthorities lists the prepared authorities parents first (a root
+// before what it issues), as the PKI needs them.
+func sortedAuthorities(p *scenarios.Prepared) []string {
+	var names, out []string
+	for name := range p.Authorities {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	done := map[string]bool{}
+	for len(out) < len(names) {
+		progress := false
+		for _, name := range names {
+			a := p.Authorities[name]
+			if done[name] {
+				continue
+			}
+			issuerDone := a.Cert.Issuer == a.Cert.Subject
+			for n, b := range p.Authorities {
+				if b.Cert.Subject == a.Cert.Issuer && done[n] {
+					issuerDone = true
+				}
+			}
+			if issuerDone {
+				out, done[name], progress = append(out, name), true, true
+			}
+		}
+		if !progress {
+			break
+		}
+	}
+	return out
+}
