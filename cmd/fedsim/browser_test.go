@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,9 @@ import (
 
 // TestExplorerInChromium drives the explorer in headless Chromium: load
 // the page, click a cell, see its diagram, change a policy, see the
-// outcome change. Screenshots are kept in $FEDSIM_ARTEFACTS (default: a
+// outcome change; open a scenario file from the menu, see its diagram and
+// replay line, change a policy and the pair; open a broken file and see
+// its errors. Screenshots are kept in $FEDSIM_ARTEFACTS (default: a
 // directory under the system temp dir, printed in the log).
 func TestExplorerInChromium(t *testing.T) {
 	bin := ""
@@ -35,7 +38,21 @@ func TestExplorerInChromium(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(explorerHandler())
+	if !filepath.IsAbs(dir) {
+		dir, _ = filepath.Abs(dir)
+	}
+	// From the repository root the explorer offers the shipped scenarios,
+	// named as fedsim serve names them; one broken file is added.
+	t.Chdir("../..")
+	files, err := serveScenarios(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := filepath.Join(t.TempDir(), "broken.yaml")
+	if err := os.WriteFile(broken, []byte("servers:\n  - {domain: a.example, preset: type2}\n  - {domain: b.example, preset: type7}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(explorerHandler(append(files, broken)))
 	defer srv.Close()
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -80,6 +97,8 @@ func TestExplorerInChromium(t *testing.T) {
 	poll := func(what, expr string) {
 		t.Helper()
 		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr)); err != nil {
+			st, e2 := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("pair-title").textContent + " | " + document.getElementById("cmd-explain").textContent + " | " + document.getElementById("error").textContent`))
+			t.Logf("page: %s %v", st, e2)
 			t.Fatalf("waiting for %s: %v", what, err)
 		}
 	}
@@ -128,4 +147,51 @@ func TestExplorerInChromium(t *testing.T) {
 		t.Errorf("the matrix CLI line %q does not name the presets", cmd)
 	}
 	shot("explorer-real-servers.png")
+
+	// Open a scenario file from the menu: its first stanza's pair, its
+	// diagram, and the CLI's own replay line.
+	choose := func(what, sel, value string) {
+		t.Helper()
+		// In one script: chromedp.SetValue finds its node by a search that
+		// can land on the wrong select of a pair.
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`{const s = document.querySelector(`+strconv.Quote(sel)+`); s.value = `+strconv.Quote(value)+`; s.dispatchEvent(new Event("change")); s.value === `+strconv.Quote(value)+`}`)); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	optionOf := func(path string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#scenario option")].find(o => o.title === `+strconv.Quote(path)+`).value`))
+		if err != nil {
+			t.Fatalf("the scenario menu has no %s: %v", path, err)
+		}
+		return v
+	}
+	replay := "fedsim explain scenarios/faults/cert-expired.yaml --pair type3.lit,type5.lit --seed 1"
+	choose("opening scenarios/faults/cert-expired.yaml", "#scenario", optionOf("scenarios/faults/cert-expired.yaml"))
+	poll("the scenario's diagram", `document.getElementById("pair-title").textContent === "type3.lit → type5.lit" && document.querySelector("#diagram svg") !== null && document.getElementById("cmd-explain").textContent === `+strconv.Quote(replay))
+	if o, matrix := text(`#outcome`), text(`#scenario-path`); o != "E" || matrix != "scenarios/faults/cert-expired.yaml" {
+		t.Errorf("cert-expired.yaml: outcome %q, path shown %q", o, matrix)
+	}
+	if hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("matrix-box").hidden && !document.getElementById("scenario-box").hidden && document.getElementById("file-faults").textContent.includes("cert-expired:type3.lit")`)); err != nil || !hidden {
+		t.Errorf("the scenario's panel and its faults are not shown instead of the matrix (%v)", err)
+	}
+	shot("explorer-scenario.png")
+	// The receiving server's policy, through the same form as a preset's.
+	choose("choosing accept=T for type5.lit", `select[name="accept-1"]`, "T")
+	poll("the outcome to turn U", `document.getElementById("outcome").textContent === "U" && document.getElementById("cmd-explain").textContent.startsWith(`+strconv.Quote(replay+" --policy-receiver ")+`)`)
+	// Another pair of the file's servers.
+	choose("choosing type5.lit to initiate", `#pair-from`, "type5.lit")
+	poll("type5.lit → type3.lit", `document.getElementById("pair-title").textContent === "type5.lit → type3.lit" && document.getElementById("cmd-explain").textContent.includes("--pair type5.lit,type3.lit --seed 1") && !document.getElementById("cmd-explain").textContent.includes("--policy")`)
+	// A file that does not load: its errors with their positions, and no
+	// stale diagram under them.
+	choose("opening the broken file", "#scenario", optionOf(broken))
+	poll("the broken file's errors", `!document.getElementById("error").hidden && document.getElementById("error").textContent.includes(`+strconv.Quote(broken+":3:33: servers[1].preset: unknown preset \"type7\"")+`) && document.querySelector("#diagram svg") === null`)
+	shot("explorer-scenario-broken.png")
+	// Back to the matrix.
+	choose("closing the scenario", "#scenario", "")
+	poll("the matrix", `!document.getElementById("matrix-box").hidden && document.getElementById("error").hidden && document.querySelector("#diagram svg") !== null`)
+	// A link to a scenario's view opens it when the page loads.
+	do("loading a link to a scenario", chromedp.Navigate(srv.URL+"/#scenario=scenarios%2Fattacks%2Fstrip-starttls-downgrade.yaml"))
+	poll("the linked scenario", `document.getElementById("scenario-path").textContent === "scenarios/attacks/strip-starttls-downgrade.yaml" && document.querySelector("#diagram svg") !== null && document.getElementById("cmd-explain").textContent.startsWith("fedsim explain scenarios/attacks/strip-starttls-downgrade.yaml --pair ")`)
+	shot("explorer-scenario-attack.png")
 }

@@ -3,6 +3,12 @@ package main
 // fedsim serve: the federation explorer (issue 6). One page, embedded in
 // the binary, over a small JSON API that runs the simulation in this
 // process; nothing is fetched from elsewhere, so it works offline.
+//
+// It also opens scenario files (issue 12: every command that shows a world
+// takes one): those named on its command line, or the shipped ones. A
+// request names a file by its index in that list or its path exactly as
+// listed, and nothing else is ever opened: the explorer is reachable over
+// HTTP and has no authentication.
 
 import (
 	"bytes"
@@ -15,12 +21,16 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"fedsim/nodes"
 	"fedsim/scenarios"
+	"fedsim/scenarios/spec"
 	"fedsim/scenarios/teach"
 )
 
@@ -30,8 +40,8 @@ var webFS embed.FS
 func init() {
 	register(command{
 		name:    "serve",
-		usage:   "fedsim serve [--addr 127.0.0.1:8238]",
-		summary: "serve the federation explorer: the 6×6 matrix, sequence diagrams, narrated steps, editable policies, faults and attacks",
+		usage:   "fedsim serve [--addr 127.0.0.1:8238] [FILE.yaml|DIR ...]",
+		summary: "serve the federation explorer: the 6×6 matrix, sequence diagrams, narrated steps, editable policies, faults and attacks, and the scenario files given (default: the shipped ones under scenarios/)",
 		run:     cmdServe,
 		flags: func() *flag.FlagSet {
 			fs, _ := serveFlags(io.Discard)
@@ -53,8 +63,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return exitUsage
 	}
-	if len(pos) > 0 {
-		fmt.Fprintf(stderr, "fedsim serve: unexpected argument %q\n", pos[0])
+	files, err := serveScenarios(pos)
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim serve: %v\n", err)
 		return exitUsage
 	}
 	ln, err := net.Listen("tcp", *addr)
@@ -62,8 +73,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "fedsim serve: %v\n", err)
 		return exitFail
 	}
-	fmt.Fprintf(stdout, "fedsim explorer on http://%s/ (Ctrl-C to stop)\n", ln.Addr())
-	srv := &http.Server{Handler: explorerHandler(), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "fedsim explorer on http://%s/ with %d scenario files (Ctrl-C to stop)\n", ln.Addr(), len(files))
+	srv := &http.Server{Handler: explorerHandler(files), ReadHeaderTimeout: 10 * time.Second}
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintf(stderr, "fedsim serve: %v\n", err)
 		return exitFail
@@ -71,19 +82,41 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// serveScenarios lists the scenario files the explorer offers: those under
+// the files and folders given (spec.Find), or, with none given, the shipped
+// ones under scenarios/ when run from the repository root (none when that
+// folder is absent: the explorer works without files).
+func serveScenarios(args []string) ([]string, error) {
+	if len(args) == 0 {
+		if st, err := os.Stat("scenarios"); err != nil || !st.IsDir() {
+			return nil, nil
+		}
+		args = []string{"scenarios"}
+	}
+	return spec.Find(args...)
+}
+
 // explorerHandler serves the embedded page and the API:
 //
 //	GET  /api/matrix?seed=N  the 36 outcomes and what the forms offer
 //	POST /api/run            one pair with the learner's changes
-func explorerHandler() http.Handler {
+//	GET  /api/scenarios      the scenario files it may open (files)
+//	POST /api/scenario       one of them, a pair of its servers, the changes
+//
+// files are the only files it ever reads; a request names one by its index
+// or its exact path in that list.
+func explorerHandler(files []string) http.Handler {
 	mux := http.NewServeMux()
 	sub, err := fs.Sub(webFS, "web")
 	if err != nil {
 		panic("fedsim: embedded web directory missing: " + err.Error())
 	}
+	files = slices.Clone(files)
 	mux.Handle("GET /", http.FileServerFS(sub))
 	mux.HandleFunc("GET /api/matrix", apiMatrix)
 	mux.HandleFunc("POST /api/run", apiRun)
+	mux.HandleFunc("GET /api/scenarios", func(w http.ResponseWriter, r *http.Request) { apiScenarios(w, files) })
+	mux.HandleFunc("POST /api/scenario", func(w http.ResponseWriter, r *http.Request) { apiScenario(w, r, files) })
 	return mux
 }
 
@@ -260,11 +293,17 @@ type apiStep struct {
 
 func apiRun(w http.ResponseWriter, r *http.Request) {
 	var q runRequest
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&q); err != nil {
-		apiError(w, http.StatusBadRequest, "the request is not a run form: "+err.Error())
+	if !decodeForm(w, r, &q) {
 		return
+	}
+	// The pair becomes the positional arguments of explain: a value that
+	// parses as a flag would shift them, and a lone positional is read as
+	// a scenario file, which this API must never open.
+	for _, n := range []string{q.Initiator, q.Receiver} {
+		if strings.HasPrefix(n, "-") {
+			apiError(w, http.StatusBadRequest, fmt.Sprintf("unknown kind of server %q (want one of %s)", n, nodes.PresetNames()))
+			return
+		}
 	}
 	var msgs bytes.Buffer
 	cfg, _, ok := teachConfig("explain", q.args(), &msgs)
@@ -272,23 +311,44 @@ func apiRun(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, strings.TrimSpace(msgs.String()))
 		return
 	}
+	out, status, err := runAnswer(cfg)
+	if err != nil {
+		apiError(w, status, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// decodeForm reads a JSON form of at most 64 KiB, refusing unknown fields.
+func decodeForm(w http.ResponseWriter, r *http.Request, q any) bool {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(q); err != nil {
+		apiError(w, http.StatusBadRequest, "the request is not a run form: "+err.Error())
+		return false
+	}
+	return true
+}
+
+// runAnswer runs cfg and gives what the page shows of it: the outcome, the
+// sides' policies and certificates, the diagram, the narrated steps, what
+// would have changed it and the CLI lines that reproduce it (the CLI's own
+// Replay). On failure it gives the HTTP status that fits.
+func runAnswer(cfg teach.Config) (map[string]any, int, error) {
 	res, err := teach.Run(cfg)
 	if err != nil {
-		apiError(w, http.StatusBadRequest, err.Error())
-		return
+		return nil, http.StatusBadRequest, err
 	}
 	flow := teach.BuildFlow(res)
 	changes, err := teach.Counterfactuals(res)
 	if err != nil {
-		apiError(w, http.StatusInternalServerError, err.Error())
-		return
+		return nil, http.StatusInternalServerError, err
 	}
 	var explain, svg, mmd bytes.Buffer
-	replay := cfg.Replay("explain")
+	replay := res.Config.Replay("explain")
 	title := fmt.Sprintf("%s → %s: %s", res.From, res.To, res.Outcome.Letter())
 	if err := errors.Join(teach.Explain(&explain, res, flow, changes, replay), teach.SVG(&svg, flow, title), teach.Mermaid(&mmd, flow, title)); err != nil {
-		apiError(w, http.StatusInternalServerError, err.Error())
-		return
+		return nil, http.StatusInternalServerError, err
 	}
 	out := map[string]any{
 		"initiator": res.Pair.Initiator, "receiver": res.Pair.Receiver,
@@ -300,8 +360,8 @@ func apiRun(w http.ResponseWriter, r *http.Request) {
 		"svg":      svg.String(), "mermaid": mmd.String(), "explain": explain.String(),
 		"commands": map[string]string{
 			"explain": replay,
-			"diagram": cfg.Replay("diagram") + " --format svg",
-			"mermaid": cfg.Replay("diagram") + " --format mermaid",
+			"diagram": res.Config.Replay("diagram") + " --format svg",
+			"mermaid": res.Config.Replay("diagram") + " --format mermaid",
 		},
 	}
 	var steps []apiStep
@@ -317,5 +377,136 @@ func apiRun(w http.ResponseWriter, r *http.Request) {
 	if res.Attack != nil {
 		out["attack"] = map[string]any{"kind": res.Attack.Kind, "verdict": res.Attack.Verdict(), "stopped": res.Attack.Stopped}
 	}
+	return out, http.StatusOK, nil
+}
+
+// apiScenarios lists the files the explorer may open, in the order given
+// (spec.Find's: each folder walked in lexical order). The page groups them
+// by folder.
+func apiScenarios(w http.ResponseWriter, files []string) {
+	type file struct {
+		ID     int    `json:"id"`
+		Path   string `json:"path"`
+		Folder string `json:"folder"`
+		Name   string `json:"name"`
+	}
+	out := struct {
+		Files []file `json:"files"`
+	}{Files: []file{}}
+	for i, p := range files {
+		base := filepath.Base(p)
+		out.Files = append(out.Files, file{i, p, filepath.Dir(p), strings.TrimSuffix(base, filepath.Ext(base))})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// scenarioRequest is the explorer's form for a scenario file: which file
+// (File, its index in the list, or Path, exactly as listed), which two of
+// its servers (by domain; both empty: the file's first stanza's sender and
+// addressee) and the learner's changes, as the CLI's flags take them.
+type scenarioRequest struct {
+	File            *int    `json:"file"`
+	Path            string  `json:"path"`
+	Initiator       string  `json:"initiator"`
+	Receiver        string  `json:"receiver"`
+	Seed            *uint64 `json:"seed"`
+	PolicyInitiator string  `json:"policy_initiator"`
+	PolicyReceiver  string  `json:"policy_receiver"`
+	CertInitiator   string  `json:"cert_initiator"`
+	CertReceiver    string  `json:"cert_receiver"`
+	Attack          string  `json:"attack"`
+}
+
+// args turns the form into the arguments of fedsim explain FILE, so that
+// the file is read, checked and replayed exactly as on the command line.
+// path is the listed file, never a value of the request.
+func (q scenarioRequest) args(path string) []string {
+	if strings.HasPrefix(path, "-") {
+		path = "./" + path // a file, not a flag
+	}
+	a := []string{path}
+	if q.Initiator != "" || q.Receiver != "" {
+		a = append(a, "--pair", q.Initiator+","+q.Receiver)
+	}
+	if q.Seed != nil {
+		a = append(a, "--seed", strconv.FormatUint(*q.Seed, 10))
+	}
+	add := func(flag, v string) {
+		if v != "" {
+			a = append(a, flag, v)
+		}
+	}
+	add("--policy-initiator", q.PolicyInitiator)
+	add("--policy-receiver", q.PolicyReceiver)
+	add("--cert-initiator", q.CertInitiator)
+	add("--cert-receiver", q.CertReceiver)
+	add("--attack", q.Attack)
+	return a
+}
+
+// apiScenario opens one listed scenario file and runs the chosen pair of
+// its servers. A file that does not load is not a failure of the server:
+// its errors (file:line:col: message, every one) come back with 422 for
+// the page to show.
+func apiScenario(w http.ResponseWriter, r *http.Request, files []string) {
+	var q scenarioRequest
+	if !decodeForm(w, r, &q) {
+		return
+	}
+	id := -1
+	switch {
+	case q.File != nil && q.Path != "":
+		apiError(w, http.StatusBadRequest, "name the scenario by file (its index) or by path, not both")
+		return
+	case q.File != nil:
+		if *q.File < 0 || *q.File >= len(files) {
+			apiError(w, http.StatusNotFound, fmt.Sprintf("scenario %d: this explorer was started with %d scenario files", *q.File, len(files)))
+			return
+		}
+		id = *q.File
+	case q.Path != "":
+		id = slices.Index(files, q.Path)
+		if id < 0 {
+			apiError(w, http.StatusForbidden, fmt.Sprintf("%q is not one of the scenario files this explorer was started with (GET /api/scenarios lists them)", q.Path))
+			return
+		}
+	default:
+		apiError(w, http.StatusBadRequest, "name a scenario: file (its index in GET /api/scenarios) or path (exactly as listed)")
+		return
+	}
+	path := files[id]
+	about := map[string]any{"id": id, "path": path}
+	s, err := spec.Load(path)
+	if err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": err.Error(), "scenario": about})
+		return
+	}
+	wc := s.Config()
+	about["name"], about["description"], about["seed"] = s.Name, s.Description, s.Seed
+	var servers []map[string]string
+	for _, sv := range wc.Servers {
+		servers = append(servers, map[string]string{"domain": sv.Domain, "preset": sv.Preset})
+	}
+	about["servers"] = servers
+	var faults, attacks []string
+	for _, f := range wc.Faults {
+		faults = append(faults, teach.FaultFlag(f))
+	}
+	for _, a := range wc.Attacks {
+		attacks = append(attacks, string(a.Kind))
+	}
+	about["faults"], about["attacks"] = faults, attacks
+	var msgs bytes.Buffer
+	cfg, _, ok := teachConfig("explain", q.args(path), &msgs)
+	if !ok {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": strings.TrimSpace(msgs.String()), "scenario": about})
+		return
+	}
+	out, status, err := runAnswer(cfg)
+	if err != nil {
+		writeJSON(w, status, map[string]any{"error": err.Error(), "scenario": about})
+		return
+	}
+	out["scenario"] = about
 	writeJSON(w, http.StatusOK, out)
 }

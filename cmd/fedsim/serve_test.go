@@ -6,6 +6,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -14,7 +18,7 @@ import (
 )
 
 func TestExplorerHandlers(t *testing.T) {
-	srv := httptest.NewServer(explorerHandler())
+	srv := httptest.NewServer(explorerHandler(nil))
 	defer srv.Close()
 	get := func(path string) (int, string) {
 		t.Helper()
@@ -109,6 +113,10 @@ func TestExplorerHandlers(t *testing.T) {
 		{`{"initiator":"type1","receiver":"type4","faults":["meteor:receiver"]}`, `unknown fault kind "meteor"`},
 		{`{"initiator":"type1","receiver":"type4","attack":"bribe"}`, `--attack "bribe"`},
 		{`{"initiator":"type1","colour":"red"}`, "unknown field"},
+		// A lone positional would be read as a scenario file: /api/run
+		// opens none.
+		{`{"initiator":"../../scenarios/faults/cert-expired.yaml","receiver":"--seed=1"}`, `unknown kind of server "--seed=1"`},
+		{`{"initiator":"--attack=","receiver":"../../scenarios/faults/cert-expired.yaml"}`, `unknown kind of server "--attack="`},
 		{`not json`, "not a run form"},
 	} {
 		code, res := post(bad.body)
@@ -126,5 +134,137 @@ func TestServeDefaultsToLoopback(t *testing.T) {
 	}
 	if !strings.HasPrefix(*addr, "127.0.0.1:") {
 		t.Errorf("default address %s is not loopback", *addr)
+	}
+}
+
+// TestExplorerScenarios opens scenario files through the API: from the
+// repository root the explorer offers the shipped ones, a listed file runs
+// with the CLI's own replay line, a policy change shows in it, an unlisted
+// path is refused and a broken file gives back its errors with positions.
+func TestExplorerScenarios(t *testing.T) {
+	t.Chdir("../..") // the repository root, where fedsim serve finds scenarios/
+	files, err := serveScenarios(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const shipped = "scenarios/faults/cert-expired.yaml"
+	id := slices.Index(files, shipped)
+	if id < 0 || len(files) < 50 {
+		t.Fatalf("serve without arguments offers %d files, %s at %d; want the shipped scenarios", len(files), shipped, id)
+	}
+	broken := filepath.Join(t.TempDir(), "broken.yaml")
+	if err := os.WriteFile(broken, []byte("servers:\n  - {domain: a.example, preset: type2}\n  - {domain: b.example, preset: type7}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, broken)
+	srv := httptest.NewServer(explorerHandler(files))
+	defer srv.Close()
+
+	resp, err := http.Get(srv.URL + "/api/scenarios")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Files []struct {
+			ID                 int
+			Path, Folder, Name string
+		}
+	}
+	err = json.NewDecoder(resp.Body).Decode(&list)
+	resp.Body.Close()
+	if err != nil || len(list.Files) != len(files) || list.Files[id].Path != shipped || list.Files[id].Folder != "scenarios/faults" || list.Files[id].Name != "cert-expired" {
+		t.Fatalf("GET /api/scenarios: %v, %d files, [%d] = %+v", err, len(list.Files), id, list.Files[id])
+	}
+
+	type answer struct {
+		Error    string
+		Outcome  string
+		From, To string
+		SVG      string
+		Steps    []apiStep
+		Policies []map[string]string
+		Commands map[string]string
+		Scenario struct {
+			Path    string
+			Name    string
+			Servers []struct{ Domain string }
+			Faults  []string
+		}
+	}
+	post := func(body string) (int, answer) {
+		t.Helper()
+		resp, err := http.Post(srv.URL+"/api/scenario", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var a answer
+		if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
+			t.Fatalf("POST %s: answer is not JSON: %v", body, err)
+		}
+		return resp.StatusCode, a
+	}
+
+	// The file's first stanza's pair, its diagram, steps and replay line:
+	// the line fedsim explain prints for the file.
+	code, a := post(`{"file":` + strconv.Itoa(id) + `}`)
+	if code != 200 || a.Outcome != "E" || a.From != "type3.lit" || a.To != "type5.lit" {
+		t.Fatalf("%s: %d %q %s → %s, error %q", shipped, code, a.Outcome, a.From, a.To, a.Error)
+	}
+	if err := xml.Unmarshal([]byte(a.SVG), new(struct{})); err != nil || !strings.Contains(a.SVG, "type5.lit") {
+		t.Errorf("%s: the diagram is not an SVG of the pair: %v", shipped, err)
+	}
+	if len(a.Steps) < 20 {
+		t.Errorf("%s: %d narrated steps", shipped, len(a.Steps))
+	}
+	want := "fedsim explain scenarios/faults/cert-expired.yaml --pair type3.lit,type5.lit --seed 1"
+	if a.Commands["explain"] != want || a.Commands["diagram"] != strings.Replace(want, "explain", "diagram", 1)+" --format svg" {
+		t.Errorf("replay lines %v, want %q", a.Commands, want)
+	}
+	var cli strings.Builder
+	if code := cmdExplain(strings.Fields(want)[2:], &cli, io.Discard); code != exitOK || !strings.Contains(cli.String(), "Replay: "+want+"\n") {
+		t.Errorf("the CLI does not print the explorer's replay line (exit %d)", code)
+	}
+	if len(a.Scenario.Servers) != 2 || len(a.Scenario.Faults) != 1 || a.Scenario.Faults[0] != "cert-expired:type3.lit" || a.Policies[1]["accept"] != "E,T" {
+		t.Errorf("the scenario as the page shows it: %+v, receiving policy %v", a.Scenario, a.Policies[1])
+	}
+	// The same file by its exact path, with a policy changed through the
+	// form: the outcome and the replay line follow.
+	code, b := post(`{"path":"` + shipped + `","initiator":"type3.lit","receiver":"type5.lit","policy_receiver":"accept=T"}`)
+	if code != 200 || b.Outcome != "U" {
+		t.Fatalf("accept=T: %d %q %q", code, b.Outcome, b.Error)
+	}
+	if !strings.HasPrefix(b.Commands["explain"], want+" --policy-receiver ") || !strings.Contains(b.Commands["explain"], "accept=T") || b.Policies[1]["accept"] != "T" {
+		t.Errorf("accept=T: replay %q, receiving policy %v", b.Commands["explain"], b.Policies[1])
+	}
+	// The other direction between the file's servers.
+	code, c := post(`{"file":` + strconv.Itoa(id) + `,"initiator":"type5.lit","receiver":"type3.lit"}`)
+	if code != 200 || c.From != "type5.lit" || !strings.Contains(c.Commands["explain"], "--pair type5.lit,type3.lit") {
+		t.Errorf("type5.lit → type3.lit: %d %s %q", code, c.From, c.Error)
+	}
+
+	brokenID := strconv.Itoa(len(files) - 1)
+	for _, bad := range []struct {
+		body string
+		code int
+		want string
+	}{
+		{`{"path":"/etc/passwd"}`, 403, "not one of the scenario files"},
+		{`{"path":"scenarios/faults/../faults/cert-expired.yaml"}`, 403, "not one of the scenario files"},
+		{`{"path":"../../scenarios/faults/cert-expired.yaml"}`, 403, "not one of the scenario files"},
+		{`{"file":` + strconv.Itoa(len(files)) + `}`, 404, "started with"},
+		{`{"file":-1}`, 404, "started with"},
+		{`{}`, 400, "name a scenario"},
+		{`{"file":0,"path":"` + shipped + `"}`, 400, "not both"},
+		{`{"file":` + strconv.Itoa(id) + `,"faults":["crash:receiver"]}`, 400, "unknown field"},
+		{`{"file":` + strconv.Itoa(id) + `,"initiator":"type3.lit","receiver":"nowhere.lit"}`, 400, `"nowhere.lit" is not a server of the scenario (type3.lit, type5.lit)`},
+		{`{"file":` + strconv.Itoa(id) + `,"policy_initiator":"version=2"}`, 400, "version=2: want 1.0 or 0.9"},
+		{`{"file":` + strconv.Itoa(id) + `,"attack":"bribe"}`, 400, `--attack "bribe"`},
+		{`{"file":` + brokenID + `}`, 422, broken + `:3:33: servers[1].preset: unknown preset "type7"`},
+	} {
+		code, a := post(bad.body)
+		if code != bad.code || !strings.Contains(a.Error, bad.want) {
+			t.Errorf("POST %s: %d %q, want %d with %q", bad.body, code, a.Error, bad.code, bad.want)
+		}
 	}
 }
