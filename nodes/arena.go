@@ -10,11 +10,11 @@ import "fedsim/nodes/xmlstream"
 // is still in flight.
 //
 // The Arena also holds the slice the effects of one input are collected
-// in (an Effect is over 200 bytes, and a server's own slice grew afresh in
-// every new server). The slice an input method returns is reused by the
-// next input to any server sharing the arena, so it must be consumed
-// first — which the world does, carrying out each input's effects before
-// the next event.
+// in (an Effect is about 400 bytes, its note's Text included, and a
+// server's own slice grew afresh in every new server). The slice an input
+// method returns is reused by the next input to any server sharing the
+// arena, so it must be consumed first — which the world does, carrying
+// out each input's effects before the next event.
 //
 // One world's servers can share an Arena (Server.Arena): they run on one
 // goroutine. A server without one gets its own.

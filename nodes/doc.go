@@ -25,6 +25,13 @@
 //     opens to an Authoritative Server to send <db:verify/> (XEP-0220
 //     §2.1.2), closed once the answer is in.
 //
+// A note (EffNote) says what the server decided and why, as data: an
+// event name, the stanza, outcome or acceptance concerned, and its words
+// as a format with typed arguments (Text, text.go), made into prose only
+// by whoever reads them — the world, when it records a trace. Protocol
+// code therefore notes every decision unconditionally and never asks
+// whether anyone listens.
+//
 // Every decision reads the server's Policy (policy.go); the six XEP-0238
 // service types are presets of it, not code paths. Stanzas wait in a
 // per-domain route while the negotiation runs and are delivered when it

@@ -28,7 +28,9 @@ const (
 	// EffCancel: cancel timer Tag.
 	EffCancel
 	// EffNote: record Event/Detail in the trace (a decision and its reason,
-	// a delivery, a bounce, an outcome).
+	// a delivery, a bounce, an outcome). Every note is emitted, trace or
+	// not: its structured part (Stanza, Outcome, Accept) is what the world
+	// counts and collects, and its Detail costs nothing until formatted.
 	EffNote
 )
 
@@ -49,14 +51,19 @@ type Effect struct {
 	Domain string
 	Delay  time.Duration
 	Event  string
-	Detail string
+	// Detail is a note's explanation in words, kept as a format and typed
+	// arguments until it is read (Detail.String()): whoever records a trace
+	// formats it, and a world without one pays nothing (see Text).
+	Detail Text
 	// Stanza is the stanza concerned by a "deliver" or "bounce" note.
 	Stanza *xmlstream.Element
 	// Outcome is set on an "outcome" note.
 	Outcome *Outcome
 	// Accept is set on an "accept-stanza" note: on what grounds a stanza
-	// from a remote domain was let in (for the invariant checker).
-	Accept *Acceptance
+	// from a remote domain was let in (for the invariant checker). Held by
+	// value: the note is emitted for every stanza let in, trace or not,
+	// and a pointer would be an allocation each.
+	Accept Acceptance
 }
 
 // Acceptance records why a Receiving Server let a stanza in.

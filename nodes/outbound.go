@@ -19,9 +19,7 @@ func (s *Server) initiatorHeader(st *stream, h *xmlstream.Header) {
 		return
 	}
 	if from := h.From; from != "" && !strings.EqualFold(from, st.peer) {
-		if !s.Quiet {
-			s.note(st, "note", "the response header says from='%s', expected %s", from, st.peer)
-		}
+		s.note(st, "note", "the response header says from='%s', expected %s", str(from), str(st.peer))
 	}
 	withFeatures := s.cfg.Policy.Version == XMPP10 && st.peer10
 	if st.role == roleVerifying {
@@ -38,13 +36,9 @@ func (s *Server) initiatorHeader(st *stream, h *xmlstream.Header) {
 		return
 	}
 	if s.cfg.Policy.Version == XMPP09 {
-		if !s.Quiet {
-			s.note(st, "decide", "%s speaks XMPP 0.9 (policy version=0.9): it knows no stream features and goes straight to Server Dialback", s.cfg.Domain)
-		}
+		s.note(st, "decide", "%s speaks XMPP 0.9 (policy version=0.9): it knows no stream features and goes straight to Server Dialback", str(s.cfg.Domain))
 	} else {
-		if !s.Quiet {
-			s.note(st, "decide", "%s's response header has no version='1.0' (RFC 6120 §4.7.5): it speaks pre-1.0 XMPP and will send no stream features", st.peer)
-		}
+		s.note(st, "decide", "%s's response header has no version='1.0' (RFC 6120 §4.7.5): it speaks pre-1.0 XMPP and will send no stream features", str(st.peer))
 	}
 	s.chooseAuth(st, nil)
 }
@@ -54,9 +48,7 @@ func (s *Server) originatingElement(st *stream, el *xmlstream.Element) {
 	case s.cfg.Policy.Version == XMPP09 && el.Space == xmlstream.NSStreams && el.Local() == "features":
 		// A 0.9 server knows no stream features; a 1.0 peer that sends them
 		// anyway is ignored (XEP-0238 §4.2: "it ignores the stream features").
-		if !s.Quiet {
-			s.note(st, "decide", "%s speaks XMPP 0.9 and ignores the stream features", s.cfg.Domain)
-		}
+		s.note(st, "decide", "%s speaks XMPP 0.9 and ignores the stream features", str(s.cfg.Domain))
 	case st.state == stAwaitFeatures && el.Space == xmlstream.NSStreams && el.Local() == "features":
 		s.chooseAuth(st, el)
 	case st.state == stAwaitProceed && el.Space == nsTLS && el.Local() == "proceed":
@@ -78,16 +70,12 @@ func (s *Server) originatingElement(st *stream, el *xmlstream.Element) {
 		if c := el.Children(); len(c) > 0 {
 			cond = c[0].Local()
 		}
-		if !s.Quiet {
-			s.note(st, "sasl-failure", "%s refused SASL EXTERNAL with <%s/>", st.peer, cond)
-		}
+		s.note(st, "sasl-failure", "%s refused SASL EXTERNAL with <%s/>", str(st.peer), str(cond))
 		if s.cfg.Policy.SASLFallback && s.cfg.Policy.Dialback && st.peerDBNS && !st.saslFailed {
 			// XEP-0178 §3 step 9b: the receiving server may continue with
 			// dialback; this policy tries it (policy sasl_fallback=true).
 			st.saslFailed = true
-			if !s.Quiet {
-				s.note(st, "decide", "%s falls back to Server Dialback after the SASL failure (policy sasl_fallback=true)", s.cfg.Domain)
-			}
+			s.note(st, "decide", "%s falls back to Server Dialback after the SASL failure (policy sasl_fallback=true)", str(s.cfg.Domain))
 			s.chooseAuth(st, nil)
 			return
 		}
@@ -132,19 +120,18 @@ func (s *Server) chooseAuth(st *stream, features *xmlstream.Element) {
 	if !st.tls {
 		if starttls != nil {
 			required := starttls.Child("required") != nil
-			var why string
+			negotiate := false
 			switch p.InitiateTLS {
 			case InitiateAlways, InitiateIfOffered:
-				why = "policy initiate_tls=" + p.InitiateTLS.String()
+				negotiate = true
+				s.note(st, "decide", "%s negotiates TLS: policy initiate_tls=%s", str(s.cfg.Domain), str(p.InitiateTLS.String()))
 			case InitiateIfRequired:
 				if required {
-					why = st.peer + " marks STARTTLS <required/> (policy initiate_tls=if-required)"
+					negotiate = true
+					s.note(st, "decide", "%s negotiates TLS: %s marks STARTTLS <required/> (policy initiate_tls=if-required)", str(s.cfg.Domain), str(st.peer))
 				}
 			}
-			if why != "" {
-				if !s.Quiet {
-					s.note(st, "decide", "%s negotiates TLS: %s", s.cfg.Domain, why)
-				}
+			if negotiate {
 				st.state = stAwaitProceed
 				s.writeConst(st, starttlsXML)
 				return
@@ -153,9 +140,7 @@ func (s *Server) chooseAuth(st *stream, features *xmlstream.Element) {
 				s.giveUp(st, st.peer+" requires STARTTLS but "+s.cfg.Domain+" does not negotiate TLS (policy initiate_tls="+p.InitiateTLS.String()+")")
 				return
 			}
-			if !s.Quiet {
-				s.note(st, "decide", "%s does not negotiate TLS: %s offers it without <required/> and policy initiate_tls=%s", s.cfg.Domain, st.peer, p.InitiateTLS)
-			}
+			s.note(st, "decide", "%s does not negotiate TLS: %s offers it without <required/> and policy initiate_tls=%s", str(s.cfg.Domain), str(st.peer), str(p.InitiateTLS.String()))
 		} else if p.InitiateTLS == InitiateAlways {
 			what := st.peer + " offers no STARTTLS"
 			if features == nil {
@@ -169,9 +154,7 @@ func (s *Server) chooseAuth(st *stream, features *xmlstream.Element) {
 	if st.tls && !st.saslDone && mechs != nil && s.cfg.Cert != nil {
 		for _, m := range mechs.Children() {
 			if m.Local() == "mechanism" && strings.TrimSpace(m.Text()) == "EXTERNAL" {
-				if !s.Quiet {
-					s.note(st, "decide", "%s offers SASL EXTERNAL: %s authenticates with its certificate (XEP-0178)", st.peer, s.cfg.Domain)
-				}
+				s.note(st, "decide", "%s offers SASL EXTERNAL: %s authenticates with its certificate (XEP-0178)", str(st.peer), str(s.cfg.Domain))
 				st.state = stAwaitSASL
 				// XEP-0178 §3 interop note: include the authorization identity.
 				auth := xmlstream.NewElement("auth", "xmlns", nsSASL, "mechanism", "EXTERNAL")
@@ -201,31 +184,29 @@ func (s *Server) chooseAuth(st *stream, features *xmlstream.Element) {
 	case !s.acceptFor(st.peer).Has(level):
 		s.giveUp(st, "dialback would give level "+level.Letter()+" but "+s.cfg.Domain+" accepts only "+s.acceptFor(st.peer).String()+" with "+st.peer)
 	default:
-		if !s.Quiet {
-			s.note(st, "decide", "%s sends a dialback key: %s", s.cfg.Domain, dialbackWhy(st))
-		}
+		s.noteDialbackKey(st)
 		st.state = stAwaitDialback
 		key := s.keyer().Key(st.peer, s.cfg.Domain, st.id)
 		s.writeDialback(st, "db:result", s.cfg.Domain, "", st.peer, "", key)
 	}
 }
 
-func dialbackWhy(st *stream) string {
+// noteDialbackKey notes why the Originating Server authenticates by
+// dialback on st.
+func (s *Server) noteDialbackKey(st *stream) {
 	switch {
 	case st.tls && st.peerCertErr != nil:
-		return "the stream is encrypted but " + st.peer + "'s certificate did not verify, so identity is checked by dialback"
+		s.note(st, "decide", "%s sends a dialback key: the stream is encrypted but %s's certificate did not verify, so identity is checked by dialback", str(s.cfg.Domain), str(st.peer))
 	case st.tls:
-		return "the stream is encrypted but SASL EXTERNAL was not offered"
+		s.note(st, "decide", "%s sends a dialback key: the stream is encrypted but SASL EXTERNAL was not offered", str(s.cfg.Domain))
 	default:
-		return "no TLS on this stream; identity is checked by dialback (XEP-0220)"
+		s.note(st, "decide", "%s sends a dialback key: no TLS on this stream; identity is checked by dialback (XEP-0220)", str(s.cfg.Domain))
 	}
 }
 
 // giveUp closes the stream: the Originating Server cannot go on.
 func (s *Server) giveUp(st *stream, reason string) {
-	if !s.Quiet {
-		s.note(st, "decide", "%s gives up: %s", s.cfg.Domain, reason)
-	}
+	s.note(st, "decide", "%s gives up: %s", str(s.cfg.Domain), str(reason))
 	s.closeStream(st)
 	s.streamGone(st, reason)
 }
@@ -246,9 +227,7 @@ func (s *Server) dialbackResult(st *stream, el *xmlstream.Element) {
 		s.established(st, level, how)
 	case "invalid":
 		r := st.route
-		if !s.Quiet {
-			s.note(st, "dialback-invalid", "%s reports the key invalid", st.peer)
-		}
+		s.note(st, "dialback-invalid", "%s reports the key invalid", str(st.peer))
 		if r != nil {
 			// XEP-0220 §2.1.1: queued stanzas get <internal-server-error/>.
 			s.routeFailed(r, st.peer+" found the dialback key invalid", "internal-server-error", "cancel")
@@ -262,9 +241,7 @@ func (s *Server) dialbackResult(st *stream, el *xmlstream.Element) {
 				cond = c[0].Local()
 			}
 		}
-		if !s.Quiet {
-			s.note(st, "dialback-error", "%s answered the dialback request with error <%s/>", st.peer, cond)
-		}
+		s.note(st, "dialback-error", "%s answered the dialback request with error <%s/>", str(st.peer), str(cond))
 		if r := st.route; r != nil {
 			s.routeFailed(r, "dialback error <"+cond+"/>", s.cfg.Policy.Errors.BounceCondition(), "wait")
 		}

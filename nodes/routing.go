@@ -52,9 +52,7 @@ func (s *Server) route(stanza *xmlstream.Element) {
 	}
 	r.queue = append(r.queue, stanza)
 	if r.state != routeIdle {
-		if !s.Quiet {
-			s.note(nil, "queue", "stanza to %s waits for the negotiation in progress", to)
-		}
+		s.note(nil, "queue", "stanza to %s waits for the negotiation in progress", str(to))
 		return
 	}
 	// RFC 6120 §10.4: no stream to the domain yet, so open one. It starts
@@ -64,9 +62,7 @@ func (s *Server) route(stanza *xmlstream.Element) {
 	r.targets, r.next, r.lastErr = nil, 0, ""
 	r.timer = s.tag(tagEntry{kind: tagRouteTimer, route: r})
 	s.emit(Effect{Kind: EffTimer, Tag: r.timer, Delay: s.cfg.NegotiationTimeout})
-	if !s.Quiet {
-		s.note(nil, "route", "no stream to %s yet: %s starts a server-to-server negotiation", to, s.cfg.Domain)
-	}
+	s.note(nil, "route", "no stream to %s yet: %s starts a server-to-server negotiation", str(to), str(s.cfg.Domain))
 	s.emit(Effect{Kind: EffResolve, Tag: s.request(tagEntry{kind: tagRouteResolve, route: r}, s.cfg.DNSTimeout), Domain: to})
 }
 
@@ -126,12 +122,9 @@ func (s *Server) routeEstablished(r *route, level Level, how string) {
 	r.timer = 0
 	r.state = routeEstablished
 	r.level = level
-	e := Effect{Kind: EffNote, Event: "outcome", Conn: r.st.conn, End: r.st.end, Stream: r.st.n, Peer: r.domain,
-		Outcome: &Outcome{From: s.cfg.Domain, To: r.domain, Level: level}}
-	if !s.Quiet { // formatting boxes its arguments even when it prints nothing
-		e.Detail = s.detail("%s -> %s: %s (%s)", s.cfg.Domain, r.domain, level.Letter(), how)
-	}
-	s.emit(e)
+	e := s.note(r.st, "outcome", "%s -> %s: %s (%s)", str(s.cfg.Domain), str(r.domain), str(level.Letter()), str(how))
+	e.Peer = r.domain
+	e.Outcome = &Outcome{From: s.cfg.Domain, To: r.domain, Level: level}
 	q := r.queue
 	r.queue = nil
 	for _, st := range q {
@@ -150,36 +143,33 @@ func (s *Server) routeFailed(r *route, reason, cond, errType string) {
 	st := r.st
 	r.state = routeIdle
 	r.st = nil
-	e := Effect{Kind: EffNote, Event: "outcome", Peer: r.domain,
-		Detail:  s.detail("%s -> %s: U (%s)", s.cfg.Domain, r.domain, reason),
-		Outcome: &Outcome{From: s.cfg.Domain, To: r.domain, Level: LevelNone, Reason: reason, Condition: cond, ErrorType: errType}}
-	if st != nil {
-		e.Conn, e.End, e.Stream = st.conn, st.end, st.n
-		if !st.closed {
-			st.route = nil
-			s.closeStream(st)
-			st.closed = true
-		}
+	if st != nil && !st.closed {
+		st.route = nil
+		s.closeStream(st)
+		st.closed = true
 	}
-	s.emit(e)
+	e := s.note(st, "outcome", "%s -> %s: U (%s)", str(s.cfg.Domain), str(r.domain), str(reason))
+	e.Peer = r.domain
+	e.Outcome = &Outcome{From: s.cfg.Domain, To: r.domain, Level: LevelNone, Reason: reason, Condition: cond, ErrorType: errType}
 	q := r.queue
 	r.queue = nil
 	for _, stanza := range q {
-		s.bounce(stanza, cond, errType, "the stream to "+r.domain+" could not be established: "+reason)
+		s.bounce(stanza, cond, errType, r.domain, reason)
 	}
 }
 
-// bounce returns a stanza to its local sender with a stanza error. Errors
-// and results are never bounced (RFC 6120 §8.3.1).
-func (s *Server) bounce(stanza *xmlstream.Element, cond, errType, why string) {
+// bounce returns a stanza to its local sender with a stanza error, because
+// the stream to domain could not be established for reason. Errors and
+// results are never bounced (RFC 6120 §8.3.1).
+func (s *Server) bounce(stanza *xmlstream.Element, cond, errType, domain, reason string) {
 	typ := stanza.Attr("type")
 	if typ == "error" || (stanza.Local() == "iq" && typ == "result") {
-		s.emit(Effect{Kind: EffNote, Event: "drop", Detail: "not bouncing an error or result: " + why, Stanza: stanza})
+		s.note(nil, "drop", "not bouncing an error or result: the stream to %s could not be established: %s", str(domain), str(reason)).Stanza = stanza
 		return
 	}
 	e := errorReply(stanza, cond, errType)
-	s.emit(Effect{Kind: EffNote, Event: "bounce", Stanza: e,
-		Detail: s.detail("%s returns <%s/> (type %s) to %s: %s", s.cfg.Domain, cond, errType, stanza.Attr("from"), why)})
+	s.note(nil, "bounce", "%s returns <%s/> (type %s) to %s: the stream to %s could not be established: %s",
+		str(s.cfg.Domain), str(cond), str(errType), str(stanza.Attr("from")), str(domain), str(reason)).Stanza = e
 	s.route(e)
 }
 
@@ -210,30 +200,18 @@ func (s *Server) deliverLocal(stanza *xmlstream.Element) {
 	to := stanza.Attr("to")
 	user := localpart(to)
 	if user == "" || !s.users[user] {
-		s.emit(Effect{Kind: EffNote, Event: "no-such-user", Stanza: stanza, Detail: s.detail("%s has no account %q", s.cfg.Domain, bareJID(to))})
+		s.note(nil, "no-such-user", "%s has no account %q", str(s.cfg.Domain), str(bareJID(to))).Stanza = stanza
 		if stanza.Local() == "iq" && (stanza.Attr("type") == "get" || stanza.Attr("type") == "set") {
 			s.route(errorReply(stanza, "service-unavailable", "cancel")) // RFC 6120 §8.3.3.19
 		}
 		return
 	}
-	e := Effect{Kind: EffNote, Event: "deliver", Stanza: stanza}
-	if !s.Quiet { // formatting boxes its arguments even when it prints nothing
-		e.Detail = s.detail("%s delivers to %s: %s", s.cfg.Domain, to, stanzaXML{stanza})
-	}
-	s.emit(e)
+	// The stanza's XML is serialised for the explanation only when it is
+	// read (elem).
+	s.note(nil, "deliver", "%s delivers to %s: %s", str(s.cfg.Domain), str(to), elem(stanza)).Stanza = stanza
 	if stanza.Local() == "iq" && stanza.Attr("type") == "get" && stanza.ChildNS(nsPing, "ping") != nil {
 		reply := xmlstream.NewElement("iq", "from", bareJID(to), "id", stanza.Attr("id"), "to", stanza.Attr("from"), "type", "result")
-		e := Effect{Kind: EffNote, Event: "answer", Stanza: reply}
-		if !s.Quiet {
-			e.Detail = s.detail("%s answers the ping (XEP-0199)", bareJID(to))
-		}
-		s.emit(e)
+		s.note(nil, "answer", "%s answers the ping (XEP-0199)", str(bareJID(to))).Stanza = reply
 		s.route(reply)
 	}
 }
-
-// stanzaXML prints an element only when formatted (so that a quiet server
-// never serialises it for a note).
-type stanzaXML struct{ e *xmlstream.Element }
-
-func (x stanzaXML) String() string { return string(x.e.AppendXML(nil)) }

@@ -94,10 +94,6 @@ type Server struct {
 	// Now is the virtual calendar time of the input being handled; the
 	// world sets it before every call (certificate validity needs it).
 	Now time.Time
-	// Quiet drops the explanatory notes (decisions and their reasons) when
-	// nobody records a trace; notes that carry outcomes, deliveries and
-	// bounces are always emitted.
-	Quiet bool
 	// Arena is where the server serialises what it writes and collects the
 	// effects it returns; a world sets one shared by its servers, and a
 	// server without one makes its own.
@@ -225,15 +221,6 @@ func (s *Server) emit(e Effect) {
 	a.effects = append(a.effects, e)
 }
 
-// detail formats a note's explanation, or nothing when the server is quiet
-// (the structured part of a note — Outcome, Accept, Stanza — is always set).
-func (s *Server) detail(format string, args ...any) string {
-	if s.Quiet {
-		return ""
-	}
-	return fmt.Sprintf(format, args...)
-}
-
 // take hands the accumulated effects to the caller. The slice is reused:
 // the caller must consume it before the next input.
 func (s *Server) take() []Effect {
@@ -243,19 +230,25 @@ func (s *Server) take() []Effect {
 	return out
 }
 
-// note records a decision and its reason. Callers test s.Quiet first:
-// passing the arguments would box them (an allocation each) even when a
-// quiet server formats nothing, and notes sit on the hot path of every
-// negotiation.
-func (s *Server) note(st *stream, event, format string, args ...any) {
-	if s.Quiet {
-		return
-	}
-	e := Effect{Kind: EffNote, Event: event, Detail: fmt.Sprintf(format, args...)}
+// note records a decision and its reason, on stream st if it is not nil,
+// and returns the note so that the caller can add its structured part
+// (Stanza, Outcome, Accept) before emitting anything else.
+//
+// It formats nothing: the format and the typed arguments travel in the
+// effect as a Text, and only a world that records a trace turns them into
+// words. So a note costs no allocation, and protocol code notes every
+// decision without asking whether anyone listens. The effect is filled in
+// place in the arena's slice, not built and copied: an Effect is large,
+// and copying one twice per note was a measurable part of a federation.
+func (s *Server) note(st *stream, event, format string, args ...Arg) *Effect {
+	a := s.arena()
+	a.effects = append(a.effects, Effect{Kind: EffNote, Event: event})
+	e := &a.effects[len(a.effects)-1]
+	e.Detail.set(format, args)
 	if st != nil {
 		e.Conn, e.End, e.Stream, e.Peer = st.conn, st.end, st.n, st.peer
 	}
-	s.emit(e)
+	return e
 }
 
 func (s *Server) tag(e tagEntry) int64 { return s.tags.add(e) }
@@ -367,9 +360,7 @@ func (s *Server) ReceivedWith(ctx any, c transport.ConnID, e transport.End, data
 	if st.state == stTLS {
 		// Nothing may arrive between <proceed/> and the end of the
 		// handshake: plaintext here is an injection (CVE-2011-0411).
-		if !s.Quiet {
-			s.note(st, "drop", "%s drops %d bytes received in plaintext while TLS is negotiated", s.cfg.Domain, len(data))
-		}
+		s.note(st, "drop", "%s drops %d bytes received in plaintext while TLS is negotiated", str(s.cfg.Domain), num(len(data)))
 		return s.take()
 	}
 	st.p.Feed(data)
@@ -414,8 +405,8 @@ func (s *Server) TLSDone(c transport.ConnID, e transport.End, r transport.TLSRes
 	st.peerCert = r.PeerCert
 	st.peerCertErr = r.PeerErr
 	st.n++
-	if n := st.p.DropPending(); n > 0 && !s.Quiet {
-		s.note(st, "drop", "%s drops %d bytes that arrived in plaintext before TLS (CVE-2011-0411)", s.cfg.Domain, n)
+	if n := st.p.DropPending(); n > 0 {
+		s.note(st, "drop", "%s drops %d bytes that arrived in plaintext before TLS (CVE-2011-0411)", str(s.cfg.Domain), num(n))
 	}
 	st.p.Restart()
 	if st.role == roleReceiving {
@@ -511,14 +502,10 @@ func (s *Server) Timer(tag int64) []Effect {
 		case tagVerifyResolve:
 			s.verifyResolved(req.verif, dns.Answer{Domain: req.verif.from, Err: ErrDNSTimeout, Note: "no answer within " + s.cfg.DNSTimeout.String()})
 		case tagRouteDial:
-			if !s.Quiet {
-				s.note(nil, "connect-timeout", "no answer to the connection attempt within %s", s.cfg.ConnectTimeout)
-			}
+			s.note(nil, "connect-timeout", "no answer to the connection attempt within %s", dur(s.cfg.ConnectTimeout))
 			s.routeDialed(req.route, 0, ErrConnectTimeout)
 		case tagVerifyDial:
-			if !s.Quiet {
-				s.note(nil, "connect-timeout", "no answer to the connection attempt within %s", s.cfg.ConnectTimeout)
-			}
+			s.note(nil, "connect-timeout", "no answer to the connection attempt within %s", dur(s.cfg.ConnectTimeout))
 			s.verifyDialed(req.verif, 0, ErrConnectTimeout)
 		}
 	}
@@ -693,9 +680,7 @@ func (s *Server) streamError(st *stream, cond, reason string) {
 		// still sent inside a stream, so open one first.
 		s.sendResponseHeader(st, false)
 	}
-	if !s.Quiet {
-		s.note(st, "stream-error", "%s sends <%s/>: %s", s.cfg.Domain, cond, reason)
-	}
+	s.note(st, "stream-error", "%s sends <%s/>: %s", str(s.cfg.Domain), str(cond), str(reason))
 	e := xmlstream.NewElement("stream:error")
 	e.AddChild(xmlstream.NewElement(cond, "xmlns", nsStreamErrors))
 	s.write(st, e)
@@ -715,9 +700,7 @@ func (s *Server) streamGone(st *stream, reason string) {
 	case roleOriginating:
 		if st.route != nil && st.route.st == st {
 			if st.route.state == routeEstablished {
-				if !s.Quiet {
-					s.note(st, "route-closed", "stream to %s closed: %s", st.route.domain, reason)
-				}
+				s.note(st, "route-closed", "stream to %s closed: %s", str(st.route.domain), str(reason))
 				st.route.state = routeIdle
 				st.route.st = nil
 			} else {
@@ -744,9 +727,7 @@ func (s *Server) handleToken(st *stream, tok xmlstream.Token) {
 	case xmlstream.TokStreamStart:
 		s.handleHeader(st, tok.Header)
 	case xmlstream.TokStreamEnd:
-		if !s.Quiet {
-			s.note(st, "stream-end", "%s closed its stream", st.peer)
-		}
+		s.note(st, "stream-end", "%s closed its stream", str(st.peer))
 		s.closeStream(st)
 		s.streamGone(st, "the peer closed its stream")
 	case xmlstream.TokElement:
@@ -762,9 +743,7 @@ func (s *Server) handleToken(st *stream, tok xmlstream.Token) {
 					break
 				}
 			}
-			if !s.Quiet {
-				s.note(st, "stream-error-received", "%s reported <%s/>", st.peer, cond)
-			}
+			s.note(st, "stream-error-received", "%s reported <%s/>", str(st.peer), str(cond))
 			s.closeStream(st)
 			s.streamGone(st, "the peer sent stream error <"+cond+"/>")
 			return

@@ -29,9 +29,7 @@ func (s *Server) startVerification(in *stream, from, key string) {
 	in.pending = append(in.pending, v)
 	if s.cfg.Broken == SkipDialbackVerification {
 		// Deliberately wrong (see BrokenRule): trust the key unchecked.
-		if !s.Quiet {
-			s.note(in, "broken-rule", "%s skips the dialback verification", s.cfg.Domain)
-		}
+		s.note(in, "broken-rule", "%s skips the dialback verification", str(s.cfg.Domain))
 		s.verifyDone(v, "valid")
 		return
 	}
@@ -98,15 +96,11 @@ func (s *Server) verifyingElement(st *stream, el *xmlstream.Element) {
 	case st.state == stAwaitFeatures && el.Space == xmlstream.NSStreams && el.Local() == "features":
 		// XEP-0220 §2.1.2: a connection used only for verification may skip
 		// TLS and every other feature.
-		if !s.Quiet {
-			s.note(st, "decide", "%s skips the features on this verification-only connection and sends <db:verify/> (XEP-0220 §2.1.2)", s.cfg.Domain)
-		}
+		s.note(st, "decide", "%s skips the features on this verification-only connection and sends <db:verify/> (XEP-0220 §2.1.2)", str(s.cfg.Domain))
 		s.sendVerify(st)
 	case st.state == stAwaitVerify && el.Space == xmlstream.NSDialback && el.Local() == "verify":
 		if !strings.EqualFold(el.Attr("from"), v.from) || !strings.EqualFold(el.Attr("to"), v.to) || el.Attr("id") != v.id {
-			if !s.Quiet {
-				s.note(st, "note", "ignoring a <db:verify/> answer that matches no request (XEP-0220 §2.1.2)")
-			}
+			s.note(st, "note", "ignoring a <db:verify/> answer that matches no request (XEP-0220 §2.1.2)")
 			return
 		}
 		typ := el.Attr("type")
@@ -135,15 +129,11 @@ func (s *Server) verifyDone(v *verification, typ string) {
 	switch typ {
 	case "valid":
 		s.authenticatedByDialback(in, v.from, v.id)
-		if !s.Quiet {
-			s.note(in, "authenticated", "%s accepts %s at level %s: its Authoritative Server confirmed the key", s.cfg.Domain, v.from, in.level.Letter())
-		}
+		s.note(in, "authenticated", "%s accepts %s at level %s: its Authoritative Server confirmed the key", str(s.cfg.Domain), str(v.from), str(in.level.Letter()))
 		s.writeDialback(in, "db:result", v.to, "", v.from, "valid", "")
 	default:
 		// XEP-0220 §2.2.1: tell the peer and close the stream.
-		if !s.Quiet {
-			s.note(in, "decide", "%s refuses %s: its Authoritative Server answered type=%q", s.cfg.Domain, v.from, typ)
-		}
+		s.note(in, "decide", "%s refuses %s: its Authoritative Server answered type=%q", str(s.cfg.Domain), str(v.from), str(typ))
 		s.writeDialback(in, "db:result", v.to, "", v.from, "invalid", "")
 		s.closeStream(in)
 		s.streamGone(in, "dialback key invalid")
@@ -168,9 +158,7 @@ func (s *Server) verifyFailed(v *verification, reason string) {
 	if s.cfg.Policy.DialbackErrors {
 		// XEP-0220 §2.5: an error in Step 3 MUST be reported as a
 		// <remote-server-not-found/> dialback error; the stream stays up.
-		if !s.Quiet {
-			s.note(in, "decide", "%s reports the failed verification as a dialback error (policy dialback_errors=true): %s", s.cfg.Domain, reason)
-		}
+		s.note(in, "decide", "%s reports the failed verification as a dialback error (policy dialback_errors=true): %s", str(s.cfg.Domain), str(reason))
 		s.write(in, dialbackError(v.to, v.from, "remote-server-not-found"))
 		return
 	}

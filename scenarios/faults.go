@@ -753,7 +753,6 @@ func (w *World) restart(domain string) {
 	if err != nil {
 		panic("scenarios: rebuilding a server from its own valid config: " + err.Error())
 	}
-	s.Quiet = w.Sim.Trace == nil
 	s.Arena = &w.arena
 	n.S = s
 	n.down = false

@@ -168,7 +168,6 @@ func (w *World) AddServerAs(s *nodes.Server, host, addr string) (*Node, error) {
 	}
 	h.Listen(dns.DefaultPort)
 	n.Host = h
-	s.Quiet = w.Sim.Trace == nil
 	s.Arena = &w.arena
 	n.Resolver = &dns.Resolver{Name: host, Zone: w.Zone, Rand: w.Sim.Stream("dns/" + host),
 		Faults: &w.DNSFaults, Now: func() time.Duration { return time.Duration(w.Sim.Now()) }, Quiet: w.Sim.Trace == nil}
@@ -408,8 +407,11 @@ func (n *Node) apply(effs []nodes.Effect) {
 // them the facts the effect carries as data: the outcome's level and the
 // condition its waiting stanzas were bounced with, the stanza concerned
 // and, for an error stanza, its condition (sim.Record's typed fields).
+// The words are formatted here, from the note's format and arguments
+// (nodes.Text): the server only said what it decided, and a world without
+// a trace never formats them.
 func noteRecord(e *nodes.Effect) sim.Record {
-	r := sim.Record{Kind: sim.KindEvent, Peer: e.Peer, Conn: int(e.Conn), Stream: e.Stream, Event: e.Event, Detail: e.Detail}
+	r := sim.Record{Kind: sim.KindEvent, Peer: e.Peer, Conn: int(e.Conn), Stream: e.Stream, Event: e.Event, Detail: e.Detail.String()}
 	if o := e.Outcome; o != nil {
 		r.Outcome = o.Level.Letter()
 		if o.Level == nodes.LevelNone {
@@ -466,8 +468,8 @@ func (n *Node) Note(e *nodes.Effect) {
 			w.Deliveries = append(w.Deliveries, Delivery{Time: w.now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: e.Stanza})
 		}
 	case "accept-stanza":
-		if e.Accept != nil && !w.CountOnly {
-			w.Acceptances = append(w.Acceptances, Acceptance{Acceptance: *e.Accept, Time: w.now(), Server: n.S.Domain(), Host: n.Host.Name, Conn: int(e.Conn), Stanza: e.Stanza})
+		if !w.CountOnly {
+			w.Acceptances = append(w.Acceptances, Acceptance{Acceptance: e.Accept, Time: w.now(), Server: n.S.Domain(), Host: n.Host.Name, Conn: int(e.Conn), Stanza: e.Stanza})
 		}
 	case "no-such-user":
 		// The recipient's server answered for an account it does not
