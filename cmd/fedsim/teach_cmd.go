@@ -116,21 +116,7 @@ func teachConfig(name string, args []string, stderr io.Writer) (teach.Config, *t
 	}
 	if len(errs) == 0 {
 		cfg.Initiator, cfg.Receiver = presets[0].Name, presets[1].Name
-		for i, spec := range []string{o.polI, o.polR} {
-			if spec == "" {
-				continue
-			}
-			p, err := teach.ParsePolicy(presets[i].Policy, spec)
-			if err == nil {
-				err = p.Validate()
-			}
-			if err != nil {
-				errs = append(errs, fmt.Sprintf("--policy-%s: %v", []string{"initiator", "receiver"}[i], err))
-				continue
-			}
-			cfg.Sides[i].Policy = &p
-		}
-		cfg.Sides[0].Cert, cfg.Sides[1].Cert = o.certI, o.certR
+		errs = append(errs, o.sides(&cfg, [2]nodes.Policy{presets[0].Policy, presets[1].Policy})...)
 		pair := scenarios.Pair{Initiator: cfg.Initiator, Receiver: cfg.Receiver}
 		for _, spec := range o.faults {
 			f, err := teach.ParseFault(pair, spec)
@@ -319,21 +305,7 @@ func scenarioConfig(name string, fs *flag.FlagSet, path string, o *teachOpts, st
 		return cfg, o, false
 	}
 	cfg.Initiator, cfg.Receiver = res.From, res.To
-	for i, spec := range []string{o.polI, o.polR} {
-		if spec == "" {
-			continue
-		}
-		p, err := teach.ParsePolicy(res.Policies[i], spec)
-		if err == nil {
-			err = p.Validate()
-		}
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("--policy-%s: %v", []string{"initiator", "receiver"}[i], err))
-			continue
-		}
-		cfg.Sides[i].Policy = &p
-	}
-	cfg.Sides[0].Cert, cfg.Sides[1].Cert = o.certI, o.certR
+	errs = append(errs, o.sides(&cfg, res.Policies)...)
 	if len(o.faults) > 0 {
 		errs = append(errs, "--fault: with a scenario file, write faults in the file (its faults section); explain takes each away in turn")
 	}
@@ -345,4 +317,26 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// sides applies the --policy-… and --cert-… flags to the two servers, whose
+// policies without them are base, and returns the bad values.
+func (o *teachOpts) sides(cfg *teach.Config, base [2]nodes.Policy) []string {
+	var errs []string
+	for i, spec := range []string{o.polI, o.polR} {
+		if spec == "" {
+			continue
+		}
+		p, err := teach.ParsePolicy(base[i], spec)
+		if err == nil {
+			err = p.Validate()
+		}
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("--policy-%s: %v", []string{"initiator", "receiver"}[i], err))
+			continue
+		}
+		cfg.Sides[i].Policy = &p
+	}
+	cfg.Sides[0].Cert, cfg.Sides[1].Cert = o.certI, o.certR
+	return errs
 }

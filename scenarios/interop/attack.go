@@ -8,14 +8,11 @@ import (
 	"time"
 
 	"fedsim/dns"
-	"fedsim/dns/server"
 	"fedsim/network/ca"
-	"fedsim/network/pki"
 	"fedsim/nodes"
 	"fedsim/nodes/xmlstream"
 	"fedsim/scenarios"
 	"fedsim/scenarios/live"
-	"fedsim/sim"
 )
 
 // PoisonResult is what the DNS-poisoning impostor achieved against a real
@@ -80,44 +77,21 @@ func PoisonAttack(ctx context.Context, srv Server, opt Options) (*PoisonResult, 
 	if err != nil {
 		return nil, err
 	}
-	// Only the real server's resolver is poisoned (it queries from its
-	// own address: Options.Observers tells it apart).
 	w.DNSFaults = append(w.DNSFaults, dns.Fault{Kind: dns.Poison, Domain: victimDomain, Resolver: domain,
 		Targets: []dns.Target{{Host: "poisoned", Addr: impostorAddr, Port: dns.DefaultPort, Via: "poisoned record"}}})
 	forged := xmlstream.NewElement("iq", "from", "alice@"+victimDomain+"/forged", "id", "forged-ping", "to", domain, "type", "get")
 	forged.AddChild(xmlstream.NewElement("ping", "xmlns", "urn:xmpp:ping"))
 	imp.SendAt(0, forged)
 
-	certs := pki.New(time.Now().Sub(sim.Epoch))
-	if err := certs.Add(w.Prepared.DefaultCA.Cert); err != nil {
-		return nil, err
-	}
-	env := Env{Dir: opt.Dir, Domain: domain, Addr: addr}
-	if env.CertFile, env.KeyFile, err = certs.WritePEM(opt.Dir, w.Prepared.Certificates[domain]); err != nil {
-		return nil, err
-	}
-	if env.CAFile, env.CRLFile, err = certs.WriteTrust(opt.Dir, ca.Verifier{Roots: ca.NewPool(w.Prepared.DefaultCA.Cert)}); err != nil {
-		return nil, err
-	}
-	dnsAddr := opt.DNSAddr
-	if dnsAddr == "" {
-		dnsAddr = "127.0.0.1:0"
-	}
-	dsrv, err := server.Serve(w.Zone, &w.DNSFaults, server.Options{Addr: dnsAddr, Observers: map[string]string{addr: domain}})
+	// Only the real server's resolver is poisoned: Launch tells its
+	// queries apart by its address.
+	launched, err := Launch(ctx, w, opt.Dir, opt.DNSAddr, nil, []Real{{Server: srv, Domain: domain, Addr: addr,
+		Cert: w.Prepared.Certificates[domain], Trust: ca.NewPool(w.Prepared.DefaultCA.Cert)}})
 	if err != nil {
 		return nil, err
 	}
-	defer dsrv.Close()
-	env.DNS = dsrv.Addr()
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	err = srv.Start(sctx, env)
-	cancel()
-	if err != nil {
-		srv.Stop()
-		return nil, err
-	}
-	_, err = live.RunWorld(w, live.Options{TLS: live.PKI(certs), Names: map[string]string{addr: domain}, Deadline: 60 * time.Second})
-	stopErr := srv.Stop()
+	_, err = live.RunWorld(w, launched.Live(live.Options{Deadline: 60 * time.Second}))
+	stopErr := launched.Stop()
 	if err != nil {
 		return nil, err
 	}

@@ -12,9 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"fedsim/dns/server"
 	"fedsim/network/ca"
-	"fedsim/network/pki"
 	"fedsim/nodes"
 	"fedsim/nodes/xmlstream"
 	"fedsim/scenarios"
@@ -237,41 +235,15 @@ func Run(ctx context.Context, srv Server, opt Options) (*Matrix, error) {
 	if err != nil {
 		return nil, err
 	}
-	certs := pki.New(time.Now().Sub(sim.Epoch))
-	env := Env{Dir: opt.Dir, Domain: domain, Addr: addr}
-	if err := certs.Add(rw.Prepared.DefaultCA.Cert); err != nil { // authorities before what they issue
-		return nil, err
-	}
-	own := rw.Prepared.Certificates[domain]
-	if env.CertFile, env.KeyFile, err = certs.WritePEM(opt.Dir, own); err != nil {
-		return nil, err
-	}
-	if env.CAFile, env.CRLFile, err = certs.WriteTrust(opt.Dir, ca.Verifier{Roots: ca.NewPool(rw.Prepared.DefaultCA.Cert)}); err != nil {
-		return nil, err
-	}
-	dnsAddr := opt.DNSAddr
-	if dnsAddr == "" {
-		dnsAddr = "127.0.0.1:0"
-	}
 	var queries bytes.Buffer
-	dsrv, err := server.Serve(rw.Zone, &rw.DNSFaults, server.Options{Addr: dnsAddr, Log: func(q server.Query) { fmt.Fprintln(&queries, q) }})
+	progress("starting %s on %s (scratch %s)", srv.Name(), addr, opt.Dir)
+	launched, err := Launch(ctx, rw, opt.Dir, opt.DNSAddr, &queries, []Real{{Server: srv, Domain: domain, Addr: addr,
+		Cert: rw.Prepared.Certificates[domain], Trust: ca.NewPool(rw.Prepared.DefaultCA.Cert)}})
 	if err != nil {
-		return nil, err
-	}
-	defer dsrv.Close()
-	env.DNS = dsrv.Addr()
-	progress("starting %s on %s (DNS %s, scratch %s)", srv.Name(), addr, env.DNS, opt.Dir)
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	err = srv.Start(sctx, env)
-	cancel()
-	if err != nil {
-		srv.Stop()
 		return nil, err
 	}
 	m.Settings, m.Log = srv.Settings(), srv.LogPath()
-	res, err := live.RunWorld(rw, live.Options{
-		TLS:   live.PKI(certs),
-		Names: map[string]string{addr: domain},
+	res, err := live.RunWorld(rw, launched.Live(live.Options{
 		Trigger: func(ctx context.Context) error {
 			for _, t := range rcfg.Servers {
 				progress("%s pings %s", srv.Name(), t.Domain)
@@ -284,8 +256,8 @@ func Run(ctx context.Context, srv Server, opt Options) (*Matrix, error) {
 			return nil
 		},
 		Deadline: 90 * time.Second,
-	})
-	stopErr := srv.Stop()
+	}))
+	stopErr := launched.Stop()
 	m.Wall = time.Since(start)
 	if err != nil {
 		return nil, err

@@ -150,15 +150,7 @@ func diff(want, got any) string {
 // check compares the run with every expectation of the scenario.
 func (r *Result) check() {
 	e := &r.Scenario.Expect
-	r.checkOutcomes()
-	r.checkElements("sent", e.Sent, true)
-	r.checkElements("not_sent", e.NotSent, false)
-	r.checkEvents("events", e.Events, true)
-	r.checkEvents("not_events", e.NotEvents, false)
-	r.checkDelivered()
-	r.checkBounced()
-	r.checkInvariants()
-	r.checkAttacks()
+	r.checkLive(false, false)
 	if e.ElapsedMin != 0 && r.Virtual < sim.Time(e.ElapsedMin) {
 		r.fail("elapsed", fmt.Sprintf("the run ended at %v; want at least %s", r.Virtual, e.ElapsedMin), "")
 	}

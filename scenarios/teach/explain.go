@@ -228,6 +228,9 @@ func mergeChanges(res *Result, cs []Change) []Change {
 		case c.Without != "":
 			cond = "without " + c.Without
 			c.Flag = "(drop --fault/--attack)"
+			if res.Config.Scenario != nil && strings.HasPrefix(c.Without, "the fault ") {
+				c.Flag = "(remove it from the file's faults)"
+			}
 		case c.Cert != "":
 			cond = domains[c.Side] + " held " + certPhrase(c.Cert)
 			c.Flag = certFlags[c.Side] + " " + c.Cert
