@@ -54,19 +54,24 @@ func TestStringFromTableIsByteIdentical(t *testing.T) {
 		k, _, _ := strings.Cut(kv, "=")
 		known[k] = true
 	}
-	for _, p := range ps {
+	before := func(p Policy) string {
 		var old []string
 		for _, kv := range strings.Fields(p.String()) {
 			if k, _, _ := strings.Cut(kv, "="); known[k] {
 				old = append(old, kv)
 			}
 		}
-		if got, want := strings.Join(old, " "), stringBeforeTable(p); got != want {
+		return strings.Join(old, " ")
+	}
+	for _, p := range ps {
+		if got, want := before(p), stringBeforeTable(p); got != want {
 			t.Errorf("String from the table:\n  %s\nby hand:\n  %s", got, want)
 		}
 	}
+	// A preset may set a field added after the table (ejabberd-23.01:
+	// verify_before_tls=false); the rest of its bytes are the hand-written.
 	for _, pr := range AllPresets() {
-		if got, want := pr.Policy.String(), stringBeforeTable(pr.Policy); got != want {
+		if got, want := before(pr.Policy), stringBeforeTable(pr.Policy); got != want {
 			t.Errorf("%s: String from the table:\n  %s\nby hand:\n  %s", pr.Name, got, want)
 		}
 	}

@@ -44,6 +44,24 @@ func RealPresets() []Preset {
 	ejabberdTrusted.Dialback, ejabberdTrusted.DialbackWithSASL, ejabberdTrusted.SASLFallback, ejabberdTrusted.DialbackErrors = false, false, false, false
 	ejabberdTrusted.Accept = LevelSet(LevelTrusted)
 
+	// Debian 12's ejabberd 23.01 ships s2s_use_starttls: required with
+	// mod_s2s_dialback (/etc/ejabberd/ejabberd.yml; the code default is
+	// false). Measured against the program (fedsim interop ejabberd and
+	// scenarios/real/ejabberd-live.yaml): STARTTLS required both ways,
+	// dialback after TLS (E) and SASL EXTERNAL (T), plaintext and 0.9
+	// refused with policy-violation "Use of STARTTLS required" — and so is
+	// a <db:verify/> on a connection without TLS, which is why ejabberd
+	// cannot federate with type2 and type4, whose verification connections
+	// skip TLS (verify_before_tls=false); a serverAuth-only certificate
+	// fails EXTERNAL ("unsupported certificate purpose"), and a peer that
+	// falls back gets E (enforce_clientauth_eku). Also measured and not
+	// expressible: ejabberd offers SASL EXTERNAL on every TLS stream,
+	// whatever the certificate, and refuses an invalid one at <auth/>:
+	// types 2 and 4, which do not fall back, get U where this preset
+	// gives E (scenarios/interop/ejabberd_test.go lists the two cells).
+	ejabberd2301 := ejabberdReq
+	ejabberd2301.RefuseVerifyBeforeTLS = true
+
 	// Openfire: TLS offered and taken up when offered, dialback allowed,
 	// bounces always remote-server-not-found. (Its retry of a failed TLS
 	// connection as plaintext dialback is not modelled.)
@@ -64,5 +82,6 @@ func RealPresets() []Preset {
 		ca("ejabberd-required", "ejabberd, s2s_use_starttls: required, with dialback", ejabberdReq),
 		ca("ejabberd-required-trusted", "ejabberd before 25.08, STARTTLS required, no dialback (old required_trusted)", ejabberdTrusted),
 		ca("openfire", "Openfire 4.7+, defaults", openfire),
+		ca("ejabberd-23.01", "ejabberd 23.01, Debian 12 package defaults (measured)", ejabberd2301),
 	}
 }
