@@ -60,7 +60,12 @@ func (s *Server) features(st *stream) string {
 	}
 	st.offeredSASL = false
 	accept := s.acceptFor(st.peer)
-	if st.tls && p.SASL == SASLWhenCertValid && accept.Has(LevelTrusted) {
+	if st.tls && p.SASL == SASLAlways && accept.Has(LevelTrusted) {
+		// Offered whatever the certificate; handleAuth judges it.
+		st.offeredSASL = true
+		sasl = 1
+		s.note(st, "decide", "%s offers SASL EXTERNAL on every TLS stream (policy sasl=always): %s's certificate will be judged at <auth/>", str(s.cfg.Domain), str(st.peer))
+	} else if st.tls && p.SASL == SASLWhenCertValid && accept.Has(LevelTrusted) {
 		// XEP-0178 §3 step 7: offer EXTERNAL when the certificate can be
 		// matched against the stream's 'from'.
 		if err := s.verifyClient(st); err == nil {

@@ -75,10 +75,18 @@ const (
 	// certificate chains to a trusted root and names the stream's 'from'
 	// (XEP-0178 §3 step 7).
 	SASLWhenCertValid
+	// SASLAlways offers EXTERNAL on every TLS stream, whatever the peer's
+	// certificate, and judges the certificate only when the peer sends
+	// <auth/>, answering an invalid one with <failure><not-authorized/>
+	// (RFC 6120 §6.4.5): what ejabberd does (measured against Debian's
+	// 23.01: p1_xmpp's xmpp_stream_in offers EXTERNAL whenever the stream
+	// is encrypted). A peer that does not fall back to dialback after the
+	// failure never authenticates.
+	SASLAlways
 )
 
 func (s SASLOffer) String() string {
-	return [...]string{"never", "when-cert-valid"}[s]
+	return [...]string{"never", "when-cert-valid", "always"}[s]
 }
 
 // Level is how well a stream's peer is authenticated — the letters of
@@ -216,8 +224,8 @@ var policyFields = []PolicyField{
 	boolField("dialback", true, []string{"true", "false"},
 		"Server Dialback supported, as initiating and as receiving/authoritative server (XEP-0220)",
 		func(p *Policy) *bool { return &p.Dialback }),
-	enumField("sasl", []string{"never", "when-cert-valid"},
-		"when SASL EXTERNAL is offered: never, or on a TLS stream whose peer certificate chains to a trusted root and names the peer (XEP-0178 §3 step 7)",
+	enumField("sasl", []string{"never", "when-cert-valid", "always"},
+		"when SASL EXTERNAL is offered: never; on a TLS stream whose peer certificate chains to a trusted root and names the peer (XEP-0178 §3 step 7); or on every TLS stream, the certificate judged at <auth/> (ejabberd)",
 		func(p Policy) int { return int(p.SASL) }, func(p *Policy, i int) { p.SASL = SASLOffer(i) }),
 	boolField("require_valid_cert", true, []string{"false", "true"},
 		"abort the TLS handshake when the peer's certificate does not verify (XEP-0238 §5.6, RFC 6125)",

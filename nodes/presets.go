@@ -30,9 +30,11 @@ func RealPresets() []Preset {
 	// ejabberd: s2s_use_starttls optional by default, mod_s2s_dialback in
 	// the example config; STARTTLS required is refused with policy-violation
 	// "Use of STARTTLS required"; before 25.08 the clientAuth key usage is
-	// enforced for SASL EXTERNAL (issue #4392), from 25.08 not.
+	// enforced for SASL EXTERNAL (issue #4392), from 25.08 not. EXTERNAL is
+	// offered on every TLS stream and the certificate judged at <auth/>
+	// (sasl=always: read in p1_xmpp's xmpp_stream_in, measured on 23.01).
 	ejabberd := Policy{Version: XMPP10, StartTLS: TLSOffered, InitiateTLS: InitiateIfOffered, Dialback: true,
-		SASL: SASLWhenCertValid, Accept: LevelSet(LevelVerified, LevelEncrypted, LevelTrusted),
+		SASL: SASLAlways, Accept: LevelSet(LevelVerified, LevelEncrypted, LevelTrusted),
 		DialbackWithSASL: true, SASLFallback: true, EnforceClientAuthEKU: true, DialbackErrors: true,
 		Errors: ErrorProfile{TLSRequired: "policy-violation"}}
 	ejabberd2508 := ejabberd
@@ -54,11 +56,10 @@ func RealPresets() []Preset {
 	// cannot federate with type2 and type4, whose verification connections
 	// skip TLS (verify_before_tls=false); a serverAuth-only certificate
 	// fails EXTERNAL ("unsupported certificate purpose"), and a peer that
-	// falls back gets E (enforce_clientauth_eku). Also measured and not
-	// expressible: ejabberd offers SASL EXTERNAL on every TLS stream,
-	// whatever the certificate, and refuses an invalid one at <auth/>:
-	// types 2 and 4, which do not fall back, get U where this preset
-	// gives E (scenarios/interop/ejabberd_test.go lists the two cells).
+	// falls back gets E (enforce_clientauth_eku). Also measured: ejabberd
+	// offers SASL EXTERNAL on every TLS stream, whatever the certificate,
+	// and refuses an invalid one at <auth/> (sasl=always): types 2 and 4,
+	// which do not fall back, get U.
 	ejabberd2301 := ejabberdReq
 	ejabberd2301.RefuseVerifyBeforeTLS = true
 

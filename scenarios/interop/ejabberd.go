@@ -263,11 +263,10 @@ func flowYAML(v any) (string, error) {
 //     purpose check; ejabberd issue #4392, changed in 25.08; measured by
 //     scenarios/real/ejabberd-live.yaml): enforce_clientauth_eku=true.
 //
-// sasl=when-cert-valid is approximate: ejabberd offers SASL EXTERNAL on
-// every TLS stream and refuses an invalid certificate when the peer sends
-// <auth/>. It differs only for a peer that takes EXTERNAL up without a
-// valid certificate and does not fall back to dialback (XEP-0238's types 2
-// and 4): ejabberd_test.go lists the cells.
+// ejabberd offers SASL EXTERNAL on every TLS stream and refuses an invalid
+// certificate when the peer sends <auth/>: that is sasl=always; it cannot
+// withhold EXTERNAL from a peer whose certificate does not verify
+// (sasl=when-cert-valid).
 func EjabberdSettings(p nodes.Policy) (settings, cannot []string) {
 	s, cannot := ejabberdPolicy(p)
 	return s.report(), cannot
@@ -304,8 +303,11 @@ func ejabberdPolicy(p nodes.Policy) (s ejabberdS2S, cannot []string) {
 	if p.Accept != want {
 		cannot = append(cannot, "accept="+p.Accept.String()+" (with these settings ejabberd accepts "+want.String()+")")
 	}
-	if p.SASL == nodes.SASLNever {
-		cannot = append(cannot, "sasl=never (ejabberd offers SASL EXTERNAL for a valid certificate)")
+	switch p.SASL {
+	case nodes.SASLNever:
+		cannot = append(cannot, "sasl=never (ejabberd offers SASL EXTERNAL on every TLS stream)")
+	case nodes.SASLWhenCertValid:
+		cannot = append(cannot, "sasl=when-cert-valid (ejabberd offers SASL EXTERNAL on every TLS stream and judges the certificate at <auth/>: sasl=always)")
 	}
 	if p.RequireValidCert {
 		cannot = append(cannot, "require_valid_cert=true (ejabberd never aborts a TLS handshake for the peer's certificate)")

@@ -19,29 +19,15 @@ type ejabberdDisagreement struct {
 }
 
 // ejabberdKnownDisagreements are the cells of the interop matrix where
-// ejabberd 23.01 and its preset cannot agree, by initiator and receiver.
-// ejabberd offers SASL EXTERNAL on every TLS stream, whatever the peer's
-// certificate (p1_xmpp 1.6.1, xmpp_stream_in:get_sasl_mechanisms: EXTERNAL
-// whenever the stream is encrypted), and checks the certificate only when
-// the peer sends <auth/>, answering a self-signed one with
-// <failure><not-authorized/>self signed certificate</failure>. XEP-0238's
-// types 2 and 4 hold self-signed certificates, take EXTERNAL up when it is
-// offered and do not fall back to dialback after a SASL failure, so they
-// never reach ejabberd. fedsim's sasl word has two values, never and
-// when-cert-valid: the preset does not offer EXTERNAL to them, they use
-// dialback over TLS, and get E. Expressing it needs a third value (offer
-// EXTERNAL on every TLS stream, refuse an invalid certificate at <auth/>)
-// in nodes' receiving stream. If a cell here changes, the test fails:
-// either fedsim learnt to say it (move the cell out of this list) or
-// ejabberd behaves differently (measure again).
-var ejabberdKnownDisagreements = map[[2]string]ejabberdDisagreement{
-	{"type2", "ejabberd"}: {Real: "U", Simulated: "E",
-		Why: "ejabberd offers SASL EXTERNAL to a self-signed peer and refuses it at <auth/>; type2 gives up (sasl_fallback=false); fedsim's sasl=when-cert-valid does not offer it and dialback over TLS succeeds",
-		Log: regexp.MustCompile(`Failed inbound s2s EXTERNAL authentication type2\.lit -> ejabberd\.lit .*self.signed certificate`)},
-	{"type4", "ejabberd"}: {Real: "U", Simulated: "E",
-		Why: "as type2: EXTERNAL offered to a self-signed certificate, refused at <auth/>, no fallback",
-		Log: regexp.MustCompile(`Failed inbound s2s EXTERNAL authentication type4\.lit -> ejabberd\.lit .*self.signed certificate`)},
-}
+// ejabberd 23.01 and its preset cannot agree, by initiator and receiver:
+// none since fedsim's sasl word has the value ejabberd needs (always: offer
+// SASL EXTERNAL on every TLS stream, judge the certificate at <auth/>).
+// Before it, type2 and type4 -> ejabberd were listed here (real U: they
+// take EXTERNAL up with a self-signed certificate, ejabberd refuses it with
+// "self signed certificate", and they do not fall back; simulated E). If a
+// cell disagrees again, measure, and list it here with the log line that
+// shows why.
+var ejabberdKnownDisagreements = map[[2]string]ejabberdDisagreement{}
 
 // The interop matrix against Debian's real ejabberd 23.01, started and
 // stopped by fedsim: every cell must agree with the ejabberd-23.01 preset,

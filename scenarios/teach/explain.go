@@ -325,6 +325,8 @@ func valuePhrase(k, v string) string {
 		return "never offered SASL EXTERNAL"
 	case "sasl=when-cert-valid":
 		return "offered SASL EXTERNAL to peers with valid certificates"
+	case "sasl=always":
+		return "offered SASL EXTERNAL on every TLS stream, judging the certificate only at <auth/> (as ejabberd does)"
 	case "require_valid_cert=true":
 		return "refused certificates that do not verify"
 	case "require_valid_cert=false":
