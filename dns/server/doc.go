@@ -155,4 +155,14 @@
 //     telling two ejabberds apart would need a listener per observer.
 //   - inet_res reports NOERROR-without-records as {error, nxdomain};
 //     xmpp_stream_out treats both alike (fall back to A).
+//   - Correction, measured when fedsim first ran the real ejabberd: only
+//     the SRV lookups use inet_res. The address lookups of the targets go
+//     through net:getaddrinfo (p1_xmpp's xmpp_stream_out:a_lookup), the C
+//     library's resolver, which reads the system's /etc/resolv.conf. So an
+//     inetrc alone is not enough: scenarios/interop runs ejabberd in a
+//     mount namespace of its own where /etc/resolv.conf, nsswitch.conf and
+//     hosts are files of the scratch folder, naming a forwarder on
+//     ejabberd's own address, port 53, that passes queries to this server
+//     (needs root; the inetrc names the forwarder too, so all of
+//     ejabberd's queries come from its own address).
 package server
