@@ -136,7 +136,7 @@ func writeInterop(w io.Writer, m *interop.Matrix) {
 			m.RealNegotiation.Round(10*time.Microsecond), m.SimNegotiation.Round(100*time.Nanosecond),
 			float64(m.RealNegotiation)/float64(m.SimNegotiation), m.SimVirtual.Round(time.Millisecond))
 	}
-	fmt.Fprintf(w, "Transcripts: %s/transcript.txt (real), %s/simulated.txt", m.Dir, m.Dir)
+	fmt.Fprintf(w, "Transcripts: %s/transcript.txt (real; .jsonl beside it), %s/simulated.txt", m.Dir, m.Dir)
 	if m.Log != "" {
 		fmt.Fprintf(w, "; the server's log: %s", m.Log)
 	}

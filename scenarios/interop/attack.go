@@ -98,7 +98,7 @@ func PoisonAttack(ctx context.Context, srv Server, opt Options) (*PoisonResult, 
 	if stopErr != nil {
 		return nil, stopErr
 	}
-	if err := writeTranscript(filepath.Join(opt.Dir, "transcript.txt"), w); err != nil {
+	if err := WriteTranscript(filepath.Join(opt.Dir, "transcript.txt"), w); err != nil {
 		return nil, err
 	}
 	res := &PoisonResult{Server: srv.Name(), Victim: victimDomain, Level: "U", Settings: srv.Settings(), Dir: opt.Dir, Log: srv.LogPath()}

@@ -221,7 +221,7 @@ func Run(ctx context.Context, srv Server, opt Options) (*Matrix, error) {
 	}
 	sw.Run(scenarios.RunDeadline)
 	m.Simulated = time.Since(simStart)
-	if err := writeTranscript(filepath.Join(opt.Dir, "simulated.txt"), sw); err != nil {
+	if err := WriteTranscript(filepath.Join(opt.Dir, "simulated.txt"), sw); err != nil {
 		return nil, err
 	}
 
@@ -266,7 +266,7 @@ func Run(ctx context.Context, srv Server, opt Options) (*Matrix, error) {
 		return nil, stopErr
 	}
 	_ = os.WriteFile(filepath.Join(opt.Dir, "dns-queries.txt"), queries.Bytes(), 0o600)
-	if err := writeTranscript(filepath.Join(opt.Dir, "transcript.txt"), rw); err != nil {
+	if err := WriteTranscript(filepath.Join(opt.Dir, "transcript.txt"), rw); err != nil {
 		return nil, err
 	}
 	if res.TimedOut {
@@ -303,12 +303,21 @@ func Run(ctx context.Context, srv Server, opt Options) (*Matrix, error) {
 	return m, nil
 }
 
-func writeTranscript(path string, w *scenarios.World) error {
-	var b bytes.Buffer
+// WriteTranscript writes a world's trace as text at path (….txt) and as
+// JSON lines beside it (….jsonl): the formats of fedsim run, with the
+// run's own times (wall time since the start, for a real run).
+func WriteTranscript(path string, w *scenarios.World) error {
+	var b, j bytes.Buffer
 	if err := w.Sim.Trace.WriteText(&b); err != nil {
 		return err
 	}
-	return os.WriteFile(path, b.Bytes(), 0o600)
+	if err := w.Sim.Trace.WriteJSONL(&j); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(strings.TrimSuffix(path, filepath.Ext(path))+".jsonl", j.Bytes(), 0o600)
 }
 
 // forward is the level from's first negotiation towards to reached, as

@@ -112,7 +112,9 @@ func (s *Scenario) runReal() (*Result, error) {
 		return nil, err
 	}
 	res.Transcript = tr.Bytes()
-	_ = os.WriteFile(filepath.Join(dir, "transcript.txt"), res.Transcript, 0o600)
+	if err := interop.WriteTranscript(filepath.Join(dir, "transcript.txt"), w); err != nil {
+		return nil, err
+	}
 	if n := len(w.Sim.Trace.Records); n > 0 {
 		res.Virtual = w.Sim.Trace.Records[n-1].Time // the run's span, as its transcript shows it
 	}
