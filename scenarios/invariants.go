@@ -139,7 +139,7 @@ func Check(w *World) Report {
 			}
 			switch {
 			case r.Kind == sim.KindXML && strings.HasPrefix(r.XML, "<db:verify ") && strings.Contains(r.XML, "type='valid'"):
-				el := parseOne(r.XML)
+				el := xmlstream.ParseUnit(r.XML)
 				if el != nil {
 					k := verifyKey{el.Attr("to"), el.Attr("from"), el.Attr("id")}
 					answeredBy[k] = append(answeredBy[k], r.Node)
@@ -234,21 +234,6 @@ func attrOf(tag, name string) string {
 		return ""
 	}
 	return rest[:j]
-}
-
-func parseOne(s string) *xmlstream.Element {
-	p := xmlstream.NewParser()
-	p.Feed([]byte("<stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' xmlns:stream='http://etherx.jabber.org/streams'>"))
-	p.Feed([]byte(s))
-	for {
-		tok, ok, err := p.Next()
-		if err != nil || !ok {
-			return nil
-		}
-		if tok.Kind == xmlstream.TokElement {
-			return tok.Elem
-		}
-	}
 }
 
 func bareOf(jid string) string {

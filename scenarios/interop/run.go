@@ -403,45 +403,36 @@ func label(x string) string {
 	if strings.HasPrefix(x, "<stream:stream") || strings.HasPrefix(x, "<stream ") {
 		return "<stream:stream>"
 	}
-	p := xmlstream.NewParser()
-	p.Feed([]byte("<stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' xmlns:stream='http://etherx.jabber.org/streams'>"))
-	p.Feed([]byte(x))
-	for {
-		tok, ok, err := p.Next()
-		if err != nil || !ok {
-			return x
-		}
-		if tok.Kind != xmlstream.TokElement {
-			continue
-		}
-		e := tok.Elem
-		s := "<" + e.Name
-		if t := e.Attr("type"); t != "" {
-			s += " type=" + t
-		}
-		if e.Local() == "features" {
-			var fs []string
-			for _, n := range e.Nodes {
-				if n.Elem == nil {
-					continue
-				}
-				f := n.Elem.Local()
-				if n.Elem.Child("required") != nil {
-					f += "(required)"
-				}
-				if f == "mechanisms" {
-					for _, m := range n.Elem.Nodes {
-						if m.Elem != nil {
-							f += ":" + m.Elem.Text()
-						}
+	e := xmlstream.ParseUnit(x)
+	if e == nil {
+		return x
+	}
+	s := "<" + e.Name
+	if t := e.Attr("type"); t != "" {
+		s += " type=" + t
+	}
+	if e.Local() == "features" {
+		var fs []string
+		for _, n := range e.Nodes {
+			if n.Elem == nil {
+				continue
+			}
+			f := n.Elem.Local()
+			if n.Elem.Child("required") != nil {
+				f += "(required)"
+			}
+			if f == "mechanisms" {
+				for _, m := range n.Elem.Nodes {
+					if m.Elem != nil {
+						f += ":" + m.Elem.Text()
 					}
 				}
-				fs = append(fs, f)
 			}
-			s += " " + strings.Join(fs, ",")
+			fs = append(fs, f)
 		}
-		return s + ">"
+		s += " " + strings.Join(fs, ",")
 	}
+	return s + ">"
 }
 
 func presetByName(name string) (nodes.Preset, bool) { return nodes.PresetByName(name) }

@@ -884,10 +884,6 @@ func jidDomain(jid string) string {
 	return strings.ToLower(jid)
 }
 
-// streamPrefix is the stream header stanzas are parsed in: a jabber:server
-// stream that declares the dialback prefix, as servers send them.
-const streamPrefix = "<stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' xmlns:stream='http://etherx.jabber.org/streams'>"
-
 // parseStanza parses one stanza as it would appear on a jabber:server
 // stream (scenarios.ParseStanza, which Build uses for the same text).
 func parseStanza(raw string) (*xmlstream.Element, error) { return scenarios.ParseStanza(raw) }

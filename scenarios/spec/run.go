@@ -222,33 +222,7 @@ func (wr *wireRecord) elements() []*xmlstream.Element {
 		return wr.elems
 	}
 	wr.parsed = true
-	x := wr.rec.XML
-	var root *xmlstream.Element
-	if strings.HasPrefix(x, "<stream:stream") || strings.HasPrefix(x, "<stream ") {
-		p := xmlstream.NewParser()
-		p.Feed([]byte(x))
-		if tok, ok, err := p.Next(); err == nil && ok && tok.Kind == xmlstream.TokStreamStart {
-			name := tok.Header.Name
-			if name == "" {
-				name = "stream:stream"
-			}
-			root = &xmlstream.Element{Name: name, Attrs: tok.Header.Attrs}
-		}
-	} else if !strings.HasPrefix(x, "</") {
-		p := xmlstream.NewParser()
-		p.Feed([]byte(streamPrefix))
-		p.Feed([]byte(x))
-		for {
-			tok, ok, err := p.Next()
-			if err != nil || !ok {
-				break
-			}
-			if tok.Kind == xmlstream.TokElement {
-				root = tok.Elem
-				break
-			}
-		}
-	}
+	root := xmlstream.ParseUnit(wr.rec.XML)
 	var walk func(e *xmlstream.Element)
 	walk = func(e *xmlstream.Element) {
 		wr.elems = append(wr.elems, e)

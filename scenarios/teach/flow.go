@@ -437,37 +437,9 @@ func describeElement(x string) (label, why string, failure bool) {
 
 // unitStream is the stream header an element is parsed under: the
 // namespaces and prefixes fedsim's servers declare on theirs.
-const unitStream = "<stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' xmlns:stream='http://etherx.jabber.org/streams'>"
-
-// parseUnit parses one XML unit as the trace holds it: a stream header
-// (returned as an element with the header's name and attributes) or one
-// complete element. It returns nil for what does not parse.
-func parseUnit(x string) *xmlstream.Element {
-	if x == "" {
-		return nil
-	}
-	p := xmlstream.NewParser()
-	p.Feed([]byte(x))
-	if tok, ok, err := p.Next(); err == nil && ok && tok.Kind == xmlstream.TokStreamStart {
-		name := tok.Header.Name
-		if name == "" {
-			name = "stream:stream"
-		}
-		return &xmlstream.Element{Name: name, Attrs: tok.Header.Attrs}
-	}
-	p = xmlstream.NewParser()
-	p.Feed([]byte(unitStream))
-	p.Feed([]byte(x))
-	for {
-		tok, ok, err := p.Next()
-		if err != nil || !ok {
-			return nil
-		}
-		if tok.Kind == xmlstream.TokElement {
-			return tok.Elem
-		}
-	}
-}
+// parseUnit parses one XML unit as the trace holds it
+// (xmlstream.ParseUnit).
+func parseUnit(x string) *xmlstream.Element { return xmlstream.ParseUnit(x) }
 
 // definedCondition is the condition an error element carries: its first
 // child other than <text/> (RFC 6120 §4.9.2 for <stream:error/>, §8.3.2
