@@ -260,22 +260,28 @@ type runRequest struct {
 // args turns the form into the arguments of fedsim explain.
 func (q runRequest) args() []string {
 	a := []string{q.Initiator, q.Receiver}
-	if q.Seed != nil {
-		a = append(a, "--seed", strconv.FormatUint(*q.Seed, 10))
+	return sideFlags(a, q.Seed, q.PolicyInitiator, q.PolicyReceiver, q.CertInitiator, q.CertReceiver, q.Faults, q.Attack)
+}
+
+// sideFlags appends the flags a form sets (the seed, each side's policy
+// and certificate, faults, the attack) to explain's arguments.
+func sideFlags(a []string, seed *uint64, polI, polR, certI, certR string, faults []string, attack string) []string {
+	if seed != nil {
+		a = append(a, "--seed", strconv.FormatUint(*seed, 10))
 	}
 	add := func(flag, v string) {
 		if v != "" {
 			a = append(a, flag, v)
 		}
 	}
-	add("--policy-initiator", q.PolicyInitiator)
-	add("--policy-receiver", q.PolicyReceiver)
-	add("--cert-initiator", q.CertInitiator)
-	add("--cert-receiver", q.CertReceiver)
-	for _, f := range q.Faults {
+	add("--policy-initiator", polI)
+	add("--policy-receiver", polR)
+	add("--cert-initiator", certI)
+	add("--cert-receiver", certR)
+	for _, f := range faults {
 		add("--fault", f)
 	}
-	add("--attack", q.Attack)
+	add("--attack", attack)
 	return a
 }
 
@@ -428,20 +434,7 @@ func (q scenarioRequest) args(path string) []string {
 	if q.Initiator != "" || q.Receiver != "" {
 		a = append(a, "--pair", q.Initiator+","+q.Receiver)
 	}
-	if q.Seed != nil {
-		a = append(a, "--seed", strconv.FormatUint(*q.Seed, 10))
-	}
-	add := func(flag, v string) {
-		if v != "" {
-			a = append(a, flag, v)
-		}
-	}
-	add("--policy-initiator", q.PolicyInitiator)
-	add("--policy-receiver", q.PolicyReceiver)
-	add("--cert-initiator", q.CertInitiator)
-	add("--cert-receiver", q.CertReceiver)
-	add("--attack", q.Attack)
-	return a
+	return sideFlags(a, q.Seed, q.PolicyInitiator, q.PolicyReceiver, q.CertInitiator, q.CertReceiver, nil, q.Attack)
 }
 
 // apiScenario opens one listed scenario file and runs the chosen pair of
