@@ -409,14 +409,26 @@ func cmdNew(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "fedsim new: %s already exists; not overwriting it\n", path)
 		return exitUsage
 	}
-	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			fmt.Fprintf(stderr, "fedsim new: %v\n", err)
-			return exitFail
+	// The folder must exist: a typo in it (scenarios/fualts/x.yaml) would
+	// otherwise become a new folder nobody asked for (issue 14).
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		what := "does not exist"
+		if err == nil {
+			what = "is not a folder"
 		}
+		fmt.Fprintf(stderr, "fedsim new: %s: the folder %s %s; fedsim new creates no folders (mkdir -p %s first)\n", path, dir, what, dir)
+		return exitUsage
 	}
 	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	if err := os.WriteFile(path, spec.Starter(name), 0o644); err != nil {
+	// O_EXCL: a file that appeared since the check above is not overwritten.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		fmt.Fprintf(stderr, "fedsim new: %v\n", err)
+		return exitFail
+	}
+	_, err = f.Write(spec.Starter(name))
+	if err := errors.Join(err, f.Close()); err != nil {
 		fmt.Fprintf(stderr, "fedsim new: %v\n", err)
 		return exitFail
 	}
