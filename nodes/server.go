@@ -808,9 +808,13 @@ func (s *Server) header(to, id string, version bool) []byte {
 			// XEP-0220 §2.4.1: support is advertised by declaring the namespace.
 			h.Attrs = append(h.Attrs, xmlstream.Attr{Name: "xmlns:db", Value: xmlstream.NSDialback})
 		}
+		// RFC 6120 §4.7.4: the receiving entity MUST include xml:lang in
+		// its response header, and the initiating entity SHOULD include it
+		// in its initial header; fedsim's servers speak English.
 		h.Attrs = append(h.Attrs,
 			xmlstream.Attr{Name: "xmlns:stream", Value: xmlstream.NSStreams},
-			xmlstream.Attr{Name: "from", Value: s.cfg.Domain})
+			xmlstream.Attr{Name: "from", Value: s.cfg.Domain},
+			xmlstream.Attr{Name: "xml:lang", Value: "en"})
 		b := h.AppendXML(make([]byte, 0, 256))
 		s.hdrPrefix = b[:len(b)-1] // without the closing '>'
 	}
