@@ -270,6 +270,16 @@ func (s *Server) authoritativeAnswer(st *stream, el *xmlstream.Element) {
 		return
 	}
 	from, to, id := el.Attr("from"), el.Attr("to"), el.Attr("id")
+	if !strings.EqualFold(to, s.cfg.Domain) && s.cfg.Policy.Dialback && s.cfg.Policy.DialbackErrors {
+		// XEP-0220 §2.2.2 (and §2.5): a verification for a domain we do
+		// not host gets a dialback error, and the stream stays up for the
+		// other domain pairs it may carry.
+		s.note(st, "decide", "%s answers a verification for %s, which it does not host, with a dialback error (policy dialback_errors=true)", str(s.cfg.Domain), str(to))
+		v := xmlstream.NewElement("db:verify", "from", to, "id", id, "to", from, "type", "error")
+		v.AddChild(xmlstream.NewElement("error", "type", "cancel")).AddChild(xmlstream.NewElement("item-not-found", "xmlns", nsStanzas))
+		s.write(st, v)
+		return
+	}
 	if !strings.EqualFold(to, s.cfg.Domain) || !s.cfg.Policy.Dialback {
 		s.streamError(st, "host-unknown", fmt.Sprintf("db:verify for %s, which %s does not vouch for", to, s.cfg.Domain))
 		return
@@ -287,10 +297,21 @@ func (s *Server) authoritativeAnswer(st *stream, el *xmlstream.Element) {
 
 func (s *Server) handleInboundStanza(st *stream, el *xmlstream.Element) {
 	from := bareDomain(el.Attr("from"))
-	if st.level == LevelNone || from != st.authDomain {
-		// RFC 6120 §4.9.3.12 / §13.1: nothing is processed from a domain the
-		// stream has not authenticated.
+	switch {
+	case st.level == LevelNone:
+		// RFC 6120 §4.9.3.12 / §13.1: nothing is processed on a stream that
+		// has not been authenticated.
 		s.streamError(st, "not-authorized", fmt.Sprintf("stanza from %s on a stream not authenticated for it", from))
+		return
+	case from == "" || bareDomain(el.Attr("to")) == "":
+		// RFC 6120 §4.9.3.14, §8.1.1.1, §8.1.2.1: between servers a stanza
+		// must carry both addresses.
+		s.streamError(st, "improper-addressing", fmt.Sprintf("stanza without %s", missingAddress(el)))
+		return
+	case from != st.authDomain:
+		// RFC 6120 §4.9.3.9: 'from' names a domain the stream was not
+		// authenticated for.
+		s.streamError(st, "invalid-from", fmt.Sprintf("stanza from %s on a stream authenticated for %s", from, st.authDomain))
 		return
 	}
 	if bareDomain(el.Attr("to")) != s.cfg.Domain {
@@ -329,4 +350,15 @@ func dialbackError(from, to, cond string) *xmlstream.Element {
 	e := r.AddChild(xmlstream.NewElement("error", "type", "cancel"))
 	e.AddChild(xmlstream.NewElement(cond, "xmlns", nsStanzas))
 	return r
+}
+
+// missingAddress names the addresses a stanza lacks.
+func missingAddress(el *xmlstream.Element) string {
+	switch {
+	case bareDomain(el.Attr("from")) == "" && bareDomain(el.Attr("to")) == "":
+		return "'from' and 'to'"
+	case bareDomain(el.Attr("from")) == "":
+		return "'from'"
+	}
+	return "'to'"
 }

@@ -29,8 +29,11 @@ type route struct {
 	st      *stream
 	timer   int64
 	level   Level
-	// lastErr remembers why the last target failed, for the bounce.
-	lastErr string
+	// lastErr remembers why the last target failed, for the bounce;
+	// timedOut whether any target's connection attempt timed out (rather
+	// than being refused).
+	lastErr  string
+	timedOut bool
 }
 
 // route sends a stanza from a local user (or a local answer) towards its
@@ -59,7 +62,7 @@ func (s *Server) route(stanza *xmlstream.Element) {
 	// with the DNS lookup of RFC 6120 §3.2.
 	r.state = routeResolving
 	r.level = LevelNone
-	r.targets, r.next, r.lastErr = nil, 0, ""
+	r.targets, r.next, r.lastErr, r.timedOut = nil, 0, "", false
 	r.timer = s.tag(tagEntry{kind: tagRouteTimer, route: r})
 	s.emit(Effect{Kind: EffTimer, Tag: r.timer, Delay: s.cfg.NegotiationTimeout})
 	s.note(nil, "route", "no stream to %s yet: %s starts a server-to-server negotiation", str(to), str(s.cfg.Domain))
@@ -87,7 +90,15 @@ func (s *Server) routeResolved(r *route, a dns.Answer) {
 
 func (s *Server) dialNext(r *route) {
 	if r.next >= len(r.targets) {
-		s.routeFailed(r, "no reachable target: "+r.lastErr, s.cfg.Policy.Errors.BounceCondition(), "wait")
+		cond, typ := s.cfg.Policy.Errors.BounceCondition(), "wait"
+		if s.cfg.Policy.Errors.Bounce == "" && !r.timedOut && fallbackOnly(r.targets) {
+			// RFC 6120 §8.3.3.16: the address record resolved but nothing
+			// answers on port 5269 — remote-server-not-found, not
+			// remote-server-timeout (§8.3.3.17 is for a resolved server
+			// that cannot be reached in time).
+			cond, typ = "remote-server-not-found", "cancel"
+		}
+		s.routeFailed(r, "no reachable target: "+r.lastErr, cond, typ)
 		return
 	}
 	t := r.targets[r.next]
@@ -104,6 +115,7 @@ func (s *Server) routeDialed(r *route, c transport.ConnID, err error) {
 	}
 	if err != nil {
 		r.lastErr = err.Error()
+		r.timedOut = r.timedOut || errors.Is(err, ErrConnectTimeout)
 		s.dialNext(r) // RFC 6120 §3.2.1 step 9: try the next target
 		return
 	}
@@ -214,4 +226,16 @@ func (s *Server) deliverLocal(stanza *xmlstream.Element) {
 		s.note(nil, "answer", "%s answers the ping (XEP-0199)", str(bareJID(to))).Stanza = reply
 		s.route(reply)
 	}
+}
+
+// fallbackOnly reports whether the targets came from the address-record
+// fallback (RFC 6120 §3.2.1 step 4: no SRV record, the domain's own
+// address at port 5269).
+func fallbackOnly(ts []dns.Target) bool {
+	for _, t := range ts {
+		if t.Via != "A" {
+			return false
+		}
+	}
+	return len(ts) > 0
 }
