@@ -145,6 +145,9 @@ func (s *Server) receivingElement(st *stream, el *xmlstream.Element) {
 		s.handleStartTLS(st)
 	case el.Space == nsSASL && el.Local() == "auth":
 		s.handleAuth(st, el)
+	case el.Space == nsSASL && el.Local() == "response" && st.saslChallenged:
+		st.saslChallenged = false
+		s.authenticateExternal(st, el)
 	case el.Space == xmlstream.NSDialback && el.Local() == "result" && el.Attr("type") == "":
 		s.handleDBResult(st, el)
 	case el.Space == xmlstream.NSDialback && el.Local() == "verify" && el.Attr("type") == "":
@@ -182,6 +185,29 @@ func (s *Server) handleAuth(st *stream, el *xmlstream.Element) {
 	if !st.offeredSASL || el.Attr("mechanism") != "EXTERNAL" {
 		fail("invalid-mechanism", "%s refuses SASL EXTERNAL: mechanism %s was not offered", str(s.cfg.Domain), str(el.Attr("mechanism")))
 		return
+	}
+	if len(el.Nodes) == 0 {
+		// RFC 6120 §6.4.2: no initial response at all (not even "=", the
+		// empty one): the receiving entity sends an empty challenge, and
+		// the initiating entity answers with <response/> (XEP-0178 §3).
+		st.saslChallenged = true
+		s.note(st, "decide", "%s sends an empty SASL challenge: <auth/> carried no initial response (RFC 6120 §6.4.2)", str(s.cfg.Domain))
+		s.writeConst(st, "<challenge xmlns='"+nsSASL+"'>=</challenge>")
+		return
+	}
+	s.authenticateExternal(st, el)
+}
+
+// authenticateExternal finishes SASL EXTERNAL with the initial response of
+// <auth/> or the <response/> to our empty challenge: the authorization
+// identity, if any, must be the stream's 'from', and the certificate must
+// name it (XEP-0178 §3 steps 8–9).
+func (s *Server) authenticateExternal(st *stream, el *xmlstream.Element) {
+	fail := func(cond, format string, args ...Arg) {
+		s.note(st, "sasl-failure", format, args...)
+		f := xmlstream.NewElement("failure", "xmlns", nsSASL)
+		f.AddChild(xmlstream.NewElement(cond))
+		s.write(st, f)
 	}
 	authz := strings.TrimSpace(el.Text())
 	if authz != "" && authz != "=" {

@@ -59,6 +59,12 @@ func (s *Server) originatingElement(st *stream, el *xmlstream.Element) {
 	case st.state == stAwaitProceed && el.Space == nsTLS && el.Local() == "failure":
 		s.closeStream(st)
 		s.streamGone(st, st.peer+" refused STARTTLS")
+	case st.state == stAwaitSASL && el.Space == nsSASL && el.Local() == "challenge":
+		// RFC 6120 §6.4.3: answer the (empty) EXTERNAL challenge with the
+		// authorization identity, as the initial response would have.
+		r := xmlstream.NewElement("response", "xmlns", nsSASL)
+		r.AddText(base64.StdEncoding.EncodeToString([]byte(s.cfg.Domain)))
+		s.write(st, r)
 	case st.state == stAwaitSASL && el.Space == nsSASL && el.Local() == "success":
 		// RFC 6120 §6.4.6: restart the stream over the same TLS connection.
 		st.saslDone = true

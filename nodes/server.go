@@ -568,17 +568,18 @@ type stream struct {
 	gotHeader bool
 	peerFrom  string
 
-	tls         bool
-	paused      bool // between <proceed/>/<success/> handling and the restart
-	peerCert    *ca.Cert
-	peerCertErr error
-	offeredSASL bool
-	saslDone    bool
-	saslFailed  bool
-	sentClose   bool
-	closed      bool
-	transient   bool  // the stream died of a network failure, not a refusal
-	timer       int64 // receiving: the authentication deadline
+	tls            bool
+	paused         bool // between <proceed/>/<success/> handling and the restart
+	peerCert       *ca.Cert
+	peerCertErr    error
+	offeredSASL    bool
+	saslChallenged bool // an <auth/> without initial response got the empty challenge; <response/> is due
+	saslDone       bool
+	saslFailed     bool
+	sentClose      bool
+	closed         bool
+	transient      bool  // the stream died of a network failure, not a refusal
+	timer          int64 // receiving: the authentication deadline
 
 	// Receiving streams: the domain the peer authenticated as and how.
 	authDomain string
