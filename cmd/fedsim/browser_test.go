@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"io"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +22,9 @@ import (
 // the page, click a cell, see its diagram, change a policy, see the
 // outcome change; open a scenario file from the menu, see its diagram and
 // replay line, change a policy and the pair; open a broken file and see
-// its errors. Screenshots are kept in $FEDSIM_ARTEFACTS (default: a
+// its errors; from another site's page, send it POSTs and see them
+// refused, and reach it under a rebound name and see that refused too,
+// while its own page still works (issue 14). Screenshots are kept in $FEDSIM_ARTEFACTS (default: a
 // directory under the system temp dir, printed in the log).
 func TestExplorerInChromium(t *testing.T) {
 	bin := ""
@@ -52,14 +58,49 @@ func TestExplorerInChromium(t *testing.T) {
 	if err := os.WriteFile(broken, []byte("servers:\n  - {domain: a.example, preset: type2}\n  - {domain: b.example, preset: type7}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(explorerHandler(append(files, broken)))
+	// Every request the explorer answers is logged with its Origin, for
+	// the cross-origin check at the end.
+	var mu sync.Mutex
+	type logged struct {
+		method, path, origin string
+		code                 int
+	}
+	var log []logged
+	explorer := explorerHandler(append(files, broken))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w, code: 200}
+		explorer.ServeHTTP(sw, r)
+		mu.Lock()
+		log = append(log, logged{r.Method, r.URL.Path, r.Header.Get("Origin"), sw.code})
+		mu.Unlock()
+	}))
 	defer srv.Close()
+	// Another site, attacker.example, whose page posts to the explorer:
+	// a "simple" request (text/plain, no preflight, the answer unreadable)
+	// and a JSON one (which needs a preflight).
+	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<!doctype html><title>elsewhere</title><script>
+const url = `+strconv.Quote(srv.URL+"/api/run")+`, body = '{"initiator":"type1","receiver":"type4"}';
+window.results = {};
+fetch(url, {method: "POST", mode: "no-cors", headers: {"Content-Type": "text/plain"}, body})
+  .then(() => results.simple = "sent", () => results.simple = "failed");
+fetch(url, {method: "POST", headers: {"Content-Type": "application/json"}, body})
+  .then(r => results.json = "read " + r.status, () => results.json = "blocked");
+</script>`)
+	}))
+	defer attacker.Close()
+	_, explorerPort, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	_, attackerPort, _ := net.SplitHostPort(attacker.Listener.Addr().String())
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1500, 1000))
+		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1500, 1000),
+		// Two names for this machine, as DNS could give them: another
+		// site, and a name rebound to the explorer's address.
+		chromedp.Flag("host-resolver-rules", "MAP attacker.example 127.0.0.1, MAP rebound.example 127.0.0.1"))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(actx)
@@ -194,4 +235,51 @@ func TestExplorerInChromium(t *testing.T) {
 	do("loading a link to a scenario", chromedp.Navigate(srv.URL+"/#scenario=scenarios%2Fattacks%2Fstrip-starttls-downgrade.yaml"))
 	poll("the linked scenario", `document.getElementById("scenario-path").textContent === "scenarios/attacks/strip-starttls-downgrade.yaml" && document.querySelector("#diagram svg") !== null && document.getElementById("cmd-explain").textContent.startsWith("fedsim explain scenarios/attacks/strip-starttls-downgrade.yaml --pair ")`)
 	shot("explorer-scenario-attack.png")
+
+	// From another site's page: both POSTs are refused before any run, and
+	// the JSON one does not even get past its preflight.
+	do("loading another site's page", chromedp.Navigate("http://attacker.example:"+attackerPort+"/"))
+	poll("the other site's requests", `!!(window.results && results.simple && results.json)`)
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`results.simple + ", " + results.json`))
+	if err != nil || got != "sent, blocked" {
+		t.Errorf("the other site's fetches: %q %v, want the simple one sent and the JSON one blocked", got, err)
+	}
+	mu.Lock()
+	var refused int
+	for _, l := range log {
+		if l.origin == "http://attacker.example:"+attackerPort {
+			switch {
+			case l.method == "POST" && l.code == 403, l.method == "OPTIONS" && l.code == 405:
+				refused++
+			default:
+				t.Errorf("a request from another site was answered %d: %s %s", l.code, l.method, l.path)
+			}
+		}
+	}
+	mu.Unlock()
+	if refused != 2 {
+		t.Errorf("%d requests from the other site reached the explorer and were refused, want 2 (the POST and the JSON one's preflight)", refused)
+	}
+	// DNS rebinding: the explorer's own address under another name.
+	do("loading the explorer under a rebound name", chromedp.Navigate("http://rebound.example:"+explorerPort+"/"))
+	if body := text("body"); !strings.Contains(body, `host \"rebound.example:`+explorerPort+`\" refused`) {
+		t.Errorf("the explorer under a rebound name answered %.200q", body)
+	}
+	// Its own page still works.
+	do("loading the page again", chromedp.Navigate(srv.URL+"/"))
+	do("waiting for the matrix", chromedp.WaitVisible(cell))
+	do("clicking type1 → type4", chromedp.Click(cell))
+	poll("the type1 → type4 diagram", `document.getElementById("pair-title").textContent === "type1.lit → type4.lit" && document.querySelector("#diagram svg") !== null && document.getElementById("outcome").textContent === "U"`)
+	shot("explorer-after-cross-origin.png")
+}
+
+// statusWriter notes the status a handler answers with.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
 }

@@ -9,6 +9,15 @@ package main
 // request names a file by its index in that list or its path exactly as
 // listed, and nothing else is ever opened: the explorer is reachable over
 // HTTP and has no authentication.
+//
+// Because any web page the user visits can send requests to it, the
+// explorer guards itself (issue 14): a Host header that is not an IP
+// address or localhost is refused (DNS rebinding), a cross-origin POST is
+// refused (http.CrossOriginProtection: Sec-Fetch-Site, then Origin against
+// Host), a POST must be JSON, bodies are capped, one request may ask for
+// little work (limits below) and gets a time budget, only a few runs go at
+// once, slow or idle connections are closed, and request fields never
+// reach explain's flag parser as flags.
 
 import (
 	"bytes"
@@ -19,10 +28,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -73,13 +85,67 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "fedsim serve: %v\n", err)
 		return exitFail
 	}
+	if w := exposedWarning(ln.Addr()); w != "" {
+		fmt.Fprintf(stderr, "fedsim serve: %s\n", w)
+	}
 	fmt.Fprintf(stdout, "fedsim explorer on http://%s/ with %d scenario files (Ctrl-C to stop)\n", ln.Addr(), len(files))
-	srv := &http.Server{Handler: explorerHandler(files), ReadHeaderTimeout: 10 * time.Second}
+	srv := explorerServer(explorerHandler(files), defaultLimits)
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintf(stderr, "fedsim serve: %v\n", err)
 		return exitFail
 	}
 	return exitOK
+}
+
+// exposedWarning is the warning for an explorer listening where other
+// machines can reach it ("" for a loopback address): it has no
+// authentication, and every run costs CPU.
+func exposedWarning(a net.Addr) string {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok || ta.IP.IsLoopback() {
+		return ""
+	}
+	return fmt.Sprintf("warning: listening on %s, which is not a loopback address: anyone who can reach it can use this explorer (it has no authentication) and spend this machine's CPU; reach it by IP address (host names are refused, against DNS rebinding)", a)
+}
+
+// limits bound what one request may cost. A run's cost grows with its
+// faults (a 60 KB body with 2,000 faults took 20–36 s of CPU before these
+// limits), so the form is small and so is the number of runs at once.
+type limits struct {
+	Body     int64         // bytes of a request body (413 beyond)
+	Faults   int           // faults in one request (400 beyond)
+	Field    int           // bytes of one string field: a policy, a certificate, a fault, a name (400 beyond)
+	Budget   time.Duration // wall time a request may wait for and spend on its runs (503 beyond)
+	Parallel int           // runs going at once; a run past its budget keeps its slot until it ends
+	// Server timeouts: the headers, the whole request, an idle keep-alive
+	// connection, and writing the answer (after the budget).
+	ReadHeader, Read, Idle, Write time.Duration
+}
+
+var defaultLimits = limits{
+	Body:       64 << 10,
+	Faults:     8,
+	Field:      1 << 10,
+	Budget:     30 * time.Second,
+	Parallel:   max(1, runtime.GOMAXPROCS(0)/2),
+	ReadHeader: 5 * time.Second,
+	Read:       15 * time.Second,
+	Idle:       60 * time.Second,
+	Write:      45 * time.Second,
+}
+
+// explorerServer is the HTTP server with the timeouts of lim: a client
+// that sends its headers or body slowly, or keeps an idle connection
+// open, is cut off.
+func explorerServer(h http.Handler, lim limits) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: lim.ReadHeader,
+		ReadTimeout:       lim.Read,
+		WriteTimeout:      lim.Write,
+		IdleTimeout:       lim.Idle,
+		MaxHeaderBytes:    16 << 10,
+	}
 }
 
 // serveScenarios lists the scenario files the explorer offers: those under
@@ -104,20 +170,139 @@ func serveScenarios(args []string) ([]string, error) {
 //	POST /api/scenario       one of them, a pair of its servers, the changes
 //
 // files are the only files it ever reads; a request names one by its index
-// or its exact path in that list.
+// or its exact path in that list. Any other method gets 405 with Allow.
 func explorerHandler(files []string) http.Handler {
+	return newExplorer(files, defaultLimits)
+}
+
+// explorer holds what the handlers share: the files and the limits, and a
+// slot per run that may go at once.
+type explorer struct {
+	files []string
+	lim   limits
+	slots chan struct{}
+	cop   *http.CrossOriginProtection
+	h     http.Handler
+}
+
+func (x *explorer) ServeHTTP(w http.ResponseWriter, r *http.Request) { x.h.ServeHTTP(w, r) }
+
+func newExplorer(files []string, lim limits) *explorer {
+	x := &explorer{files: slices.Clone(files), lim: lim, slots: make(chan struct{}, max(1, lim.Parallel)), cop: http.NewCrossOriginProtection()}
 	mux := http.NewServeMux()
 	sub, err := fs.Sub(webFS, "web")
 	if err != nil {
 		panic("fedsim: embedded web directory missing: " + err.Error())
 	}
-	files = slices.Clone(files)
-	mux.Handle("GET /", http.FileServerFS(sub))
-	mux.HandleFunc("GET /api/matrix", apiMatrix)
-	mux.HandleFunc("POST /api/run", apiRun)
-	mux.HandleFunc("GET /api/scenarios", func(w http.ResponseWriter, r *http.Request) { apiScenarios(w, files) })
-	mux.HandleFunc("POST /api/scenario", func(w http.ResponseWriter, r *http.Request) { apiScenario(w, r, files) })
-	return mux
+	static := http.FileServerFS(sub)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			notAllowed(w, "GET, HEAD")
+			return
+		}
+		static.ServeHTTP(w, r)
+	})
+	route := func(method, path string, h http.HandlerFunc) {
+		mux.HandleFunc(method+" "+path, h)
+		allow := method
+		if method == http.MethodGet {
+			allow = "GET, HEAD"
+		}
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) { notAllowed(w, allow) })
+	}
+	route("GET", "/api/matrix", x.apiMatrix)
+	route("POST", "/api/run", x.apiRun)
+	route("GET", "/api/scenarios", func(w http.ResponseWriter, r *http.Request) { apiScenarios(w, x.files) })
+	route("POST", "/api/scenario", x.apiScenario)
+	x.h = x.guard(mux)
+	return x
+}
+
+func notAllowed(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	apiError(w, http.StatusMethodNotAllowed, "method not allowed; this path takes "+allow)
+}
+
+// guard refuses what no page of the explorer's own sends: a Host header
+// naming anything but an IP address or localhost (a page whose name was
+// rebound to this machine's address, DNS rebinding, sends its own name);
+// a cross-origin request other than GET, HEAD or OPTIONS (the standard
+// library's check: Sec-Fetch-Site, else Origin against Host; a client that
+// sends neither, like curl, passes); and a POST whose body is not JSON (a
+// cross-origin page cannot send application/json without a preflight,
+// which gets 405). It caps the body.
+func (x *explorer) guard(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !localHost(r.Host) {
+			apiError(w, http.StatusMisdirectedRequest, fmt.Sprintf("host %q refused: the explorer answers only requests to an IP address or localhost (against DNS rebinding)", r.Host))
+			return
+		}
+		if err := x.cop.Check(r); err != nil {
+			apiError(w, http.StatusForbidden, "cross-origin request refused: the explorer answers only its own page ("+err.Error()+")")
+			return
+		}
+		if r.Method == http.MethodPost {
+			if ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); !strings.EqualFold(strings.TrimSpace(ct), "application/json") {
+				apiError(w, http.StatusUnsupportedMediaType, "the request body must be application/json")
+				return
+			}
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, x.lim.Body)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// localHost reports whether a Host header names an IP address (any port)
+// or localhost. A rebinding attack needs a name it controls; an address
+// cannot be rebound.
+func localHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	_, err := netip.ParseAddr(host)
+	return err == nil
+}
+
+// errBudget is the answer of a request whose runs did not end in time.
+var errBudget = errors.New("over its time budget")
+
+// run does f in a run slot, within the request's budget: waiting for a
+// slot counts. A run past the budget is abandoned, not stopped (the
+// simulation has no way to be interrupted), and keeps its slot until it
+// ends, so that abandoned runs still bound the CPU the explorer uses.
+func (x *explorer) run(r *http.Request, f func()) error {
+	timer := time.NewTimer(x.lim.Budget)
+	defer timer.Stop()
+	select {
+	case x.slots <- struct{}{}:
+	case <-timer.C:
+		return fmt.Errorf("the explorer is busy with other runs: %w (%v)", errBudget, x.lim.Budget)
+	case <-r.Context().Done():
+		return r.Context().Err()
+	}
+	done := make(chan struct{})
+	go func() {
+		defer func() { <-x.slots }()
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-timer.C:
+		return fmt.Errorf("the run went %w (%v) and was abandoned", errBudget, x.lim.Budget)
+	case <-r.Context().Done():
+		return r.Context().Err()
+	}
+}
+
+// runError answers a request whose run did not finish.
+func runError(w http.ResponseWriter, err error) {
+	apiError(w, http.StatusServiceUnavailable, err.Error())
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -162,7 +347,7 @@ func formFields() []nodes.PolicyField {
 	return out
 }
 
-func apiMatrix(w http.ResponseWriter, r *http.Request) {
+func (x *explorer) apiMatrix(w http.ResponseWriter, r *http.Request) {
 	seed := uint64(1)
 	if s := r.URL.Query().Get("seed"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
@@ -195,7 +380,12 @@ func apiMatrix(w http.ResponseWriter, r *http.Request) {
 	if set != "xep" {
 		replay += " --servers " + strings.Join(kinds, ",")
 	}
-	results, err := scenarios.RunMatrixOf(kinds, scenarios.PairOptions{Seed: seed, NoTrace: true})
+	var results []*scenarios.PairResult
+	var err error
+	if rerr := x.run(r, func() { results, err = scenarios.RunMatrixOf(kinds, scenarios.PairOptions{Seed: seed, NoTrace: true}) }); rerr != nil {
+		runError(w, rerr)
+		return
+	}
 	if err != nil {
 		apiError(w, http.StatusInternalServerError, err.Error())
 		return
@@ -264,14 +454,16 @@ func (q runRequest) args() []string {
 }
 
 // sideFlags appends the flags a form sets (the seed, each side's policy
-// and certificate, faults, the attack) to explain's arguments.
+// and certificate, faults, the attack) to explain's arguments, each as
+// --flag=value: one argument that the flag parser reads as a value
+// whatever it holds.
 func sideFlags(a []string, seed *uint64, polI, polR, certI, certR string, faults []string, attack string) []string {
 	if seed != nil {
-		a = append(a, "--seed", strconv.FormatUint(*seed, 10))
+		a = append(a, "--seed="+strconv.FormatUint(*seed, 10))
 	}
 	add := func(flag, v string) {
 		if v != "" {
-			a = append(a, flag, v)
+			a = append(a, flag+"="+v)
 		}
 	}
 	add("--policy-initiator", polI)
@@ -297,9 +489,9 @@ type apiStep struct {
 	Failure bool   `json:"failure,omitempty"`
 }
 
-func apiRun(w http.ResponseWriter, r *http.Request) {
+func (x *explorer) apiRun(w http.ResponseWriter, r *http.Request) {
 	var q runRequest
-	if !decodeForm(w, r, &q) {
+	if !x.decodeForm(w, r, &q) {
 		return
 	}
 	// The pair becomes the positional arguments of explain: a value that
@@ -311,13 +503,26 @@ func apiRun(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if !x.checkFields(w, q.Faults, map[string]string{
+		"policy_initiator": q.PolicyInitiator, "policy_receiver": q.PolicyReceiver,
+		"cert_initiator": q.CertInitiator, "cert_receiver": q.CertReceiver, "attack": q.Attack,
+		"initiator": q.Initiator, "receiver": q.Receiver,
+	}) {
+		return
+	}
 	var msgs bytes.Buffer
 	cfg, _, ok := teachConfig("explain", q.args(), &msgs)
 	if !ok {
 		apiError(w, http.StatusBadRequest, strings.TrimSpace(msgs.String()))
 		return
 	}
-	out, status, err := runAnswer(cfg)
+	var out map[string]any
+	var status int
+	var err error
+	if rerr := x.run(r, func() { out, status, err = runAnswer(cfg) }); rerr != nil {
+		runError(w, rerr)
+		return
+	}
 	if err != nil {
 		apiError(w, status, err.Error())
 		return
@@ -325,15 +530,58 @@ func apiRun(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// decodeForm reads a JSON form of at most 64 KiB, refusing unknown fields.
-func decodeForm(w http.ResponseWriter, r *http.Request, q any) bool {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
+// decodeForm reads one JSON form (the body is capped by guard), refusing
+// unknown fields and anything after it.
+func (x *explorer) decodeForm(w http.ResponseWriter, r *http.Request, q any) bool {
+	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(q); err != nil {
+	err := dec.Decode(q)
+	if err == nil && dec.More() {
+		err = errors.New("more than one JSON value")
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		apiError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is over %d bytes", tooBig.Limit))
+		return false
+	}
+	if err != nil {
 		apiError(w, http.StatusBadRequest, "the request is not a run form: "+err.Error())
 		return false
 	}
 	return true
+}
+
+// checkFields bounds the work a form may ask for (at most lim.Faults
+// faults, lim.Field bytes a field) and refuses a value that starts with
+// '-': every field becomes an argument of explain, and none is a flag.
+// It reports every bad field at once, in the order of the form.
+func (x *explorer) checkFields(w http.ResponseWriter, faults []string, fields map[string]string) bool {
+	var errs []string
+	if len(faults) > x.lim.Faults {
+		errs = append(errs, fmt.Sprintf("%d faults: at most %d in one request", len(faults), x.lim.Faults))
+	}
+	check := func(name, v string) {
+		switch {
+		case len(v) > x.lim.Field:
+			errs = append(errs, fmt.Sprintf("%s: %d bytes, at most %d", name, len(v), x.lim.Field))
+		case strings.HasPrefix(v, "-"):
+			errs = append(errs, fmt.Sprintf("%s %q: a value, not a flag, may not start with '-'", name, v))
+		}
+	}
+	names := slices.Sorted(maps.Keys(fields))
+	for _, n := range names {
+		check(n, fields[n])
+	}
+	for i, f := range faults {
+		if i < x.lim.Faults {
+			check(fmt.Sprintf("faults[%d]", i), f)
+		}
+	}
+	if len(errs) == 0 {
+		return true
+	}
+	apiError(w, http.StatusBadRequest, strings.Join(errs, "; "))
+	return false
 }
 
 // runAnswer runs cfg and gives what the page shows of it: the outcome, the
@@ -432,7 +680,7 @@ func (q scenarioRequest) args(path string) []string {
 	}
 	a := []string{path}
 	if q.Initiator != "" || q.Receiver != "" {
-		a = append(a, "--pair", q.Initiator+","+q.Receiver)
+		a = append(a, "--pair="+q.Initiator+","+q.Receiver)
 	}
 	return sideFlags(a, q.Seed, q.PolicyInitiator, q.PolicyReceiver, q.CertInitiator, q.CertReceiver, nil, q.Attack)
 }
@@ -441,9 +689,17 @@ func (q scenarioRequest) args(path string) []string {
 // its servers. A file that does not load is not a failure of the server:
 // its errors (file:line:col: message, every one) come back with 422 for
 // the page to show.
-func apiScenario(w http.ResponseWriter, r *http.Request, files []string) {
+func (x *explorer) apiScenario(w http.ResponseWriter, r *http.Request) {
+	files := x.files
 	var q scenarioRequest
-	if !decodeForm(w, r, &q) {
+	if !x.decodeForm(w, r, &q) {
+		return
+	}
+	if !x.checkFields(w, nil, map[string]string{
+		"policy_initiator": q.PolicyInitiator, "policy_receiver": q.PolicyReceiver,
+		"cert_initiator": q.CertInitiator, "cert_receiver": q.CertReceiver, "attack": q.Attack,
+		"initiator": q.Initiator, "receiver": q.Receiver,
+	}) {
 		return
 	}
 	id := -1
@@ -495,7 +751,12 @@ func apiScenario(w http.ResponseWriter, r *http.Request, files []string) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": strings.TrimSpace(msgs.String()), "scenario": about})
 		return
 	}
-	out, status, err := runAnswer(cfg)
+	var out map[string]any
+	var status int
+	if rerr := x.run(r, func() { out, status, err = runAnswer(cfg) }); rerr != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": rerr.Error(), "scenario": about})
+		return
+	}
 	if err != nil {
 		writeJSON(w, status, map[string]any{"error": err.Error(), "scenario": about})
 		return

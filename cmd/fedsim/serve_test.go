@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"encoding/xml"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"fedsim/nodes"
 	"fedsim/scenarios"
@@ -265,6 +268,199 @@ func TestExplorerScenarios(t *testing.T) {
 		code, a := post(bad.body)
 		if code != bad.code || !strings.Contains(a.Error, bad.want) {
 			t.Errorf("POST %s: %d %q, want %d with %q", bad.body, code, a.Error, bad.code, bad.want)
+		}
+	}
+}
+
+// TestExplorerGuards: what issue 14 found open in fedsim serve. Any page
+// the user visits may send requests to the explorer, and any client may
+// send it costly or slow ones.
+func TestExplorerGuards(t *testing.T) {
+	srv := httptest.NewServer(explorerHandler(nil))
+	defer srv.Close()
+	const run = `{"initiator":"type1","receiver":"type4"}`
+	do := func(method, path, body string, header ...string) (int, http.Header, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if method == "POST" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		for i := 0; i+1 < len(header); i += 2 {
+			if header[i] == "Host" {
+				req.Host = header[i+1]
+				continue
+			}
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, string(b)
+	}
+	faults := func(n int) string {
+		var fs []string
+		for range n {
+			fs = append(fs, `"cert-expired:initiator"`)
+		}
+		return `{"initiator":"type5","receiver":"type5","faults":[` + strings.Join(fs, ",") + `]}`
+	}
+	for _, c := range []struct {
+		what, method, path, body string
+		header                   []string
+		code                     int
+		want                     string
+	}{
+		// Its own page, curl (no Origin), and the other names of loopback pass.
+		{"same origin", "POST", "/api/run", run, []string{"Origin", srv.URL, "Sec-Fetch-Site", "same-origin"}, 200, `"outcome":"U"`},
+		{"no Origin (curl)", "POST", "/api/run", run, nil, 200, `"outcome":"U"`},
+		{"localhost", "GET", "/", "", []string{"Host", "localhost:8238"}, 200, "<html"},
+		{"IPv6 loopback", "GET", "/", "", []string{"Host", "[::1]:8238"}, 200, "<html"},
+		// Cross-site requests: refused before any run.
+		{"cross-origin POST", "POST", "/api/run", run, []string{"Origin", "http://evil.example"}, 403, "cross-origin request refused"},
+		{"cross-site fetch", "POST", "/api/run", run, []string{"Sec-Fetch-Site", "cross-site"}, 403, "cross-origin request refused"},
+		{"another port of localhost", "POST", "/api/scenario", `{"file":0}`, []string{"Origin", "http://127.0.0.1:1", "Sec-Fetch-Site", "same-site"}, 403, "cross-origin request refused"},
+		{"Origin null", "POST", "/api/run", run, []string{"Origin", "null"}, 403, "cross-origin request refused"},
+		{"a form's text/plain", "POST", "/api/run", run, []string{"Content-Type", "text/plain"}, 415, "application/json"},
+		// DNS rebinding: the attacker's name in Host.
+		{"rebound name", "GET", "/api/matrix", "", []string{"Host", "evil.example:8238"}, 421, `host \"evil.example:8238\" refused`},
+		{"rebound name, POST", "POST", "/api/run", run, []string{"Host", "evil.example", "Origin", "http://evil.example"}, 421, "DNS rebinding"},
+		{"localhost.evil", "GET", "/", "", []string{"Host", "localhost.evil.example"}, 421, "refused"},
+		// Bounded work.
+		{"a body over 64 KiB", "POST", "/api/run", `{"initiator":"type1","receiver":"type4","policy_initiator":"` + strings.Repeat("x", 70<<10) + `"}`, nil, 413, "over 65536 bytes"},
+		{"nine faults", "POST", "/api/run", faults(9), nil, 400, "9 faults: at most 8 in one request"},
+		{"eight faults", "POST", "/api/run", faults(8), nil, 200, `"outcome":`},
+		{"a long policy", "POST", "/api/run", `{"initiator":"type1","receiver":"type4","policy_initiator":"` + strings.Repeat("accept=V,", 200) + `"}`, nil, 400, "policy_initiator: 1800 bytes, at most 1024"},
+		{"two forms", "POST", "/api/run", run + run, nil, 400, "more than one JSON value"},
+		// No request value is ever read as a flag.
+		{"a flag as a policy", "POST", "/api/run", `{"initiator":"type1","receiver":"type4","policy_initiator":"-h"}`, nil, 400, `policy_initiator \"-h\": a value, not a flag`},
+		{"a flag as a fault", "POST", "/api/run", `{"initiator":"type1","receiver":"type4","faults":["--seed=7"]}`, nil, 400, `faults[0] \"--seed=7\": a value, not a flag`},
+		{"a flag as an attack", "POST", "/api/run", `{"initiator":"type1","receiver":"type4","attack":"--help"}`, nil, 400, `attack \"--help\"`},
+		{"a flag as a certificate", "POST", "/api/run", `{"initiator":"type1","receiver":"type4","cert_receiver":"-fragment=byte"}`, nil, 400, `cert_receiver \"-fragment=byte\"`},
+		{"a flag in a scenario's pair", "POST", "/api/scenario", `{"file":0,"initiator":"-h","receiver":"b"}`, nil, 400, `initiator \"-h\"`},
+		// Wrong methods: 405 with Allow.
+		{"GET /api/run", "GET", "/api/run", "", nil, 405, "this path takes POST"},
+		{"PUT /", "PUT", "/", "", nil, 405, "GET, HEAD"},
+		{"DELETE /api/matrix", "DELETE", "/api/matrix", "", nil, 405, "GET, HEAD"},
+		{"OPTIONS /api/run (a preflight)", "OPTIONS", "/api/run", "", []string{"Origin", "http://evil.example", "Access-Control-Request-Method", "POST"}, 405, "POST"},
+		{"POST /api/scenarios", "POST", "/api/scenarios", `{}`, nil, 405, "GET, HEAD"},
+	} {
+		code, h, body := do(c.method, c.path, c.body, c.header...)
+		if code != c.code || !strings.Contains(body, c.want) {
+			t.Errorf("%s: %s %s: %d %.200q, want %d with %q", c.what, c.method, c.path, code, body, c.code, c.want)
+		}
+		if code == 405 && h.Get("Allow") == "" {
+			t.Errorf("%s: 405 without Allow", c.what)
+		}
+		if code == 403 && h.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("%s: CORS header on a refusal", c.what)
+		}
+	}
+}
+
+// TestExplorerBudget: a run that outlasts the request's budget is
+// answered 503, and a request that finds every run slot taken waits at
+// most the budget.
+func TestExplorerBudget(t *testing.T) {
+	lim := defaultLimits
+	lim.Budget, lim.Parallel = time.Millisecond, 1
+	x := newExplorer(nil, lim)
+	srv := httptest.NewServer(x)
+	defer srv.Close()
+	post := func() (int, string) {
+		resp, err := http.Post(srv.URL+"/api/run", "application/json", strings.NewReader(`{"initiator":"type5","receiver":"type5","faults":["cert-expired:initiator"],"attack":"strip-starttls"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := post(); code != 503 || !strings.Contains(body, "over its time budget (1ms)") {
+		t.Errorf("a run past its budget: %d %s", code, body)
+	}
+	// Wait for the abandoned run to give its slot back, then take it.
+	x.slots <- struct{}{}
+	if code, body := post(); code != 503 || !strings.Contains(body, "busy with other runs") {
+		t.Errorf("no slot free: %d %s", code, body)
+	}
+	<-x.slots
+	lim.Budget = time.Minute
+	srv.Config.Handler = newExplorer(nil, lim)
+	if code, body := post(); code != 200 {
+		t.Errorf("within the budget: %d %s", code, body)
+	}
+}
+
+// TestExplorerServerTimeouts: a client that sends its headers or its body
+// slowly, or keeps an idle connection, is cut off.
+func TestExplorerServerTimeouts(t *testing.T) {
+	srv := explorerServer(explorerHandler(nil), limits{ReadHeader: 200 * time.Millisecond, Read: 400 * time.Millisecond, Idle: 300 * time.Millisecond, Write: 5 * time.Second})
+	if d := explorerServer(nil, defaultLimits); d.ReadHeaderTimeout == 0 || d.ReadTimeout == 0 || d.IdleTimeout == 0 || d.WriteTimeout == 0 || d.MaxHeaderBytes == 0 {
+		t.Errorf("the explorer's server has a timeout or limit unset: %+v", d)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Close()
+	// closedWithin writes what the client sends and reports whether the
+	// server has closed the connection within d (what it answered first
+	// does not matter).
+	closedWithin := func(what, send string, then func(net.Conn), d time.Duration) {
+		t.Helper()
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := io.WriteString(c, send); err != nil {
+			t.Fatal(err)
+		}
+		if then != nil {
+			then(c)
+		}
+		start := time.Now()
+		c.SetReadDeadline(start.Add(d))
+		_, err = io.Copy(io.Discard, c)
+		if err != nil { // the deadline: the server kept the connection
+			t.Errorf("%s: connection still open after %v: %v", what, time.Since(start).Round(time.Millisecond), err)
+		}
+	}
+	closedWithin("slow headers", "POST /api/run HTTP/1.1\r\nHost: 127.0.0.1\r\n", nil, 3*time.Second)
+	closedWithin("slow body", "POST /api/run HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"init", nil, 3*time.Second)
+	closedWithin("idle keep-alive", "GET /api/scenarios HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", func(c net.Conn) {
+		// Read the answer, then stay idle.
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET /api/scenarios: %v", err)
+		}
+		resp.Body.Close()
+	}, 3*time.Second)
+}
+
+func TestServeWarnsOffLoopback(t *testing.T) {
+	for _, c := range []struct {
+		addr string
+		warn bool
+	}{
+		{"127.0.0.1:8238", false}, {"[::1]:8238", false}, {"127.9.9.9:80", false},
+		{"0.0.0.0:8238", true}, {"[::]:8238", true}, {"192.0.2.7:8238", true},
+	} {
+		a, err := net.ResolveTCPAddr("tcp", c.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := exposedWarning(a)
+		if (w != "") != c.warn || (c.warn && !strings.Contains(w, "not a loopback address")) {
+			t.Errorf("%s: warning %q, want one: %v", c.addr, w, c.warn)
 		}
 	}
 }
