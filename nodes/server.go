@@ -154,9 +154,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Policy.Dialback && cfg.Secret == "" {
 		errs = append(errs, "dialback is on but the dialback secret is empty")
 	}
-	if cfg.Policy.RequireValidCert && cfg.Cert == nil {
-		errs = append(errs, "require_valid_cert is set but the server has no certificate to present")
-	}
+	// A server that requires valid peer certificates needs none of its
+	// own to validate a peer (issue 14): as initiating entity it checks the
+	// receiver's; it just cannot be authenticated by one itself.
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("nodes: server %q: %s", cfg.Domain, strings.Join(errs, "; "))
 	}

@@ -257,3 +257,24 @@ func checkStreamXML(doc string) error {
 		}
 	}
 }
+
+// Validating a peer needs no certificate of one's own (issue 14): an
+// initiator that requires valid certificates but holds none checks the
+// receiver's CA-issued certificate and federates by dialback over TLS.
+func TestRequireValidCertWithoutOwnCertificate(t *testing.T) {
+	cfg, _, err := PairConfig(Pair{Initiator: "type4", Receiver: "type5"}, PairOptions{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ini := &cfg.Servers[0]
+	ini.CertKind, ini.Trust = nodes.CertNone, []string{ImplicitCA}
+	ini.Policy.RequireValidCert = true
+	w, err := Build(cfg)
+	if err != nil {
+		t.Fatalf("a server requiring valid certificates without one of its own: %v", err)
+	}
+	w.Run(RunDeadline)
+	if r := w.ReadPair("type4.lit", "type5.lit"); r.Outcome != nodes.LevelEncrypted || !r.Delivered {
+		t.Fatalf("type4 without a certificate, requiring valid ones, to type5: %+v, want E and the ping delivered", r)
+	}
+}

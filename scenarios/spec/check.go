@@ -198,9 +198,6 @@ func (l *loader) check() {
 			}
 			d.errorf(sv.trustAt[j], "%s.trust[%d]: no authority or certificate named %q (authorities: %s; certificates: %s)", path, j, t, noneIfEmpty(authNames), noneIfEmpty(certNames))
 		}
-		if sv.Policy.RequireValidCert && sv.Certificate == "none" {
-			d.errorf(sv.at, "%s: require_valid_cert is set but the server has no certificate to present", path)
-		}
 	}
 
 	// DNS records and links.

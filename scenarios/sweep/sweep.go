@@ -170,9 +170,6 @@ func consistent(s Spec) error {
 	if err := s.Policy.Validate(); err != nil {
 		return err
 	}
-	if s.Policy.RequireValidCert && s.Cert == nodes.CertNone {
-		return fmt.Errorf("require_valid_cert needs a certificate")
-	}
 	if (s.Policy.StartTLS != nodes.TLSNotOffered || s.Policy.InitiateTLS != nodes.InitiateNever) && s.Cert == nodes.CertNone {
 		return fmt.Errorf("TLS needs a certificate")
 	}
