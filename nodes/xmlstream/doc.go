@@ -25,11 +25,13 @@
 // raw bytes of an element, and it allocates for every token. The parser
 // here is a resumable byte-level state machine: it keeps everything it
 // needs between Feed calls, scans every byte once however the input is
-// split (O(n) even with one-byte feeds), rejects XMPP's forbidden
-// constructs as it meets them, and builds each stanza's tree directly,
-// carving elements, attribute lists and node lists from shared slabs and
-// taking attribute values and text that need no unescaping as substrings of
-// one string per stanza. On Corpus it is several times faster than
+// split (O(n) even with one-byte feeds, and with thousands of namespace
+// declarations and prefixed names in one stanza: prefixes resolve through
+// an index once more than a few declarations are in scope), rejects
+// XMPP's forbidden constructs as it meets them, and builds each stanza's
+// tree directly, carving elements, attribute lists and node lists from
+// shared slabs and taking attribute values and text that need no
+// unescaping as substrings of one string per stanza. On Corpus it is several times faster than
 // encoding/xml's Decoder.Token, which only tokenizes (see the benchmarks).
 //
 // Tokens and errors depend only on the bytes, never on how they were split

@@ -1,7 +1,9 @@
 package xmlstream
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -24,6 +26,15 @@ func FuzzParser(f *testing.F) {
 	f.Add([]byte(testHeader + "<ä xmlns='urn:ü'>日本</ä><m>\xff</m>"))
 	f.Add([]byte("<?xml version='1.0' encoding='UTF-8'?>" + testHeader + "<!-- c -->"))
 	f.Add([]byte(testHeader + "<a><b><c/></b></a>&foo;"))
+	// More declarations in scope than indexAbove: lookups go through the
+	// index, with shadowing, and closing elements restore outer bindings.
+	var many strings.Builder
+	many.WriteString(testHeader + "<m")
+	for i := range indexAbove + 2 {
+		fmt.Fprintf(&many, " xmlns:p%d='urn:%d'", i, i)
+	}
+	many.WriteString("><p1:n xmlns:p1='urn:x' p0:a='1' p17:a='2'><p1:o/></p1:n><p1:n p1:a='3' p2:a='4'/></m>")
+	f.Add([]byte(many.String()))
 	for _, v := range violations {
 		if len(v.in) < 512 && v.setup == nil {
 			in := v.in

@@ -103,7 +103,8 @@ type Parser struct {
 	pendingEnd  bool // header was self-closing: TokStreamEnd is due
 	lent        bool // Borrow: the last token's tree or header is in work
 	headerName  string
-	bindings    []binding // the header's namespace declarations (read-only: may be shared)
+	bindings    []binding         // the header's namespace declarations (read-only: may be shared)
+	bindIdx     map[string]string // prefix → namespace of bindings, when there are more than indexAbove
 	err         *StreamError
 
 	// The working state of the token being scanned lives apart, in a
@@ -152,6 +153,16 @@ type work struct {
 	// they live here rather than in the Parser, whose own bindings (the
 	// header's) last as long as the stream.
 	ebind []binding
+	// Once more than indexAbove declarations are open, lookups go through
+	// eidx (prefix → index in ebind of its innermost declaration), which
+	// covers ebind[:nidx]; eprev[i] is the index of the declaration that
+	// ebind[i] shadows, or -1, so that closing an element restores the
+	// outer ones. A backward scan is faster for the few declarations real
+	// stanzas carry, but costs O(declarations) per prefixed name, so a
+	// start tag with thousands of each would be quadratic (issue 14).
+	eidx  map[string]int32
+	eprev []int32
+	nidx  int
 	names *[internSets][2]string
 
 	// The tree of the token being scanned is built in these slabs (first
@@ -191,6 +202,10 @@ type work struct {
 }
 
 type binding struct{ prefix, uri string }
+
+// indexAbove is the number of namespace declarations in scope above which
+// lookup uses a map instead of a backward scan (see work.eidx).
+const indexAbove = 16
 
 // openElem is an element whose end tag has not been seen yet.
 type openElem struct {
@@ -390,7 +405,7 @@ func (p *Parser) Restart() {
 	p.inStream = false
 	p.pendingEnd = false
 	p.headerName = ""
-	p.bindings = nil
+	p.bindings, p.bindIdx = nil, nil
 	if p.work == nil {
 		return // parked: nothing pending to rescan
 	}
@@ -400,8 +415,7 @@ func (p *Parser) Restart() {
 	clear(p.nodes)
 	p.nodes = p.nodes[:0]
 	p.spans = p.spans[:0]
-	clear(p.ebind)
-	p.ebind = p.ebind[:0]
+	p.resetBindings()
 	p.attrs = p.attrs[:0]
 	p.text = p.text[:0]
 	p.resetTree()
@@ -1476,7 +1490,7 @@ func (p *Parser) endTail(lim int) step {
 	o := p.stack[n-1]
 	p.stack[n-1] = openElem{}
 	p.stack = p.stack[:n-1]
-	p.ebind = p.ebind[:o.mark]
+	p.popBindings(o.mark)
 	if k := len(p.nodes) - o.nodeStart; k > 0 {
 		o.el.Nodes = p.allocNodes(k)
 		copy(o.el.Nodes, p.nodes[o.nodeStart:])
@@ -1745,7 +1759,7 @@ func (p *Parser) startTagDone(empty bool) step {
 		p.nodes = append(p.nodes, Node{Elem: el})
 	}
 	if empty {
-		p.ebind = p.ebind[:mark]
+		p.popBindings(mark)
 		if len(p.stack) == 0 {
 			return p.emitElement(el)
 		}
@@ -1946,7 +1960,13 @@ func (p *Parser) declare() step {
 		}
 	}
 	if header {
-		p.bindings = sharedBindings(hdr)
+		p.bindings, p.bindIdx = sharedBindings(hdr), nil
+		if len(hdr) > indexAbove {
+			p.bindIdx = make(map[string]string, len(hdr))
+			for _, b := range p.bindings {
+				p.bindIdx[b.prefix] = b.uri
+			}
+		}
 	}
 	return stepNext
 }
@@ -2071,11 +2091,21 @@ func (p *Parser) lookup(prefix string) (string, bool) {
 		return NSXML, true
 	}
 	if p.work != nil {
-		for i := len(p.ebind) - 1; i >= 0; i-- {
-			if p.ebind[i].prefix == prefix {
+		if len(p.ebind) > indexAbove {
+			if i, ok := p.indexBindings()[prefix]; ok {
 				return p.ebind[i].uri, true
 			}
+		} else {
+			for i := len(p.ebind) - 1; i >= 0; i-- {
+				if p.ebind[i].prefix == prefix {
+					return p.ebind[i].uri, true
+				}
+			}
 		}
+	}
+	if p.bindIdx != nil {
+		uri, ok := p.bindIdx[prefix]
+		return uri, ok || prefix == ""
 	}
 	for i := len(p.bindings) - 1; i >= 0; i-- {
 		if p.bindings[i].prefix == prefix {
@@ -2083,6 +2113,51 @@ func (p *Parser) lookup(prefix string) (string, bool) {
 		}
 	}
 	return "", prefix == ""
+}
+
+// indexBindings brings eidx up to date with ebind and returns it.
+func (p *Parser) indexBindings() map[string]int32 {
+	if p.eidx == nil {
+		p.eidx = make(map[string]int32, 2*len(p.ebind))
+	}
+	for i := p.nidx; i < len(p.ebind); i++ {
+		prev, ok := p.eidx[p.ebind[i].prefix]
+		if !ok {
+			prev = -1
+		}
+		p.eprev = append(p.eprev, prev)
+		p.eidx[p.ebind[i].prefix] = int32(i)
+	}
+	p.nidx = len(p.ebind)
+	return p.eidx
+}
+
+// popBindings closes the declarations from ebind[mark] on, restoring in
+// eidx those they shadowed.
+func (p *Parser) popBindings(mark int) {
+	if p.nidx > mark {
+		for i := p.nidx - 1; i >= mark; i-- {
+			if prev := p.eprev[i]; prev >= 0 {
+				p.eidx[p.ebind[i].prefix] = prev
+			} else {
+				delete(p.eidx, p.ebind[i].prefix)
+			}
+		}
+		p.eprev = p.eprev[:mark]
+		p.nidx = mark
+	}
+	p.ebind = p.ebind[:mark]
+}
+
+// resetBindings closes every declaration of the token; an index grown by
+// a hostile token is let go rather than kept in the pool.
+func (w *work) resetBindings() {
+	clear(w.ebind[:cap(w.ebind)])
+	if cap(w.ebind) > 64 {
+		w.ebind = w.ebindArr[:0]
+	}
+	w.ebind = w.ebind[:0]
+	w.eidx, w.eprev, w.nidx = nil, nil, 0
 }
 
 // splitName splits a qualified name at its colon.
@@ -2224,8 +2299,7 @@ func (p *Parser) park() {
 	clear(w.attrs[:cap(w.attrs)])
 	clear(w.nodes[:cap(w.nodes)])
 	clear(w.stack[:cap(w.stack)])
-	clear(w.ebind[:cap(w.ebind)])
-	w.ebind = w.ebind[:0]
+	w.resetBindings()
 	w.buf, w.attrs, w.acolons, w.spans = w.buf[:0], w.attrs[:0], w.acolons[:0], w.spans[:0]
 	w.text, w.nodes, w.stack = w.text[:0], w.nodes[:0], w.stack[:0]
 	w.resetTree()
@@ -2241,4 +2315,14 @@ func (p *Parser) park() {
 // until it parks again.
 func (p *Parser) unpark() {
 	p.work = workPool.Get().(*work)
+}
+
+// Buffered returns the number of bytes fed and not yet returned as part of
+// a token: what the parser holds for the token being scanned. It is at most
+// MaxElementBytes plus one Feed's worth, and 0 once the stream failed.
+func (p *Parser) Buffered() int {
+	if p.work == nil || p.err != nil {
+		return 0
+	}
+	return len(p.buf) - p.start
 }
