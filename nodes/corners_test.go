@@ -155,3 +155,27 @@ func TestExternalChallengeRound(t *testing.T) {
 		t.Fatalf("response to the challenge: %s, want success", out)
 	}
 }
+
+// A thousand <db:result/> on one stream used to start a thousand DNS
+// lookups and outbound connections; now at most MaxPendingPerStream checks
+// run at once, and the stream that asks for more is closed with
+// <policy-violation/> (issue 14).
+func TestPendingVerificationsAreBounded(t *testing.T) {
+	s := newTestServer(t, "type2")
+	s.Accepted(1, "type4.lit")
+	s.Received(1, transport.Server, []byte(strings.Replace(peerHeader, "evil.lit", "type4.lit", 1)))
+	resolves, violation := 0, false
+	for i := 0; i < 1000 && !violation; i++ {
+		effs := s.Received(1, transport.Server, []byte("<db:result from='type4.lit' to='type2.lit'>k</db:result>"))
+		for _, e := range effs {
+			if e.Kind == EffResolve {
+				resolves++
+			}
+		}
+		out, _ := written(effs)
+		violation = strings.Contains(out, "<policy-violation ")
+	}
+	if resolves > MaxPendingPerStream || !violation {
+		t.Fatalf("%d lookups started (at most %d), policy-violation sent: %v", resolves, MaxPendingPerStream, violation)
+	}
+}

@@ -1,6 +1,7 @@
 package nodes
 
 import (
+	"fmt"
 	"strings"
 
 	"fedsim/dns"
@@ -24,7 +25,22 @@ type verification struct {
 	timer    int64
 }
 
+// MaxPendingPerStream and MaxPendingPerPeer bound the dialback checks a
+// peer can make a server run at once (issue 14): every <db:result/> costs
+// a DNS lookup and an outbound connection to the Authoritative Server, so
+// a thousand keys on one stream would be a thousand connections. Past the
+// bound the stream is closed with <policy-violation/> (RFC 6120
+// §4.9.3.18). A legitimate peer has one key per domain pair in flight.
+const (
+	MaxPendingPerStream = 8
+	MaxPendingPerPeer   = 32
+)
+
 func (s *Server) startVerification(in *stream, from, key string) {
+	if n, m := len(in.pending), s.pendingFor(from); n >= MaxPendingPerStream || m >= MaxPendingPerPeer {
+		s.streamError(in, "policy-violation", fmt.Sprintf("%d dialback keys already being verified on this stream and %d for %s (at most %d and %d)", n, m, from, MaxPendingPerStream, MaxPendingPerPeer))
+		return
+	}
 	v := &verification{inbound: in, from: from, to: s.cfg.Domain, id: in.id, key: key}
 	in.pending = append(in.pending, v)
 	if s.cfg.Broken == SkipDialbackVerification {
@@ -187,4 +203,18 @@ func (st *stream) removePending(v *verification) {
 			return
 		}
 	}
+}
+
+// pendingFor counts the checks in flight for keys from domain, on every
+// receiving stream.
+func (s *Server) pendingFor(domain string) int {
+	n := 0
+	for _, st := range s.streams {
+		for _, v := range st.pending {
+			if v.from == domain {
+				n++
+			}
+		}
+	}
+	return n
 }
