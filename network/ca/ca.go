@@ -30,6 +30,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/net/idna"
 )
 
 // Cert is a certificate.
@@ -500,7 +502,34 @@ func MatchName(c *Cert, domain string, cnFallback bool) bool {
 }
 
 func canonical(s string) string {
-	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
+	s = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
+	// RFC 6125 §6.4.2 (and RFC 5890): an internationalized label is
+	// compared in its A-label form, so "bücher.example" and
+	// "xn--bcher-kva.example" are the same name. ASCII labels (including
+	// "*" and "_xmpp-server") are left as they are; a label that is no
+	// valid U-label stays as written and matches only itself.
+	if !isASCII(s) {
+		labels := strings.Split(s, ".")
+		for i, l := range labels {
+			if isASCII(l) {
+				continue
+			}
+			if a, err := idna.Lookup.ToASCII(l); err == nil {
+				labels[i] = a
+			}
+		}
+		s = strings.Join(labels, ".")
+	}
+	return s
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // matchDNSID compares a DNS-ID with the reference identifier. A wildcard is

@@ -162,3 +162,26 @@ func TestSignatureChecks(t *testing.T) {
 		t.Errorf("%d HMAC states for two issuers", len(p.macs))
 	}
 }
+
+// RFC 6125 §6.4.2: a U-label and its A-label are the same name, in the
+// certificate and in the reference identity alike (issue 14).
+func TestInternationalizedNames(t *testing.T) {
+	nb, na := time.Unix(0, 0), time.Unix(1<<40, 0)
+	root := NewRoot("R", nb, na, []byte("r"))
+	for _, c := range []struct {
+		dns, xmpp []string
+		domain    string
+		want      bool
+	}{
+		{dns: []string{"xn--bcher-kva.example"}, domain: "bücher.example", want: true},
+		{dns: []string{"bücher.example"}, domain: "xn--bcher-kva.example", want: true},
+		{dns: []string{"*.xn--bcher-kva.example"}, domain: "xmpp.bücher.example", want: true},
+		{xmpp: []string{"bücher.example"}, domain: "XN--BCHER-KVA.example", want: true},
+		{dns: []string{"xn--bcher-kva.example"}, domain: "bucher.example", want: false},
+	} {
+		cert := root.Issue(Template{Subject: "x", DNSNames: c.dns, XMPPAddrs: c.xmpp, NotBefore: nb, NotAfter: na})
+		if got := MatchName(cert, c.domain, false); got != c.want {
+			t.Errorf("certificate %v %v for %s: match %v, want %v", c.dns, c.xmpp, c.domain, got, c.want)
+		}
+	}
+}
