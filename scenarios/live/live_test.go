@@ -3,6 +3,7 @@ package live
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -106,4 +107,4 @@ func TestXEPMatrixOnRealSockets(t *testing.T) {
 
 // testLoopback keeps this package's servers off the addresses the interop
 // tests use (127.77.0.x), which go test may run at the same time.
-func testLoopback(k int) string { return fmt.Sprintf("127.78.%d.%d", (k+1)>>8, (k+1)&255) }
+func testLoopback(k int) string { return fmt.Sprintf("127.78.%d.%d", os.Getpid()%250+1, k+1) }

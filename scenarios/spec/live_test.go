@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -47,7 +48,7 @@ func TestShippedScenariosLive(t *testing.T) {
 			skipped[f] = fmt.Sprintf("its simulated run lasts %v", sim.Virtual)
 			continue
 		}
-		res, err := s.RunLive(live.Options{Idle: 150 * time.Millisecond, Loopback: func(k int) string { return fmt.Sprintf("127.79.%d.%d", (k+1)>>8, (k+1)&255) }})
+		res, err := s.RunLive(live.Options{Idle: 150 * time.Millisecond, Loopback: func(k int) string { return fmt.Sprintf("127.79.%d.%d", os.Getpid()%250+1, k+1) }})
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
