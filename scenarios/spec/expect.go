@@ -187,8 +187,8 @@ func (l *loader) stanza(path string, n ast.Node, bounce bool, into []StanzaExpec
 	}
 	fields := []field{
 		{"id", func(v ast.Node) { x.ID, _ = d.name(v, path+".id") }},
-		{"to", func(v ast.Node) { x.To, _ = d.name(v, path+".to") }},
-		{"from", func(v ast.Node) { x.From, _ = d.name(v, path+".from") }},
+		{"to", func(v ast.Node) { x.To, _ = d.jid(v, path+".to") }},
+		{"from", func(v ast.Node) { x.From, _ = d.jid(v, path+".from") }},
 		{"stanza", func(v ast.Node) { x.Stanza, _ = d.oneOf(v, path+".stanza", "message", "iq", "presence") }},
 	}
 	if bounce {

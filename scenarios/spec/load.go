@@ -1,8 +1,10 @@
 package spec
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -23,19 +25,56 @@ import (
 	"fedsim/scenarios/interop"
 )
 
+// MaxFileSize is the largest scenario file Load and Parse take, in bytes.
+// The biggest shipped file is under 10 KB; parsing costs far more memory
+// than the text (a 17 MB file took 50 s and 2.7 GB), so a larger file is
+// refused before it is read or parsed (issue 14).
+const MaxFileSize = 1 << 20
+
+// bom is the UTF-8 byte-order mark some editors put at the start of a
+// file. YAML 1.2 §5.2 allows it; it is not part of the first key.
+const bom = "\ufeff"
+
 // Load reads and validates one scenario file. A file with problems yields
-// Errors: every problem found, each with its line and column.
+// Errors: every problem found, each with its line and column. A file over
+// MaxFileSize is refused unread.
 func Load(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("spec: reading scenario: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > MaxFileSize {
+		return nil, tooBig(path, st.Size())
+	}
+	// At most one byte past the cap: a file that grows, or is no regular
+	// file, is refused without reading it all.
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("spec: reading scenario: %w", err)
 	}
 	return Parse(path, data)
 }
 
+// tooBig is the error for a file over MaxFileSize (size -1: unknown, more
+// than the cap).
+func tooBig(path string, size int64) error {
+	what := fmt.Sprintf("%d bytes", size)
+	if size > 10<<20 {
+		what += fmt.Sprintf(" (%d MiB)", size>>20)
+	}
+	return Errors{{File: path, Line: 1, Col: 1, Msg: fmt.Sprintf("the file is %s; a scenario file may be at most %d bytes (1 MiB): split it, or generate the world in Go", what, MaxFileSize)}}
+}
+
 // Parse validates a scenario given as bytes; path names it in errors and
-// anchors its relative paths (the golden transcript).
+// anchors its relative paths (the golden transcript). A leading UTF-8
+// byte-order mark is skipped; more than MaxFileSize bytes are refused
+// unparsed.
 func Parse(path string, data []byte) (*Scenario, error) {
+	if len(data) > MaxFileSize {
+		return nil, tooBig(path, int64(len(data)))
+	}
+	data = bytes.TrimPrefix(data, []byte(bom))
 	d := &decoder{file: path, anchors: map[string]ast.Node{}, resolving: map[string]bool{}}
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
@@ -787,10 +826,10 @@ func (l *loader) send(i int, n ast.Node) {
 	snd := Send{at: posOf(n)}
 	present, ok := d.object(n, path, []field{
 		{"at", func(v ast.Node) { snd.At, _ = d.nonNegDuration(v, path+".at") }},
-		{"ping", func(v ast.Node) { ping, _ = d.name(v, path+".ping") }},
-		{"message", func(v ast.Node) { message, _ = d.name(v, path+".message") }},
+		{"ping", func(v ast.Node) { ping, _ = d.jid(v, path+".ping") }},
+		{"message", func(v ast.Node) { message, _ = d.jid(v, path+".message") }},
 		{"xml", func(v ast.Node) { rawNode = v; raw, _ = d.str(v, path+".xml") }},
-		{"from", func(v ast.Node) { from, _ = d.name(v, path+".from") }},
+		{"from", func(v ast.Node) { from, _ = d.jid(v, path+".from") }},
 		{"id", func(v ast.Node) { id, _ = d.name(v, path+".id") }},
 		{"body", func(v ast.Node) { body, _ = d.str(v, path+".body") }},
 		{"type", func(v ast.Node) { typ, _ = d.name(v, path+".type") }},

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -368,4 +369,47 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A UTF-8 byte-order mark at the start of a file is skipped (YAML 1.2
+// §5.2), and a file over MaxFileSize is refused before it is parsed, or
+// read, with its name and size (issue 14: a 17 MB file took 50 s and
+// 2.7 GB).
+func TestByteOrderMarkAndSizeCap(t *testing.T) {
+	dir := t.TempDir()
+	plain, err := Parse(filepath.Join(dir, "mine.yaml"), Starter("mine"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withBOM, err := Parse(filepath.Join(dir, "mine.yaml"), append([]byte("\ufeff"), Starter("mine")...))
+	if err != nil {
+		t.Fatalf("a file with a byte-order mark: %v", err)
+	}
+	if len(plain.Traffic) != len(withBOM.Traffic) || plain.Traffic[0].XML != withBOM.Traffic[0].XML || plain.Name != withBOM.Name ||
+		plain.Traffic[0].at != withBOM.Traffic[0].at {
+		t.Errorf("the byte-order mark changed the scenario: %+v, want %+v", withBOM.Traffic, plain.Traffic)
+	}
+
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, append(Starter("big"), make([]byte, 17<<20)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = Load(big)
+	var es Errors
+	if !errors.As(err, &es) || len(es) != 1 || !strings.HasPrefix(err.Error(), big+":1:1: the file is ") ||
+		!strings.Contains(err.Error(), " bytes (17 MiB); a scenario file may be at most 1048576 bytes (1 MiB)") {
+		t.Errorf("a 17 MiB file: %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("refusing a 17 MiB file took %v", d)
+	}
+	// Parse, given the bytes, refuses them too; the cap itself passes.
+	data := []byte(strings.Repeat("#", MaxFileSize+1))
+	if _, err := Parse("big.yaml", data); err == nil || !strings.Contains(err.Error(), "big.yaml:1:1: the file is 1048577 bytes; a scenario file may be at most") {
+		t.Errorf("1 MiB and a byte: %v", err)
+	}
+	if _, err := Parse("cap.yaml", data[:MaxFileSize]); err == nil || strings.Contains(err.Error(), "at most") {
+		t.Errorf("exactly 1 MiB: %v, want it parsed (an empty scenario)", err)
+	}
 }

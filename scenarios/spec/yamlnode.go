@@ -8,13 +8,17 @@ package spec
 // time.Duration").
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"net"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml/ast"
+	"mellium.im/xmpp/jid"
 
 	"fedsim/nodes"
 	"fedsim/sim"
@@ -364,6 +368,43 @@ func (d *decoder) name(n ast.Node, path string) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// jid reads a JID (RFC 7622: [localpart@]domainpart[/resourcepart]),
+// checked with mellium.im/xmpp/jid (PRECIS profiles for the localpart and
+// resourcepart, IDNA for the domainpart), and gives it back as written,
+// even when it is refused: the item it belongs to is kept, so that the
+// errors that follow name the right item and say nothing of a missing
+// field.
+// Only the forms that build a stanza (ping, message, from) and the
+// expectations about stanzas are read with it: a raw xml stanza may
+// carry a malformed address on purpose, to see how servers answer it.
+func (d *decoder) jid(n ast.Node, path string) (string, bool) {
+	s, ok := d.name(n, path)
+	if !ok {
+		return "", false
+	}
+	j, err := jid.Parse(s)
+	if err == nil {
+		err = domainLabels(j.Domainpart())
+	}
+	if err != nil {
+		d.errorf(posOf(n), "%s: %q is not a JID (RFC 7622): %v", path, s, err)
+		return s, false
+	}
+	return s, true
+}
+
+// domainLabels refuses an empty label ("b..example", RFC 7622 §3.2 wants a
+// domain name), which the library lets through. An IP literal passes.
+func domainLabels(domain string) error {
+	if strings.HasPrefix(domain, "[") || net.ParseIP(domain) != nil {
+		return nil
+	}
+	if slices.Contains(strings.Split(strings.TrimSuffix(domain, "."), "."), "") {
+		return errors.New("the domainpart has an empty label")
+	}
+	return nil
 }
 
 func (d *decoder) boolean(n ast.Node, path string) (bool, bool) {
