@@ -71,4 +71,7 @@
 //     exceeding them is policy-violation.
 //   - §4.3.3: after STARTTLS <proceed/> and SASL <success/> both sides
 //     restart the stream: call Parser.Restart right after that token.
+//     A stream header anywhere else, as a first-level element of an
+//     open stream, is bad-format (§4.9.3.1: well-formed, but read as an
+//     element it would swallow the rest of the stream).
 package xmlstream

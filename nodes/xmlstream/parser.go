@@ -1746,6 +1746,15 @@ func (p *Parser) startTagDone(empty bool) step {
 		return p.fail(CondNotWellFormed, p.tagStart,
 			fmt.Sprintf("undeclared namespace prefix %q on element <%s>", prefix, p.elemName))
 	}
+	if len(p.stack) == 0 && space == NSStreams && p.elemName[p.elemColon+1:] == "stream" {
+		// A stream header inside an open stream, without a restart
+		// (§4.3.3): read as a first-level element it would swallow the
+		// rest of the stream until the size limit. Nothing in §4.9.3
+		// names it; the XML is well-formed but cannot be processed, so
+		// bad-format (§4.9.3.1), as for a wrong root element.
+		return p.fail(CondBadFormat, p.tagStart,
+			fmt.Sprintf("stream header <%s> inside an open stream", p.elemName))
+	}
 	if s := p.checkAttrs(); s != stepNext {
 		return s
 	}

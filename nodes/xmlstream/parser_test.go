@@ -478,6 +478,11 @@ var violations = []violation{
 	{name: "surrogate character reference", in: "<m>&#xD800;</m>", cond: CondNotWellFormed},
 	{name: "U+FFFE character reference", in: "<m a='&#xFFFE;'/>", cond: CondNotWellFormed},
 	{name: "malformed reference", in: "<m>a & b</m>", cond: CondNotWellFormed},
+	// §4.3.3: a new header only after a restart (issue 14: it was read as a
+	// first-level element and swallowed the stream).
+	{name: "second header", in: testHeader + "<message/>", cond: CondBadFormat},
+	{name: "second header, self-closing", in: "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'/>", cond: CondBadFormat},
+	{name: "second header, other prefix", in: "<s:stream xmlns:s='http://etherx.jabber.org/streams'>", cond: CondBadFormat},
 	{name: "control character", in: "<m>\x01</m>", cond: CondNotWellFormed},
 	{name: "literal U+FFFF", in: "<m>\xef\xbf\xbf</m>", cond: CondNotWellFormed},
 	{name: "]]> in text", in: "<m>a]]>b</m>", cond: CondNotWellFormed},
