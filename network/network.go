@@ -193,6 +193,12 @@ type conn struct {
 	rstSent [2]bool
 	ctx     [2]any // SetContext, handed back with received bytes
 	apps    [2]App // the hosts' apps (a host's App never changes)
+	// accepted: the server took the SYN; answered: the client heard back
+	// (SYN-ACK, refusal); synTries counts the SYNs sent (RFC 6298
+	// retransmission).
+	accepted, answered bool
+	synTries           uint8
+	synTimer           sim.TimerID // the pending retransmission, cancelled by the answer
 }
 
 // Net is the simulated network.
@@ -309,7 +315,47 @@ func (n *Net) Dial(from *Host, addr string, port int, tag int64) ConnID {
 		n.trace(c, Client, "connect", fmt.Sprintf("%s dials %s:%d", from.Name, addr, port))
 	}
 	n.enqueue(c, Client, segment{kind: segSYN})
+	c.synTries = 1
+	c.synTimer = n.W.Timer(synRTO, synTimer{n}, int64(c.id), 1)
 	return c.id
+}
+
+// A SYN that gets no answer (dropped by a partition or a black hole) is
+// sent again after the retransmission timeout, which starts at one second
+// and doubles (RFC 6298 §2, §5; RFC 6298 §2.4's one-second initial RTO):
+// at 1 s, 3 s and 7 s after the first, as a real stack does, so that a
+// partition healed in time lets the connection come up, and the dialer's
+// connect timeout decides when to stop waiting (its server closes a
+// connection that comes up after it gave up).
+const (
+	synRTO     = time.Second
+	synRetries = 3
+)
+
+// synTimer fires a SYN's retransmission timeout (a = conn id, b = the
+// number of SYNs sent so far).
+type synTimer struct{ n *Net }
+
+func (t synTimer) HandleEvent(w *sim.World, a, b int64) {
+	n := t.n
+	c := n.conns[a-1]
+	if c.answered || c.closed[Client] || c.sentFIN[Client] || int64(c.synTries) != b || c.synTries > synRetries {
+		return
+	}
+	c.synTries++
+	if n.W.Trace != nil {
+		n.trace(c, Client, "syn-retransmit", fmt.Sprintf("%s sends its SYN again (no answer yet; try %d, RFC 6298 backoff)", c.hosts[Client].Name, c.synTries))
+	}
+	n.enqueue(c, Client, segment{kind: segSYN})
+	if c.synTries <= synRetries {
+		c.synTimer = n.W.Timer(synRTO<<(c.synTries-1), synTimer{n}, a, int64(c.synTries))
+	}
+}
+
+// synAnswered stops the SYN's retransmission: the client heard back.
+func (n *Net) synAnswered(c *conn) {
+	c.answered = true
+	n.W.Cancel(c.synTimer)
 }
 
 // enqueue sends a segment from end `from` towards its peer.
@@ -388,6 +434,12 @@ func (n *Net) deliver(c *conn, from, to End, s segment) {
 	switch s.kind {
 	case segSYN:
 		srv := c.hosts[Server]
+		if c.accepted {
+			// A retransmitted SYN for a connection already accepted: its
+			// SYN-ACK was lost or is late; answer again (RFC 793 §3.4).
+			n.enqueue(c, Server, segment{kind: segSYNACK})
+			return
+		}
 		if !srv.listen[c.ports[Server]] {
 			if n.W.Trace != nil {
 				n.traceFailure(c, Server, "refuse", "refused", fmt.Sprintf("nothing listens on %s:%d", srv.Addr, c.ports[Server]))
@@ -399,11 +451,20 @@ func (n *Net) deliver(c *conn, from, to End, s segment) {
 		if n.W.Trace != nil {
 			n.trace(c, Server, "accept", fmt.Sprintf("%s accepts on port %d", srv.Name, c.ports[Server]))
 		}
+		c.accepted = true
 		n.enqueue(c, Server, segment{kind: segSYNACK})
 		srv.App.Accepted(c.id, c.ports[Server], c.hosts[Client].Name)
 	case segSYNACK:
+		if c.answered {
+			return // the answer to a retransmitted SYN
+		}
+		n.synAnswered(c)
 		c.hosts[Client].App.Dialed(c.id, c.tag, nil)
 	case segRefused:
+		if c.answered {
+			return
+		}
+		n.synAnswered(c)
 		c.closed[Client] = true
 		c.open = false
 		n.traceFailure(c, Client, "connect-failed", reasonOf(s.err), s.err.Error())
