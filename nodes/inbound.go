@@ -334,6 +334,11 @@ func (s *Server) handleInboundStanza(st *stream, el *xmlstream.Element) {
 		// must carry both addresses.
 		s.streamError(st, "improper-addressing", fmt.Sprintf("stanza without %s", missingAddress(el)))
 		return
+	case !jidShape(el.Attr("from")) || !jidShape(el.Attr("to")):
+		// RFC 6120 §4.9.3.14: an address that violates the rules for XMPP
+		// addresses (RFC 7622 §3) is improper addressing too.
+		s.streamError(st, "improper-addressing", fmt.Sprintf("stanza from %q to %q: not an XMPP address", el.Attr("from"), el.Attr("to")))
+		return
 	case from != st.authDomain:
 		// RFC 6120 §4.9.3.9: 'from' names a domain the stream was not
 		// authenticated for.
@@ -387,4 +392,25 @@ func missingAddress(el *xmlstream.Element) string {
 		return "'from'"
 	}
 	return "'to'"
+}
+
+// jidShape checks the structure of an XMPP address (RFC 7622 §3.1): an
+// optional localpart before the first '@' (not empty, at most 1023 bytes,
+// none of the characters §3.3.1 forbids: " & ' / : < > @), a non-empty
+// domainpart without spaces or a second '@', and an optional non-empty
+// resourcepart after the first '/'. It checks the shape a peer could get
+// wrong, not PRECIS profiles: enough to refuse "romeo@@evil.lit".
+func jidShape(j string) bool {
+	bare, res, hasRes := strings.Cut(j, "/")
+	if hasRes && (res == "" || len(res) > 1023) {
+		return false
+	}
+	local, domain, hasLocal := strings.Cut(bare, "@")
+	if !hasLocal {
+		local, domain = "", bare
+	}
+	if hasLocal && (local == "" || len(local) > 1023 || strings.ContainsAny(local, "\"&'/:<>@")) {
+		return false
+	}
+	return domain != "" && len(domain) <= 1023 && !strings.ContainsAny(domain, "@ \t\r\n")
 }
