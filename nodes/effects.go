@@ -85,4 +85,29 @@ type Outcome struct {
 	// bounced with (RFC 6120 §8.3).
 	Condition string
 	ErrorType string
+	// ReceiverAuth is how the initiating server authenticated the
+	// receiving one — the other half of "who verified whom" (Level is
+	// XEP-0238's half: how the receiver authenticated the initiator).
+	ReceiverAuth ReceiverAuth
+}
+
+// ReceiverAuth is how an initiating server knows it reached the domain it
+// dialled (issue 14).
+type ReceiverAuth uint8
+
+const (
+	// ReceiverUnauthenticated: no stream was established.
+	ReceiverUnauthenticated ReceiverAuth = iota
+	// ReceiverByDNS: only DNS says the peer is the domain — no TLS, or a
+	// certificate that did not verify (dialback authenticates the
+	// initiator to the receiver, not the other way round: XEP-0220 §1,
+	// XEP-0344).
+	ReceiverByDNS
+	// ReceiverByCertificate: the receiver's certificate verified for the
+	// domain in the TLS handshake (RFC 6125, RFC 6120 §13.7.2).
+	ReceiverByCertificate
+)
+
+func (a ReceiverAuth) String() string {
+	return [...]string{"nothing", "DNS only", "certificate"}[a]
 }

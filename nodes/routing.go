@@ -134,9 +134,13 @@ func (s *Server) routeEstablished(r *route, level Level, how string) {
 	r.timer = 0
 	r.state = routeEstablished
 	r.level = level
-	e := s.note(r.st, "outcome", "%s -> %s: %s (%s)", str(s.cfg.Domain), str(r.domain), str(level.Letter()), str(how))
+	auth := ReceiverByDNS
+	if r.st.tls && r.st.peerCert != nil && r.st.peerCertErr == nil {
+		auth = ReceiverByCertificate
+	}
+	e := s.note(r.st, "outcome", "%s -> %s: %s (%s; %s authenticated by %s)", str(s.cfg.Domain), str(r.domain), str(level.Letter()), str(how), str(r.domain), str(auth.String()))
 	e.Peer = r.domain
-	e.Outcome = &Outcome{From: s.cfg.Domain, To: r.domain, Level: level}
+	e.Outcome = &Outcome{From: s.cfg.Domain, To: r.domain, Level: level, ReceiverAuth: auth}
 	q := r.queue
 	r.queue = nil
 	for _, st := range q {

@@ -198,6 +198,9 @@ type PairReading struct {
 	Delivered, Answered bool
 	// Reverse is the level of the stream negotiated for the answer.
 	Reverse nodes.Level
+	// ReceiverAuth is how the initiator authenticated the receiver on the
+	// forward stream (issue 14: the other half of who verified whom).
+	ReceiverAuth nodes.ReceiverAuth
 }
 
 // ReadPair reads a finished run in which from's user pinged to's user. It
@@ -210,7 +213,7 @@ func (w *World) ReadPair(from, to string) PairReading {
 		switch {
 		case o.Host == from && o.From == from && o.To == to && !seenForward:
 			seenForward = true
-			r.Outcome, r.Reason = o.Level, o.Reason
+			r.Outcome, r.Reason, r.ReceiverAuth = o.Level, o.Reason, o.ReceiverAuth
 		case o.Host == to && o.From == to && o.To == from && !seenReverse:
 			seenReverse = true
 			r.Reverse = o.Level

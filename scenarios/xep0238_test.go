@@ -278,3 +278,29 @@ func TestRequireValidCertWithoutOwnCertificate(t *testing.T) {
 		t.Fatalf("type4 without a certificate, requiring valid ones, to type5: %+v, want E and the ping delivered", r)
 	}
 }
+
+// Who verified whom (issue 14): XEP-0238's letter is how the receiver
+// authenticated the initiator; ReceiverAuth is the other half. A receiver
+// whose certificate the initiator cannot verify still yields T (SASL
+// EXTERNAL authenticated the initiator) but was reached on DNS's word only.
+func TestWhoVerifiedWhom(t *testing.T) {
+	for _, c := range []struct {
+		pair   Pair
+		faults []Fault
+		level  nodes.Level
+		auth   nodes.ReceiverAuth
+	}{
+		{Pair{"type5", "type5"}, nil, nodes.LevelTrusted, nodes.ReceiverByCertificate},
+		{Pair{"type5", "type5"}, []Fault{{Kind: CertUntrustedCA, Target: "example.lit"}}, nodes.LevelTrusted, nodes.ReceiverByDNS},
+		{Pair{"type2", "type3"}, nil, nodes.LevelVerified, nodes.ReceiverByDNS},
+		{Pair{"type1", "type4"}, nil, nodes.LevelNone, nodes.ReceiverUnauthenticated},
+	} {
+		r, err := RunPair(c.pair, PairOptions{Seed: 1, Faults: c.faults})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Outcome != c.level || r.ReceiverAuth != c.auth {
+			t.Errorf("%v %v: %s, receiver authenticated by %s; want %s and %s", c.pair, c.faults, r.Outcome.Letter(), r.ReceiverAuth, c.level.Letter(), c.auth)
+		}
+	}
+}

@@ -330,10 +330,13 @@ type jsonCell struct {
 	Delivered  bool   `json:"delivered"`
 	Answered   bool   `json:"answered"`
 	Reverse    string `json:"reverse"`
-	Events     int    `json:"events"`
-	VirtualMS  int64  `json:"virtual_ms"`
-	XEP0238    string `json:"xep0238,omitempty"`
-	Differs    *bool  `json:"differs,omitempty"`
+	// ReceiverAuth is how the initiator authenticated the receiver:
+	// "certificate", "DNS only" or "nothing" (who verified whom).
+	ReceiverAuth string `json:"receiver_auth"`
+	Events       int    `json:"events"`
+	VirtualMS    int64  `json:"virtual_ms"`
+	XEP0238      string `json:"xep0238,omitempty"`
+	Differs      *bool  `json:"differs,omitempty"`
 }
 
 func writeMatrixJSON(stdout, stderr io.Writer, results []*scenarios.PairResult, o *opts, replay string) int {
@@ -347,7 +350,7 @@ func writeMatrixJSON(stdout, stderr io.Writer, results []*scenarios.PairResult, 
 			Initiator: r.Initiator, Receiver: r.Receiver, From: r.From, To: r.To,
 			Outcome: r.Outcome.Letter(), Level: r.Outcome.String(), Reason: r.Reason,
 			Bounce: r.Bounce, BounceType: r.BounceType, Delivered: r.Delivered, Answered: r.Answered,
-			Reverse: r.Reverse.Letter(), Events: r.Events, VirtualMS: int64(r.Elapsed) / 1e6,
+			Reverse: r.Reverse.Letter(), ReceiverAuth: r.ReceiverAuth.String(), Events: r.Events, VirtualMS: int64(r.Elapsed) / 1e6,
 		}
 		if o.compare != "" {
 			c.XEP0238 = scenarios.XEPCell(r.Pair)
@@ -434,6 +437,8 @@ func writeSummary(w io.Writer, from, to string, r scenarios.PairReading) {
 	fmt.Fprintf(w, "Outcome: %s — %s -> %s %s", r.Outcome.Letter(), from, to, r.Outcome)
 	if r.Outcome == nodes.LevelNone {
 		fmt.Fprintf(w, ": %s", r.Reason)
+	} else {
+		fmt.Fprintf(w, "; %s authenticated %s by %s", from, to, r.ReceiverAuth)
 	}
 	fmt.Fprintln(w)
 	switch {

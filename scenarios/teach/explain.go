@@ -393,6 +393,8 @@ func Explain(w io.Writer, res *Result, flow *Flow, changes []Change, replay stri
 	fmt.Fprintf(&b, "Outcome: %s — %s -> %s %s", res.Outcome.Letter(), res.From, res.To, res.Outcome)
 	if res.Outcome == nodes.LevelNone && res.Reason != "" {
 		fmt.Fprintf(&b, ": %s", res.Reason)
+	} else if res.Outcome != nodes.LevelNone {
+		fmt.Fprintf(&b, "; %s authenticated %s by %s", res.From, res.To, res.ReceiverAuth)
 	}
 	b.WriteString("\n")
 	switch {
