@@ -6,6 +6,8 @@ import (
 	"sort"
 	"time"
 
+	"fedsim/dns"
+	"fedsim/network"
 	"fedsim/nodes"
 	"fedsim/sim"
 )
@@ -16,13 +18,20 @@ type ChaosRun struct {
 	Seed   uint64
 	Pair   Pair
 	Faults []Fault
+	// Rogue, when not nil, is a hostile peer the seed placed in the run: it
+	// writes a stanza in the initiator's name to the receiver without
+	// authenticating (see RoguePeer).
+	Rogue *RoguePeer
 	// Outcome of the first negotiation; Report of the invariant checker.
 	Outcome nodes.Level
 	Report  Report
 	// Deterministic: a second run of the same seed gave the same trace.
 	Deterministic bool
-	Events        int
-	Elapsed       sim.Time
+	// Hash is the trace hash of the run (sim.Trace.Hash), which
+	// determinism checks compare, in this process or across processes.
+	Hash    string
+	Events  int
+	Elapsed sim.Time
 }
 
 // Replay is the command that reruns exactly this run.
@@ -69,18 +78,145 @@ func drawFaults(r *rand.Rand, p Pair) []Fault {
 	return out
 }
 
+// RoguePeerKind names the hostile peer in fault counts. It is not in the
+// fault table (FaultKinds): it is not a filter on the network but a host of
+// its own, which chaos alone places.
+const RoguePeerKind FaultKind = "rogue-peer"
+
+// RoguePeer is a raw TCP client on the simulated network, not a server: it
+// follows no protocol. At time At it connects to the receiver's port 5269
+// and writes, in one go and without waiting for an answer, a stream header
+// from the claimed domain, a <db:result/> with a key it made up (XEP-0220
+// §2.1.1: only the Authoritative Server can confirm it) and a stanza in the
+// claimed domain's name. A receiver that follows RFC 6120 §4.9.3.20 and
+// XEP-0220 §2.2.1 never accepts that stanza: it must first ask the claimed
+// domain's Authoritative Server, which denies the key. A receiver that takes
+// stanzas on an unauthenticated stream, or trusts dialback keys unchecked
+// (nodes.SkipDialbackVerification), accepts it, and the chaos run reports
+// the violation.
+type RoguePeer struct {
+	// Claims is the domain the rogue pretends to be (the initiator's); To
+	// the domain it writes to (the receiver's).
+	Claims, To string
+	// At is when it connects (virtual time from the start of the run).
+	At time.Duration
+	// Key is the forged dialback key; StanzaID the forged stanza's id.
+	Key, StanzaID string
+
+	w    *World
+	host *network.Host
+	conn network.ConnID
+	// rcpt is the receiver's first user ("user" if it has none), so that
+	// an accepted forgery is delivered, not refused for want of an account.
+	rcpt string
+}
+
+// RogueHost and RogueAddr are where chaos places its rogue peer.
+const (
+	RogueHost = "rogue"
+	RogueAddr = "10.6.6.66"
+)
+
+func drawRogue(r *rand.Rand, p Pair, seed uint64) *RoguePeer {
+	if r.IntN(4) != 0 {
+		return nil
+	}
+	from, to := p.Domains()
+	return &RoguePeer{Claims: from, To: to, At: time.Duration(r.IntN(3000)) * time.Millisecond,
+		Key: fmt.Sprintf("%016x", r.Uint64()), StanzaID: fmt.Sprintf("rogue-%d", seed)}
+}
+
+// install adds the rogue's host to w and schedules its connection.
+func (g *RoguePeer) install(w *World) error {
+	h, err := w.Net.AddHost(RogueHost, RogueAddr, g)
+	if err != nil {
+		return fmt.Errorf("scenarios: placing the rogue peer: %w", err)
+	}
+	g.w, g.host, g.rcpt = w, h, "user"
+	if n := w.Node(g.To); n != nil && len(n.S.Config().Users) > 0 {
+		g.rcpt = n.S.Config().Users[0]
+	}
+	w.Sim.At(sim.Time(g.At), g, 0, 0)
+	return nil
+}
+
+// HandleEvent is the rogue's one scheduled event: connect to the receiver.
+func (g *RoguePeer) HandleEvent(_ *sim.World, _, _ int64) {
+	n := g.w.Node(g.To)
+	if n == nil {
+		return
+	}
+	g.conn = g.w.Net.Dial(g.host, n.Host.Addr, dns.DefaultPort, 0)
+	g.w.TraceWorld(RogueHost, "attack", fmt.Sprintf("rogue peer connects to %s (c%d) to write a stanza in %s's name without authenticating", g.To, g.conn, g.Claims))
+}
+
+// Bytes is everything the rogue writes once connected.
+func (g *RoguePeer) Bytes() []byte {
+	return []byte("<?xml version='1.0'?>" +
+		"<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback'" +
+		" from='" + g.Claims + "' to='" + g.To + "' version='1.0'>" +
+		"<db:result from='" + g.Claims + "' to='" + g.To + "'>" + g.Key + "</db:result>" +
+		"<message from='user@" + g.Claims + "/rogue' to='" + g.rcpt + "@" + g.To + "' id='" + g.StanzaID + "' type='chat'><body>forged by a rogue peer</body></message>")
+}
+
+// Dialed writes the whole forgery as soon as the connection is up.
+func (g *RoguePeer) Dialed(c network.ConnID, _ int64, err error) {
+	if err != nil {
+		return
+	}
+	b := g.Bytes()
+	g.w.TraceWorld(RogueHost, "attack", fmt.Sprintf("rogue peer writes on c%d: %s", c, b))
+	g.w.Net.Write(c, network.Client, b)
+}
+
+// The rogue reads nothing and answers nothing.
+func (g *RoguePeer) Accepted(network.ConnID, int, string)                   {}
+func (g *RoguePeer) Received(network.ConnID, network.End, []byte)           {}
+func (g *RoguePeer) TLSDone(network.ConnID, network.End, network.TLSResult) {}
+func (g *RoguePeer) Closed(network.ConnID, network.End, error)              {}
+
+// check reports the rogue's stanza if the receiver accepted or delivered
+// it: whatever else the checker found, that stanza never authenticated.
+func (g *RoguePeer) check(w *World) []Violation {
+	var out []Violation
+	n := w.Node(g.To)
+	if n == nil {
+		return nil
+	}
+	for _, a := range w.Acceptances {
+		if a.Host == n.Host.Name && a.Stanza.Attr("id") == g.StanzaID {
+			out = append(out, Violation{"authenticated-origin", fmt.Sprintf("%s at %v on c%d accepted a stanza in %s's name from a rogue peer that never authenticated (forged dialback key %s)", a.Server, a.Time, a.Conn, g.Claims, g.Key)})
+		}
+	}
+	return out
+}
+
+// ChaosOptions changes how chaos runs are built; the zero value is the
+// default.
+type ChaosOptions struct {
+	// Broken makes a type's servers break a rule on purpose (tests only):
+	// chaos must then find violations.
+	Broken map[string]nodes.BrokenRule
+	_      struct{}
+}
+
 // RunChaos draws and runs one chaos run from seed: a random pair, random
 // faults, a ping at time zero and a second one after every fault has had
-// its time, then checks the invariants and replays the seed to check
-// determinism.
-func RunChaos(seed uint64) (*ChaosRun, error) {
+// its time, sometimes a rogue peer, then checks the invariants and replays
+// the seed to check determinism.
+func RunChaos(seed uint64) (*ChaosRun, error) { return RunChaosWith(seed, ChaosOptions{}) }
+
+// RunChaosWith is RunChaos with options.
+func RunChaosWith(seed uint64, opt ChaosOptions) (*ChaosRun, error) {
 	r := rand.New(rand.NewPCG(seed, 0xc4a05))
 	p := Pair{Types[r.IntN(6)], Types[r.IntN(6)]}
 	c := &ChaosRun{Seed: seed, Pair: p, Faults: drawFaults(r, p)}
-	build := func() (*World, error) {
-		cfg, _, err := PairConfig(p, PairOptions{Seed: seed, Faults: c.Faults})
+	// Drawn after the faults, so that every seed keeps the faults it had.
+	c.Rogue = drawRogue(r, p, seed)
+	build := func() (*World, *RoguePeer, error) {
+		cfg, _, err := PairConfig(p, PairOptions{Seed: seed, Faults: c.Faults, Broken: opt.Broken})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		from, _ := p.Domains()
 		again := Ping(p)
@@ -88,21 +224,33 @@ func RunChaos(seed uint64) (*ChaosRun, error) {
 		cfg.Traffic = append(cfg.Traffic, Send{At: 90 * time.Second, From: from, Stanza: again})
 		w, err := Build(cfg)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		var g *RoguePeer
+		if c.Rogue != nil {
+			g = &RoguePeer{Claims: c.Rogue.Claims, To: c.Rogue.To, At: c.Rogue.At, Key: c.Rogue.Key, StanzaID: c.Rogue.StanzaID}
+			if err := g.install(w); err != nil {
+				return nil, nil, err
+			}
 		}
 		w.Run(RunDeadline)
-		return w, nil
+		return w, g, nil
 	}
-	w, err := build()
+	w, g, err := build()
 	if err != nil {
 		return nil, fmt.Errorf("scenarios: chaos seed %d: %w", seed, err)
 	}
-	w2, err := build()
+	w2, _, err := build()
 	if err != nil {
 		return nil, err
 	}
-	c.Deterministic = w.Sim.Trace.Hash() == w2.Sim.Trace.Hash()
+	c.Hash = w.Sim.Trace.Hash()
+	c.Deterministic = c.Hash == w2.Sim.Trace.Hash()
 	c.Report = Check(w)
+	if g != nil {
+		c.Rogue = g
+		c.Report.Violations = append(c.Report.Violations, g.check(w)...)
+	}
 	if !c.Deterministic {
 		c.Report.Violations = append(c.Report.Violations, Violation{"deterministic", "re-running the seed gave a different trace"})
 	}
@@ -130,9 +278,14 @@ type ChaosSummary struct {
 // RunChaosMany runs n chaos runs with seeds seed, seed+1, … so that run i
 // replays alone as `fedsim chaos --runs 1 --seed seed+i`.
 func RunChaosMany(n int, seed uint64) (*ChaosSummary, error) {
+	return RunChaosManyWith(n, seed, ChaosOptions{})
+}
+
+// RunChaosManyWith is RunChaosMany with options.
+func RunChaosManyWith(n int, seed uint64, opt ChaosOptions) (*ChaosSummary, error) {
 	s := &ChaosSummary{ByFault: map[FaultKind]int{}, ByOutcome: map[string]int{}}
 	for i := 0; i < n; i++ {
-		c, err := RunChaos(seed + uint64(i))
+		c, err := RunChaosWith(seed+uint64(i), opt)
 		if err != nil {
 			return s, err
 		}
@@ -141,6 +294,11 @@ func RunChaosMany(n int, seed uint64) (*ChaosSummary, error) {
 		s.Events += c.Events
 		for _, f := range c.Faults {
 			s.ByFault[f.Kind]++
+		}
+		if c.Rogue != nil {
+			// Counted with the faults, under its own name.
+			s.Faults++
+			s.ByFault[RoguePeerKind]++
 		}
 		s.ByOutcome[c.Outcome.Letter()]++
 		s.Lost += c.Report.Lost
