@@ -803,7 +803,7 @@ func versionAtLeast10(v string) bool {
 // part that never changes (namespaces and 'from') is built once per server.
 func (s *Server) header(to, id string, version bool) []byte {
 	if s.hdrPrefix == nil {
-		h := &xmlstream.Header{Attrs: make([]xmlstream.Attr, 0, 4)}
+		h := &xmlstream.Header{Attrs: make([]xmlstream.Attr, 0, 5)}
 		h.Attrs = append(h.Attrs, xmlstream.Attr{Name: "xmlns", Value: xmlstream.NSServer})
 		if s.cfg.Policy.Dialback {
 			// XEP-0220 §2.4.1: support is advertised by declaring the namespace.
