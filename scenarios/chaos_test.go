@@ -1,8 +1,16 @@
 package scenarios
 
 import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"fedsim/nodes"
 )
@@ -76,4 +84,86 @@ func TestChaosCatchesRogueAcceptance(t *testing.T) {
 	}
 	t.Logf("%d seeds, %d rogue peers: correct servers %d violating runs; broken servers %d violating runs, %d of them by the rogue's accepted stanza",
 		chaosBrokenSeeds, rogues, len(good.Violating), len(bad.Violating), byRogue)
+}
+
+// crossProcessSeeds are the chaos seeds whose trace hashes are compared
+// across processes: the first rogue-peer seeds and others, a sample of every
+// kind of run.
+var crossProcessSeeds = []uint64{1, 2, 3, 7, 11, 20, 42, 99, 123, 500, 1000, 4242}
+
+// chaosChildEnv marks the child process of TestChaosDeterminismAcrossProcesses.
+const chaosChildEnv = "FEDSIM_CHAOS_HASH_CHILD"
+
+// The in-process determinism check re-runs a seed milliseconds later in the
+// same process, with the same GOMAXPROCS and the same process-wide state
+// (map hash seeds, allocation addresses). This test runs the sample of
+// seeds again in a child process of the test binary, with GOMAXPROCS=1, a
+// different wall clock (it starts later and sleeps between seeds) and its
+// own runtime, and compares the trace hashes it prints with the ones
+// computed here at another GOMAXPROCS: anything that depended on the wall
+// clock, on scheduling or on per-process randomness would differ.
+func TestChaosDeterminismAcrossProcesses(t *testing.T) {
+	if os.Getenv(chaosChildEnv) != "" {
+		for _, seed := range crossProcessSeeds {
+			time.Sleep(7 * time.Millisecond)
+			c, err := RunChaos(seed)
+			if err != nil {
+				fmt.Printf("error %d %v\n", seed, err)
+				continue
+			}
+			fmt.Printf("hash %d %s procs=%d\n", seed, c.Hash, runtime.GOMAXPROCS(0))
+		}
+		return
+	}
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	prev := runtime.GOMAXPROCS(max(4, runtime.NumCPU()))
+	defer runtime.GOMAXPROCS(prev)
+	here := map[uint64]string{}
+	for _, seed := range crossProcessSeeds {
+		c, err := RunChaos(seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		here[seed] = c.Hash
+	}
+	time.Sleep(50 * time.Millisecond)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestChaosDeterminismAcrossProcesses$", "-test.count=1")
+	cmd.Env = append(os.Environ(), chaosChildEnv+"=1", "GOMAXPROCS=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("child: %v\n%s%s", err, out, stderr.Bytes())
+	}
+	got := map[uint64]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 3 || (f[0] != "hash" && f[0] != "error") {
+			continue
+		}
+		seed, err := strconv.ParseUint(f[1], 10, 64)
+		if err != nil {
+			continue
+		}
+		if f[0] == "error" {
+			t.Errorf("child: seed %d: %s", seed, strings.Join(f[2:], " "))
+			continue
+		}
+		if len(f) < 4 || f[3] != "procs=1" {
+			t.Errorf("child ran seed %d with %v, want procs=1", seed, f[3:])
+		}
+		got[seed] = f[2]
+	}
+	for _, seed := range crossProcessSeeds {
+		switch h, ok := got[seed]; {
+		case !ok:
+			t.Errorf("seed %d: the child printed no hash\n%s", seed, out)
+		case h != here[seed]:
+			t.Errorf("seed %d: trace hash %s here (GOMAXPROCS=%d), %s in a child process (GOMAXPROCS=1): replay fedsim chaos --runs 1 --seed %d", seed, here[seed][:12], runtime.GOMAXPROCS(0), h[:min(12, len(h))], seed)
+		}
+	}
+	t.Logf("%d seeds: the same trace hashes in this process (GOMAXPROCS=%d) and in a child (GOMAXPROCS=1, later wall clock)", len(crossProcessSeeds), runtime.GOMAXPROCS(0))
 }
