@@ -273,6 +273,8 @@ type ChaosSummary struct {
 	ByOutcome            map[string]int
 	Lost                 int
 	Violating            []*ChaosRun
+	// Hashes are the runs' trace hashes, in seed order (ChaosRun.Hash).
+	Hashes []string
 }
 
 // RunChaosMany runs n chaos runs with seeds seed, seed+1, … so that run i
@@ -300,6 +302,7 @@ func RunChaosManyWith(n int, seed uint64, opt ChaosOptions) (*ChaosSummary, erro
 			s.Faults++
 			s.ByFault[RoguePeerKind]++
 		}
+		s.Hashes = append(s.Hashes, c.Hash)
 		s.ByOutcome[c.Outcome.Letter()]++
 		s.Lost += c.Report.Lost
 		if len(c.Report.Violations) > 0 {
@@ -318,3 +321,46 @@ func (s *ChaosSummary) FaultCounts() []string {
 	sort.Strings(out)
 	return out
 }
+
+// CompareAcross checks the runs' trace hashes against other, the hashes
+// another process computed for the same seeds (first is this summary's first
+// seed; how says what differed in that process, e.g. "a child process with
+// GOMAXPROCS=1"). A seed whose hash differs or is missing is a violation of
+// the deterministic rule: the run depends on something outside its seed,
+// such as the wall clock, scheduling or per-process randomness, which a
+// second run in the same process cannot see. It returns how many seeds
+// were compared.
+func (s *ChaosSummary) CompareAcross(first uint64, other map[uint64]string, how string) (int, error) {
+	n := 0
+	for i, h := range s.Hashes {
+		seed := first + uint64(i)
+		o, ok := other[seed]
+		if ok && o == h {
+			n++
+			continue
+		}
+		detail := fmt.Sprintf("%s printed no trace hash for this seed", how)
+		if ok {
+			detail = fmt.Sprintf("trace hash %s in this process, %s in %s", short(h), short(o), how)
+			n++
+		}
+		var c *ChaosRun
+		for _, v := range s.Violating {
+			if v.Seed == seed {
+				c = v
+			}
+		}
+		if c == nil {
+			var err error
+			if c, err = RunChaos(seed); err != nil {
+				return n, err
+			}
+			s.Violating = append(s.Violating, c)
+		}
+		c.Report.Violations = append(c.Report.Violations, Violation{"deterministic", detail})
+	}
+	sort.Slice(s.Violating, func(i, j int) bool { return s.Violating[i].Seed < s.Violating[j].Seed })
+	return n, nil
+}
+
+func short(h string) string { return h[:min(12, len(h))] }

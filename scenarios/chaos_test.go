@@ -167,3 +167,33 @@ func TestChaosDeterminismAcrossProcesses(t *testing.T) {
 	}
 	t.Logf("%d seeds: the same trace hashes in this process (GOMAXPROCS=%d) and in a child (GOMAXPROCS=1, later wall clock)", len(crossProcessSeeds), runtime.GOMAXPROCS(0))
 }
+
+// CompareAcross turns a differing or missing hash from another process into
+// a deterministic violation of that seed, and agreeing hashes into none.
+func TestChaosCompareAcross(t *testing.T) {
+	s, err := RunChaosMany(3, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := map[uint64]string{10: s.Hashes[0], 11: "0123456789abcdef"}
+	n, err := s.CompareAcross(10, other, "a test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Errorf("compared %d seeds, want 2", n)
+	}
+	var got []string
+	for _, c := range s.Violating {
+		for _, v := range c.Report.Violations {
+			got = append(got, fmt.Sprintf("%d %s", c.Seed, v))
+		}
+	}
+	want := []string{
+		fmt.Sprintf("11 deterministic: trace hash %s in this process, 0123456789ab in a test", s.Hashes[1][:12]),
+		"12 deterministic: a test printed no trace hash for this seed",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("violations:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

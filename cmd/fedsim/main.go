@@ -14,10 +14,14 @@ import (
 	"sort"
 	"time"
 
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
 	"strings"
 
 	"fedsim/nodes"
@@ -50,7 +54,7 @@ func init() {
 			"run all 36 XEP-0238 pairs, each in a fresh world, and print the outcome matrix", cmdMatrix, nil},
 		{"attack", "fedsim attack " + strings.Join(scenarios.AttackKindNames(), "|") + " [--seed N] [--format text|json] [--cert self-signed|wrong-name]",
 			"run every pair of XEP-0238 types under an attack and print what the attacker achieved", cmdAttack, nil},
-		{"chaos", "fedsim chaos [--runs N] [--seed S] [--format text|json]",
+		{"chaos", "fedsim chaos [--runs N] [--seed S] [--format text|json] [--check-determinism-across-processes]",
 			"draw random fault schedules over the XEP world, run them and check the invariants", cmdChaos, nil},
 		{"help", "fedsim help [COMMAND]", "show help for fedsim or one command", cmdHelp, nil},
 	}...)
@@ -204,6 +208,9 @@ type opts struct {
 	seed    uint64
 	format  string
 	compare string
+	// chaos: acrossProcs re-runs the seeds in a child process and compares
+	// trace hashes; printHashes prints them (what that child does).
+	acrossProcs, printHashes bool
 }
 
 func flagsFor(name string) *flag.FlagSet {
@@ -226,6 +233,8 @@ func newFlags(name string, o *opts, stderr io.Writer) (*flag.FlagSet, *opts) {
 		fs.StringVar(&o.servers, "servers", "", "comma-separated kinds of server to run against each other: type1 … type6 and the real-server presets of docs/presets.md (default: the six types)")
 	case "chaos":
 		fs.IntVar(&o.runs, "runs", 100, "number of runs; run i uses seed S+i and replays alone with --runs 1 --seed S+i")
+		fs.BoolVar(&o.acrossProcs, "check-determinism-across-processes", false, "also run every seed in a child fedsim process with another GOMAXPROCS and a later wall clock, and compare trace hashes (catches dependence on the clock or on scheduling)")
+		fs.BoolVar(&o.printHashes, "print-hashes", false, "print 'SEED HASH' for each run instead of the report (what --check-determinism-across-processes reads from its child)")
 		fs.StringVar(&o.format, "format", "text", "output format: text or json")
 	case "attack":
 		fs.StringVar(&o.format, "format", "text", "output format: text or json")
@@ -589,6 +598,24 @@ func cmdChaos(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "fedsim chaos: %v\n", err)
 		return exitFail
 	}
+	if o.printHashes {
+		for i, h := range s.Hashes {
+			fmt.Fprintf(stdout, "%d %s\n", o.seed+uint64(i), h)
+		}
+		return exitOK
+	}
+	across, acrossHow := 0, ""
+	if o.acrossProcs {
+		var other map[uint64]string
+		other, acrossHow, err = chaosChildHashes(o)
+		if err == nil {
+			across, err = s.CompareAcross(o.seed, other, acrossHow)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "fedsim chaos: --check-determinism-across-processes: %v\n", err)
+			return exitFail
+		}
+	}
 	status := exitOK
 	if len(s.Violating) > 0 {
 		status = exitFail
@@ -610,7 +637,10 @@ func cmdChaos(args []string, stdout, stderr io.Writer) int {
 			Lost       int            `json:"lost_to_faults"`
 			Events     int            `json:"events"`
 			Violations []violation    `json:"violations"`
-		}{Runs: s.Runs, Seed: o.seed, Faults: s.Faults, ByFault: map[string]int{}, Outcomes: s.ByOutcome, Lost: s.Lost, Events: s.Events, Violations: []violation{}}
+			// Across is how many seeds were compared with a child process
+			// (--check-determinism-across-processes).
+			Across int `json:"compared_across_processes,omitempty"`
+		}{Across: across, Runs: s.Runs, Seed: o.seed, Faults: s.Faults, ByFault: map[string]int{}, Outcomes: s.ByOutcome, Lost: s.Lost, Events: s.Events, Violations: []violation{}}
 		for k, n := range s.ByFault {
 			out.ByFault[string(k)] = n
 		}
@@ -637,6 +667,9 @@ func cmdChaos(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "outcomes: U %d  V %d  E %d  T %d (first negotiation of each run)\n", s.ByOutcome["U"], s.ByOutcome["V"], s.ByOutcome["E"], s.ByOutcome["T"])
 	fmt.Fprintf(stdout, "stanzas lost in transit when a fault broke an established stream (no XEP-0198): %d\n", s.Lost)
 	fmt.Fprintf(stdout, "invariants: exactly-once delivery or bounce, authenticated origin at an accepted level, determinism\n")
+	if o.acrossProcs {
+		fmt.Fprintf(stdout, "determinism across processes: %d of %d seeds compared with %s\n", across, s.Runs, acrossHow)
+	}
 	if len(s.Violating) == 0 {
 		fmt.Fprintln(stdout, "violations: none")
 	} else {
@@ -651,4 +684,41 @@ func cmdChaos(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "Replay: fedsim chaos --runs %d --seed %d\n", o.runs, o.seed)
 	return status
+}
+
+// chaosChildHashes runs the same seeds in a child fedsim with another
+// GOMAXPROCS (1, or 2 if this process has 1), started after this one has
+// finished its runs (so on a later wall clock), and reads the trace hash it
+// prints for each seed.
+func chaosChildHashes(o *opts) (map[uint64]string, string, error) {
+	exe := os.Args[0]
+	if p, err := exec.LookPath(exe); err == nil {
+		exe = p
+	} else if p, err := os.Executable(); err == nil {
+		exe = p
+	}
+	procs := 1
+	if runtime.GOMAXPROCS(0) == 1 {
+		procs = 2
+	}
+	how := fmt.Sprintf("a child process with GOMAXPROCS=%d (here %d)", procs, runtime.GOMAXPROCS(0))
+	cmd := exec.Command(exe, "chaos", "--runs", strconv.Itoa(o.runs), "--seed", strconv.FormatUint(o.seed, 10), "--print-hashes")
+	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(procs))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, how, fmt.Errorf("%s chaos --print-hashes: %w: %s", exe, err, strings.TrimSpace(stderr.String()))
+	}
+	hashes := map[uint64]string{}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			continue
+		}
+		if seed, err := strconv.ParseUint(f[0], 10, 64); err == nil {
+			hashes[seed] = f[1]
+		}
+	}
+	return hashes, how, nil
 }
