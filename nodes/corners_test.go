@@ -5,10 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 
 	"fedsim/dns"
-	"fedsim/network/ca"
 	"fedsim/network/transport"
 	"fedsim/nodes/xmlstream"
 )
@@ -132,20 +130,7 @@ func parseTestStanza(t *testing.T, x string) *xmlstream.Element {
 // after the initiating entity's <response/>. The initiating side answers a
 // challenge with its authorization identity.
 func TestExternalChallengeRound(t *testing.T) {
-	p, _ := PresetByName("type3")
-	root := ca.NewRoot("R", time.Unix(0, 0), time.Unix(1<<40, 0), []byte("r"))
-	peer := root.Issue(ca.Template{Subject: "evil.lit", DNSNames: []string{"evil.lit"}, NotBefore: time.Unix(0, 0), NotAfter: time.Unix(1<<40, 0)})
-	s, err := New(Config{Domain: "type2.lit", Policy: p.Policy, Secret: "k", Users: []string{"u"}, Rand: rand.New(rand.NewPCG(1, 2)),
-		Cert: caTestCert(), Trust: ca.NewPool(root.Cert)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Now = time.Unix(1000, 0)
-	s.Accepted(1, "evil.lit")
-	s.Received(1, transport.Server, []byte(peerHeader))
-	s.Received(1, transport.Server, []byte("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"))
-	s.TLSDone(1, transport.Server, transport.TLSResult{OK: true, PeerCert: peer})
-	s.Received(1, transport.Server, []byte(peerHeader))
+	s := saslReady(t)
 	out, _ := written(s.Received(1, transport.Server, []byte("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'/>")))
 	if strings.Contains(out, "<success") || !strings.Contains(out, "<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>=</challenge>") {
 		t.Fatalf("auth without initial response: %s, want the empty challenge and no success", out)

@@ -297,7 +297,11 @@ func TestOldServerIgnoresFeatures(t *testing.T) {
 }
 
 // After SASL success a second <auth/> is not on offer.
-func TestSecondAuthRefused(t *testing.T) {
+// saslReady is a type3-policy receiving server whose connection 1 from
+// evil.lit has done TLS with a CA-issued certificate for evil.lit and
+// restarted its stream: the next element is SASL EXTERNAL's <auth/>.
+func saslReady(t *testing.T) *Server {
+	t.Helper()
 	p, _ := PresetByName("type3")
 	root := ca.NewRoot("R", time.Unix(0, 0), time.Unix(1<<40, 0), []byte("r"))
 	peer := root.Issue(ca.Template{Subject: "evil.lit", DNSNames: []string{"evil.lit"}, NotBefore: time.Unix(0, 0), NotAfter: time.Unix(1<<40, 0)})
@@ -312,6 +316,11 @@ func TestSecondAuthRefused(t *testing.T) {
 	s.Received(1, transport.Server, []byte("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"))
 	s.TLSDone(1, transport.Server, transport.TLSResult{OK: true, PeerCert: peer})
 	s.Received(1, transport.Server, []byte(peerHeader))
+	return s
+}
+
+func TestSecondAuthRefused(t *testing.T) {
+	s := saslReady(t)
 	auth := "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>=</auth>"
 	if out, _ := written(s.Received(1, transport.Server, []byte(auth))); !strings.Contains(out, "<success") {
 		t.Fatalf("first auth: %s", out)

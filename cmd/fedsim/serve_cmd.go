@@ -436,44 +436,50 @@ func policyFieldsJSON() any {
 // runRequest is the explorer's form. Policies are "k=v,..." as on the
 // command line, so that the API and the CLI validate the same way.
 type runRequest struct {
-	Initiator       string   `json:"initiator"`
-	Receiver        string   `json:"receiver"`
-	Seed            *uint64  `json:"seed"`
-	PolicyInitiator string   `json:"policy_initiator"`
-	PolicyReceiver  string   `json:"policy_receiver"`
-	CertInitiator   string   `json:"cert_initiator"`
-	CertReceiver    string   `json:"cert_receiver"`
-	Faults          []string `json:"faults"`
-	Attack          string   `json:"attack"`
+	sideForm
+	Faults []string `json:"faults"`
+}
+
+// sideForm is what both explorer forms (a pair, a scenario file) say about
+// the two servers: which, the seed, each side's policy and certificate,
+// the attack.
+type sideForm struct {
+	Initiator       string  `json:"initiator"`
+	Receiver        string  `json:"receiver"`
+	Seed            *uint64 `json:"seed"`
+	PolicyInitiator string  `json:"policy_initiator"`
+	PolicyReceiver  string  `json:"policy_receiver"`
+	CertInitiator   string  `json:"cert_initiator"`
+	CertReceiver    string  `json:"cert_receiver"`
+	Attack          string  `json:"attack"`
 }
 
 // args turns the form into the arguments of fedsim explain.
 func (q runRequest) args() []string {
-	a := []string{q.Initiator, q.Receiver}
-	return sideFlags(a, q.Seed, q.PolicyInitiator, q.PolicyReceiver, q.CertInitiator, q.CertReceiver, q.Faults, q.Attack)
+	return q.flags([]string{q.Initiator, q.Receiver}, q.Faults)
 }
 
-// sideFlags appends the flags a form sets (the seed, each side's policy
-// and certificate, faults, the attack) to explain's arguments, each as
+// flags appends the flags the form sets (the seed, each side's policy and
+// certificate, faults, the attack) to explain's arguments, each as
 // --flag=value: one argument that the flag parser reads as a value
 // whatever it holds.
-func sideFlags(a []string, seed *uint64, polI, polR, certI, certR string, faults []string, attack string) []string {
-	if seed != nil {
-		a = append(a, "--seed="+strconv.FormatUint(*seed, 10))
+func (q sideForm) flags(a []string, faults []string) []string {
+	if q.Seed != nil {
+		a = append(a, "--seed="+strconv.FormatUint(*q.Seed, 10))
 	}
 	add := func(flag, v string) {
 		if v != "" {
 			a = append(a, flag+"="+v)
 		}
 	}
-	add("--policy-initiator", polI)
-	add("--policy-receiver", polR)
-	add("--cert-initiator", certI)
-	add("--cert-receiver", certR)
+	add("--policy-initiator", q.PolicyInitiator)
+	add("--policy-receiver", q.PolicyReceiver)
+	add("--cert-initiator", q.CertInitiator)
+	add("--cert-receiver", q.CertReceiver)
 	for _, f := range faults {
 		add("--fault", f)
 	}
-	add("--attack", attack)
+	add("--attack", q.Attack)
 	return a
 }
 
@@ -659,16 +665,9 @@ func apiScenarios(w http.ResponseWriter, files []string) {
 // its servers (by domain; both empty: the file's first stanza's sender and
 // addressee) and the learner's changes, as the CLI's flags take them.
 type scenarioRequest struct {
-	File            *int    `json:"file"`
-	Path            string  `json:"path"`
-	Initiator       string  `json:"initiator"`
-	Receiver        string  `json:"receiver"`
-	Seed            *uint64 `json:"seed"`
-	PolicyInitiator string  `json:"policy_initiator"`
-	PolicyReceiver  string  `json:"policy_receiver"`
-	CertInitiator   string  `json:"cert_initiator"`
-	CertReceiver    string  `json:"cert_receiver"`
-	Attack          string  `json:"attack"`
+	File *int   `json:"file"`
+	Path string `json:"path"`
+	sideForm
 }
 
 // args turns the form into the arguments of fedsim explain FILE, so that
@@ -682,7 +681,7 @@ func (q scenarioRequest) args(path string) []string {
 	if q.Initiator != "" || q.Receiver != "" {
 		a = append(a, "--pair="+q.Initiator+","+q.Receiver)
 	}
-	return sideFlags(a, q.Seed, q.PolicyInitiator, q.PolicyReceiver, q.CertInitiator, q.CertReceiver, nil, q.Attack)
+	return q.flags(a, nil)
 }
 
 // apiScenario opens one listed scenario file and runs the chosen pair of
