@@ -1,4 +1,4 @@
-module fedsim
+module github.com/fedsim/fedsim
 
 go 1.26.8
 

@@ -5,8 +5,8 @@ import (
 	"regexp"
 	"time"
 
-	"fedsim/network/ca"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/network/ca"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // SegmentKind says what a Segment carries, for filters.

@@ -27,9 +27,9 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"fedsim/network/ca"
-	"fedsim/network/transport"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/network/ca"
+	"github.com/fedsim/fedsim/network/transport"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // DefaultLatency is the one-way latency of a link unless set otherwise.

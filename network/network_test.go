@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"fedsim/network/ca"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/network/ca"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // app records what a host's network delivers, with virtual times.

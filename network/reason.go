@@ -3,8 +3,8 @@ package network
 import (
 	"errors"
 
-	"fedsim/network/ca"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/network/ca"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // Reason codes put in data what a trace record's Detail says in words

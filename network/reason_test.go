@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"fedsim/network/ca"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/network/ca"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // TestTraceReasons: the failure records carry their reason as data

@@ -1,6 +1,6 @@
 package nodes
 
-import "fedsim/nodes/xmlstream"
+import "github.com/fedsim/fedsim/nodes/xmlstream"
 
 // Arena hands out the byte slices servers serialise their output into,
 // carved from shared chunks. Every XML unit a server writes is kept by the

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"fedsim/dns"
-	"fedsim/network/transport"
-	"fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/dns"
+	"github.com/fedsim/fedsim/network/transport"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
 )
 
 // XEP-0220 §2.2.2: with dialback errors, a <db:verify/> for a domain the

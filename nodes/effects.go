@@ -3,8 +3,8 @@ package nodes
 import (
 	"time"
 
-	"fedsim/network/transport"
-	"fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/network/transport"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
 )
 
 // EffectKind says what the world must do for an Effect.

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"fedsim/network/transport"
-	"fedsim/nodes/dialback"
-	"fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/network/transport"
+	"github.com/fedsim/fedsim/nodes/dialback"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
 )
 
 // Issue 14, "bounded cost for anything a peer sends": every hostile input

@@ -20,17 +20,17 @@ func TestImportsOnlyLeaves(t *testing.T) {
 		t.Fatalf("no go command on PATH: %v", err)
 	}
 	// One line per dependency: its import path, then what it imports.
-	out, err := exec.Command(gocmd, "list", "-deps", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "fedsim/nodes").Output()
+	out, err := exec.Command(gocmd, "list", "-deps", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "github.com/fedsim/fedsim/nodes").Output()
 	if err != nil {
 		msg := ""
 		if ee, ok := err.(*exec.ExitError); ok {
 			msg = string(ee.Stderr)
 		}
-		t.Fatalf("go list -deps fedsim/nodes: %v\n%s", err, msg)
+		t.Fatalf("go list -deps github.com/fedsim/fedsim/nodes: %v\n%s", err, msg)
 	}
 	forbidden := func(p string) bool {
-		return p == "fedsim/network" || p == "fedsim/sim" || strings.HasPrefix(p, "fedsim/sim/") ||
-			p == "fedsim/scenarios" || strings.HasPrefix(p, "fedsim/scenarios/") || strings.HasPrefix(p, "fedsim/cmd/")
+		return p == "github.com/fedsim/fedsim/network" || p == "github.com/fedsim/fedsim/sim" || strings.HasPrefix(p, "github.com/fedsim/fedsim/sim/") ||
+			p == "github.com/fedsim/fedsim/scenarios" || strings.HasPrefix(p, "github.com/fedsim/fedsim/scenarios/") || strings.HasPrefix(p, "github.com/fedsim/fedsim/cmd/")
 	}
 	found := false
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
@@ -38,17 +38,17 @@ func TestImportsOnlyLeaves(t *testing.T) {
 		if len(f) == 0 {
 			continue
 		}
-		if f[0] == "fedsim/nodes" {
+		if f[0] == "github.com/fedsim/fedsim/nodes" {
 			found = true
 		}
 		for _, imp := range f[1:] {
 			if forbidden(imp) && !forbidden(f[0]) {
 				t.Errorf("package nodes depends on %s (imported by %s): nodes must import only leaf packages; "+
-					"a type it shares with the transport belongs in fedsim/network/transport, not in the simulator", imp, f[0])
+					"a type it shares with the transport belongs in github.com/fedsim/fedsim/network/transport, not in the simulator", imp, f[0])
 			}
 		}
 	}
 	if !found {
-		t.Fatalf("go list -deps fedsim/nodes did not list fedsim/nodes:\n%s", out)
+		t.Fatalf("go list -deps github.com/fedsim/fedsim/nodes did not list github.com/fedsim/fedsim/nodes:\n%s", out)
 	}
 }

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"strings"
 
-	"fedsim/network/ca"
-	"fedsim/network/transport"
-	"fedsim/nodes/dialback"
-	"fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/network/ca"
+	"github.com/fedsim/fedsim/network/transport"
+	"github.com/fedsim/fedsim/nodes/dialback"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
 )
 
 func verifier(trust *ca.Pool) ca.Verifier { return ca.Verifier{Roots: trust} }

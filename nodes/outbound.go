@@ -4,8 +4,8 @@ import (
 	"encoding/base64"
 	"strings"
 
-	"fedsim/network/transport"
-	"fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/network/transport"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
 )
 
 // initiatorHeader handles the response stream header on a stream we opened

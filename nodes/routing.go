@@ -3,9 +3,9 @@ package nodes
 import (
 	"errors"
 
-	"fedsim/dns"
-	"fedsim/network/transport"
-	"fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/dns"
+	"github.com/fedsim/fedsim/network/transport"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
 )
 
 type routeState uint8

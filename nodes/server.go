@@ -7,11 +7,11 @@ import (
 	"strings"
 	"time"
 
-	"fedsim/dns"
-	"fedsim/network/ca"
-	"fedsim/network/transport"
-	"fedsim/nodes/dialback"
-	"fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/dns"
+	"github.com/fedsim/fedsim/network/ca"
+	"github.com/fedsim/fedsim/network/transport"
+	"github.com/fedsim/fedsim/nodes/dialback"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
 )
 
 // Namespaces of RFC 6120, XEP-0220 and XEP-0199.

@@ -6,12 +6,12 @@ import (
 	"testing"
 	"time"
 
-	"fedsim/dns"
-	"fedsim/network/ca"
-	"fedsim/network/transport"
-	"fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/dns"
+	"github.com/fedsim/fedsim/network/ca"
+	"github.com/fedsim/fedsim/network/transport"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
 
-	"fedsim/nodes/dialback"
+	"github.com/fedsim/fedsim/nodes/dialback"
 )
 
 func newTestServer(t *testing.T, preset string) *Server {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
 )
 
 // Text is the explanation of a note (Effect.Detail): a format and its

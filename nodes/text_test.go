@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
 )
 
 // A Text reads exactly as fmt.Sprintf of its format and the arguments'

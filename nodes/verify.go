@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"fedsim/dns"
-	"fedsim/network/transport"
-	"fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/dns"
+	"github.com/fedsim/fedsim/network/transport"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
 )
 
 // verification is one pending dialback check: a <db:result/> received on a

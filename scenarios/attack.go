@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"fedsim/network/ca"
-	"fedsim/nodes"
+	"github.com/fedsim/fedsim/network/ca"
+	"github.com/fedsim/fedsim/nodes"
 )
 
 // AttackKind names an attack of the security matrix.

@@ -10,11 +10,11 @@ import (
 	"strings"
 	"time"
 
-	"fedsim/network"
-	"fedsim/network/ca"
-	"fedsim/nodes"
-	"fedsim/nodes/xmlstream"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/network"
+	"github.com/fedsim/fedsim/network/ca"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // CertWindow is the validity window fedsim gives certificates and

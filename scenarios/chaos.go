@@ -6,10 +6,10 @@ import (
 	"sort"
 	"time"
 
-	"fedsim/dns"
-	"fedsim/network"
-	"fedsim/nodes"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/dns"
+	"github.com/fedsim/fedsim/network"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // ChaosRun is one randomly drawn run: a pair of XEP types, a fault schedule

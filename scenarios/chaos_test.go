@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"fedsim/nodes"
+	"github.com/fedsim/fedsim/nodes"
 )
 
 // 1,000 random fault schedules over the XEP world: no invariant breaks.

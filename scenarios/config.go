@@ -3,8 +3,8 @@ package scenarios
 import (
 	"time"
 
-	"fedsim/nodes"
-	"fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
 )
 
 // Config describes a world: everything Build needs to make one, and

@@ -8,11 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"fedsim/dns"
-	"fedsim/network"
-	"fedsim/network/ca"
-	"fedsim/nodes"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/dns"
+	"github.com/fedsim/fedsim/network"
+	"github.com/fedsim/fedsim/network/ca"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // FaultKind names an injectable fault. Faults are data: they compose with

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"fedsim/nodes"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // One case per fault kind: the outcome, what the wire and the trace show,

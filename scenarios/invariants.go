@@ -5,9 +5,9 @@ import (
 	"sort"
 	"strings"
 
-	"fedsim/nodes"
-	"fedsim/nodes/xmlstream"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // Violation is a broken safety property, with enough to find it in the

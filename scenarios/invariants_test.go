@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"fedsim/nodes"
+	"github.com/fedsim/fedsim/nodes"
 )
 
 // All 36 XEP pairs satisfy the invariants.

@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"time"
 
-	"fedsim/nodes"
-	"fedsim/nodes/xmlstream"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // LargeOptions describes a large federation: many domains, each talking

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strconv"
 
-	"fedsim/nodes"
-	"fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
 )
 
 // PairsConfig describes n independent pairs of servers s0.lit, s1.lit, …

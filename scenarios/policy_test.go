@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"fedsim/nodes"
+	"github.com/fedsim/fedsim/nodes"
 )
 
 func preset(name string) nodes.Policy {

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"fedsim/nodes"
+	"github.com/fedsim/fedsim/nodes"
 )
 
 // Each real-server preset's documented behaviour (docs/presets.md),

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"fedsim/nodes"
+	"github.com/fedsim/fedsim/nodes"
 )
 
 // verify_before_tls (XEP-0220 §2.1.2): by default an Authoritative Server

@@ -24,12 +24,12 @@ import (
 	"sort"
 	"time"
 
-	"fedsim/dns"
-	"fedsim/network"
-	"fedsim/network/ca"
-	"fedsim/nodes"
-	"fedsim/nodes/xmlstream"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/dns"
+	"github.com/fedsim/fedsim/network"
+	"github.com/fedsim/fedsim/network/ca"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // DefaultDNSDelay is how long a resolver takes to answer.

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"time"
 
-	"fedsim/nodes"
-	"fedsim/nodes/xmlstream"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // The XEP-0238 world: who lives where (XEP-0238 §2, "Terminology").

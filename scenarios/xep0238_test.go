@@ -14,9 +14,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"fedsim/nodes"
-	"fedsim/nodes/xmlstream"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/sim"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/")

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"fedsim/nodes/xmlstream"
-	"fedsim/scenarios/bench"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/scenarios/bench"
+	"github.com/fedsim/fedsim/sim"
 )
 
 func init() {

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"fedsim/scenarios/interop"
+	"github.com/fedsim/fedsim/scenarios/interop"
 )
 
 func init() {

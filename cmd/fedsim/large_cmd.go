@@ -7,9 +7,9 @@ import (
 	"io"
 	"time"
 
-	"fedsim/nodes"
-	"fedsim/scenarios"
-	"fedsim/scenarios/bench"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/scenarios"
+	"github.com/fedsim/fedsim/scenarios/bench"
 )
 
 func init() {

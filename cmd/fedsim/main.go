@@ -24,8 +24,8 @@ import (
 	"strconv"
 	"strings"
 
-	"fedsim/nodes"
-	"fedsim/scenarios"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/scenarios"
 )
 
 // Exit statuses.

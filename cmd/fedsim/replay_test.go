@@ -7,8 +7,8 @@ import (
 	"sync"
 	"testing"
 
-	"fedsim/nodes"
-	"fedsim/scenarios"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/scenarios"
 )
 
 // replayOf finds the line a command printed to reproduce itself: a

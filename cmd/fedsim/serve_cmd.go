@@ -40,10 +40,10 @@ import (
 	"strings"
 	"time"
 
-	"fedsim/nodes"
-	"fedsim/scenarios"
-	"fedsim/scenarios/spec"
-	"fedsim/scenarios/teach"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/scenarios"
+	"github.com/fedsim/fedsim/scenarios/spec"
+	"github.com/fedsim/fedsim/scenarios/teach"
 )
 
 //go:embed web

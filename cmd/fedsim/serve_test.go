@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"fedsim/nodes"
-	"fedsim/scenarios"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/scenarios"
 )
 
 func TestExplorerHandlers(t *testing.T) {

@@ -12,9 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"fedsim/nodes"
-	"fedsim/scenarios"
-	"fedsim/scenarios/sweep"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/scenarios"
+	"github.com/fedsim/fedsim/scenarios/sweep"
 )
 
 func init() {

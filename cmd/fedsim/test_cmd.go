@@ -19,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"fedsim/scenarios/spec"
+	"github.com/fedsim/fedsim/scenarios/spec"
 )
 
 func init() {

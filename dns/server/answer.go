@@ -8,7 +8,7 @@ import (
 
 	mdns "github.com/miekg/dns"
 
-	"fedsim/dns"
+	"github.com/fedsim/fedsim/dns"
 )
 
 // The service names under a domain that the server knows (RFC 6120

@@ -12,7 +12,7 @@ import (
 
 	mdns "github.com/miekg/dns"
 
-	"fedsim/dns"
+	"github.com/fedsim/fedsim/dns"
 )
 
 // Client resolves XMPP domains the way the mock dns.Resolver does, but by

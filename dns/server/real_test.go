@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"fedsim/dns"
+	"github.com/fedsim/fedsim/dns"
 )
 
 // The claims of doc.go about the resolvers inside Prosody and ejabberd,

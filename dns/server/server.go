@@ -12,7 +12,7 @@ import (
 
 	mdns "github.com/miekg/dns"
 
-	"fedsim/dns"
+	"github.com/fedsim/fedsim/dns"
 )
 
 // Options configures a Server. The zero value serves on a free port of

@@ -17,7 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	mdns "github.com/miekg/dns"
 
-	"fedsim/dns"
+	"github.com/fedsim/fedsim/dns"
 )
 
 // testZone has every shape of answer RFC 6120 §3.2.1 knows: SRV records

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"fedsim/network/ca"
+	"github.com/fedsim/fedsim/network/ca"
 )
 
 // File modes: certificates and CRLs are public, keys are not.

@@ -9,8 +9,8 @@ import (
 	"slices"
 	"testing"
 
-	"fedsim/network/ca"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/network/ca"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // pemBlocks reads every PEM block of path.

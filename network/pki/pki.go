@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"fedsim/network/ca"
+	"github.com/fedsim/fedsim/network/ca"
 )
 
 // PKI holds the real X.509 counterparts of mock certificates: one

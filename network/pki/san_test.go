@@ -12,8 +12,8 @@ import (
 	"slices"
 	"testing"
 
-	"fedsim/network/ca"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/network/ca"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // generalName is one subjectAltName entry as read back by hand, without

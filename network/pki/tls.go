@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"fedsim/network/ca"
-	"fedsim/network/transport"
+	"github.com/fedsim/fedsim/network/ca"
+	"github.com/fedsim/fedsim/network/transport"
 )
 
 // TLSConfig returns the crypto/tls configuration for one end of one

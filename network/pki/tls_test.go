@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"fedsim/network/ca"
-	"fedsim/network/transport"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/network/ca"
+	"github.com/fedsim/fedsim/network/transport"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // handshake runs a real crypto/tls handshake between the two ends' configs

@@ -11,7 +11,7 @@ import (
 	"slices"
 	"time"
 
-	"fedsim/network/ca"
+	"github.com/fedsim/fedsim/network/ca"
 )
 
 // Verifier is the real counterpart of a ca.Verifier: its trust store's

@@ -3,7 +3,7 @@ package transport
 import (
 	"fmt"
 
-	"fedsim/network/ca"
+	"github.com/fedsim/fedsim/network/ca"
 )
 
 // ConnID identifies a connection; End says which side of it.

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"testing"
 
-	"fedsim/network"
-	"fedsim/network/transport"
+	"github.com/fedsim/fedsim/network"
+	"github.com/fedsim/fedsim/network/transport"
 )
 
 // TestNetworkAliases: package network's names are these types and values,

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"fedsim/nodes/xmlstream"
-	"fedsim/scenarios"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/scenarios"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // newPairsWorld builds n independent pairs of servers with one preset;

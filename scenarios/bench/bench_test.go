@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"fedsim/scenarios"
+	"github.com/fedsim/fedsim/scenarios"
 )
 
 var largeDomains = flag.Int("large.domains", 1000, "domains in BenchmarkLarge (fedsim bench runs 10,000)")

@@ -7,12 +7,12 @@ import (
 	"path/filepath"
 	"time"
 
-	"fedsim/dns"
-	"fedsim/network/ca"
-	"fedsim/nodes"
-	"fedsim/nodes/xmlstream"
-	"fedsim/scenarios"
-	"fedsim/scenarios/live"
+	"github.com/fedsim/fedsim/dns"
+	"github.com/fedsim/fedsim/network/ca"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/scenarios"
+	"github.com/fedsim/fedsim/scenarios/live"
 )
 
 // PoisonResult is what the DNS-poisoning impostor achieved against a real

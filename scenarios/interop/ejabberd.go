@@ -21,8 +21,8 @@ import (
 
 	"github.com/goccy/go-yaml"
 
-	"fedsim/dns/server"
-	"fedsim/nodes"
+	"github.com/fedsim/fedsim/dns/server"
+	"github.com/fedsim/fedsim/nodes"
 )
 
 // ShippedEjabberdConfig is where Debian's ejabberd package puts the

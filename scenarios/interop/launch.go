@@ -9,12 +9,12 @@ import (
 	"sort"
 	"time"
 
-	"fedsim/dns/server"
-	"fedsim/network/ca"
-	"fedsim/network/pki"
-	"fedsim/scenarios"
-	"fedsim/scenarios/live"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/dns/server"
+	"github.com/fedsim/fedsim/network/ca"
+	"github.com/fedsim/fedsim/network/pki"
+	"github.com/fedsim/fedsim/scenarios"
+	"github.com/fedsim/fedsim/scenarios/live"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // Real is one real server of a world: the program, where it runs, and the

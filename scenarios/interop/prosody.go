@@ -14,8 +14,8 @@ import (
 	"syscall"
 	"time"
 
-	"fedsim/dns/server"
-	"fedsim/nodes"
+	"github.com/fedsim/fedsim/dns/server"
+	"github.com/fedsim/fedsim/nodes"
 )
 
 // ShippedProsodyConfig is where Debian's prosody package puts the

@@ -12,12 +12,12 @@ import (
 	"strings"
 	"time"
 
-	"fedsim/network/ca"
-	"fedsim/nodes"
-	"fedsim/nodes/xmlstream"
-	"fedsim/scenarios"
-	"fedsim/scenarios/live"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/network/ca"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/scenarios"
+	"github.com/fedsim/fedsim/scenarios/live"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // Env is what fedsim gives a real server it starts: a scratch folder, a

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"fedsim/nodes"
+	"github.com/fedsim/fedsim/nodes"
 )
 
 // ErrCannotInitiate is what Ping returns for a server fedsim cannot make

@@ -13,14 +13,14 @@ import (
 	"syscall"
 	"time"
 
-	"fedsim/dns"
-	"fedsim/network"
-	"fedsim/network/pki"
-	"fedsim/network/transport"
-	"fedsim/nodes"
-	"fedsim/nodes/xmlstream"
-	"fedsim/scenarios"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/dns"
+	"github.com/fedsim/fedsim/network"
+	"github.com/fedsim/fedsim/network/pki"
+	"github.com/fedsim/fedsim/network/transport"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/scenarios"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // TLS makes real TLS for the servers' handshakes: package network/pki

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"fedsim/network/pki"
-	"fedsim/nodes"
-	"fedsim/scenarios"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/network/pki"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/scenarios"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // The XEP pairs that need no TLS federate on real sockets as they do in

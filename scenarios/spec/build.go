@@ -1,7 +1,7 @@
 package spec
 
 import (
-	"fedsim/scenarios"
+	"github.com/fedsim/fedsim/scenarios"
 )
 
 // Config is the world the scenario describes, as scenarios.Build takes it:

@@ -5,8 +5,8 @@ import (
 	"sort"
 	"strings"
 
-	"fedsim/nodes"
-	"fedsim/scenarios"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/scenarios"
 )
 
 // check validates what the sections say about each other (references,

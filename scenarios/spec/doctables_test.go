@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"fedsim/nodes"
-	"fedsim/scenarios"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/scenarios"
 )
 
 // The docs' tables of policy fields, fault kinds and attack verdicts are

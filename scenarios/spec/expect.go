@@ -7,7 +7,7 @@ import (
 
 	"github.com/goccy/go-yaml/ast"
 
-	"fedsim/scenarios"
+	"github.com/fedsim/fedsim/scenarios"
 )
 
 // levelLetters are the outcome letters of XEP-0238's table, plus "none"

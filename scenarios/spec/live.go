@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"time"
 
-	"fedsim/network/pki"
-	"fedsim/scenarios"
-	"fedsim/scenarios/live"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/network/pki"
+	"github.com/fedsim/fedsim/scenarios"
+	"github.com/fedsim/fedsim/scenarios/live"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // LiveSkip says why a scenario cannot run on real sockets with the same

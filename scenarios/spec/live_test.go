@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"fedsim/scenarios/live"
+	"github.com/fedsim/fedsim/scenarios/live"
 )
 
 // knownLiveDifferences are the expectations a real run cannot meet, and

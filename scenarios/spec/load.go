@@ -18,11 +18,11 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 
-	"fedsim/dns"
-	"fedsim/nodes"
-	"fedsim/nodes/xmlstream"
-	"fedsim/scenarios"
-	"fedsim/scenarios/interop"
+	"github.com/fedsim/fedsim/dns"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/scenarios"
+	"github.com/fedsim/fedsim/scenarios/interop"
 )
 
 // MaxFileSize is the largest scenario file Load and Parse take, in bytes.

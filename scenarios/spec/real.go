@@ -10,10 +10,10 @@ import (
 	"path/filepath"
 	"time"
 
-	"fedsim/nodes"
-	"fedsim/scenarios"
-	"fedsim/scenarios/interop"
-	"fedsim/scenarios/live"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/scenarios"
+	"github.com/fedsim/fedsim/scenarios/interop"
+	"github.com/fedsim/fedsim/scenarios/live"
 )
 
 // ErrUnavailable is what Run returns when a scenario names a real server

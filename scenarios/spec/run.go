@@ -14,10 +14,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"fedsim/nodes"
-	"fedsim/nodes/xmlstream"
-	"fedsim/scenarios"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/scenarios"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // Result is what one run of a scenario produced and how it measured up.

@@ -3,8 +3,8 @@ package spec
 import (
 	"time"
 
-	"fedsim/nodes"
-	"fedsim/scenarios"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/scenarios"
 )
 
 // Scenario is one scenario file, validated. Its fields are what the user

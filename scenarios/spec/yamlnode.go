@@ -20,8 +20,8 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"mellium.im/xmpp/jid"
 
-	"fedsim/nodes"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // pos is a 1-based line and column in the scenario file.

@@ -29,8 +29,8 @@ import (
 	"gonum.org/v1/gonum/graph/topo"
 	"gonum.org/v1/gonum/stat"
 
-	"fedsim/nodes"
-	"fedsim/scenarios"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/scenarios"
 )
 
 // Spec is one policy of a sweep: a name, the policy, the certificate the

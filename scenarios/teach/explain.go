@@ -6,8 +6,8 @@ import (
 	"sort"
 	"strings"
 
-	"fedsim/nodes"
-	"fedsim/scenarios"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/scenarios"
 )
 
 // Change is one counterfactual: a set of changes to the configuration and

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"fedsim/nodes/xmlstream"
-	"fedsim/sim"
+	"github.com/fedsim/fedsim/nodes/xmlstream"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // StepKind says how a step is drawn.
@@ -355,7 +355,7 @@ func tlsWhy(recs []sim.Record, i int) string {
 // describeElement gives an element's brief label, a sentence saying what
 // an element of its kind is for (used when no decision explains it), and
 // whether it reports a failure. Everything is read from the element,
-// parsed as XML (fedsim/nodes/xmlstream); what does not parse (an
+// parsed as XML (github.com/fedsim/fedsim/nodes/xmlstream); what does not parse (an
 // attacker's bytes) is shown as it is.
 func describeElement(x string) (label, why string, failure bool) {
 	if strings.HasPrefix(x, "</stream:stream") {

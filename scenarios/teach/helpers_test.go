@@ -3,7 +3,7 @@ package teach
 import (
 	"testing"
 
-	"fedsim/nodes"
+	"github.com/fedsim/fedsim/nodes"
 )
 
 func mustPreset(t *testing.T, name string) nodes.Policy {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"fedsim/scenarios"
+	"github.com/fedsim/fedsim/scenarios"
 )
 
 // TestRefusedConnectionIsAFailure pins that a refused connection is drawn

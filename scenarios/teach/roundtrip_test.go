@@ -8,9 +8,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"fedsim/nodes"
-	"fedsim/scenarios"
-	"fedsim/scenarios/spec"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/scenarios"
+	"github.com/fedsim/fedsim/scenarios/spec"
 )
 
 // yamlValue writes a policy field's value as a scenario file does.

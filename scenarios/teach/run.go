@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"fedsim/nodes"
-	"fedsim/scenarios"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/scenarios"
 )
 
 // The two roles of a pair, as indexes into Config.Sides and Result.Policies.

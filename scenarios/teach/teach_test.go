@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"fedsim/scenarios"
+	"github.com/fedsim/fedsim/scenarios"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")

@@ -5,8 +5,8 @@ import (
 	"sort"
 	"strings"
 
-	"fedsim/nodes"
-	"fedsim/scenarios"
+	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/scenarios"
 )
 
 // Replay is the CLI command line that reproduces the run with the given
