@@ -86,7 +86,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // helpOrder is the order 'fedsim help' lists commands in: from looking at
 // one pair to measuring fedsim itself. Commands not named go last.
-var helpOrder = []string{"matrix", "run", "explain", "diagram", "serve", "attack", "chaos", "test", "new", "sweep", "merge", "large", "bench", "help"}
+var helpOrder = []string{"matrix", "run", "explain", "diagram", "serve", "attack", "chaos", "test", "new", "sweep", "merge", "large", "bench", "version", "help"}
 
 func ordered() []command {
 	rank := func(name string) int {
