@@ -100,6 +100,7 @@ type Server struct {
 	Arena *Arena
 
 	hdrPrefix []byte
+	feats     []*feature // the stream features it knows, in negotiation order
 	keys      *dialback.Keyer
 	streams   map[connEnd]*stream
 	routes    map[string]*route
@@ -174,6 +175,7 @@ func New(cfg Config) (*Server, error) {
 		streams: map[connEnd]*stream{},
 		routes:  map[string]*route{},
 		users:   map[string]bool{},
+		feats:   featuresFor(cfg.Policy),
 	}
 	for _, u := range cfg.Users {
 		s.users[strings.ToLower(u)] = true
@@ -606,39 +608,6 @@ func (s *Server) write(st *stream, el *xmlstream.Element) {
 // writeConst writes an element that never varies (the network keeps what it
 // is given, so it gets a copy).
 func (s *Server) writeConst(st *stream, x string) { s.writeRaw(st, s.arena().bytes(x)) }
-
-// writeDialback writes a <db:result/> or <db:verify/> (XEP-0220 §2.1)
-// straight into the arena, with the attributes in the order the protocol
-// code always used — from, id (db:verify only), to, type (when set) — and
-// the key, if any, as text. Every dialback exchange writes four to six of
-// them; a tree for each was a tenth of a federation's allocations.
-// TestDialbackElements checks the bytes against AppendXML of the tree.
-func (s *Server) writeDialback(st *stream, name, from, id, to, typ, key string) {
-	s.writeRaw(st, s.arena().appendWith(func(b []byte) []byte {
-		return appendDialback(b, name, from, id, to, typ, key)
-	}))
-}
-
-func appendDialback(b []byte, name, from, id, to, typ, key string) []byte {
-	b = append(b, '<')
-	b = append(b, name...)
-	b = xmlstream.AppendAttr(b, "from", from)
-	if name == "db:verify" {
-		b = xmlstream.AppendAttr(b, "id", id)
-	}
-	b = xmlstream.AppendAttr(b, "to", to)
-	if typ != "" {
-		b = xmlstream.AppendAttr(b, "type", typ)
-	}
-	if key == "" {
-		return append(b, '/', '>')
-	}
-	b = append(b, '>')
-	b = xmlstream.AppendText(b, key)
-	b = append(b, '<', '/')
-	b = append(b, name...)
-	return append(b, '>')
-}
 
 func (s *Server) arena() *Arena {
 	if s.Arena == nil {

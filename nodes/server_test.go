@@ -390,45 +390,32 @@ func TestDialbackElements(t *testing.T) {
 	}
 }
 
-// TestFeatureLists: every cached feature list parses back to the offers it
-// was indexed by.
-func TestFeatureLists(t *testing.T) {
-	for tls := range 3 {
-		for sasl := range 2 {
-			for db := range 3 {
-				x := featuresXML[tls][sasl][db]
-				p := xmlstream.NewParser()
-				p.Feed([]byte("<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams'>" + x))
-				if _, _, err := p.Next(); err != nil {
-					t.Fatal(err)
-				}
-				tok, ok, err := p.Next()
-				if !ok || err != nil {
-					t.Fatalf("%s: %v %v", x, ok, err)
-				}
-				f := tok.Elem
-				st := f.ChildNS(nsTLS, "starttls")
-				gotTLS := 0
-				if st != nil {
-					gotTLS = 1
-					if st.Child("required") != nil {
-						gotTLS = 2
-					}
-				}
-				gotSASL := 0
-				if m := f.ChildNS(nsSASL, "mechanisms"); m != nil && m.Child("mechanism").Text() == "EXTERNAL" {
-					gotSASL = 1
-				}
-				gotDB := 0
-				if d := f.ChildNS(nsDialbackFeature, "dialback"); d != nil {
-					gotDB = 1
-					if d.Child("errors") != nil {
-						gotDB = 2
-					}
-				}
-				if gotTLS != tls || gotSASL != sasl || gotDB != db {
-					t.Errorf("featuresXML[%d][%d][%d] = %s: reads as [%d][%d][%d]", tls, sasl, db, x, gotTLS, gotSASL, gotDB)
-				}
+// TestFeatureForms: every feature's forms, listed in <stream:features/>,
+// parse back to an element the feature's take finds by its name, and
+// re-serialise to the same bytes (so a form is what AppendXML makes of it).
+func TestFeatureForms(t *testing.T) {
+	for _, f := range featuresFor(Policy{}) {
+		if len(f.forms) == 0 {
+			t.Errorf("%s has no forms", f.name)
+		}
+		for i, form := range f.forms {
+			x := "<stream:features>" + form + "</stream:features>"
+			p := xmlstream.NewParser()
+			p.Feed([]byte("<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams'>" + x))
+			if _, _, err := p.Next(); err != nil {
+				t.Fatal(err)
+			}
+			tok, ok, err := p.Next()
+			if !ok || err != nil {
+				t.Fatalf("%s form %d: %v %v", f.name, i+1, ok, err)
+			}
+			ad := tok.Elem.ChildNS(f.space, f.local)
+			if ad == nil {
+				t.Errorf("%s form %d %s: no <%s xmlns='%s'/> in it", f.name, i+1, form, f.local, f.space)
+				continue
+			}
+			if got := tok.Elem.String(); got != x {
+				t.Errorf("%s form %d re-serialises as %s, want %s", f.name, i+1, got, x)
 			}
 		}
 	}
