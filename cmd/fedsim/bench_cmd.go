@@ -96,15 +96,21 @@ func extra(name string) func(testing.BenchmarkResult) float64 {
 	return func(r testing.BenchmarkResult) float64 { return r.Extra[name] }
 }
 
-func cmdBench(args []string, stdout, stderr io.Writer) int {
+func cmdBench(args []string, stdout, stderr io.Writer) error {
 	fs, o := benchFlags(stderr)
 	pos, err := parse(fs, args)
 	if err != nil {
-		return exitUsage
+		return err
 	}
-	if len(pos) > 0 || o.count < 1 || o.largeDomains < 0 || (o.format != "text" && o.format != "json") {
-		fmt.Fprintln(stderr, "fedsim bench: usage: fedsim bench [--count N>=1] [--large-domains N>=0] [--format text|json]")
-		return exitUsage
+	switch {
+	case len(pos) > 0:
+		return noArgs(pos)
+	case o.count < 1:
+		return badInput("--count %d: want at least 1", o.count)
+	case o.largeDomains < 0 || (o.largeDomains > 0 && o.largeDomains <= 10):
+		return badInput("--large-domains %d: want 0 (skip the large run) or more than 10 (each domain has 10 peers)", o.largeDomains)
+	case o.format != "text" && o.format != "json":
+		return badInput("--format %q: want text or json", o.format)
 	}
 	progress := func(what string) {
 		if o.format == "text" {
@@ -170,8 +176,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	progress("idle streams")
 	per, streams, err := bench.MeasureIdleStreamBytes(1000, 5)
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim bench: %v\n", err)
-		return exitFail
+		return err
 	}
 	rows = append(rows, benchRow{What: "memory per established, idle stream", Figure: per, Unit: "bytes",
 		Target: "<= 2 KiB", Met: per <= 2048, Ratio: 2048 / per, RatioOf: "target / figure", Note: fmt.Sprintf("%d streams", streams)})
@@ -180,8 +185,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 		progress(fmt.Sprintf("a federation of %d domains (in a child process, so that its peak memory is its own)", o.largeDomains))
 		exe, err := os.Executable()
 		if err != nil {
-			fmt.Fprintf(stderr, "fedsim bench: %v\n", err)
-			return exitFail
+			return err
 		}
 		stanzas := 100 * o.largeDomains
 		type largeRun struct {
@@ -200,13 +204,11 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 			out, err := exec.Command(exe, "large", "--domains", fmt.Sprint(o.largeDomains), "--peers", "10",
 				"--stanzas", fmt.Sprint(stanzas), "--format", "json").Output()
 			if err != nil {
-				fmt.Fprintf(stderr, "fedsim bench: the large run failed: %v\n", err)
-				return exitFail
+				return fmt.Errorf("the large run failed: %w", err)
 			}
 			var r largeRun
 			if err := json.Unmarshal(out, &r); err != nil {
-				fmt.Fprintf(stderr, "fedsim bench: reading the large run: %v\n", err)
-				return exitFail
+				return fmt.Errorf("reading the large run: %w", err)
 			}
 			runs, walls = append(runs, r), append(walls, r.Wall)
 		}
@@ -235,10 +237,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 			Count int        `json:"count"`
 			Rows  []benchRow `json:"rows"`
 		}{o.count, rows}); err != nil {
-			fmt.Fprintln(stderr, err)
-			return exitFail
+			return err
 		}
-		return exitOK
+		return nil
 	}
 	fmt.Fprintf(stdout, "fedsim bench: medians of %d runs on this machine (%d CPUs visible)\n\n", o.count, numCPU())
 	fmt.Fprintf(stdout, "%-68s %14s  %-36s %-5s %s\n", "what", "figure", "target", "met", "ratio")
@@ -255,7 +256,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "  %s\n", r.Note)
 		}
 	}
-	return exitOK
+	return nil
 }
 
 func fmtFigure(v float64, unit string) string {

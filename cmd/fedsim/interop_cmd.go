@@ -44,33 +44,28 @@ func interopFlags(stderr io.Writer) (*flag.FlagSet, *interopOpts) {
 	return fs, o
 }
 
-func cmdInterop(args []string, stdout, stderr io.Writer) int {
+func cmdInterop(args []string, stdout, stderr io.Writer) error {
 	fs, o := interopFlags(stderr)
 	pos, err := parse(fs, args)
 	if err != nil {
-		return exitUsage
+		return err
 	}
 	if len(pos) != 1 {
-		fmt.Fprintf(stderr, "fedsim interop: want one server (%s, or HOST:PORT), got %d arguments\n", strings.Join(interop.ServerNames, ", "), len(pos))
-		return exitUsage
+		return badInput("want one server (%s, or HOST:PORT), got %d arguments", strings.Join(interop.ServerNames, ", "), len(pos))
 	}
 	if o.format != "text" && o.format != "json" {
-		fmt.Fprintf(stderr, "fedsim interop: --format %q: want text or json\n", o.format)
-		return exitUsage
+		return badInput("--format %q: want text or json", o.format)
 	}
 	srv, err := interop.ByName(pos[0], o.domain, o.preset)
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim %v\n", err)
-		return exitUsage
+		return badInput("%v", err)
 	}
 	if err := srv.Available(); err != nil {
-		fmt.Fprintf(stderr, "fedsim %v\n", err)
-		return exitUsage
+		return badInput("%v", err)
 	}
 	if o.dir != "" {
 		if err := os.MkdirAll(o.dir, 0o700); err != nil {
-			fmt.Fprintf(stderr, "fedsim interop: --dir: %v\n", err)
-			return exitUsage
+			return badInput("--dir: %v", err)
 		}
 	}
 	opt := interop.Options{Dir: o.dir, Seed: o.seed}
@@ -82,8 +77,7 @@ func cmdInterop(args []string, stdout, stderr io.Writer) int {
 	}
 	m, err := interop.Run(context.Background(), srv, opt)
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim %v\n", err)
-		return exitFail
+		return err
 	}
 	status := exitOK
 	if !m.Agree() {
@@ -93,13 +87,12 @@ func cmdInterop(args []string, stdout, stderr io.Writer) int {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(m); err != nil {
-			fmt.Fprintln(stderr, err)
-			return exitFail
+			return err
 		}
-		return status
+		return exitWith(status)
 	}
 	writeInterop(stdout, m)
-	return status
+	return exitWith(status)
 }
 
 func writeInterop(w io.Writer, m *interop.Matrix) {
@@ -145,19 +138,16 @@ func writeInterop(w io.Writer, m *interop.Matrix) {
 
 // interopAttack runs an attack against the real server: exit 1 when the
 // attacker got what it wanted.
-func interopAttack(srv interop.Server, opt interop.Options, o *interopOpts, stdout, stderr io.Writer) int {
+func interopAttack(srv interop.Server, opt interop.Options, o *interopOpts, stdout, stderr io.Writer) error {
 	if o.attack != "dns-poison" {
-		fmt.Fprintf(stderr, "fedsim interop: --attack %q: want dns-poison\n", o.attack)
-		return exitUsage
+		return badInput("--attack %q: want dns-poison", o.attack)
 	}
 	if _, ext := srv.(*interop.External); ext {
-		fmt.Fprintln(stderr, "fedsim interop: --attack needs a server fedsim starts (its resolver must be fedsim's DNS)")
-		return exitUsage
+		return badInput("--attack needs a server fedsim starts (its resolver must be fedsim's DNS)")
 	}
 	r, err := interop.PoisonAttack(context.Background(), srv, opt)
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim %v\n", err)
-		return exitFail
+		return err
 	}
 	if o.format == "json" {
 		enc := json.NewEncoder(stdout)
@@ -171,7 +161,7 @@ func interopAttack(srv interop.Server, opt interop.Options, o *interopOpts, stdo
 		fmt.Fprintf(stdout, "Transcript: %s/transcript.txt; the server's log: %s\n", r.Dir, r.Log)
 	}
 	if r.Impersonated {
-		return exitFail
+		return statusError(exitFail)
 	}
-	return exitOK
+	return nil
 }

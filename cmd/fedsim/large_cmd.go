@@ -39,28 +39,32 @@ func largeFlags(stderr io.Writer) (*flag.FlagSet, *largeOpts) {
 	return fs, o
 }
 
-func cmdLarge(args []string, stdout, stderr io.Writer) int {
+func cmdLarge(args []string, stdout, stderr io.Writer) error {
 	fs, o := largeFlags(stderr)
 	pos, err := parse(fs, args)
 	if err != nil {
-		return exitUsage
+		return err
 	}
 	if len(pos) > 0 {
-		fmt.Fprintf(stderr, "fedsim large: unexpected argument %q\n", pos[0])
-		return exitUsage
+		return badInput("unexpected argument %q", pos[0])
+	}
+	switch {
+	case o.domains < 2:
+		return badInput("--domains %d: want at least 2", o.domains)
+	case o.peers < 1 || o.peers >= o.domains:
+		return badInput("--peers %d: want at least 1 and fewer than --domains (%d)", o.peers, o.domains)
+	case o.stanzas < 1:
+		return badInput("--stanzas %d: want at least 1", o.stanzas)
 	}
 	if _, ok := nodes.PresetByName(o.preset); !ok {
-		fmt.Fprintf(stderr, "fedsim large: --preset %q: want one of %s\n", o.preset, nodes.PresetNames())
-		return exitUsage
+		return badInput("--preset %q: want one of %s", o.preset, nodes.PresetNames())
 	}
 	if o.format != "text" && o.format != "json" {
-		fmt.Fprintf(stderr, "fedsim large: --format %q: want text or json\n", o.format)
-		return exitUsage
+		return badInput("--format %q: want text or json", o.format)
 	}
 	f, err := bench.MeasureLarge(scenarios.LargeOptions{Domains: o.domains, Peers: o.peers, Stanzas: o.stanzas, Preset: o.preset, Seed: o.seed})
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim large: %v\n", err)
-		return exitFail
+		return err
 	}
 	if o.format == "json" {
 		enc := json.NewEncoder(stdout)
@@ -71,10 +75,9 @@ func cmdLarge(args []string, stdout, stderr io.Writer) int {
 			"events_per_s": float64(f.Events) / f.Wall.Seconds(), "sim_s": f.SimSeconds,
 			"sim_s_per_wall_s": f.SimSeconds / f.Wall.Seconds(), "peak_rss_bytes": f.PeakRSS,
 		}); err != nil {
-			fmt.Fprintln(stderr, err)
-			return exitFail
+			return err
 		}
-		return exitOK
+		return nil
 	}
 	fmt.Fprintf(stdout, "%d domains x %d peers (%s): %d of %d stanzas delivered; %d negotiations established, %d failed\n",
 		f.Domains, f.Peers, o.preset, f.Delivered, f.Stanzas, f.Established, f.Failed)
@@ -83,7 +86,7 @@ func cmdLarge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "peak memory: %.0f MiB (process RSS); world built in %.2fs\n", float64(f.PeakRSS)/(1<<20), f.Build.Seconds())
 	}
 	fmt.Fprintf(stdout, "Replay: fedsim large --domains %d --peers %d --stanzas %d --preset %s --seed %d\n", o.domains, o.peers, o.stanzas, o.preset, o.seed)
-	return exitOK
+	return nil
 }
 
 // statsOf is what --stats prints.

@@ -28,17 +28,13 @@ import (
 	"github.com/fedsim/fedsim/scenarios"
 )
 
-// Exit statuses.
-const (
-	exitOK    = 0
-	exitFail  = 1 // the command ran and found a failure
-	exitUsage = 2 // bad input
-)
-
 type command struct {
 	name, usage, summary string
-	run                  func(args []string, stdout, stderr io.Writer) int
-	// flags, if set, returns the command's flag set for 'fedsim help'.
+	// run does the command's work; its error decides the exit status
+	// (exit.go).
+	run func(args []string, stdout, stderr io.Writer) error
+	// flags returns the command's flag set, the one run parses, for
+	// 'fedsim help CMD' and 'fedsim CMD -h' (nil: it takes no flags).
 	flags func() *flag.FlagSet
 }
 
@@ -51,12 +47,12 @@ func register(c command) { commands = append(commands, c) }
 func init() {
 	commands = append(commands, []command{
 		{"matrix", "fedsim matrix [--seed N] [--format text|json] [--compare xep0238]",
-			"run all 36 XEP-0238 pairs, each in a fresh world, and print the outcome matrix", cmdMatrix, nil},
+			"run all 36 XEP-0238 pairs, each in a fresh world, and print the outcome matrix", cmdMatrix, flagsFor("matrix")},
 		{"attack", "fedsim attack " + strings.Join(scenarios.AttackKindNames(), "|") + " [--seed N] [--format text|json] [--cert self-signed|wrong-name]",
-			"run every pair of XEP-0238 types under an attack and print what the attacker achieved", cmdAttack, nil},
+			"run every pair of XEP-0238 types under an attack and print what the attacker achieved", cmdAttack, flagsFor("attack")},
 		{"chaos", "fedsim chaos [--runs N] [--seed S] [--format text|json] [--check-determinism-across-processes]",
-			"draw random fault schedules over the XEP world, run them and check the invariants", cmdChaos, nil},
-		{"help", "fedsim help [COMMAND]", "show help for fedsim or one command", cmdHelp, nil},
+			"draw random fault schedules over the XEP world, run them and check the invariants", cmdChaos, flagsFor("chaos")},
+		{"help", "fedsim help [COMMAND]", "show help for fedsim, one command, or a topic (policy, faults, attacks); list the exit statuses", cmdHelp, nil},
 	}...)
 }
 
@@ -76,7 +72,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, c := range commands {
 		if c.name == name {
-			return c.run(args[1:], stdout, stderr)
+			return exitStatus(c, c.run(args[1:], stdout, stderr), stdout, stderr)
 		}
 	}
 	fmt.Fprintf(stderr, "fedsim: unknown command %q\n\n", name)
@@ -110,35 +106,40 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run 'fedsim help COMMAND' for a command's flags. Same command + same --seed = same output, byte for byte.")
+	fmt.Fprintln(w, "Run 'fedsim help COMMAND' (or 'fedsim COMMAND -h') for a command's flags. Same command + same --seed = same output, byte for byte.")
+	fmt.Fprintln(w, "Topics: 'fedsim help policy', 'fedsim help faults', 'fedsim help attacks'.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Exit status, in every command:")
+	fmt.Fprintln(w, "  0  done, nothing failed")
+	fmt.Fprintln(w, "  1  it ran and found a failure: a scenario whose expectations failed (test), an invariant violated (chaos),")
+	fmt.Fprintln(w, "     a real server that differs from its preset or an attack on it that succeeded (interop), or an error while running")
+	fmt.Fprintln(w, "  2  bad input: an unknown command, flag or argument, a value that makes no sense, a scenario file that does not load")
 }
 
-func cmdHelp(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
+func cmdHelp(args []string, stdout, stderr io.Writer) error {
+	pos, err := parse(flag.NewFlagSet("help", flag.ContinueOnError), args)
+	if err != nil {
+		return err
+	}
+	switch len(pos) {
+	case 0:
 		usage(stdout)
-		return exitOK
+		return nil
+	case 1:
+	default:
+		return badInput("want one command or topic, got %d arguments", len(pos))
 	}
 	for _, c := range commands {
-		if c.name == args[0] {
-			fmt.Fprintf(stdout, "usage: %s\n\n%s.\n", c.usage, c.summary)
-			fs := flagsFor(c.name)
-			if c.flags != nil {
-				fs = c.flags()
-			}
-			if fs != nil {
-				fmt.Fprintln(stdout, "\nFlags:")
-				fs.SetOutput(stdout)
-				fs.PrintDefaults()
-			}
-			return exitOK
+		if c.name == pos[0] {
+			writeHelp(stdout, c)
+			return nil
 		}
 	}
-	if t, ok := helpTopics[args[0]]; ok {
+	if t, ok := helpTopics[pos[0]]; ok {
 		t(stdout)
-		return exitOK
+		return nil
 	}
-	fmt.Fprintf(stderr, "fedsim help: unknown command or topic %q (topics: policy, faults, attacks)\n", args[0])
-	return exitUsage
+	return badInput("unknown command or topic %q (topics: policy, faults, attacks)", pos[0])
 }
 
 // helpTopics print the vocabularies' tables: the policy fields, the fault
@@ -213,10 +214,12 @@ type opts struct {
 	acrossProcs, printHashes bool
 }
 
-func flagsFor(name string) *flag.FlagSet {
-	o := &opts{}
-	fs, _ := newFlags(name, o, io.Discard)
-	return fs
+// flagsFor returns the flags function of matrix, attack or chaos.
+func flagsFor(name string) func() *flag.FlagSet {
+	return func() *flag.FlagSet {
+		fs, _ := newFlags(name, &opts{}, io.Discard)
+		return fs
+	}
 }
 
 func newFlags(name string, o *opts, stderr io.Writer) (*flag.FlagSet, *opts) {
@@ -243,40 +246,20 @@ func newFlags(name string, o *opts, stderr io.Writer) (*flag.FlagSet, *opts) {
 	return fs, o
 }
 
-// parse parses flags anywhere among args (so "run type2 type4 --seed 3"
-// works) and returns the positional arguments.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
-
-func cmdMatrix(args []string, stdout, stderr io.Writer) int {
+func cmdMatrix(args []string, stdout, stderr io.Writer) error {
 	fs, o := newFlags("matrix", &opts{}, stderr)
 	pos, err := parse(fs, args)
 	if err != nil {
-		return exitUsage
+		return err
 	}
 	if len(pos) > 0 {
-		fmt.Fprintf(stderr, "fedsim matrix: unexpected argument %q\n", pos[0])
-		return exitUsage
+		return badInput("unexpected argument %q", pos[0])
 	}
 	if o.format != "text" && o.format != "json" {
-		fmt.Fprintf(stderr, "fedsim matrix: --format %q: want text or json\n", o.format)
-		return exitUsage
+		return badInput("--format %q: want text or json", o.format)
 	}
 	if o.compare != "" && o.compare != "xep0238" {
-		fmt.Fprintf(stderr, "fedsim matrix: --compare %q: the only reference table is xep0238\n", o.compare)
-		return exitUsage
+		return badInput("--compare %q: the only reference table is xep0238", o.compare)
 	}
 	kinds := scenarios.Types
 	if o.servers != "" {
@@ -284,21 +267,18 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) int {
 		for _, k := range strings.Split(o.servers, ",") {
 			p, ok := nodes.PresetByName(strings.TrimSpace(k))
 			if !ok {
-				fmt.Fprintf(stderr, "fedsim matrix: --servers: unknown kind %q (want %s)\n", k, nodes.PresetNames())
-				return exitUsage
+				return badInput("--servers: unknown kind %q (want %s)", k, nodes.PresetNames())
 			}
 			kinds = append(kinds, p.Name)
 		}
 		if o.compare != "" && strings.Join(kinds, ",") != strings.Join(scenarios.Types, ",") {
-			fmt.Fprintln(stderr, "fedsim matrix: --compare xep0238 needs the six types, in order")
-			return exitUsage
+			return badInput("--compare xep0238 needs the six types, in order")
 		}
 	}
 	start := time.Now()
 	results, err := scenarios.RunMatrixOf(kinds, scenarios.PairOptions{Seed: o.seed})
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim matrix: %v\n", err)
-		return exitFail
+		return err
 	}
 	if o.stats {
 		st := statsOf{wall: time.Since(start)}
@@ -323,7 +303,7 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) int {
 		return writeMatrixJSON(stdout, stderr, results, o, replay)
 	}
 	writeMatrixText(stdout, kinds, results, o.compare != "", replay)
-	return exitOK
+	return nil
 }
 
 type jsonCell struct {
@@ -348,7 +328,7 @@ type jsonCell struct {
 	Differs      *bool  `json:"differs,omitempty"`
 }
 
-func writeMatrixJSON(stdout, stderr io.Writer, results []*scenarios.PairResult, o *opts, replay string) int {
+func writeMatrixJSON(stdout, stderr io.Writer, results []*scenarios.PairResult, o *opts, replay string) error {
 	out := struct {
 		Seed   uint64     `json:"seed"`
 		Replay string     `json:"replay"`
@@ -371,10 +351,9 @@ func writeMatrixJSON(stdout, stderr io.Writer, results []*scenarios.PairResult, 
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(out); err != nil {
-		fmt.Fprintf(stderr, "fedsim matrix: %v\n", err)
-		return exitFail
+		return err
 	}
-	return exitOK
+	return nil
 }
 
 func writeMatrixText(w io.Writer, kinds []string, results []*scenarios.PairResult, compare bool, replay string) {
@@ -462,35 +441,30 @@ func writeSummary(w io.Writer, from, to string, r scenarios.PairReading) {
 	}
 }
 
-func cmdAttack(args []string, stdout, stderr io.Writer) int {
+func cmdAttack(args []string, stdout, stderr io.Writer) error {
 	fs, o := newFlags("attack", &opts{}, stderr)
 	pos, err := parse(fs, args)
 	if err != nil {
-		return exitUsage
+		return err
 	}
 	names := scenarios.AttackKindNames()
 	if len(pos) != 1 {
-		fmt.Fprintf(stderr, "fedsim attack: want one attack kind: %s\n", strings.Join(names, ", "))
-		return exitUsage
+		return badInput("want one attack kind: %s", strings.Join(names, ", "))
 	}
 	kind := scenarios.AttackKind(pos[0])
 	spec, known := scenarios.AttackKindOf(kind)
 	if !known {
-		fmt.Fprintf(stderr, "fedsim attack: unknown attack %q (want %s)\n", pos[0], strings.Join(names, ", "))
-		return exitUsage
+		return badInput("unknown attack %q (want %s)", pos[0], strings.Join(names, ", "))
 	}
 	if o.format != "text" && o.format != "json" {
-		fmt.Fprintf(stderr, "fedsim attack: --format %q: want text or json\n", o.format)
-		return exitUsage
+		return badInput("--format %q: want text or json", o.format)
 	}
 	if o.cert != "self-signed" && o.cert != "wrong-name" {
-		fmt.Fprintf(stderr, "fedsim attack: --cert %q: want self-signed or wrong-name\n", o.cert)
-		return exitUsage
+		return badInput("--cert %q: want self-signed or wrong-name", o.cert)
 	}
 	results, err := scenarios.RunAttackMatrix(kind, scenarios.AttackOptions{Seed: o.seed, InterceptCert: o.cert})
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim attack: %v\n", err)
-		return exitFail
+		return err
 	}
 	replay := fmt.Sprintf("fedsim attack %s --seed %d", kind, o.seed)
 	if spec.Cert && o.cert != "self-signed" {
@@ -523,10 +497,9 @@ func cmdAttack(args []string, stdout, stderr io.Writer) int {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(out); err != nil {
-			fmt.Fprintln(stderr, err)
-			return exitFail
+			return err
 		}
-		return exitOK
+		return nil
 	}
 	fmt.Fprintf(stdout, "Security matrix under %s: rows initiate, columns receive; each cell ran in a fresh world.\n", kind)
 	fmt.Fprintln(stdout, spec.Intro)
@@ -572,37 +545,33 @@ func cmdAttack(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout)
 	fmt.Fprintln(stdout, "See docs/security.md. Replay: "+replay)
-	return exitOK
+	return nil
 }
 
-func cmdChaos(args []string, stdout, stderr io.Writer) int {
+func cmdChaos(args []string, stdout, stderr io.Writer) error {
 	fs, o := newFlags("chaos", &opts{}, stderr)
 	pos, err := parse(fs, args)
 	if err != nil {
-		return exitUsage
+		return err
 	}
 	if len(pos) > 0 {
-		fmt.Fprintf(stderr, "fedsim chaos: unexpected argument %q\n", pos[0])
-		return exitUsage
+		return badInput("unexpected argument %q", pos[0])
 	}
 	if o.runs < 1 {
-		fmt.Fprintf(stderr, "fedsim chaos: --runs %d: want at least 1\n", o.runs)
-		return exitUsage
+		return badInput("--runs %d: want at least 1", o.runs)
 	}
 	if o.format != "text" && o.format != "json" {
-		fmt.Fprintf(stderr, "fedsim chaos: --format %q: want text or json\n", o.format)
-		return exitUsage
+		return badInput("--format %q: want text or json", o.format)
 	}
 	s, err := scenarios.RunChaosMany(o.runs, o.seed)
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim chaos: %v\n", err)
-		return exitFail
+		return err
 	}
 	if o.printHashes {
 		for i, h := range s.Hashes {
 			fmt.Fprintf(stdout, "%d %s\n", o.seed+uint64(i), h)
 		}
-		return exitOK
+		return nil
 	}
 	across, acrossHow := 0, ""
 	if o.acrossProcs {
@@ -612,8 +581,7 @@ func cmdChaos(args []string, stdout, stderr io.Writer) int {
 			across, err = s.CompareAcross(o.seed, other, acrossHow)
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "fedsim chaos: --check-determinism-across-processes: %v\n", err)
-			return exitFail
+			return fmt.Errorf("--check-determinism-across-processes: %w", err)
 		}
 	}
 	status := exitOK
@@ -657,10 +625,9 @@ func cmdChaos(args []string, stdout, stderr io.Writer) int {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(out); err != nil {
-			fmt.Fprintln(stderr, err)
-			return exitFail
+			return err
 		}
-		return status
+		return exitWith(status)
 	}
 	fmt.Fprintf(stdout, "chaos: %d runs (seeds %d..%d), %d faults injected, %d events\n", s.Runs, o.seed, o.seed+uint64(s.Runs)-1, s.Faults, s.Events)
 	fmt.Fprintf(stdout, "faults:   %s\n", strings.Join(s.FaultCounts(), ", "))
@@ -683,7 +650,7 @@ func cmdChaos(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stdout, "Replay: fedsim chaos --runs %d --seed %d\n", o.runs, o.seed)
-	return status
+	return exitWith(status)
 }
 
 // chaosChildHashes runs the same seeds in a child fedsim with another

@@ -69,21 +69,22 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *string) {
 	return fs, addr
 }
 
-func cmdServe(args []string, stdout, stderr io.Writer) int {
+func cmdServe(args []string, stdout, stderr io.Writer) error {
 	fs, addr := serveFlags(stderr)
 	pos, err := parse(fs, args)
 	if err != nil {
-		return exitUsage
+		return err
+	}
+	if err := checkAddr(*addr); err != nil {
+		return err
 	}
 	files, err := serveScenarios(pos)
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim serve: %v\n", err)
-		return exitUsage
+		return badInput("%v", err)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim serve: %v\n", err)
-		return exitFail
+		return err
 	}
 	if w := exposedWarning(ln.Addr()); w != "" {
 		fmt.Fprintf(stderr, "fedsim serve: %s\n", w)
@@ -91,10 +92,29 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "fedsim explorer on http://%s/ with %d scenario files (Ctrl-C to stop)\n", ln.Addr(), len(files))
 	srv := explorerServer(explorerHandler(files), defaultLimits)
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		fmt.Fprintf(stderr, "fedsim serve: %v\n", err)
-		return exitFail
+		return err
 	}
-	return exitOK
+	return nil
+}
+
+// checkAddr refuses a listen address that is not HOST:PORT with HOST an IP
+// address, localhost or empty (all interfaces) and PORT a number, before
+// anything is listened on: that is bad input (exit 2), where a port
+// already in use is not.
+func checkAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return badInput("--addr %q: want HOST:PORT, e.g. 127.0.0.1:8238 (%v)", addr, err)
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || (n == 0 && port != "0") {
+		return badInput("--addr %q: port %q: want a number from 0 to 65535", addr, port)
+	}
+	if host != "" && host != "localhost" {
+		if _, err := netip.ParseAddr(host); err != nil {
+			return badInput("--addr %q: host %q: want an IP address or localhost", addr, host)
+		}
+	}
+	return nil
 }
 
 // exposedWarning is the warning for an explorer listening where other
@@ -516,15 +536,13 @@ func (x *explorer) apiRun(w http.ResponseWriter, r *http.Request) {
 	}) {
 		return
 	}
-	var msgs bytes.Buffer
-	cfg, _, ok := teachConfig("explain", q.args(), &msgs)
-	if !ok {
-		apiError(w, http.StatusBadRequest, strings.TrimSpace(msgs.String()))
+	cfg, _, err := teachConfig("explain", q.args())
+	if err != nil {
+		apiError(w, http.StatusBadRequest, explainError(err))
 		return
 	}
 	var out map[string]any
 	var status int
-	var err error
 	if rerr := x.run(r, func() { out, status, err = runAnswer(cfg) }); rerr != nil {
 		runError(w, rerr)
 		return
@@ -744,10 +762,9 @@ func (x *explorer) apiScenario(w http.ResponseWriter, r *http.Request) {
 		attacks = append(attacks, string(a.Kind))
 	}
 	about["faults"], about["attacks"] = faults, attacks
-	var msgs bytes.Buffer
-	cfg, _, ok := teachConfig("explain", q.args(path), &msgs)
-	if !ok {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": strings.TrimSpace(msgs.String()), "scenario": about})
+	cfg, _, err := teachConfig("explain", q.args(path))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": explainError(err), "scenario": about})
 		return
 	}
 	var out map[string]any
@@ -762,4 +779,17 @@ func (x *explorer) apiScenario(w http.ResponseWriter, r *http.Request) {
 	}
 	out["scenario"] = about
 	writeJSON(w, http.StatusOK, out)
+}
+
+// explainError is what 'fedsim explain' would print for err, the error of
+// the explorer's form read as explain's arguments: one "fedsim explain:"
+// line per problem.
+func explainError(err error) string {
+	var b bytes.Buffer
+	exitStatus(command{name: "explain"}, err, io.Discard, &b)
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) > 1 && strings.HasPrefix(lines[len(lines)-1], "Run 'fedsim help") {
+		lines = lines[:len(lines)-1]
+	}
+	return strings.Join(lines, "\n")
 }

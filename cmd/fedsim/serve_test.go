@@ -226,8 +226,8 @@ func TestExplorerScenarios(t *testing.T) {
 		t.Errorf("replay lines %v, want %q", a.Commands, want)
 	}
 	var cli strings.Builder
-	if code := cmdExplain(strings.Fields(want)[2:], &cli, io.Discard); code != exitOK || !strings.Contains(cli.String(), "Replay: "+want+"\n") {
-		t.Errorf("the CLI does not print the explorer's replay line (exit %d)", code)
+	if err := cmdExplain(strings.Fields(want)[2:], &cli, io.Discard); err != nil || !strings.Contains(cli.String(), "Replay: "+want+"\n") {
+		t.Errorf("the CLI does not print the explorer's replay line: %v", err)
 	}
 	if len(a.Scenario.Servers) != 2 || len(a.Scenario.Faults) != 1 || a.Scenario.Faults[0] != "cert-expired:type3.lit" || a.Policies[1]["accept"] != "E,T" {
 		t.Errorf("the scenario as the page shows it: %+v, receiving policy %v", a.Scenario, a.Policies[1])

@@ -78,16 +78,24 @@ func sweepFlags(stderr io.Writer) (*flag.FlagSet, *sweepOpts) {
 	return fs, o
 }
 
-func (o *sweepOpts) check(stderr io.Writer, cmd string) bool {
+// check refuses values that make no sense, naming the flag.
+func (o *sweepOpts) check() error {
 	switch {
 	case o.format != "text" && o.format != "csv" && o.format != "json":
-		fmt.Fprintf(stderr, "fedsim %s: --format %q: want text, csv or json\n", cmd, o.format)
+		return badInput("--format %q: want text, csv or json", o.format)
 	case o.pictures != "svg" && o.pictures != "png" && o.pictures != "none":
-		fmt.Fprintf(stderr, "fedsim %s: --pictures %q: want svg, png or none\n", cmd, o.pictures)
-	default:
-		return true
+		return badInput("--pictures %q: want svg, png or none", o.pictures)
+	case o.workers < 1:
+		return badInput("--workers %d: want at least 1", o.workers)
+	case o.latency < 0:
+		return badInput("--latency %s: want a duration of 0 or more", o.latency)
+	case o.jitter < 0:
+		return badInput("--jitter %s: want a duration of 0 or more", o.jitter)
 	}
-	return false
+	if _, ok := nodes.PresetByName(o.base); !ok {
+		return badInput("--base %q: want one of %s", o.base, nodes.PresetNames())
+	}
+	return nil
 }
 
 // specs builds the policy set: the six types as explicit policy fields, or
@@ -134,34 +142,33 @@ func (o *sweepOpts) specs() ([]sweep.Spec, []string, error) {
 	return sweep.Grid(base, axes)
 }
 
-func cmdSweep(args []string, stdout, stderr io.Writer) int {
+func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	fs, o := sweepFlags(stderr)
 	pos, err := parse(fs, args)
 	if err != nil {
-		return exitUsage
+		return err
 	}
 	if len(pos) > 0 {
-		fmt.Fprintf(stderr, "fedsim sweep: unexpected argument %q\n", pos[0])
-		return exitUsage
+		return badInput("unexpected argument %q", pos[0])
 	}
-	if !o.check(stderr, "sweep") {
-		return exitUsage
+	if err := o.check(); err != nil {
+		return err
+	}
+	if isSet(fs, "base") && len(o.grid) == 0 {
+		return badInput("--base %s: the policy a grid starts from, and there is no --grid", o.base)
 	}
 	specs, skipped, err := o.specs()
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim sweep: %v\n", err)
-		return exitUsage
+		return badInput("%v", err)
 	}
 	if len(specs) < 1 {
-		fmt.Fprintf(stderr, "fedsim sweep: the grid has no consistent policy (%d combinations rejected)\n", len(skipped))
-		return exitUsage
+		return badInput("the grid has no consistent policy (%d combinations rejected)", len(skipped))
 	}
 	opt := sweep.Options{Seed: o.seed, Workers: o.workers, Latency: o.latency, Jitter: o.jitter}
 	for _, f := range o.faults {
 		ft, err := scenarios.ParseFaultFlag(f, role, otherRole)
 		if err != nil {
-			fmt.Fprintf(stderr, "fedsim sweep: --fault %q: %v\n", f, err)
-			return exitUsage
+			return badInput("--fault %q: %v", f, err)
 		}
 		opt.Faults = append(opt.Faults, ft)
 	}
@@ -170,8 +177,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 		si, e1 := strconv.Atoi(i)
 		sn, e2 := strconv.Atoi(n)
 		if !ok || e1 != nil || e2 != nil || sn < 1 || si < 0 || si >= sn {
-			fmt.Fprintf(stderr, "fedsim sweep: --shard %q: want i/n with 0 <= i < n\n", o.shard)
-			return exitUsage
+			return badInput("--shard %q: want i/n with 0 <= i < n", o.shard)
 		}
 		opt.Shard, opt.Shards = si, sn
 	}
@@ -190,16 +196,14 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	res, err := sweep.Run(specs, opt)
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim sweep: %v\n", err)
-		return exitFail
+		return err
 	}
 	if opt.Shards > 1 {
 		// A shard is data for fedsim merge, not a report.
 		if err := res.WriteJSON(stdout); err != nil {
-			fmt.Fprintln(stderr, err)
-			return exitFail
+			return err
 		}
-		return exitOK
+		return nil
 	}
 	replay := "fedsim sweep" + gridArgs(o)
 	return report(res, specs, skipped, o, opt, replay, stdout, stderr)
@@ -277,44 +281,40 @@ func reportArgs(o *sweepOpts) string {
 	return s
 }
 
-func cmdMerge(args []string, stdout, stderr io.Writer) int {
+func cmdMerge(args []string, stdout, stderr io.Writer) error {
 	fs, o := sweepFlags(stderr)
 	pos, err := parse(fs, args)
 	if err != nil {
-		return exitUsage
+		return err
 	}
 	if len(pos) == 0 {
-		fmt.Fprintln(stderr, "fedsim merge: want the shard files (fedsim sweep --shard i/n > shard-i.json)")
-		return exitUsage
+		return badInput("want the shard files (fedsim sweep --shard i/n > shard-i.json)")
 	}
-	if !o.check(stderr, "merge") {
-		return exitUsage
+	if err := o.check(); err != nil {
+		return err
 	}
 	var parts []*sweep.Result
 	for _, p := range pos {
 		f, err := os.Open(p)
 		if err != nil {
-			fmt.Fprintf(stderr, "fedsim merge: %v\n", err)
-			return exitUsage
+			return badInput("%v", err)
 		}
 		r, err := sweep.ReadJSON(f)
 		f.Close()
 		if err != nil {
-			fmt.Fprintf(stderr, "fedsim merge: %s: %v\n", p, err)
-			return exitUsage
+			return badInput("%s: %v", p, err)
 		}
 		parts = append(parts, r)
 	}
 	res, err := sweep.Merge(parts)
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim merge: %v\n", err)
-		return exitUsage
+		return badInput("%v", err)
 	}
 	o.suggest = false // needs the policies themselves, which shards do not carry
 	return report(res, nil, nil, o, sweep.Options{Seed: res.Seed}, "fedsim merge "+strings.Join(pos, " ")+reportArgs(o), stdout, stderr)
 }
 
-func report(res *sweep.Result, specs []sweep.Spec, skipped []string, o *sweepOpts, opt sweep.Options, replay string, stdout, stderr io.Writer) int {
+func report(res *sweep.Result, specs []sweep.Spec, skipped []string, o *sweepOpts, opt sweep.Options, replay string, stdout, stderr io.Writer) error {
 	a := sweep.Analyse(res)
 	var pictures []string
 	if o.pictures != "none" {
@@ -323,8 +323,7 @@ func report(res *sweep.Result, specs []sweep.Spec, skipped []string, o *sweepOpt
 			pictures, err = sweep.WritePlots(res, a, o.out, o.pictures)
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "fedsim: %v\n", err)
-			return exitFail
+			return err
 		}
 	}
 	var changes []sweep.Change
@@ -334,8 +333,7 @@ func report(res *sweep.Result, specs []sweep.Spec, skipped []string, o *sweepOpt
 		var err error
 		changes, ran, err = sweep.Suggest(specs, res, opt, 2_000_000)
 		if err != nil {
-			fmt.Fprintf(stderr, "fedsim: %v\n", err)
-			return exitFail
+			return err
 		}
 		if !ran {
 			suggestNote = "too many policies for --suggest (over 2,000,000 runs)"
@@ -350,20 +348,18 @@ func report(res *sweep.Result, specs []sweep.Spec, skipped []string, o *sweepOpt
 		}
 		w.Flush()
 		if err := w.Error(); err != nil {
-			fmt.Fprintln(stderr, err)
-			return exitFail
+			return err
 		}
-		return exitOK
+		return nil
 	case "json":
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", " ")
 		if err := enc.Encode(map[string]any{"seed": res.Seed, "replay": replay, "policies": res.Policies, "cells": res.Cells,
 			"counts": a.Counts, "reasons": a.Reasons, "islands": a.Islands, "mutual_pairs": a.Mutual, "reach": a.Reach,
 			"times_ms": a.Times, "changes": changes, "pictures": pictures}); err != nil {
-			fmt.Fprintln(stderr, err)
-			return exitFail
+			return err
 		}
-		return exitOK
+		return nil
 	}
 	n := len(res.Policies)
 	fmt.Fprintf(stdout, "Sweep of %d policies, %d ordered pairs, each in a fresh world (seed %d).\n", n, len(res.Cells), res.Seed)
@@ -449,5 +445,5 @@ func report(res *sweep.Result, specs []sweep.Spec, skipped []string, o *sweepOpt
 		fmt.Fprintf(stdout, "picture: %s\n", p)
 	}
 	fmt.Fprintln(stdout, "Replay: "+replay)
-	return exitOK
+	return nil
 }

@@ -86,22 +86,20 @@ func teachFlags(name string, stderr io.Writer) (*flag.FlagSet, *teachOpts) {
 
 // teachConfig reads the positional arguments and flags into a config,
 // reporting every bad value at once.
-func teachConfig(name string, args []string, stderr io.Writer) (teach.Config, *teachOpts, bool) {
-	fs, o := teachFlags(name, stderr)
+func teachConfig(name string, args []string) (teach.Config, *teachOpts, error) {
+	fs, o := teachFlags(name, io.Discard)
 	pos, err := parse(fs, args)
 	if err != nil {
-		return teach.Config{}, nil, false
+		return teach.Config{}, nil, err
 	}
 	if len(pos) == 1 && isScenarioFile(pos[0]) {
-		return scenarioConfig(name, fs, pos[0], o, stderr)
+		return scenarioConfig(name, fs, pos[0], o)
 	}
 	if len(pos) != 2 {
-		fmt.Fprintf(stderr, "fedsim %s: want INITIATOR RECEIVER (type1 … type6 or a real-server preset) or a scenario file, got %d arguments\n", name, len(pos))
-		return teach.Config{}, nil, false
+		return teach.Config{}, nil, badInput("want INITIATOR RECEIVER (type1 … type6 or a real-server preset) or a scenario file, got %d arguments", len(pos))
 	}
 	if o.pair != "" {
-		fmt.Fprintf(stderr, "fedsim %s: --pair picks two servers of a scenario file; give the pair itself as INITIATOR RECEIVER\n", name)
-		return teach.Config{}, nil, false
+		return teach.Config{}, nil, badInput("--pair picks two servers of a scenario file; give the pair itself as INITIATOR RECEIVER")
 	}
 	cfg := teach.Config{Initiator: pos[0], Receiver: pos[1], Seed: o.seed, Fragment: o.fragment}
 	var errs []string
@@ -127,12 +125,12 @@ func teachConfig(name string, args []string, stderr io.Writer) (teach.Config, *t
 			cfg.Faults = append(cfg.Faults, f)
 		}
 	}
-	return checkTeachOpts(name, cfg, o, errs, stderr)
+	return checkTeachOpts(name, cfg, o, errs)
 }
 
 // checkTeachOpts checks the flags both forms share, adds them to cfg and
 // reports every bad value at once.
-func checkTeachOpts(name string, cfg teach.Config, o *teachOpts, errs []string, stderr io.Writer) (teach.Config, *teachOpts, bool) {
+func checkTeachOpts(name string, cfg teach.Config, o *teachOpts, errs []string) (teach.Config, *teachOpts, error) {
 	if o.attack != "" {
 		if _, ok := scenarios.AttackKindOf(scenarios.AttackKind(o.attack)); !ok {
 			errs = append(errs, fmt.Sprintf("--attack %q: want %s", o.attack, nodes.OrList(scenarios.AttackKindNames())))
@@ -154,26 +152,22 @@ func checkTeachOpts(name string, cfg teach.Config, o *teachOpts, errs []string, 
 		errs = append(errs, fmt.Sprintf("--fragment %q: want %s", o.fragment, strings.Join(teach.Fragments, ", ")))
 	}
 	if len(errs) > 0 {
-		for _, e := range errs {
-			fmt.Fprintf(stderr, "fedsim %s: %s\n", name, e)
-		}
-		return cfg, o, false
+		return cfg, o, badInputs(errs)
 	}
-	return cfg, o, true
+	return cfg, o, nil
 }
 
 // cmdRun prints a pair's whole trace. Without overrides, faults or an
 // attack it is the run of that cell of the matrix, byte for byte.
-func cmdRun(args []string, stdout, stderr io.Writer) int {
-	cfg, o, ok := teachConfig("run", args, stderr)
-	if !ok {
-		return exitUsage
+func cmdRun(args []string, stdout, stderr io.Writer) error {
+	cfg, o, err := teachConfig("run", args)
+	if err != nil {
+		return err
 	}
 	start := time.Now()
 	res, err := teach.Run(cfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim run: %v\n", err)
-		return exitUsage
+		return badInput("%v", err)
 	}
 	if o.stats {
 		printStats(stderr, statsOf{events: res.Events, wall: time.Since(start), sim: time.Duration(res.World.Sim.Now()).Seconds(), delivered: res.World.Counts.Delivered})
@@ -181,17 +175,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	tr := res.World.Sim.Trace
 	if o.format == "jsonl" {
 		if err := tr.WriteJSONL(stdout); err != nil {
-			fmt.Fprintln(stderr, err)
-			return exitFail
+			return err
 		}
-		return exitOK
+		return nil
 	}
 	fmt.Fprintf(stdout, "%s (%s) -> %s (%s), seed %d\n", res.From, res.Presets[0].Title, res.To, res.Presets[1].Title, cfg.Seed)
 	fmt.Fprintln(stdout, "Times are virtual seconds; cN.M is connection N, stream M (a new stream follows TLS and SASL).")
 	fmt.Fprintln(stdout)
 	if err := tr.WriteText(stdout); err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitFail
+		return err
 	}
 	fmt.Fprintln(stdout)
 	writeSummary(stdout, res.From, res.To, res.PairReading)
@@ -200,40 +192,36 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "Trace: %d records, %d events, sha256 %s\n", len(tr.Records), res.Events, tr.Hash()[:16])
 	fmt.Fprintln(stdout, "Replay: "+res.Config.Replay("run"))
-	return exitOK
+	return nil
 }
 
-func cmdExplain(args []string, stdout, stderr io.Writer) int {
-	cfg, _, ok := teachConfig("explain", args, stderr)
-	if !ok {
-		return exitUsage
+func cmdExplain(args []string, stdout, stderr io.Writer) error {
+	cfg, _, err := teachConfig("explain", args)
+	if err != nil {
+		return err
 	}
 	res, err := teach.Run(cfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim explain: %v\n", err)
-		return exitUsage
+		return badInput("%v", err)
 	}
 	changes, err := teach.Counterfactuals(res)
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim explain: %v\n", err)
-		return exitFail
+		return err
 	}
 	if err := teach.Explain(stdout, res, teach.BuildFlow(res), changes, res.Config.Replay("explain")); err != nil {
-		fmt.Fprintf(stderr, "fedsim explain: %v\n", err)
-		return exitFail
+		return err
 	}
-	return exitOK
+	return nil
 }
 
-func cmdDiagram(args []string, stdout, stderr io.Writer) int {
-	cfg, o, ok := teachConfig("diagram", args, stderr)
-	if !ok {
-		return exitUsage
+func cmdDiagram(args []string, stdout, stderr io.Writer) error {
+	cfg, o, err := teachConfig("diagram", args)
+	if err != nil {
+		return err
 	}
 	res, err := teach.Run(cfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim diagram: %v\n", err)
-		return exitUsage
+		return badInput("%v", err)
 	}
 	flow := teach.BuildFlow(res)
 	replay := res.Config.Replay("diagram") + " --format " + o.format
@@ -253,10 +241,9 @@ func cmdDiagram(args []string, stdout, stderr io.Writer) int {
 		err = teach.Mermaid(stdout, flow, title)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim diagram: %v\n", err)
-		return exitFail
+		return err
 	}
-	return exitOK
+	return nil
 }
 
 // isScenarioFile tells a scenario file from a preset name: it ends in .yaml
@@ -272,15 +259,13 @@ func isScenarioFile(arg string) bool {
 // scenarioConfig reads a scenario file into a config: the file's world,
 // its seed unless --seed is given, its faults (so that explain can take
 // each away), and the pair --pair names or the file's first stanza's.
-func scenarioConfig(name string, fs *flag.FlagSet, path string, o *teachOpts, stderr io.Writer) (teach.Config, *teachOpts, bool) {
+func scenarioConfig(name string, fs *flag.FlagSet, path string, o *teachOpts) (teach.Config, *teachOpts, error) {
 	s, err := spec.Load(path)
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim %s: %v\n", name, err)
-		return teach.Config{}, nil, false
+		return teach.Config{}, nil, badInput("%v", err)
 	}
 	if s.HasReal() {
-		fmt.Fprintf(stderr, "fedsim %s: %s names a real server: run it with fedsim test (%s simulates, and a real program cannot be simulated)\n", name, path, name)
-		return teach.Config{}, nil, false
+		return teach.Config{}, nil, badInput("%s names a real server: run it with fedsim test (%s simulates, and a real program cannot be simulated)", path, name)
 	}
 	wc := s.Config()
 	cfg := teach.Config{Scenario: wc, Path: path, Seed: s.Seed, Faults: wc.Faults, Fragment: o.fragment}
@@ -301,15 +286,14 @@ func scenarioConfig(name string, fs *flag.FlagSet, path string, o *teachOpts, st
 	// The sides' policies are the file's, changed by the flags.
 	_, res, err := cfg.World()
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim %s: %v\n", name, err)
-		return cfg, o, false
+		return cfg, o, badInput("%v", err)
 	}
 	cfg.Initiator, cfg.Receiver = res.From, res.To
 	errs = append(errs, o.sides(&cfg, res.Policies)...)
 	if len(o.faults) > 0 {
 		errs = append(errs, "--fault: with a scenario file, write faults in the file (its faults section); explain takes each away in turn")
 	}
-	return checkTeachOpts(name, cfg, o, errs, stderr)
+	return checkTeachOpts(name, cfg, o, errs)
 }
 
 // flagSet reports whether the command line set the named flag.

@@ -28,7 +28,7 @@ func init() {
 		run:     cmdTest, flags: func() *flag.FlagSet { fs, _ := testFlags(io.Discard); return fs }})
 	register(command{name: "new", usage: "fedsim new FILE",
 		summary: "write a commented starter scenario file that passes 'fedsim test FILE'",
-		run:     cmdNew})
+		run:     cmdNew, flags: newCmdFlags})
 }
 
 type testOpts struct {
@@ -64,21 +64,19 @@ type testCase struct {
 	Res     *spec.Result
 }
 
-func cmdTest(args []string, stdout, stderr io.Writer) int {
+func cmdTest(args []string, stdout, stderr io.Writer) error {
 	flags, o := testFlags(stderr)
 	paths, err := parse(flags, args)
 	if err != nil {
-		return exitUsage
+		return err
 	}
 	if o.format != "text" && o.format != "json" && o.format != "junit" {
-		fmt.Fprintf(stderr, "fedsim test: --format %q: want text, json or junit\n", o.format)
-		return exitUsage
+		return badInput("--format %q: want text, json or junit", o.format)
 	}
 	var sel *regexp.Regexp
 	if o.run != "" {
 		if sel, err = regexp.Compile(o.run); err != nil {
-			fmt.Fprintf(stderr, "fedsim test: -run: %v\n", err)
-			return exitUsage
+			return badInput("-run: %v", err)
 		}
 	}
 	if len(paths) == 0 {
@@ -89,12 +87,10 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, fs.ErrNotExist) && len(args) == 0 {
 			err = fmt.Errorf("%w (run from the repository root, or name the scenario files or folders)", err)
 		}
-		fmt.Fprintf(stderr, "fedsim test: %v\n", err)
-		return exitUsage
+		return badInput("%v", err)
 	}
 	if len(files) == 0 {
-		fmt.Fprintf(stderr, "fedsim test: no scenario files (*.yaml, *.yml) under %s\n", strings.Join(paths, ", "))
-		return exitUsage
+		return badInput("no scenario files (*.yaml, *.yml) under %s", strings.Join(paths, ", "))
 	}
 	start := time.Now()
 	var cases []*testCase
@@ -140,8 +136,7 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 		cases = append(cases, c)
 	}
 	if len(cases) == 0 {
-		fmt.Fprintf(stderr, "fedsim test: -run %q matches no scenario\n", o.run)
-		return exitUsage
+		return badInput("-run %q matches no scenario", o.run)
 	}
 	status := exitOK
 	for _, c := range cases {
@@ -161,7 +156,7 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 	default:
 		writeTestText(stdout, cases, wall, o)
 	}
-	return status
+	return exitWith(status)
 }
 
 func counts(cases []*testCase) (pass, fail, errs int, virtual time.Duration) {
@@ -389,25 +384,23 @@ func writeJUnit(w io.Writer, cases []*testCase, wall time.Duration) {
 	fmt.Fprintln(w)
 }
 
-func cmdNew(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("new", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	pos, err := parse(flags, args)
+// newCmdFlags is fedsim new's flag set: it takes none, but -h works.
+func newCmdFlags() *flag.FlagSet { return flag.NewFlagSet("new", flag.ContinueOnError) }
+
+func cmdNew(args []string, stdout, stderr io.Writer) error {
+	pos, err := parse(newCmdFlags(), args)
 	if err != nil {
-		return exitUsage
+		return err
 	}
 	if len(pos) != 1 {
-		fmt.Fprintln(stderr, "fedsim new: want one file name, e.g. 'fedsim new scenarios/mine.yaml'")
-		return exitUsage
+		return badInput("want one file name, e.g. 'fedsim new scenarios/mine.yaml'")
 	}
 	path := pos[0]
 	if !strings.HasSuffix(path, ".yaml") && !strings.HasSuffix(path, ".yml") {
-		fmt.Fprintf(stderr, "fedsim new: %s: a scenario file ends in .yaml (fedsim test looks for *.yaml and *.yml)\n", path)
-		return exitUsage
+		return badInput("%s: a scenario file ends in .yaml (fedsim test looks for *.yaml and *.yml)", path)
 	}
 	if _, err := os.Stat(path); err == nil {
-		fmt.Fprintf(stderr, "fedsim new: %s already exists; not overwriting it\n", path)
-		return exitUsage
+		return badInput("%s already exists; not overwriting it", path)
 	}
 	// The folder must exist: a typo in it (scenarios/fualts/x.yaml) would
 	// otherwise become a new folder nobody asked for (issue 14).
@@ -417,21 +410,18 @@ func cmdNew(args []string, stdout, stderr io.Writer) int {
 		if err == nil {
 			what = "is not a folder"
 		}
-		fmt.Fprintf(stderr, "fedsim new: %s: the folder %s %s; fedsim new creates no folders (mkdir -p %s first)\n", path, dir, what, dir)
-		return exitUsage
+		return badInput("%s: the folder %s %s; fedsim new creates no folders (mkdir -p %s first)", path, dir, what, dir)
 	}
 	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	// O_EXCL: a file that appeared since the check above is not overwritten.
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		fmt.Fprintf(stderr, "fedsim new: %v\n", err)
-		return exitFail
+		return err
 	}
 	_, err = f.Write(spec.Starter(name))
 	if err := errors.Join(err, f.Close()); err != nil {
-		fmt.Fprintf(stderr, "fedsim new: %v\n", err)
-		return exitFail
+		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: two servers, a ping and what must come of it.\nRun it: fedsim test %s\nThe format, by example: scenarios/README.md\n", path, path)
-	return exitOK
+	return nil
 }
