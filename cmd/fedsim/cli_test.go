@@ -84,6 +84,10 @@ var badInputCases = map[string][]struct {
 		{[]string{"prosody", "--format", "xml"}, `--format "xml"`},
 		{nil, "want one server"},
 	},
+	"version": {
+		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"--short"}, "flag provided but not defined: -short"},
+	},
 	"help": {
 		{[]string{"nope"}, `unknown command or topic "nope"`},
 	},

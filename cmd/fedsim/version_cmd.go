@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 
@@ -10,7 +11,7 @@ import (
 func init() {
 	register(command{name: "version", usage: "fedsim version",
 		summary: "print which fedsim this is: module version, VCS revision (when the build stamped one) and Go toolchain",
-		run:     cmdVersion})
+		run:     cmdVersion, flags: versionFlags})
 }
 
 // cmdVersion prints what the Go toolchain recorded in the binary
@@ -18,10 +19,13 @@ func init() {
 // records v1.2.0; a build from a clone records (devel) and, unless built
 // with -buildvcs=false, the commit, its time and whether the tree was
 // modified.
-func cmdVersion(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		fmt.Fprintf(stderr, "fedsim version: unexpected argument %q (it takes none)\n", args[0])
-		return exitUsage
+func cmdVersion(args []string, stdout, stderr io.Writer) error {
+	pos, err := parse(versionFlags(), args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return badInput("unexpected argument %q (it takes none)", pos[0])
 	}
 	in := buildinfo.Read()
 	fmt.Fprintf(stdout, "fedsim %s\n", in)
@@ -43,5 +47,8 @@ func cmdVersion(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "  revision  not stamped (installed from the module proxy, or built with -buildvcs=false)")
 	}
 	fmt.Fprintf(stdout, "  go        %s %s\n", in.Go, in.Platform)
-	return exitOK
+	return nil
 }
+
+// versionFlags is fedsim version's flag set: it takes none, but -h works.
+func versionFlags() *flag.FlagSet { return flag.NewFlagSet("version", flag.ContinueOnError) }
