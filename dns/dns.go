@@ -23,6 +23,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/fedsim/fedsim/network/ca"
 )
 
 // DefaultPort is the IANA port for server-to-server XMPP (RFC 6120 §3.2.1).
@@ -43,6 +45,16 @@ type Target struct {
 	Port int
 	// Via says how the target was found, for transcripts: "SRV" or "A".
 	Via string
+	// Security is a validating resolver's verdict on the target's address
+	// records (Unvalidated when the resolver does not validate).
+	Security Security
+	// TLSA are the records of _<port>._tcp.<host> (RFC 7673 §3.3), with
+	// the resolver's verdict on them. A client uses them for DANE only when
+	// TLSASecurity is Secure (RFC 6698 §4.1); a validating resolver looks
+	// them up only when the SRV and address records are secure (RFC 7673
+	// §3.2, §3.3).
+	TLSA         []ca.TLSA
+	TLSASecurity Security
 }
 
 func (t Target) String() string {
@@ -61,6 +73,10 @@ var (
 type Zone struct {
 	srv  map[string][]SRV    // by domain
 	addr map[string][]string // A/AAAA by host name
+	// tlsa holds TLSA records by owner name (dnssec.go).
+	tlsa map[string][]ca.TLSA
+	// sec is the DNSSEC state (dnssec.go); nil when nothing is signed.
+	sec *signing
 }
 
 // NewZone returns an empty zone.
@@ -87,10 +103,17 @@ type Answer struct {
 	Delay time.Duration
 	// Lost means no answer ever arrives: only the asker's timeout ends it.
 	Lost bool
+	// Security is a validating resolver's verdict on the SRV records (or,
+	// without SRV, the address records) the targets come from; Unvalidated
+	// when it does not validate. A bogus answer is an error (ErrBogus).
+	Security Security
+	// SecurityNote says why, in words ("" without validation).
+	SecurityNote string
 }
 
 // Reason names why the lookup failed, for the trace's typed reason
 // (sim.Record.Reason): "nxdomain" (ErrNXDomain), "servfail" (ErrServFail),
+// "dnssec-bogus" (ErrBogus),
 // "no-answer" (Lost), "dns-error" for another error; "" when the answer
 // holds targets.
 func (a Answer) Reason() string {
@@ -103,6 +126,8 @@ func (a Answer) Reason() string {
 		return "nxdomain"
 	case errors.Is(a.Err, ErrServFail):
 		return "servfail"
+	case errors.Is(a.Err, ErrBogus):
+		return "dnssec-bogus"
 	}
 	return "dns-error"
 }
@@ -165,6 +190,14 @@ type Resolver struct {
 	// targets is work nobody reads when no trace is recorded. Errors keep
 	// their notes (they become bounce reasons).
 	Quiet bool
+	// Validate makes the resolver a validating one (RFC 4035 §4.9, §5),
+	// configured with the zone's root key as trust anchor: each answer
+	// says Secure, Insecure or Bogus, and bogus data is answered SERVFAIL.
+	// False: whatever the zone (or a poisoner) says is returned as it is.
+	Validate bool
+	// Calendar is the calendar time signatures are checked against
+	// (RRSIG validity, RFC 4035 §5.3.1); nil means the zone's inception.
+	Calendar func() time.Time
 }
 
 // LookupServer resolves domain per RFC 6120 §3.2.
@@ -187,7 +220,8 @@ func (r *Resolver) LookupServer(domain string) Answer {
 			}
 			switch f.Kind {
 			case Poison:
-				return Answer{Domain: domain, Targets: f.Targets, Note: "POISONED answer for " + domain + " -> " + describe(f.Targets)}
+				a := Answer{Domain: domain, Targets: f.Targets, Note: "POISONED answer for " + domain + " -> " + describe(f.Targets)}
+				return r.secure(a, true)
 			case NXDomain:
 				return Answer{Domain: domain, Err: ErrNXDomain, Note: "injected NXDOMAIN for " + domain}
 			case ServFail:
@@ -206,6 +240,10 @@ func (r *Resolver) LookupServer(domain string) Answer {
 }
 
 func (r *Resolver) lookup(domain string) Answer {
+	return r.secure(r.lookupZone(domain), false)
+}
+
+func (r *Resolver) lookupZone(domain string) Answer {
 	d := key(domain)
 	if recs := r.Zone.srv[d]; len(recs) > 0 {
 		// A single SRV record whose target is "." means the service is

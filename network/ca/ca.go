@@ -57,6 +57,11 @@ type Cert struct {
 	// public CAs issue serverAuth only, which breaks servers that check
 	// clientAuth on the certificate a peer presents as TLS client.
 	NoServerAuth, NoClientAuth bool
+	// PublicKey stands for the subject's public key when the certificate
+	// was issued for a named key (Template.PublicKey); empty, each
+	// certificate has a key of its own (see SPKI). It is signed with the
+	// other fields.
+	PublicKey []byte
 	// Sig is HMAC-SHA256 over the fields above with the issuer's secret.
 	Sig []byte
 
@@ -106,6 +111,9 @@ func (c *Cert) tbs() []byte {
 			n += 4 + len(s)
 		}
 	}
+	if len(c.PublicKey) > 0 {
+		n += 4 + len(c.PublicKey)
+	}
 	b := make([]byte, 0, n) // one allocation, exactly
 	b = binary.BigEndian.AppendUint64(b, c.Serial)
 	str := func(s string) {
@@ -132,7 +140,14 @@ func (c *Cert) tbs() []byte {
 	if c.NoClientAuth {
 		flags |= 4
 	}
-	return append(b, flags)
+	b = append(b, flags)
+	if len(c.PublicKey) > 0 {
+		// Only certificates issued for a named key sign it: every other
+		// certificate keeps the signature it always had.
+		b = binary.BigEndian.AppendUint32(b, uint32(len(c.PublicKey)))
+		b = append(b, c.PublicKey...)
+	}
+	return b
 }
 
 func sign(key, tbs []byte) []byte {
@@ -150,6 +165,9 @@ type Template struct {
 	NotBefore, NotAfter time.Time
 	// NoServerAuth, NoClientAuth: see Cert.
 	NoServerAuth, NoClientAuth bool
+	// PublicKey names the subject's key (see Cert.PublicKey); empty for a
+	// fresh key per certificate.
+	PublicKey []byte
 }
 
 // Authority issues certificates.
@@ -174,7 +192,7 @@ func (a *Authority) Issue(t Template) *Cert {
 		Serial: a.serial, Subject: t.Subject,
 		DNSNames: t.DNSNames, SRVNames: t.SRVNames, XMPPAddrs: t.XMPPAddrs,
 		Issuer: a.Cert.Subject, NotBefore: t.NotBefore, NotAfter: t.NotAfter,
-		NoServerAuth: t.NoServerAuth, NoClientAuth: t.NoClientAuth,
+		NoServerAuth: t.NoServerAuth, NoClientAuth: t.NoClientAuth, PublicKey: t.PublicKey,
 	}
 	c.Sig = sign(a.Cert.key, c.tbs())
 	if a.Cert.Issuer != a.Cert.Subject {
@@ -200,7 +218,7 @@ func SelfSign(t Template, secret []byte) *Cert {
 		Serial: 1, Subject: t.Subject,
 		DNSNames: t.DNSNames, SRVNames: t.SRVNames, XMPPAddrs: t.XMPPAddrs,
 		Issuer: t.Subject, NotBefore: t.NotBefore, NotAfter: t.NotAfter, key: secret,
-		NoServerAuth: t.NoServerAuth, NoClientAuth: t.NoClientAuth,
+		NoServerAuth: t.NoServerAuth, NoClientAuth: t.NoClientAuth, PublicKey: t.PublicKey,
 	}
 	c.Sig = sign(secret, c.tbs())
 	return c
