@@ -64,10 +64,15 @@ var badInputCases = map[string][]struct {
 		{[]string{"--workers", "0"}, "--workers 0: want at least 1"},
 		{[]string{"--latency", "-1s"}, "--latency -1s"},
 		{[]string{"--shard", "4/4"}, `--shard "4/4"`},
+		{[]string{"--shard", "0/2", "--format", "csv"}, "--format shapes the report"},
+		{[]string{"--grid", "accept=E,E"}, "--grid accept=E,E: E is given twice in one set"},
+		{[]string{"--grid", "starttls=offered,offered"}, "the value offered is given twice"},
 	},
 	"merge": {
 		{nil, "want the shard files"},
 		{[]string{"--format", "xml", "a.json"}, `--format "xml"`},
+		{[]string{"--seed", "1", "a.json"}, "flag provided but not defined: -seed"},
+		{[]string{"no-such-folder"}, "no-such-folder"},
 	},
 	"large": {
 		{[]string{"--domains", "0"}, "--domains 0: want at least 2"},

@@ -182,8 +182,8 @@ func TestSweepAndMerge(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Sweep of 6 policies, 36 ordered pairs") || !strings.Contains(out, "picture: "+dir+"/sweep-matrix.svg") {
 		t.Fatalf("exit %d %s:\n%s", code, errs, out)
 	}
-	grid := []string{"--grid", "starttls=offered,required", "--grid", "initiate_tls=if-required,always", "--grid", "cert=self-signed,ca-issued", "--format", "csv", "--pictures", "none"}
-	whole, _, code := runCLI(append([]string{"sweep"}, grid...)...)
+	grid := []string{"--grid", "starttls=offered,required", "--grid", "initiate_tls=if-required,always", "--grid", "cert=self-signed,ca-issued"}
+	whole, _, code := runCLI(append([]string{"sweep", "--format", "csv", "--pictures", "none"}, grid...)...)
 	if code != 0 {
 		t.Fatal("whole sweep failed")
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/fedsim/fedsim/nodes"
 	"github.com/fedsim/fedsim/scenarios"
+	"github.com/fedsim/fedsim/scenarios/sweep"
 )
 
 // replayOf finds the line a command printed to reproduce itself: a
@@ -194,13 +195,12 @@ func TestReplayLinesOfSweepAndAttack(t *testing.T) {
 				vals = []string{f.Default, "policy-violation"}
 			}
 		}
-		var gv []string
-		for _, v := range vals {
-			gv = append(gv, gridValue(v))
+		// A set-valued field takes one set per --grid.
+		args := []string{"sweep", "--base", "type3", "--pictures", "none"}
+		for _, g := range sweep.GridArgs([]sweep.Axis{{Field: f.Name, Values: vals}}) {
+			args = append(args, "--grid", g)
 		}
-		fns = append(fns, func() {
-			checkReplay(t, "sweep", "--grid", f.Name+"="+strings.Join(gv, ","), "--base", "type3", "--pictures", "none")
-		})
+		fns = append(fns, func() { checkReplay(t, args...) })
 	}
 	for _, a := range scenarios.AttackKindSpecs() {
 		fns = append(fns, func() { checkReplay(t, "attack", string(a.Kind)) })

@@ -7,23 +7,26 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/fedsim/fedsim/internal/buildinfo"
 	"github.com/fedsim/fedsim/nodes"
 	"github.com/fedsim/fedsim/scenarios"
 	"github.com/fedsim/fedsim/scenarios/sweep"
 )
 
 func init() {
-	register(command{name: "sweep", usage: "fedsim sweep [--grid FIELD=V1,V2 ...] [--base typeN] [--workers N] [--shard i/n] [--latency D --jitter D] [--format text|csv|json] [--pictures svg|png|none] [--out DIR] [--suggest]",
+	register(command{name: "sweep", usage: "fedsim sweep [--grid FIELD=V1,V2 ...] [--servers P1,P2,...] [--fault KIND:ROLE ...] [--base typeN] [--workers N] [--shard i/n|auto [--out DIR]] [--latency D --jitter D] [--format text|csv|json] [--pictures svg|png|none] [--out DIR] [--suggest]",
 		summary: "run every ordered pair of a set of policies (the six types, or a grid over policy fields) and analyse who federates with whom",
 		run:     cmdSweep, flags: func() *flag.FlagSet { fs, _ := sweepFlags(io.Discard); return fs }})
-	register(command{name: "merge", usage: "fedsim merge SHARD.json ... [--format text|csv|json] [--pictures svg|png|none] [--out DIR]",
-		summary: "combine the shards of a sweep (fedsim sweep --shard i/n) into the report of one run",
-		run:     cmdMerge, flags: func() *flag.FlagSet { fs, _ := sweepFlags(io.Discard); return fs }})
+	register(command{name: "merge", usage: "fedsim merge SHARD.json|DIR ... [--format text|csv|json] [--pictures svg|png|none] [--out DIR] [--ignore-version]",
+		summary: "combine the shard files of one sweep (fedsim sweep --shard i/n), or a folder of them, into the report the whole sweep prints",
+		run:     cmdMerge, flags: func() *flag.FlagSet { fs, _ := mergeFlags(io.Discard); return fs }})
 }
 
 type gridFlag []string
@@ -43,48 +46,84 @@ type sweepOpts struct {
 	format          string
 	pictures        string
 	out             string
+	outGiven        bool
 	suggest         bool
+	ignoreVersion   bool
 }
 
-func sweepFlags(stderr io.Writer) (*flag.FlagSet, *sweepOpts) {
-	o := &sweepOpts{}
-	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// gridHelp lists the grid's fields with their values, set-valued fields
+// with their sets.
+func gridHelp() string {
 	var names []string
 	for _, f := range sweep.Fields() {
 		if len(f.Values) == 0 {
 			names = append(names, f.Name+" ("+f.Want+")")
 			continue
 		}
-		var vs []string
-		for _, v := range f.Values {
-			vs = append(vs, gridValue(v))
+		if f.Set {
+			names = append(names, f.Name+" (one set per flag: "+f.Want+")")
+			continue
 		}
-		names = append(names, f.Name+" ("+strings.Join(vs, "|")+")")
+		names = append(names, f.Name+" ("+strings.Join(f.Values, "|")+")")
 	}
-	fs.Var(&o.grid, "grid", "a grid axis FIELD=V1,V2 (repeat for more axes; a value that holds commas is written with + instead, accept=V+E+T,E+T); fields: "+strings.Join(names, "; ")+". Without --grid the six XEP-0238 types are swept")
+	return "a grid axis FIELD=V1,V2 (repeat for more axes). A set-valued field (accept) takes one set per flag, written as in --policy: " +
+		"--grid accept=V,E,T --grid accept=E,T sweeps the two sets {V,E,T} and {E,T} (or, quoted, 'accept=V,E,T" + sweep.SetSeparator + "E,T'); " +
+		"a value or set given twice is an error. Fields: " + strings.Join(names, "; ") + ". Without --grid the six XEP-0238 types are swept"
+}
+
+// reportFlags are the flags of the report, which sweep and merge share.
+func reportFlags(fs *flag.FlagSet, o *sweepOpts, outHelp string) {
+	fs.StringVar(&o.format, "format", "text", "output format: text, csv or json")
+	fs.StringVar(&o.pictures, "pictures", "svg", "draw the matrix heat map and the negotiation-time histogram: svg, png or none")
+	fs.StringVar(&o.out, "out", ".", outHelp)
+}
+
+func sweepFlags(stderr io.Writer) (*flag.FlagSet, *sweepOpts) {
+	o := &sweepOpts{}
+	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Var(&o.grid, "grid", gridHelp())
 	fs.StringVar(&o.servers, "servers", "", "sweep this list of presets instead (comma-separated: type1 … type6 and the real-server presets)")
 	fs.Var(&o.faults, "fault", "inject a fault into every pair: KIND:ROLE[:PEERROLE][,PARAM=VALUE...], roles initiator or receiver (e.g. cert-no-clientauth:initiator, partition:initiator:receiver, dns-slow:receiver,delay=5s); kinds: "+strings.Join(faultKindNames(), ", ")+"; repeat for more")
 	fs.StringVar(&o.base, "base", "type3", "the policy a grid starts from (fields not on an axis keep its values)")
 	fs.IntVar(&o.workers, "workers", runtime.NumCPU(), "parallel workers (results are identical for any number)")
-	fs.StringVar(&o.shard, "shard", "", "run only shard i of n (i/n, 0 <= i < n) and write it as JSON for fedsim merge")
+	fs.StringVar(&o.shard, "shard", "", "run only shard i of n (i/n, 0 <= i < n: the pairs, and with --suggest the candidate changes, whose index is i mod n) and write a shard file for fedsim merge: to stdout, or with --out into that folder as shard-I-of-N.json. "+
+		"'auto' reads i and n from a Kubernetes Indexed Job (JOB_COMPLETION_INDEX and "+sweep.ShardCountVar+") or a Slurm job array (SLURM_ARRAY_TASK_ID, _MIN, _COUNT, _STEP); docs/distributed.md")
 	fs.Uint64Var(&o.seed, "seed", 1, "master seed")
 	fs.DurationVar(&o.latency, "latency", 0, "one-way latency of every pair's link (default 10ms)")
 	fs.DurationVar(&o.jitter, "jitter", 0, "random extra delay per segment, up to this much")
-	fs.StringVar(&o.format, "format", "text", "output format: text, csv or json")
-	fs.StringVar(&o.pictures, "pictures", "svg", "draw the matrix heat map and the negotiation-time histogram: svg, png or none")
-	fs.StringVar(&o.out, "out", ".", "folder for the pictures")
-	fs.BoolVar(&o.suggest, "suggest", false, "find the single policy change that would connect the most pairs (costs about 2·n²·alternatives runs)")
+	reportFlags(fs, o, "folder for the pictures; with --shard, the folder the shard file is written into (shard-I-of-N.json) instead of stdout")
+	fs.BoolVar(&o.suggest, "suggest", false, "find the single policy change that would connect the most pairs (costs about 2·n²·alternatives runs; shards share them)")
 	return fs, o
 }
 
-// check refuses values that make no sense, naming the flag.
-func (o *sweepOpts) check() error {
+func mergeFlags(stderr io.Writer) (*flag.FlagSet, *sweepOpts) {
+	o := &sweepOpts{}
+	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	reportFlags(fs, o, "folder for the pictures")
+	fs.BoolVar(&o.ignoreVersion, "ignore-version", false, "merge shards made by another fedsim build than this one (refused by default: another build may build other policies or negotiate differently)")
+	return fs, o
+}
+
+// checkReport refuses report flags that make no sense, naming the flag
+// (sweep and merge).
+func (o *sweepOpts) checkReport() error {
 	switch {
 	case o.format != "text" && o.format != "csv" && o.format != "json":
 		return badInput("--format %q: want text, csv or json", o.format)
 	case o.pictures != "svg" && o.pictures != "png" && o.pictures != "none":
 		return badInput("--pictures %q: want svg, png or none", o.pictures)
+	}
+	return nil
+}
+
+// check refuses sweep's values that make no sense, naming the flag.
+func (o *sweepOpts) check() error {
+	if err := o.checkReport(); err != nil {
+		return err
+	}
+	switch {
 	case o.workers < 1:
 		return badInput("--workers %d: want at least 1", o.workers)
 	case o.latency < 0:
@@ -98,23 +137,23 @@ func (o *sweepOpts) check() error {
 	return nil
 }
 
-// specs builds the policy set: the six types as explicit policy fields, or
-// the grid.
-func (o *sweepOpts) specs() ([]sweep.Spec, []string, error) {
+// specs builds the policy set: the six types as explicit policy fields, a
+// list of presets, or the grid (with its axes as ParseGrid read them).
+func (o *sweepOpts) specs() ([]sweep.Spec, []string, []sweep.Axis, error) {
 	if o.servers != "" {
 		if len(o.grid) > 0 {
-			return nil, nil, fmt.Errorf("--servers and --grid are alternatives")
+			return nil, nil, nil, fmt.Errorf("--servers and --grid are alternatives")
 		}
 		var out []sweep.Spec
 		for _, k := range strings.Split(o.servers, ",") {
 			p, ok := nodes.PresetByName(strings.TrimSpace(k))
 			if !ok {
-				return nil, nil, fmt.Errorf("--servers: unknown preset %q", k)
+				return nil, nil, nil, fmt.Errorf("--servers: unknown preset %q", k)
 			}
 			p.Title = sweep.Describe(p)
 			out = append(out, p)
 		}
-		return out, nil, nil
+		return out, nil, nil, nil
 	}
 	if len(o.grid) == 0 {
 		var out []sweep.Spec
@@ -122,24 +161,64 @@ func (o *sweepOpts) specs() ([]sweep.Spec, []string, error) {
 			p.Title = sweep.Describe(p)
 			out = append(out, p)
 		}
-		return out, nil, nil
+		return out, nil, nil, nil
 	}
 	base, ok := nodes.PresetByName(o.base)
 	if !ok {
-		return nil, nil, fmt.Errorf("--base %q: want one of %s", o.base, nodes.PresetNames())
+		return nil, nil, nil, fmt.Errorf("--base %q: want one of %s", o.base, nodes.PresetNames())
 	}
-	axes := map[string][]string{}
-	for _, g := range o.grid {
-		name, vals, ok := strings.Cut(g, "=")
-		if !ok || vals == "" {
-			return nil, nil, fmt.Errorf("--grid %q: want FIELD=V1,V2", g)
-		}
-		if _, dup := axes[name]; dup {
-			return nil, nil, fmt.Errorf("--grid: field %s given twice", name)
-		}
-		axes[name] = strings.Split(vals, ",")
+	axes, err := sweep.ParseGrid(o.grid)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	return sweep.Grid(base, axes)
+	specs, skipped, err := sweep.Grid(base, sweep.Axes(axes))
+	return specs, skipped, axes, err
+}
+
+// experiment records what decides the sweep's cells (sweep.Experiment).
+func (o *sweepOpts) experiment(specs []sweep.Spec, axes []sweep.Axis) sweep.Experiment {
+	e := sweep.Experiment{Fedsim: buildinfo.Version(), Grid: axes, Faults: o.faults, Seed: o.seed,
+		Latency: o.latency.String(), Jitter: o.jitter.String(), Suggest: o.suggest}
+	if o.servers != "" {
+		for _, k := range strings.Split(o.servers, ",") {
+			e.Servers = append(e.Servers, strings.TrimSpace(k))
+		}
+	}
+	if len(axes) > 0 {
+		e.Base = o.base
+	}
+	for _, s := range specs {
+		e.Policies = append(e.Policies, sweep.PolicyInfo{Name: s.Name, Fields: sweep.Describe(s)})
+	}
+	return e
+}
+
+// fromExperiment gives the sweep flags that made e, for fedsim merge to
+// rebuild the policies with.
+func fromExperiment(e sweep.Experiment) (*sweepOpts, error) {
+	o := &sweepOpts{servers: strings.Join(e.Servers, ","), faults: e.Faults, grid: sweep.GridArgs(e.Grid),
+		base: e.Base, seed: e.Seed, suggest: e.Suggest}
+	var err error
+	if o.latency, err = time.ParseDuration(e.Latency); err != nil {
+		return nil, fmt.Errorf("latency %q: %v", e.Latency, err)
+	}
+	if o.jitter, err = time.ParseDuration(e.Jitter); err != nil {
+		return nil, fmt.Errorf("jitter %q: %v", e.Jitter, err)
+	}
+	return o, nil
+}
+
+// sweepOptions turns the flags into sweep.Options (shard aside).
+func (o *sweepOpts) sweepOptions() (sweep.Options, error) {
+	opt := sweep.Options{Seed: o.seed, Workers: o.workers, Latency: o.latency, Jitter: o.jitter}
+	for _, f := range o.faults {
+		ft, err := scenarios.ParseFaultFlag(f, role, otherRole)
+		if err != nil {
+			return opt, fmt.Errorf("--fault %q: %v", f, err)
+		}
+		opt.Faults = append(opt.Faults, ft)
+	}
+	return opt, nil
 }
 
 func cmdSweep(args []string, stdout, stderr io.Writer) error {
@@ -147,6 +226,17 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
+	}
+	var reportFlag string
+	fs.Visit(func(f *flag.Flag) {
+		o.outGiven = o.outGiven || f.Name == "out"
+		if f.Name == "format" || f.Name == "pictures" {
+			reportFlag = f.Name
+		}
+	})
+	if o.shard != "" && reportFlag != "" {
+		// A shard is data, not a report: say so rather than ignore the flag.
+		return badInput("--%s shapes the report, and a shard writes a shard file: give --%s to fedsim merge", reportFlag, reportFlag)
 	}
 	if len(pos) > 0 {
 		return badInput("unexpected argument %q", pos[0])
@@ -157,27 +247,30 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	if isSet(fs, "base") && len(o.grid) == 0 {
 		return badInput("--base %s: the policy a grid starts from, and there is no --grid", o.base)
 	}
-	specs, skipped, err := o.specs()
+	specs, skipped, axes, err := o.specs()
 	if err != nil {
 		return badInput("%v", err)
 	}
 	if len(specs) < 1 {
 		return badInput("the grid has no consistent policy (%d combinations rejected)", len(skipped))
 	}
-	opt := sweep.Options{Seed: o.seed, Workers: o.workers, Latency: o.latency, Jitter: o.jitter}
-	for _, f := range o.faults {
-		ft, err := scenarios.ParseFaultFlag(f, role, otherRole)
-		if err != nil {
-			return badInput("--fault %q: %v", f, err)
-		}
-		opt.Faults = append(opt.Faults, ft)
+	opt, err := o.sweepOptions()
+	if err != nil {
+		return badInput("%v", err)
 	}
-	if o.shard != "" {
+	source := ""
+	switch {
+	case o.shard == "auto":
+		opt.Shard, opt.Shards, source, err = sweep.ShardFromEnv(os.LookupEnv)
+		if err != nil {
+			return badInput("%v", err)
+		}
+	case o.shard != "":
 		i, n, ok := strings.Cut(o.shard, "/")
 		si, e1 := strconv.Atoi(i)
 		sn, e2 := strconv.Atoi(n)
 		if !ok || e1 != nil || e2 != nil || sn < 1 || si < 0 || si >= sn {
-			return badInput("--shard %q: want i/n with 0 <= i < n", o.shard)
+			return badInput("--shard %q: want i/n with 0 <= i < n, or auto", o.shard)
 		}
 		opt.Shard, opt.Shards = si, sn
 	}
@@ -198,20 +291,85 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if opt.Shards > 1 {
-		// A shard is data for fedsim merge, not a report.
-		if err := res.WriteJSON(stdout); err != nil {
-			return err
+	var sug *sweep.SuggestShard
+	var cands []sweep.Candidate
+	if o.suggest {
+		var ran bool
+		cands, ran = sweep.Candidates(specs, sweep.SuggestBudget)
+		sug = &sweep.SuggestShard{Ran: ran, Candidates: len(cands), Trials: []sweep.Trial{}}
+		if ran {
+			if sug.Trials, err = sweep.RunTrials(specs, cands, opt); err != nil {
+				return err
+			}
 		}
-		return nil
 	}
-	replay := "fedsim sweep" + gridArgs(o)
-	return report(res, specs, skipped, o, opt, replay, stdout, stderr)
+	exp := o.experiment(specs, axes)
+	if o.shard != "" {
+		// A shard is data for fedsim merge, not a report.
+		return writeShard(exp, res, sug, o, source, stdout, stderr)
+	}
+	changes, note, err := finishSuggest(specs, res, cands, sug)
+	if err != nil {
+		return err
+	}
+	return report(res, skipped, changes, note, o, "fedsim sweep"+exp.Args()+reportArgs(o), stdout, stderr)
 }
 
-// gridValue writes a value as --grid reads it: commas separate values,
-// so a value's own commas become '+' ("V+E+T").
-func gridValue(v string) string { return strings.ReplaceAll(v, ",", "+") }
+// finishSuggest gives --suggest's changes, or the note that says why
+// there are none to give.
+func finishSuggest(specs []sweep.Spec, res *sweep.Result, cands []sweep.Candidate, sug *sweep.SuggestShard) ([]sweep.Change, string, error) {
+	if sug == nil {
+		return nil, "", nil
+	}
+	if !sug.Ran {
+		return nil, fmt.Sprintf("too many policies for --suggest (over %d runs)", sweep.SuggestBudget), nil
+	}
+	changes, err := sweep.FinishSuggest(specs, res, cands, sug.Trials)
+	return changes, "", err
+}
+
+// writeShard writes a shard file to stdout, or into --out as
+// shard-I-of-N.json (written to a temporary name and renamed, so that a
+// merge of the folder never reads half a file).
+func writeShard(exp sweep.Experiment, res *sweep.Result, sug *sweep.SuggestShard, o *sweepOpts, source string, stdout, stderr io.Writer) error {
+	f, err := sweep.NewShardFile(exp, res, sug)
+	if err != nil {
+		return err
+	}
+	if !o.outGiven {
+		return f.Write(stdout)
+	}
+	name := filepath.Join(o.out, fmt.Sprintf("shard-%0*d-of-%d.json", len(strconv.Itoa(res.Shards-1)), res.Shard, res.Shards))
+	err = os.MkdirAll(o.out, 0o755)
+	var tmp *os.File
+	if err == nil {
+		tmp, err = os.CreateTemp(o.out, ".shard-*.tmp")
+	}
+	if err == nil {
+		err = f.Write(tmp)
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Chmod(tmp.Name(), 0o644) // CreateTemp makes it 0600
+		}
+		if err == nil {
+			err = os.Rename(tmp.Name(), name)
+		}
+		if err != nil {
+			os.Remove(tmp.Name())
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("writing the shard: %v", err)
+	}
+	from := ""
+	if source != "" {
+		from = " (from the " + source + ")"
+	}
+	fmt.Fprintf(stderr, "fedsim sweep: shard %d/%d%s: %d pairs written to %s\n", res.Shard, res.Shards, from, len(res.Cells), name)
+	return nil
+}
 
 // role reads a sweep fault's target, peer or observer: a role, which each
 // pair maps to its own domains.
@@ -238,33 +396,6 @@ func faultKindNames() []string {
 	return out
 }
 
-func gridArgs(o *sweepOpts) string {
-	s := ""
-	if o.servers != "" {
-		s += " --servers " + o.servers
-	}
-	for _, f := range o.faults {
-		s += " --fault " + f
-	}
-	for _, g := range o.grid {
-		s += " --grid " + g
-	}
-	if len(o.grid) > 0 {
-		s += " --base " + o.base
-	}
-	s += fmt.Sprintf(" --seed %d", o.seed)
-	if o.latency > 0 {
-		s += " --latency " + o.latency.String()
-	}
-	if o.jitter > 0 {
-		s += " --jitter " + o.jitter.String()
-	}
-	if o.suggest {
-		s += " --suggest"
-	}
-	return s + reportArgs(o)
-}
-
 // reportArgs are the flags that shape the report (the replay line must
 // give the same bytes and the same pictures).
 func reportArgs(o *sweepOpts) string {
@@ -281,40 +412,122 @@ func reportArgs(o *sweepOpts) string {
 	return s
 }
 
+// shardPaths expands merge's arguments: a file, or a folder's *.json
+// files in name order.
+func shardPaths(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		fi, err := os.Stat(a)
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		m, err := filepath.Glob(filepath.Join(a, "*.json"))
+		if err != nil {
+			return nil, err
+		}
+		if len(m) == 0 {
+			return nil, fmt.Errorf("%s: no shard files (*.json) in the folder", a)
+		}
+		sort.Strings(m)
+		out = append(out, m...)
+	}
+	return out, nil
+}
+
 func cmdMerge(args []string, stdout, stderr io.Writer) error {
-	fs, o := sweepFlags(stderr)
+	fs, o := mergeFlags(stderr)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) == 0 {
-		return badInput("want the shard files (fedsim sweep --shard i/n > shard-i.json)")
+		return badInput("want the shard files or a folder of them (fedsim sweep --shard i/n > shard-i.json, or --shard i/n --out DIR)")
 	}
-	if err := o.check(); err != nil {
+	if err := o.checkReport(); err != nil {
 		return err
 	}
-	var parts []*sweep.Result
-	for _, p := range pos {
+	paths, err := shardPaths(pos)
+	if err != nil {
+		return badInput("%v", err)
+	}
+	var files []sweep.Named
+	pool := map[string]string{}
+	for _, p := range paths {
 		f, err := os.Open(p)
 		if err != nil {
 			return badInput("%v", err)
 		}
-		r, err := sweep.ReadJSON(f)
+		sf, err := sweep.ReadShardFile(f)
 		f.Close()
 		if err != nil {
 			return badInput("%s: %v", p, err)
 		}
-		parts = append(parts, r)
+		var prev *sweep.ShardFile
+		if len(files) > 0 {
+			prev = files[0].File
+		}
+		sf.Share(prev, pool)
+		files = append(files, sweep.Named{Name: p, File: sf})
 	}
-	res, err := sweep.Merge(parts)
+	m, err := sweep.MergeShards(files, sweep.MergeOptions{Version: buildinfo.Version(), IgnoreVersion: o.ignoreVersion})
 	if err != nil {
 		return badInput("%v", err)
 	}
-	o.suggest = false // needs the policies themselves, which shards do not carry
-	return report(res, nil, nil, o, sweep.Options{Seed: res.Seed}, "fedsim merge "+strings.Join(pos, " ")+reportArgs(o), stdout, stderr)
+	if len(m.Versions) > 0 {
+		fmt.Fprintf(stderr, "fedsim merge: warning: --ignore-version: the shards were made by fedsim %s; this is %s\n", strings.Join(m.Versions, ", "), buildinfo.Version())
+	}
+	// The policies again, from the shards' own flags: the list they
+	// recorded must be the one this fedsim builds, or their cells and the
+	// report's policy names would not belong together.
+	so, err := fromExperiment(m.Experiment)
+	var specs []sweep.Spec
+	var skipped []string
+	if err == nil {
+		specs, skipped, _, err = so.specs()
+	}
+	if err != nil {
+		return badInput("the shards' flags make no sweep here: %v", err)
+	}
+	if diff := policyDiff(so.experiment(specs, m.Experiment.Grid).Policies, m.Experiment.Policies); diff != "" {
+		return badInput("the shards' policy list is not the one their flags make with this fedsim: %s", diff)
+	}
+	var changes []sweep.Change
+	note := ""
+	if m.Suggest != nil {
+		cands, ran := sweep.Candidates(specs, sweep.SuggestBudget)
+		if ran != m.Suggest.Ran || len(cands) != m.Suggest.Candidates {
+			return badInput("the shards tried %d suggestion candidates, this fedsim makes %d", m.Suggest.Candidates, len(cands))
+		}
+		if changes, note, err = finishSuggest(specs, m.Result, cands, m.Suggest); err != nil {
+			return badInput("%v", err)
+		}
+	}
+	so.format, so.pictures, so.out = o.format, o.pictures, o.out
+	return report(m.Result, skipped, changes, note, so, "fedsim sweep"+m.Experiment.Args()+reportArgs(so), stdout, stderr)
 }
 
-func report(res *sweep.Result, specs []sweep.Spec, skipped []string, o *sweepOpts, opt sweep.Options, replay string, stdout, stderr io.Writer) error {
+// policyDiff names the first policy where two lists part, or "".
+func policyDiff(built, recorded []sweep.PolicyInfo) string {
+	for i := 0; i < len(built) || i < len(recorded); i++ {
+		var b, r sweep.PolicyInfo
+		if i < len(built) {
+			b = built[i]
+		}
+		if i < len(recorded) {
+			r = recorded[i]
+		}
+		if b != r {
+			return fmt.Sprintf("policy %d is %q in the shards, %q here (%d policies in the shards, %d here)", i+1, r.Name+" "+r.Fields, b.Name+" "+b.Fields, len(recorded), len(built))
+		}
+	}
+	return ""
+}
+
+func report(res *sweep.Result, skipped []string, changes []sweep.Change, suggestNote string, o *sweepOpts, replay string, stdout, stderr io.Writer) error {
 	a := sweep.Analyse(res)
 	var pictures []string
 	if o.pictures != "none" {
@@ -326,19 +539,6 @@ func report(res *sweep.Result, specs []sweep.Spec, skipped []string, o *sweepOpt
 			return err
 		}
 	}
-	var changes []sweep.Change
-	suggestNote := ""
-	if o.suggest && specs != nil {
-		var ran bool
-		var err error
-		changes, ran, err = sweep.Suggest(specs, res, opt, 2_000_000)
-		if err != nil {
-			return err
-		}
-		if !ran {
-			suggestNote = "too many policies for --suggest (over 2,000,000 runs)"
-		}
-	}
 	switch o.format {
 	case "csv":
 		w := csv.NewWriter(stdout)
@@ -347,10 +547,7 @@ func report(res *sweep.Result, specs []sweep.Spec, skipped []string, o *sweepOpt
 			w.Write([]string{c.Initiator, c.Receiver, c.Outcome, strconv.FormatFloat(c.TimeMS, 'f', 3, 64), c.Reason})
 		}
 		w.Flush()
-		if err := w.Error(); err != nil {
-			return err
-		}
-		return nil
+		return w.Error()
 	case "json":
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", " ")

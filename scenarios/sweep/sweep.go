@@ -44,7 +44,10 @@ type Field struct {
 	Name   string
 	Values []string
 	// Want says what the field takes, for help and errors.
-	Want  string
+	Want string
+	// Set: a value is a set of members (a nodes.FieldLevels field such
+	// as accept), written "V,E,T"; a grid axis of it lists sets (ParseGrid).
+	Set   bool
 	apply func(*Spec, string) error
 	get   func(Spec) string
 }
@@ -55,7 +58,7 @@ type Field struct {
 func Fields() []Field {
 	var out []Field
 	for _, f := range nodes.AllPolicyFields() {
-		out = append(out, Field{Name: f.Name, Values: f.Grid, Want: f.Want(),
+		out = append(out, Field{Name: f.Name, Values: f.Grid, Want: f.Want(), Set: f.Kind == nodes.FieldLevels,
 			apply: func(s *Spec, v string) error { return f.Set(&s.Policy, v) },
 			get:   func(s Spec) string { return f.Get(s.Policy) }})
 	}
@@ -116,9 +119,27 @@ func Grid(base Spec, axes map[string][]string) ([]Spec, []string, error) {
 			vals = append(vals, v)
 		}
 	}
+	var names []string
 	for name := range axes {
+		names = append(names, name)
+	}
+	sort.Strings(names) // the first unknown name, whatever the map's order
+	for _, name := range names {
 		if _, ok := fieldByName(name); !ok {
 			return nil, nil, fmt.Errorf("sweep: unknown field %q (want one of %s)", name, fieldNames())
+		}
+	}
+	for d, f := range dims {
+		seen := map[string]string{}
+		for _, v := range vals[d] {
+			c, err := f.canonical(v)
+			if err != nil {
+				return nil, nil, fmt.Errorf("sweep: %v", err)
+			}
+			if prev, dup := seen[c]; dup {
+				return nil, nil, fmt.Errorf("sweep: grid field %s: %q and %q are the same value %s", f.Name, prev, v, c)
+			}
+			seen[c] = v
 		}
 	}
 	var out []Spec
@@ -543,39 +564,46 @@ type Change struct {
 	Gain int
 }
 
-// Suggest tries every single-field change of every policy (each
-// alternative value of each grid field, where the result is a consistent
-// server) against all the other policies, and returns the changes that
-// connect the most pairs, best first. It runs about 2·n²·alternatives
-// pairs; budget bounds that number (0: no bound), and Suggest reports
-// false when the sweep is too large for it.
-func Suggest(specs []Spec, r *Result, opt Options, budget int) ([]Change, bool, error) {
+// Candidate is one single-field change --suggest tries: policy number
+// Policy (an index into the specs) with Field set to To.
+type Candidate struct {
+	Policy          int
+	Field, From, To string
+	spec            Spec
+}
+
+// Trial is what one candidate achieved: with the change, the policy
+// federates both ways with After of the other policies. A trial needs
+// only the specs, so shards run their share of the candidates (index mod
+// the shard count) beside their share of the pairs, and the suggestion is
+// finished from the merged cells (FinishSuggest).
+type Trial struct {
+	Candidate int `json:"candidate"`
+	After     int `json:"after"`
+}
+
+// SuggestBudget is the most pair runs --suggest spends (2·n²·alternatives);
+// a larger sweep reports that it was too large instead.
+const SuggestBudget = 2_000_000
+
+// Candidates lists every single-field change of every policy (each
+// alternative grid value of each field, where the result is a consistent
+// server), in a fixed order: by policy, then field, then value. It
+// returns false, and none, when trying them would take more than budget
+// pair runs (0: no bound).
+func Candidates(specs []Spec, budget int) ([]Candidate, bool) {
 	n := len(specs)
 	alts := 0
 	for _, f := range Fields() {
 		alts += len(f.Values) - 1
 	}
 	if budget > 0 && 2*n*n*alts > budget {
-		return nil, false, nil
+		return nil, false
 	}
-	ok := make([]bool, n*n)
-	for _, c := range r.Cells {
-		ok[c.Index] = c.Outcome != "U"
-	}
-	pairOpt := scenarios.PairOptions{Seed: opt.Seed, NoTrace: true, Specs: map[string]nodes.Preset{}}
-	for _, s := range specs {
-		pairOpt.Specs[s.Name] = s
-	}
-	var out []Change
+	var out []Candidate
 	for i, s := range specs {
-		before := 0
-		for j := range specs {
-			if j != i && ok[i*n+j] && ok[j*n+i] {
-				before++
-			}
-		}
 		for _, f := range Fields() {
-			cur := currentValue(s, f)
+			cur := f.get(s)
 			for _, v := range f.Values {
 				if v == cur {
 					continue
@@ -585,34 +613,129 @@ func Suggest(specs []Spec, r *Result, opt Options, budget int) ([]Change, bool, 
 					continue
 				}
 				t.Name = s.Name + "-alt"
+				out = append(out, Candidate{Policy: i, Field: f.Name, From: cur, To: v, spec: t})
+			}
+		}
+	}
+	return out, true
+}
+
+// RunTrials runs the candidates of opt's shard (index mod opt.Shards)
+// against every other policy in both directions, on opt.Workers workers;
+// the trials come back in candidate order.
+func RunTrials(specs []Spec, cands []Candidate, opt Options) ([]Trial, error) {
+	if opt.Shards <= 0 {
+		opt.Shards, opt.Shard = 1, 0
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = 1
+	}
+	var idx []int
+	for c := opt.Shard; c < len(cands); c += opt.Shards {
+		idx = append(idx, c)
+	}
+	out := make([]Trial, len(idx))
+	errs := make([]error, len(idx))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < opt.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Each worker has its own spec table: the candidate joins it
+			// under its own name for its runs.
+			pairOpt := scenarios.PairOptions{Seed: opt.Seed, NoTrace: true, Specs: map[string]nodes.Preset{}}
+			for _, s := range specs {
+				pairOpt.Specs[s.Name] = s
+			}
+			for j := range next {
+				c := cands[idx[j]]
+				t := c.spec
 				pairOpt.Specs[t.Name] = t
 				after := 0
-				for j, o := range specs {
-					if j == i {
+				for k, o := range specs {
+					if k == c.Policy {
 						continue
 					}
 					c1, err := runPair(0, t, o, pairOpt, opt)
 					if err != nil {
-						return nil, true, err
+						errs[j] = err
+						break
 					}
 					c2, err := runPair(0, o, t, pairOpt, opt)
 					if err != nil {
-						return nil, true, err
+						errs[j] = err
+						break
 					}
 					if c1.Outcome != "U" && c2.Outcome != "U" {
 						after++
 					}
 				}
 				delete(pairOpt.Specs, t.Name)
-				if after > before {
-					out = append(out, Change{Policy: s.Name, Field: f.Name, From: cur, To: v, Gain: after - before})
-				}
+				out[j] = Trial{Candidate: idx[j], After: after}
 			}
+		}()
+	}
+	for j := range idx {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// FinishSuggest turns the trials of every candidate (in candidate order)
+// into the changes that connect more pairs than the policy does now, as
+// the whole sweep's cells say, best first (ties in candidate order).
+func FinishSuggest(specs []Spec, r *Result, cands []Candidate, trials []Trial) ([]Change, error) {
+	if len(trials) != len(cands) {
+		return nil, fmt.Errorf("sweep: %d suggestion trials for %d candidates", len(trials), len(cands))
+	}
+	n := len(specs)
+	ok := make([]bool, n*n)
+	for _, c := range r.Cells {
+		ok[c.Index] = c.Outcome != "U"
+	}
+	var out []Change
+	for k, c := range cands {
+		if trials[k].Candidate != k {
+			return nil, fmt.Errorf("sweep: suggestion trial %d is for candidate %d", k, trials[k].Candidate)
+		}
+		i := c.Policy
+		before := 0
+		for j := range specs {
+			if j != i && ok[i*n+j] && ok[j*n+i] {
+				before++
+			}
+		}
+		if after := trials[k].After; after > before {
+			out = append(out, Change{Policy: specs[i].Name, Field: c.Field, From: c.From, To: c.To, Gain: after - before})
 		}
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Gain > out[b].Gain })
-	return out, true, nil
+	return out, nil
 }
 
-// currentValue reads a spec's value of a field, as the field spells it.
-func currentValue(s Spec, f Field) string { return f.get(s) }
+// Suggest tries every single-field change of every policy (Candidates)
+// against all the other policies, and returns the changes that connect
+// the most pairs, best first. It runs about 2·n²·alternatives pairs;
+// budget bounds that number (0: no bound), and Suggest reports false when
+// the sweep is too large for it.
+func Suggest(specs []Spec, r *Result, opt Options, budget int) ([]Change, bool, error) {
+	cands, ran := Candidates(specs, budget)
+	if !ran {
+		return nil, false, nil
+	}
+	opt.Shard, opt.Shards = 0, 1
+	trials, err := RunTrials(specs, cands, opt)
+	if err != nil {
+		return nil, true, err
+	}
+	changes, err := FinishSuggest(specs, r, cands, trials)
+	return changes, true, err
+}
