@@ -30,20 +30,29 @@ import (
 // DefaultPort is the IANA port for server-to-server XMPP (RFC 6120 §3.2.1).
 const DefaultPort = 5269
 
-// SRV is one SRV record of _xmpp-server._tcp.<domain>.
+// SRV is one SRV record of _xmpp-server._tcp.<domain>, or of
+// _xmpps-server._tcp.<domain> when Direct is set.
 type SRV struct {
 	Target   string // host name, resolved through the address records
 	Port     int
 	Priority int // lower first
 	Weight   int // relative weight within a priority (RFC 2782)
+	// Direct marks an _xmpps-server record (XEP-0368): its target speaks
+	// TLS from the first byte.
+	Direct bool
 }
+
+// DirectTLSPort is the port fedsim's servers listen on for Direct TLS
+// (XEP-0368 assigns none; 5270 is a common choice).
+const DirectTLSPort = 5270
 
 // Target is one place to connect to, in the order to try it.
 type Target struct {
 	Host string // host name the address came from
 	Addr string // address to dial
 	Port int
-	// Via says how the target was found, for transcripts: "SRV" or "A".
+	// Via says how the target was found, for transcripts: "SRV",
+	// "xmpps SRV" (XEP-0368) or "A".
 	Via string
 	// Security is a validating resolver's verdict on the target's address
 	// records (Unvalidated when the resolver does not validate).
@@ -55,6 +64,9 @@ type Target struct {
 	// §3.2, §3.3).
 	TLSA         []ca.TLSA
 	TLSASecurity Security
+	// Direct: connect with TLS from the first byte (an _xmpps-server
+	// target, XEP-0368 §3).
+	Direct bool
 }
 
 func (t Target) String() string {
@@ -71,8 +83,9 @@ var (
 
 // Zone holds the authoritative records of the simulated Internet.
 type Zone struct {
-	srv  map[string][]SRV    // by domain
-	addr map[string][]string // A/AAAA by host name
+	srv    map[string][]SRV    // _xmpp-server by domain
+	direct map[string][]SRV    // _xmpps-server by domain (XEP-0368)
+	addr   map[string][]string // A/AAAA by host name
 	// tlsa holds TLSA records by owner name (dnssec.go).
 	tlsa map[string][]ca.TLSA
 	// sec is the DNSSEC state (dnssec.go); nil when nothing is signed.
@@ -81,13 +94,20 @@ type Zone struct {
 
 // NewZone returns an empty zone.
 func NewZone() *Zone {
-	return &Zone{srv: map[string][]SRV{}, addr: map[string][]string{}}
+	return &Zone{srv: map[string][]SRV{}, direct: map[string][]SRV{}, addr: map[string][]string{}}
 }
 
 func key(name string) string { return strings.TrimSuffix(strings.ToLower(name), ".") }
 
-// AddSRV adds an SRV record for _xmpp-server._tcp.<domain>.
-func (z *Zone) AddSRV(domain string, r SRV) { z.srv[key(domain)] = append(z.srv[key(domain)], r) }
+// AddSRV adds an SRV record for _xmpp-server._tcp.<domain>, or for
+// _xmpps-server._tcp.<domain> if r.Direct.
+func (z *Zone) AddSRV(domain string, r SRV) {
+	if r.Direct {
+		z.direct[key(domain)] = append(z.direct[key(domain)], r)
+		return
+	}
+	z.srv[key(domain)] = append(z.srv[key(domain)], r)
+}
 
 // AddAddr adds an address record for host.
 func (z *Zone) AddAddr(host, addr string) { z.addr[key(host)] = append(z.addr[key(host)], addr) }
@@ -200,8 +220,22 @@ type Resolver struct {
 	Calendar func() time.Time
 }
 
-// LookupServer resolves domain per RFC 6120 §3.2.
-func (r *Resolver) LookupServer(domain string) Answer {
+// Query describes the lookup Lookup(domain, direct) makes, for traces.
+func Query(domain string, direct bool) string {
+	if direct {
+		return "SRV _xmpp-server._tcp." + domain + " (RFC 6120 §3.2) and _xmpps-server._tcp." + domain + " (XEP-0368)"
+	}
+	return "SRV _xmpp-server._tcp." + domain + " (RFC 6120 §3.2)"
+}
+
+// LookupServer resolves domain per RFC 6120 §3.2: _xmpp-server records
+// only, for a server that does not speak Direct TLS.
+func (r *Resolver) LookupServer(domain string) Answer { return r.Lookup(domain, false) }
+
+// Lookup resolves domain per RFC 6120 §3.2 and, when direct is set, also
+// looks up _xmpps-server records and mixes both sets' priorities and
+// weights as one (XEP-0368 §3), each target marked Direct or not.
+func (r *Resolver) Lookup(domain string, direct bool) Answer {
 	for _, o := range r.Overrides {
 		if a, ok := o(domain); ok {
 			a.Domain = domain
@@ -229,32 +263,64 @@ func (r *Resolver) LookupServer(domain string) Answer {
 			case NoAnswer:
 				return Answer{Domain: domain, Lost: true, Note: "the query for " + domain + " goes unanswered"}
 			case Slow:
-				a := r.lookup(domain)
+				a := r.lookup(domain, direct)
 				a.Delay = f.Delay
 				a.Note += fmt.Sprintf(" (answered %s late)", f.Delay)
 				return a
 			}
 		}
 	}
-	return r.lookup(domain)
+	return r.lookup(domain, direct)
 }
 
-func (r *Resolver) lookup(domain string) Answer {
-	return r.secure(r.lookupZone(domain), false)
+func (r *Resolver) lookup(domain string, direct bool) Answer {
+	return r.secure(r.lookupZone(domain, direct), false)
 }
 
-func (r *Resolver) lookupZone(domain string) Answer {
+// unavailable reports whether recs is the single "." record of RFC 2782:
+// the service is decidedly not offered.
+func unavailable(recs []SRV) bool {
+	return len(recs) == 1 && (recs[0].Target == "." || recs[0].Target == "")
+}
+
+func (r *Resolver) lookupZone(domain string, direct bool) Answer {
 	d := key(domain)
-	if recs := r.Zone.srv[d]; len(recs) > 0 {
+	recs := r.Zone.srv[d]
+	services := "_xmpp-server._tcp." + d
+	if ds := r.Zone.direct[d]; direct && len(ds) > 0 && !unavailable(ds) {
+		// XEP-0368 §3: both record sets are treated as one for the
+		// connection order; a "." _xmpps-server record means no Direct TLS
+		// (§5), and the _xmpp-server records are used as they are.
+		if unavailable(recs) {
+			recs = nil
+		}
+		recs = append(append([]SRV(nil), recs...), ds...)
+		services = "_xmpp-server._tcp." + d + " + _xmpps-server._tcp." + d
+	}
+	if len(recs) > 0 {
 		// A single SRV record whose target is "." means the service is
 		// decidedly not available (RFC 2782).
-		if len(recs) == 1 && (recs[0].Target == "." || recs[0].Target == "") {
+		if unavailable(recs) {
 			return Answer{Domain: domain, Err: ErrNXDomain, Note: "_xmpp-server._tcp." + d + " SRV target is '.': service not offered"}
 		}
 		var out []Target
 		for _, s := range r.order(recs) {
+			if s.Target == "." {
+				continue
+			}
+			via := "SRV"
+			if s.Direct {
+				via = "xmpps SRV"
+			}
 			for _, a := range r.Zone.addr[key(s.Target)] {
-				out = append(out, Target{Host: s.Target, Addr: a, Port: s.Port, Via: "SRV"})
+				out = append(out, Target{Host: s.Target, Addr: a, Port: s.Port, Via: via, Direct: s.Direct})
+			}
+		}
+		if direct && len(r.Zone.srv[d]) == 0 {
+			// Only _xmpps-server records: STARTTLS on the domain's own
+			// address (RFC 6120 §3.2.1's fallback) comes after them.
+			for _, a := range r.Zone.addr[d] {
+				out = append(out, Target{Host: d, Addr: a, Port: DefaultPort, Via: "A"})
 			}
 		}
 		if len(out) == 0 {
@@ -262,7 +328,7 @@ func (r *Resolver) lookupZone(domain string) Answer {
 		}
 		a := Answer{Domain: domain, Targets: out}
 		if !r.Quiet {
-			a.Note = fmt.Sprintf("_xmpp-server._tcp.%s SRV -> %s", d, describe(out))
+			a.Note = fmt.Sprintf("%s SRV -> %s", services, describe(out))
 		}
 		return a
 	}
@@ -284,6 +350,9 @@ func describe(ts []Target) string {
 	parts := make([]string, len(ts))
 	for i, t := range ts {
 		parts[i] = fmt.Sprintf("%s:%d", t.Addr, t.Port)
+		if t.Direct {
+			parts[i] += " (Direct TLS)"
+		}
 	}
 	return strings.Join(parts, ", ")
 }
@@ -341,6 +410,12 @@ func (r *Resolver) order(recs []SRV) []SRV {
 // (package dns/server) puts on the wire.
 func (z *Zone) SRVRecords(domain string) []SRV {
 	return append([]SRV(nil), z.srv[key(domain)]...)
+}
+
+// DirectSRVRecords returns a copy of the SRV records of
+// _xmpps-server._tcp.<domain> (XEP-0368), in the order they were added.
+func (z *Zone) DirectSRVRecords(domain string) []SRV {
+	return append([]SRV(nil), z.direct[key(domain)]...)
 }
 
 // Addrs returns a copy of host's address records, in the order they were

@@ -3,6 +3,8 @@ package dns
 import (
 	"errors"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -58,5 +60,44 @@ func TestWeightedOrder(t *testing.T) {
 	}
 	if heavyFirst < 800 || heavyFirst > 970 {
 		t.Fatalf("heavy first %d/1000 times, want about 900", heavyFirst)
+	}
+}
+
+// TestLookupDirect: XEP-0368 §3 mixes _xmpp-server and _xmpps-server
+// records by priority and weight; a server that does not ask for Direct
+// TLS never sees the latter; a "." _xmpps-server record means no Direct
+// TLS; with only _xmpps-server records, the address fallback comes last.
+func TestLookupDirect(t *testing.T) {
+	z := NewZone()
+	z.AddSRV("both.lit", SRV{Target: "xmpp.both.lit", Port: 5269, Priority: 10, Weight: 1})
+	z.AddSRV("both.lit", SRV{Target: "xmpp.both.lit", Port: 5270, Priority: 5, Weight: 1, Direct: true})
+	z.AddAddr("xmpp.both.lit", "10.0.0.2")
+	z.AddSRV("dot.lit", SRV{Target: "xmpp.dot.lit", Port: 5269, Priority: 10, Weight: 1})
+	z.AddSRV("dot.lit", SRV{Target: ".", Direct: true})
+	z.AddAddr("xmpp.dot.lit", "10.0.0.3")
+	z.AddSRV("only.lit", SRV{Target: "only.lit", Port: 5270, Priority: 5, Weight: 1, Direct: true})
+	z.AddAddr("only.lit", "10.0.0.4")
+	r := &Resolver{Zone: z, Rand: rand.New(rand.NewPCG(1, 2))}
+	ports := func(a Answer) (out []string) {
+		for _, t := range a.Targets {
+			out = append(out, t.Addr+":"+strconv.Itoa(t.Port)+"/"+strconv.FormatBool(t.Direct))
+		}
+		return out
+	}
+	for _, c := range []struct {
+		domain string
+		direct bool
+		want   string
+	}{
+		{"both.lit", true, "10.0.0.2:5270/true 10.0.0.2:5269/false"},
+		{"both.lit", false, "10.0.0.2:5269/false"},
+		{"dot.lit", true, "10.0.0.3:5269/false"},
+		{"only.lit", true, "10.0.0.4:5270/true 10.0.0.4:5269/false"},
+		{"only.lit", false, "10.0.0.4:5269/false"},
+	} {
+		a := r.Lookup(c.domain, c.direct)
+		if got := strings.Join(ports(a), " "); a.Err != nil || got != c.want {
+			t.Errorf("Lookup(%s, direct=%v) = %q (err %v), want %q", c.domain, c.direct, got, a.Err, c.want)
+		}
 	}
 }

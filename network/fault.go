@@ -36,6 +36,10 @@ type Segment struct {
 	Kind     SegmentKind
 	Data     []byte
 	Cert     *ca.Cert
+	// Encrypted: Data travels inside a finished TLS session (its writer's
+	// handshake is done): an on-path attacker without the session's keys
+	// cannot read or change it.
+	Encrypted bool
 }
 
 // Action is a filter's verdict, in the spirit of tailscale's natlab packet
@@ -93,7 +97,7 @@ func (n *Net) run(c *conn, from End, sg *Segment) (Action, string) {
 
 // filterData runs the filters over one whole write.
 func (n *Net) filterData(c *conn, from End, data []byte) ([]byte, bool) {
-	sg := &Segment{Conn: c.id, From: hostName(c.hosts[from]), To: hostName(c.hosts[from.Other()]), FromEnd: from, Kind: KindData, Data: data}
+	sg := &Segment{Conn: c.id, From: hostName(c.hosts[from]), To: hostName(c.hosts[from.Other()]), FromEnd: from, Kind: KindData, Data: data, Encrypted: c.tls[from] == tlsDone}
 	a, name := n.run(c, from, sg)
 	switch a {
 	case Drop:
@@ -242,8 +246,8 @@ var starttlsRE = regexp.MustCompile(`<starttls[^>]*?(/>|>.*?</starttls>)`)
 // that requires TLS resists it). onStrip is called for each stripped element.
 func StripSTARTTLS(a, b string, onStrip func(s *Segment)) Filter {
 	return Filter{Name: "STARTTLS stripper", F: func(n *Net, s *Segment) Action {
-		if s.Kind != KindData || !between(s, a, b) {
-			return Pass
+		if s.Kind != KindData || s.Encrypted || !between(s, a, b) {
+			return Pass // an encrypted stream's features are out of its reach
 		}
 		if out := starttlsRE.ReplaceAll(s.Data, nil); len(out) != len(s.Data) {
 			s.Data = out

@@ -25,6 +25,7 @@ package network
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/fedsim/fedsim/network/ca"
@@ -493,8 +494,19 @@ func (n *Net) deliver(c *conn, from, to End, s segment) {
 			n.abort(c, Server, "ClientHello before the server started TLS")
 			return
 		}
+		proto, ok := alpnAgree(c.cfg[Client].ALPN, c.cfg[Server].ALPN)
+		if !ok {
+			// RFC 7301 §3.2: a server that supports none of the client's
+			// protocols answers with the fatal no_application_protocol alert.
+			n.fail(c, Server, fmt.Sprintf("%s supports none of the ALPN protocols offered (%s): no_application_protocol (RFC 7301 §3.2)", c.hosts[Server].Name, strings.Join(c.cfg[Client].ALPN, ",")))
+			return
+		}
 		if n.W.Trace != nil {
-			n.trace(c, Server, "tls", fmt.Sprintf("ServerHello, Certificate [%s], CertificateRequest", c.cfg[Server].Cert))
+			hello := "ServerHello"
+			if proto != "" {
+				hello += " (ALPN " + proto + ")"
+			}
+			n.trace(c, Server, "tls", fmt.Sprintf("%s, Certificate [%s], CertificateRequest", hello, c.cfg[Server].Cert))
 		}
 		n.enqueue(c, Server, segment{kind: segServerFlight, cert: c.cfg[Server].Cert})
 	case segServerFlight:
@@ -640,7 +652,11 @@ func (n *Net) StartTLS(id ConnID, e End, cfg TLSConfig) {
 	c.tls[e] = tlsWaiting
 	if e == Client {
 		if n.W.Trace != nil { // the detail is built only for a trace
-			n.trace(c, Client, "tls", "ClientHello (SNI "+cfg.ServerName+")")
+			hello := "ClientHello (SNI " + cfg.ServerName + ")"
+			if len(cfg.ALPN) > 0 {
+				hello = "ClientHello (SNI " + cfg.ServerName + ", ALPN " + strings.Join(cfg.ALPN, ",") + ")"
+			}
+			n.trace(c, Client, "tls", hello)
 		}
 		n.enqueue(c, Client, segment{kind: segClientHello})
 	}
@@ -709,3 +725,21 @@ func (n *Net) Restart(name string) {
 
 // Conns is the number of connections opened so far.
 func (n *Net) Conns() int { return len(n.conns) }
+
+// alpnAgree is the server's ALPN choice (RFC 7301 §3.2): its first
+// protocol the client offers. A client that offers none, or a server that
+// accepts any (an empty list), agrees on nothing and goes on; a server
+// whose list shares nothing with the client's offer refuses (ok false).
+func alpnAgree(offered, accepted []string) (proto string, ok bool) {
+	if len(offered) == 0 || len(accepted) == 0 {
+		return "", true
+	}
+	for _, a := range accepted {
+		for _, o := range offered {
+			if a == o {
+				return a, true
+			}
+		}
+	}
+	return "", false
+}

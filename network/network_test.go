@@ -233,3 +233,42 @@ func TestContextReceiver(t *testing.T) {
 		t.Error("a ContextReceiver was also given Received")
 	}
 }
+
+// TestALPN: RFC 7301 §3.2 — a server with an ALPN list refuses a client
+// whose offer shares none of it; a client or server without a list goes on.
+func TestALPN(t *testing.T) {
+	t0 := sim.Epoch
+	root := ca.NewRoot("Root", t0.Add(-time.Hour), t0.Add(time.Hour), []byte("r"))
+	good := root.Issue(ca.Template{Subject: "b.lit", DNSNames: []string{"b.lit"}, NotBefore: t0.Add(-time.Hour), NotAfter: t0.Add(time.Hour)})
+	trust := ca.Verifier{Roots: ca.NewPool(root.Cert)}
+	for _, c := range []struct {
+		name             string
+		offered, serving []string
+		wantOK           bool
+	}{
+		{"agreed", []string{"xmpp-server"}, []string{"xmpp-server"}, true},
+		{"client offers none", nil, []string{"xmpp-server"}, true},
+		{"server takes any", []string{"xmpp-client"}, nil, true},
+		{"no common protocol", []string{"xmpp-client"}, []string{"xmpp-server"}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w, n, a, b, aa, bb := setup(t)
+			b.Listen(5270)
+			bb.onAcc = func(id ConnID) {
+				n.StartTLS(id, Server, TLSConfig{Cert: good, Verifier: trust, ALPN: c.serving})
+			}
+			aa.onDial = func(id ConnID) {
+				n.StartTLS(id, Client, TLSConfig{Verifier: trust, ServerName: "b.lit", ALPN: c.offered})
+			}
+			n.Dial(a, "10.0.0.2", 5270, 1)
+			w.Run(sim.Forever)
+			all := strings.Join(append(aa.events, bb.events...), "\n")
+			if ok := strings.Contains(all, "tls c1 client ok=true"); ok != c.wantOK {
+				t.Fatalf("client handshake ok=%v, want %v:\n%s", ok, c.wantOK, all)
+			}
+		})
+	}
+	if p, ok := alpnAgree([]string{"a", "xmpp-server"}, []string{"xmpp-server", "a"}); !ok || p != "xmpp-server" {
+		t.Fatalf("alpnAgree picks %q %v, want the server's first choice xmpp-server", p, ok)
+	}
+}

@@ -30,7 +30,7 @@ func TestVerifyForUnhostedDomain(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.Accepted(1, "type4.lit")
+		s.Accepted(1, 5269, "type4.lit")
 		s.Received(1, transport.Server, []byte(strings.Replace(peerHeader, "evil.lit", "type4.lit", 1)))
 		out, closed := written(s.Received(1, transport.Server, []byte("<db:verify from='type4.lit' id='abc' to='nobody.lit'>k</db:verify>")))
 		if !strings.Contains(out, c.want) || closed != c.closed {
@@ -147,7 +147,7 @@ func TestExternalChallengeRound(t *testing.T) {
 // <policy-violation/> (issue 14).
 func TestPendingVerificationsAreBounded(t *testing.T) {
 	s := newTestServer(t, "type2")
-	s.Accepted(1, "type4.lit")
+	s.Accepted(1, 5269, "type4.lit")
 	s.Received(1, transport.Server, []byte(strings.Replace(peerHeader, "evil.lit", "type4.lit", 1)))
 	resolves, violation := 0, false
 	for i := 0; i < 1000 && !violation; i++ {

@@ -49,6 +49,9 @@ type Effect struct {
 	Addr   string
 	Port   int
 	Domain string
+	// Direct, on an EffResolve, asks for _xmpps-server records too
+	// (XEP-0368).
+	Direct bool
 	Delay  time.Duration
 	Event  string
 	// Detail is a note's explanation in words, kept as a format and typed

@@ -234,7 +234,7 @@ var streamIDRe = regexp.MustCompile(`<stream:stream [^>]* id='([^']*)'`)
 // db:result, the verification over connection 2 answered valid.
 func authenticate(t *testing.T, s *Server) {
 	t.Helper()
-	s.Accepted(1, "evil.lit")
+	s.Accepted(1, 5269, "evil.lit")
 	out, _ := written(s.Received(1, transport.Server, []byte(hdr)))
 	m := streamIDRe.FindStringSubmatch(out)
 	if m == nil {
@@ -284,7 +284,7 @@ func runHostile(t *testing.T, c hostileCase, oneByte bool) (r hostileRun) {
 	if c.auth {
 		authenticate(t, s)
 	} else {
-		s.Accepted(1, "evil.lit")
+		s.Accepted(1, 5269, "evil.lit")
 	}
 	defer func() {
 		if v := recover(); v != nil {

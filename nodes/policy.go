@@ -186,6 +186,13 @@ type Policy struct {
 	// §2.1.2 lets connections used only for verification skip TLS. Its
 	// field name is verify_before_tls (default true).
 	RefuseVerifyBeforeTLS bool
+	// DirectTLS: Direct TLS (XEP-0368). As receiving server, listen on
+	// dns.DirectTLSPort for connections that start with a TLS handshake
+	// (published as an _xmpps-server SRV record); as initiating server,
+	// look up _xmpps-server records too and connect to their targets with
+	// TLS from the first byte, SNI the peer's domain and ALPN
+	// "xmpp-server". Default false.
+	DirectTLS bool
 	// Errors names the conditions the server uses when it refuses.
 	Errors ErrorProfile
 }
@@ -253,6 +260,9 @@ var policyFields = []PolicyField{
 			p.RefuseVerifyBeforeTLS = !b
 			return err
 		}},
+	boolField("direct_tls", false, []string{"false", "true"},
+		"Direct TLS (XEP-0368): listen for TLS from the first byte on port 5270, published as _xmpps-server SRV, and connect to _xmpps-server targets with SNI and ALPN xmpp-server",
+		func(p *Policy) *bool { return &p.DirectTLS }),
 	partsField("errors", "the error conditions the server uses when it refuses (RFC 6120 §4.9.3, §8.3.3)",
 		conditionPart("tls_required", "not-authorized", StreamConditions,
 			"stream error for a dialback key or stanza before mandatory STARTTLS (RFC 6120 §4.9.3.12; Prosody and ejabberd send policy-violation)",
@@ -292,6 +302,9 @@ func (p Policy) Validate() error {
 		}
 		if p.SASL != SASLNever {
 			errs = append(errs, "version 0.9 has no SASL, so sasl must be never")
+		}
+		if p.DirectTLS {
+			errs = append(errs, "version 0.9 has no TLS, so direct_tls must be false")
 		}
 	}
 	if p.Accept == 0 {

@@ -66,7 +66,7 @@ func (s *Server) route(stanza *xmlstream.Element) {
 	r.timer = s.tag(tagEntry{kind: tagRouteTimer, route: r})
 	s.emit(Effect{Kind: EffTimer, Tag: r.timer, Delay: s.cfg.NegotiationTimeout})
 	s.note(nil, "route", "no stream to %s yet: %s starts a server-to-server negotiation", str(to), str(s.cfg.Domain))
-	s.emit(Effect{Kind: EffResolve, Tag: s.request(tagEntry{kind: tagRouteResolve, route: r}, s.cfg.DNSTimeout), Domain: to})
+	s.emit(Effect{Kind: EffResolve, Tag: s.request(tagEntry{kind: tagRouteResolve, route: r}, s.cfg.DNSTimeout), Domain: to, Direct: s.cfg.Policy.DirectTLS})
 }
 
 func (s *Server) routeResolved(r *route, a dns.Answer) {
@@ -124,6 +124,13 @@ func (s *Server) routeDialed(r *route, c transport.ConnID, err error) {
 	st.peer = r.domain
 	st.route = r
 	r.st = st
+	if t := r.targets[r.next-1]; t.Direct {
+		// XEP-0368 §3: an _xmpps-server target speaks TLS from the first
+		// byte; the stream header follows the handshake.
+		s.note(st, "decide", "%s connects to %s with Direct TLS (XEP-0368): TLS first, SNI %s, ALPN xmpp-server", str(s.cfg.Domain), str(t.Host), str(r.domain))
+		s.startDirectTLS(st, transport.Client, r.domain)
+		return
+	}
 	s.sendInitialHeader(st)
 }
 
@@ -134,6 +141,9 @@ func (s *Server) routeEstablished(r *route, level Level, how string) {
 	r.timer = 0
 	r.state = routeEstablished
 	r.level = level
+	if r.st.direct {
+		how = "Direct " + how
+	}
 	auth := ReceiverByDNS
 	if r.st.tls && r.st.peerCert != nil && r.st.peerCertErr == nil {
 		auth = ReceiverByCertificate

@@ -319,8 +319,10 @@ func (s *Server) Dialed(tag int64, c transport.ConnID, err error) []Effect {
 	return s.take()
 }
 
-// Accepted is a new inbound connection: a Receiving stream starts.
-func (s *Server) Accepted(c transport.ConnID, remote string) []Effect {
+// Accepted is a new inbound connection on port: a Receiving stream
+// starts. On dns.DirectTLSPort, when the policy has Direct TLS, it starts
+// with the TLS handshake (XEP-0368).
+func (s *Server) Accepted(c transport.ConnID, port int, remote string) []Effect {
 	// (The stream is keyed by connection and end: a server that dials
 	// itself — a record pointing at its own address — has both ends.)
 	st := s.newStream(roleReceiving, c, transport.Server)
@@ -328,6 +330,9 @@ func (s *Server) Accepted(c transport.ConnID, remote string) []Effect {
 	st.state = stAwaitHeader
 	st.timer = s.tag(tagEntry{kind: tagInboundTimer, inbound: st})
 	s.emit(Effect{Kind: EffTimer, Tag: st.timer, Delay: s.cfg.NegotiationTimeout})
+	if port == dns.DirectTLSPort && s.cfg.Policy.DirectTLS {
+		s.startDirectTLS(st, transport.Server, "")
+	}
 	return s.take()
 }
 
@@ -571,6 +576,7 @@ type stream struct {
 	peerFrom  string
 
 	tls            bool
+	direct         bool // TLS from the first byte (XEP-0368), not STARTTLS
 	paused         bool // between <proceed/>/<success/> handling and the restart
 	peerCert       *ca.Cert
 	peerCertErr    error

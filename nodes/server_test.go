@@ -67,11 +67,11 @@ func TestMisbehavingPeerGetsStreamError(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s := newTestServer(t, "type2")
-			s.Accepted(1, "evil.lit")
+			s.Accepted(1, 5269, "evil.lit")
 			// Feed it one byte at a time as well: same verdict.
 			for _, oneByte := range []bool{false, true} {
 				s := newTestServer(t, "type2")
-				s.Accepted(1, "evil.lit")
+				s.Accepted(1, 5269, "evil.lit")
 				var effs []Effect
 				if oneByte {
 					for i := 0; i < len(c.input); i++ {
@@ -112,7 +112,7 @@ func TestVersionNegotiation(t *testing.T) {
 		{peerHeader, true, true},
 	} {
 		s := newTestServer(t, "type2")
-		s.Accepted(1, "evil.lit")
+		s.Accepted(1, 5269, "evil.lit")
 		out, _ := written(s.Received(1, transport.Server, []byte(c.header)))
 		if got := strings.Contains(out, "version='1.0'"); got != c.wantVersion {
 			t.Errorf("header %q: response version present = %t, want %t (%s)", c.header, got, c.wantVersion, out)
@@ -126,7 +126,7 @@ func TestVersionNegotiation(t *testing.T) {
 // The Authoritative Server answers db:verify by recomputing the XEP-0185 key.
 func TestAuthoritativeAnswer(t *testing.T) {
 	s := newTestServer(t, "type2")
-	s.Accepted(1, "type4.lit")
+	s.Accepted(1, 5269, "type4.lit")
 	hdr := strings.Replace(peerHeader, "evil.lit", "type4.lit", 1)
 	s.Received(1, transport.Server, []byte(hdr))
 	key := dialback.Key("s3cr3t", "type4.lit", "type2.lit", "abc")
@@ -220,7 +220,7 @@ func dnsAnswer() dns.Answer {
 // encrypted stream (CVE-2011-0411).
 func TestSTARTTLSInjectionIsDropped(t *testing.T) {
 	s := newTestServer(t, "type2")
-	s.Accepted(1, "evil.lit")
+	s.Accepted(1, 5269, "evil.lit")
 	s.Received(1, transport.Server, []byte(peerHeader))
 	injected := "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>" + peerHeader + "<db:result from='evil.lit' to='type2.lit'>k</db:result>"
 	out, _ := written(s.Received(1, transport.Server, []byte(injected)))
@@ -243,7 +243,7 @@ func TestSTARTTLSInjectionIsDropped(t *testing.T) {
 // after it (RFC 6120 §5.4.3.3).
 func TestTrustBeforeTLSIsDiscarded(t *testing.T) {
 	s := newTestServer(t, "type2")
-	s.Accepted(1, "evil.lit")
+	s.Accepted(1, 5269, "evil.lit")
 	s.Received(1, transport.Server, []byte(peerHeader))
 	effs := s.Received(1, transport.Server, []byte("<db:result from='evil.lit' to='type2.lit'>k</db:result>"))
 	var resolve int64
@@ -311,7 +311,7 @@ func saslReady(t *testing.T) *Server {
 		t.Fatal(err)
 	}
 	s.Now = time.Unix(1000, 0)
-	s.Accepted(1, "evil.lit")
+	s.Accepted(1, 5269, "evil.lit")
 	s.Received(1, transport.Server, []byte(peerHeader))
 	s.Received(1, transport.Server, []byte("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"))
 	s.TLSDone(1, transport.Server, transport.TLSResult{OK: true, PeerCert: peer})
@@ -335,7 +335,7 @@ func TestSecondAuthRefused(t *testing.T) {
 // timeout with <connection-timeout/>.
 func TestSilentPeerTimesOut(t *testing.T) {
 	s := newTestServer(t, "type2")
-	effs := s.Accepted(1, "evil.lit")
+	effs := s.Accepted(1, 5269, "evil.lit")
 	var timer int64
 	for _, e := range effs {
 		if e.Kind == EffTimer {
@@ -428,9 +428,9 @@ func TestFeatureForms(t *testing.T) {
 func TestReceivedWithHandle(t *testing.T) {
 	run := func(feed func(s, other *Server) []Effect) string {
 		s, other := newTestServer(t, "type2"), newTestServer(t, "type2")
-		s.Accepted(1, "evil.lit")
-		other.Accepted(1, "evil.lit")
-		s.Accepted(2, "evil.lit")
+		s.Accepted(1, 5269, "evil.lit")
+		other.Accepted(1, 5269, "evil.lit")
+		s.Accepted(2, 5269, "evil.lit")
 		out, _ := written(feed(s, other))
 		return out
 	}
@@ -456,7 +456,7 @@ func TestReceivedWithHandle(t *testing.T) {
 		}
 	}
 	s := newTestServer(t, "type2")
-	s.Accepted(1, "evil.lit")
+	s.Accepted(1, 5269, "evil.lit")
 	h := s.StreamContext(1, transport.Server)
 	s.Closed(1, transport.Server, nil)
 	if out, _ := written(s.ReceivedWith(h, 1, transport.Server, []byte(peerHeader))); out != "" {

@@ -91,6 +91,22 @@ func (s *Server) answerStartTLS(st *stream, el *xmlstream.Element) {
 	s.emit(Effect{Kind: EffStartTLS, Conn: st.conn, End: transport.Client, TLS: s.tlsConfig(st.peer)})
 }
 
+// startDirectTLS begins the TLS handshake on a connection that has carried
+// nothing yet (XEP-0368 §3): the stream header comes after it, as stream 1.
+func (s *Server) startDirectTLS(st *stream, end transport.End, serverName string) {
+	st.direct = true
+	st.n = 0 // TLSDone counts the stream that starts after the handshake
+	st.state = stTLS
+	st.paused = true
+	cfg := s.tlsConfig(serverName)
+	cfg.ALPN = alpnXMPPServer
+	s.emit(Effect{Kind: EffStartTLS, Conn: st.conn, End: end, TLS: cfg})
+}
+
+// alpnXMPPServer is the ALPN protocol id of Direct TLS between servers
+// (XEP-0368 §3, §7).
+var alpnXMPPServer = []string{"xmpp-server"}
+
 func verifier(trust *ca.Pool) ca.Verifier { return ca.Verifier{Roots: trust} }
 
 func (s *Server) handleStartTLS(st *stream) {

@@ -361,9 +361,18 @@ func (b *builder) servers() error {
 		switch sv.DNS {
 		case "", "addr":
 			zone.AddAddr(sv.Domain, addr)
+			if sv.Policy.DirectTLS {
+				// XEP-0368 needs an SRV record; the address record stays
+				// the fallback for STARTTLS on 5269.
+				zone.AddSRV(sv.Domain, dns.SRV{Target: sv.Domain, Port: dns.DirectTLSPort, Priority: 5, Weight: 10, Direct: true})
+			}
 		case "srv":
 			host := "xmpp." + sv.Domain
 			zone.AddSRV(sv.Domain, dns.SRV{Target: host, Port: dns.DefaultPort, Priority: 10, Weight: 10})
+			if sv.Policy.DirectTLS {
+				// Direct TLS first (the lower priority), STARTTLS after it.
+				zone.AddSRV(sv.Domain, dns.SRV{Target: host, Port: dns.DirectTLSPort, Priority: 5, Weight: 10, Direct: true})
+			}
 			zone.AddAddr(host, addr)
 		case "none":
 		default:
@@ -411,7 +420,7 @@ func (b *builder) records() error {
 		if port == 0 {
 			port = dns.DefaultPort
 		}
-		zone.AddSRV(r.Domain, dns.SRV{Target: r.Target, Port: port, Priority: r.Priority, Weight: r.Weight})
+		zone.AddSRV(r.Domain, dns.SRV{Target: r.Target, Port: port, Priority: r.Priority, Weight: r.Weight, Direct: r.Direct})
 	}
 	for _, r := range cfg.Addr {
 		zone.AddAddr(r.Host, r.Addr)

@@ -161,11 +161,12 @@ type Server struct {
 }
 
 // SRVRecord is an SRV record of _xmpp-server._tcp.<Domain> (RFC 6120
-// §3.2.1).
+// §3.2.1), or of _xmpps-server._tcp.<Domain> if Direct (XEP-0368).
 type SRVRecord struct {
 	Domain, Target   string
-	Port             int // default 5269
+	Port             int // default 5269, 5270 if Direct
 	Priority, Weight int
+	Direct           bool
 }
 
 // AddrRecord is an address record (A/AAAA) of Host.

@@ -167,6 +167,9 @@ func (w *World) AddServerAs(s *nodes.Server, host, addr string) (*Node, error) {
 		return nil, fmt.Errorf("scenarios: adding %s: %w", host, err)
 	}
 	h.Listen(dns.DefaultPort)
+	if s.Policy().DirectTLS {
+		h.Listen(dns.DirectTLSPort) // XEP-0368
+	}
 	n.Host = h
 	s.Arena = &w.arena
 	n.Resolver = &dns.Resolver{Name: host, Zone: w.Zone, Rand: w.Sim.Stream("dns/" + host),
@@ -320,7 +323,7 @@ func (n *Node) Dialed(c network.ConnID, tag int64, err error) {
 
 func (n *Node) Accepted(c network.ConnID, port int, remote string) {
 	n.S.Now = n.w.Sim.Now().Std()
-	effs := n.S.Accepted(c, remote)
+	effs := n.S.Accepted(c, port, remote)
 	n.w.Net.SetContext(c, network.Server, n.S.StreamContext(c, network.Server))
 	n.apply(effs)
 }
@@ -380,9 +383,9 @@ func (n *Node) apply(effs []nodes.Effect) {
 		case nodes.EffDial:
 			w.Net.Dial(n.Host, e.Addr, e.Port, e.Tag)
 		case nodes.EffResolve:
-			ans := n.Resolver.LookupServer(e.Domain)
+			ans := n.Resolver.Lookup(e.Domain, e.Direct)
 			if w.Sim.Trace != nil {
-				w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "dns-query", Detail: "SRV _xmpp-server._tcp." + e.Domain + " (RFC 6120 §3.2)"})
+				w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "dns-query", Detail: dns.Query(e.Domain, e.Direct)})
 			}
 			if ans.Lost {
 				w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "fault", Detail: ans.Note, Reason: ans.Reason(), Failure: true})

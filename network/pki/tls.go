@@ -63,6 +63,7 @@ func (p *PKI) TLSConfig(end transport.End, cfg transport.TLSConfig, now func() t
 		Time:                   now,
 		InsecureSkipVerify:     true, // verified in VerifyConnection, as the mock does
 		SessionTicketsDisabled: true,
+		NextProtos:             cfg.ALPN, // XEP-0368's "xmpp-server" (RFC 7301)
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			if !cfg.RequireValid {
 				return nil

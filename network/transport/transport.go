@@ -45,6 +45,11 @@ type TLSConfig struct {
 	// extended key usage of the client's certificate (what OpenSSL's
 	// default purpose check does for a TLS server verifying clients).
 	CheckClientPurpose bool
+	// ALPN lists application protocols (RFC 7301): on the client, those it
+	// offers; on the server, those it accepts — a server with a list
+	// refuses a client whose offer shares none with no_application_protocol
+	// (RFC 7301 §3.2). Direct TLS uses "xmpp-server" (XEP-0368 §3).
+	ALPN []string
 }
 
 // TLSResult is what an end learns from a finished handshake.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -162,6 +163,7 @@ type server struct {
 	n      *scenarios.Node
 	ip     string
 	ln     net.Listener
+	direct net.Listener // Direct TLS (XEP-0368), when the policy has it
 	ev     chan func()
 	conns  map[transport.ConnID]*lconn // owner goroutine only
 	timers map[int64]*time.Timer       // owner goroutine only
@@ -232,11 +234,21 @@ func start(w *scenarios.World, opt Options) (*runtime, error) {
 		}
 		s.ln = ln
 		rt.servers = append(rt.servers, s)
+		if n.S.Policy().DirectTLS {
+			if s.direct, err = net.Listen("tcp", net.JoinHostPort(s.ip, strconv.Itoa(dns.DirectTLSPort))); err != nil {
+				rt.stop()
+				return nil, fmt.Errorf("live: %s listening for Direct TLS on %s:%d: %w", n.Host.Name, s.ip, dns.DirectTLSPort, err)
+			}
+		}
 	}
 	for _, s := range rt.servers {
 		rt.wg.Add(2)
 		go s.loop()
-		go s.accept()
+		go s.accept(s.ln, rt.opt.Port)
+		if s.direct != nil {
+			rt.wg.Add(1)
+			go s.accept(s.direct, dns.DirectTLSPort)
+		}
 	}
 	// The users' stanzas, at their times.
 	for _, t := range w.Scheduled() {
@@ -307,6 +319,9 @@ func (rt *runtime) wait() bool {
 func (rt *runtime) stop() {
 	rt.end()
 	for _, s := range rt.servers {
+		if s.direct != nil {
+			s.direct.Close()
+		}
 		if s.ln != nil {
 			s.ln.Close()
 		}
@@ -383,7 +398,11 @@ func (s *server) apply(effs []nodes.Effect) {
 				cfg := e.TLS
 				c.startTLS = &cfg
 				if e.End == transport.Client {
-					rt.record(s.n, sim.Record{Peer: e.Peer, Conn: int(e.Conn), Event: "tls", Detail: "ClientHello (SNI " + cfg.ServerName + ")"})
+					hello := "ClientHello (SNI " + cfg.ServerName + ")"
+					if len(cfg.ALPN) > 0 {
+						hello = "ClientHello (SNI " + cfg.ServerName + ", ALPN " + strings.Join(cfg.ALPN, ",") + ")"
+					}
+					rt.record(s.n, sim.Record{Peer: e.Peer, Conn: int(e.Conn), Event: "tls", Detail: hello})
 				}
 			}
 		case nodes.EffClose:
@@ -398,7 +417,7 @@ func (s *server) apply(effs []nodes.Effect) {
 		case nodes.EffDial:
 			s.dial(e.Tag, e.Addr, e.Port)
 		case nodes.EffResolve:
-			s.resolve(e.Tag, e.Domain)
+			s.resolve(e.Tag, e.Domain, e.Direct)
 		case nodes.EffTimer:
 			tag := e.Tag
 			rt.hold()
@@ -500,9 +519,9 @@ func reasonOf(err error) string {
 	return "connect-error"
 }
 
-func (s *server) resolve(tag int64, domain string) {
+func (s *server) resolve(tag int64, domain string, direct bool) {
 	rt := s.rt
-	rt.record(s.n, sim.Record{Event: "dns-query", Detail: "SRV _xmpp-server._tcp." + domain + " (RFC 6120 §3.2)"})
+	rt.record(s.n, sim.Record{Event: "dns-query", Detail: dns.Query(domain, direct)})
 	rt.hold()
 	go func() {
 		defer rt.release()
@@ -510,7 +529,7 @@ func (s *server) resolve(tag int64, domain string) {
 		if rt.opt.Resolve != nil {
 			ans = rt.opt.Resolve(rt.ctx, s.n, domain)
 		} else {
-			ans = s.n.Resolver.LookupServer(domain)
+			ans = s.n.Resolver.Lookup(domain, direct)
 			if ans.Delay > 0 {
 				select {
 				case <-time.After(ans.Delay):
@@ -533,11 +552,11 @@ func (s *server) resolve(tag int64, domain string) {
 	}()
 }
 
-// accept takes inbound connections.
-func (s *server) accept() {
+// accept takes inbound connections on ln, which listens on port.
+func (s *server) accept(ln net.Listener, port int) {
 	defer s.rt.wg.Done()
 	for {
-		raw, err := s.ln.Accept()
+		raw, err := ln.Accept()
 		if err != nil {
 			return // closed by stop
 		}
@@ -546,8 +565,8 @@ func (s *server) accept() {
 			name := s.rt.hostOf(remote)
 			c := s.register(raw, transport.Server)
 			s.watch(c, name)
-			s.rt.record(s.n, sim.Record{Conn: int(c.id), Peer: name, Event: "accept", Detail: fmt.Sprintf("%s accepts on port %d", s.n.Host.Name, s.rt.opt.Port)})
-			effs := s.n.S.Accepted(c.id, name)
+			s.rt.record(s.n, sim.Record{Conn: int(c.id), Peer: name, Event: "accept", Detail: fmt.Sprintf("%s accepts on port %d", s.n.Host.Name, port)})
+			effs := s.n.S.Accepted(c.id, port, name)
 			c.ctx = s.n.S.StreamContext(c.id, transport.Server)
 			s.apply(effs)
 			s.read(c)
@@ -582,8 +601,14 @@ func (s *server) register(raw net.Conn, end transport.End) *lconn {
 func (s *server) read(c *lconn) {
 	rt := s.rt
 	rt.wg.Add(1)
+	// A Direct TLS connection (XEP-0368) starts TLS before any byte.
+	first := c.startTLS
+	c.startTLS = nil
 	go func() {
 		defer rt.wg.Done()
+		if first != nil {
+			s.handshake(c, *first)
+		}
 		buf := make([]byte, 16<<10)
 		for {
 			n, err := c.c.Read(buf)
@@ -622,6 +647,7 @@ func (s *server) handshake(c *lconn, cfg transport.TLSConfig) {
 	rt.hold()
 	defer rt.release()
 	var res transport.TLSResult
+	var alpn string // the protocol ALPN agreed on (RFC 7301), if any
 	if rt.opt.TLS == nil {
 		res = transport.TLSResult{Err: fmt.Errorf("%w: live: no TLS provider", transport.ErrTLSAlert)}
 	} else if tc, err := rt.opt.TLS.Config(c.end, cfg); err != nil {
@@ -641,6 +667,7 @@ func (s *server) handshake(c *lconn, cfg transport.TLSConfig) {
 			st := conn.ConnectionState()
 			cs = &st
 			c.c = conn
+			alpn = st.NegotiatedProtocol
 		}
 		res = rt.opt.TLS.Result(c.end, cfg, cs, err)
 	}
@@ -653,7 +680,11 @@ func (s *server) handshake(c *lconn, cfg transport.TLSConfig) {
 		if res.PeerCert != nil {
 			peer = "Certificate [" + res.PeerCert.String() + "]"
 		}
-		rt.record(s.n, sim.Record{Conn: int(c.id), Event: "tls", Detail: fmt.Sprintf("%s handshake: %s presented %s; the peer presented %s", c.end, s.n.Host.Name, own, peer)})
+		detail := fmt.Sprintf("%s handshake: %s presented %s; the peer presented %s", c.end, s.n.Host.Name, own, peer)
+		if alpn != "" {
+			detail += "; ALPN " + alpn
+		}
+		rt.record(s.n, sim.Record{Conn: int(c.id), Event: "tls", Detail: detail})
 		if res.OK {
 			verdict := "peer certificate verified"
 			if res.PeerCert == nil {

@@ -582,7 +582,20 @@ func (l *loader) dnsRecords(n ast.Node) {
 						x, _ := d.integer(v, path+".weight", 0, 65535)
 						r.Weight = int(x)
 					}},
+					{"service", func(v ast.Node) {
+						// XEP-0368: _xmpps-server records point at Direct TLS ports.
+						switch svc, _ := d.name(v, path+".service"); svc {
+						case "xmpp-server", "":
+						case "xmpps-server":
+							r.Direct = true
+						default:
+							d.errorf(posOf(v), "%s.service: %q: want xmpp-server or xmpps-server (XEP-0368)", path, svc)
+						}
+					}},
 				})
+				if _, hasPort := present["port"]; r.Direct && !hasPort {
+					r.Port = dns.DirectTLSPort
+				}
 				if !ok {
 					return
 				}
