@@ -74,8 +74,8 @@ func gridHelp() string {
 // reportFlags are the flags of the report, which sweep and merge share.
 func reportFlags(fs *flag.FlagSet, o *sweepOpts, outHelp string) {
 	fs.StringVar(&o.format, "format", "text", "output format: text, csv or json")
-	fs.StringVar(&o.pictures, "pictures", "svg", "draw the matrix heat map and the negotiation-time histogram: svg, png or none")
-	fs.StringVar(&o.out, "out", ".", outHelp)
+	fs.StringVar(&o.pictures, "pictures", "", "the pictures' format, with --out: svg (the default), png, or none")
+	fs.StringVar(&o.out, "out", "", outHelp)
 }
 
 func sweepFlags(stderr io.Writer) (*flag.FlagSet, *sweepOpts) {
@@ -92,7 +92,7 @@ func sweepFlags(stderr io.Writer) (*flag.FlagSet, *sweepOpts) {
 	fs.Uint64Var(&o.seed, "seed", 1, "master seed")
 	fs.DurationVar(&o.latency, "latency", 0, "one-way latency of every pair's link (default 10ms)")
 	fs.DurationVar(&o.jitter, "jitter", 0, "random extra delay per segment, up to this much")
-	reportFlags(fs, o, "folder for the pictures; with --shard, the folder the shard file is written into (shard-I-of-N.json) instead of stdout")
+	reportFlags(fs, o, picturesOut+"; with --shard, the folder the shard file is written into (shard-I-of-N.json) instead of stdout")
 	fs.BoolVar(&o.suggest, "suggest", false, "find the single policy change that would connect the most pairs (costs about 2·n²·alternatives runs; shards share them)")
 	return fs, o
 }
@@ -101,10 +101,14 @@ func mergeFlags(stderr io.Writer) (*flag.FlagSet, *sweepOpts) {
 	o := &sweepOpts{}
 	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	reportFlags(fs, o, "folder for the pictures")
+	reportFlags(fs, o, picturesOut)
 	fs.BoolVar(&o.ignoreVersion, "ignore-version", false, "merge shards made by another fedsim build than this one (refused by default: another build may build other policies or negotiate differently)")
 	return fs, o
 }
+
+// picturesOut is --out's help: pictures are written there and nowhere
+// else.
+const picturesOut = "draw the matrix heat map (sweep-matrix.svg) and the negotiation-time histogram (sweep-times.svg) into this folder, made if missing; without --out no file is written"
 
 // checkReport refuses report flags that make no sense, naming the flag
 // (sweep and merge).
@@ -112,8 +116,13 @@ func (o *sweepOpts) checkReport() error {
 	switch {
 	case o.format != "text" && o.format != "csv" && o.format != "json":
 		return badInput("--format %q: want text, csv or json", o.format)
-	case o.pictures != "svg" && o.pictures != "png" && o.pictures != "none":
+	case o.pictures != "" && o.pictures != "svg" && o.pictures != "png" && o.pictures != "none":
 		return badInput("--pictures %q: want svg, png or none", o.pictures)
+	case o.pictures != "" && o.pictures != "none" && o.out == "":
+		return badInput("--pictures %s: say where with --out DIR (fedsim writes no picture anywhere else)", o.pictures)
+	}
+	if o.pictures == "" {
+		o.pictures = "svg"
 	}
 	return nil
 }
@@ -406,7 +415,7 @@ func reportArgs(o *sweepOpts) string {
 	if o.pictures != "svg" {
 		s += " --pictures " + o.pictures
 	}
-	if o.out != "." && o.pictures != "none" {
+	if o.out != "" && o.pictures != "none" {
 		s += " --out " + o.out
 	}
 	return s
@@ -530,7 +539,7 @@ func policyDiff(built, recorded []sweep.PolicyInfo) string {
 func report(res *sweep.Result, skipped []string, changes []sweep.Change, suggestNote string, o *sweepOpts, replay string, stdout, stderr io.Writer) error {
 	a := sweep.Analyse(res)
 	var pictures []string
-	if o.pictures != "none" {
+	if o.pictures != "none" && o.out != "" {
 		var err error
 		if err = os.MkdirAll(o.out, 0o755); err == nil {
 			pictures, err = sweep.WritePlots(res, a, o.out, o.pictures)
