@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -20,11 +22,18 @@ import (
 
 // TestExplorerInChromium drives the explorer in headless Chromium: load
 // the page, click a cell, see its diagram, change a policy, see the
-// outcome change; open a scenario file from the menu, see its diagram and
-// replay line, change a policy and the pair; open a broken file and see
-// its errors; from another site's page, send it POSTs and see them
-// refused, and reach it under a rebound name and see that refused too,
-// while its own page still works (issue 14). Screenshots are kept in $FEDSIM_ARTEFACTS (default: a
+// outcome change, in the diagram and in the matrix's cell, marked as
+// edited; make an edit the server refuses and see form, diagram and CLI
+// line still agree; narrow the window to 1,100 and 800 px and see the
+// whole diagram; sweep a grid and compare its heat map with fedsim sweep's;
+// open a scenario file from the menu, see its diagram and replay line,
+// change a policy and the pair; open a broken file and see its errors;
+// from another site's page, send it POSTs and see them refused, and reach
+// it under a rebound name and see that refused too, while its own page
+// still works (issue 14). It never waits for a time: before it clicks or
+// reads, it waits until the page has shown every answer it asked for
+// (body[data-busy="0"]), so a click cannot land on a matrix being
+// re-rendered. Screenshots are kept in $FEDSIM_ARTEFACTS (default: a
 // directory under the system temp dir, printed in the log).
 func TestExplorerInChromium(t *testing.T) {
 	bin := ""
@@ -143,10 +152,29 @@ fetch(url, {method: "POST", headers: {"Content-Type": "application/json"}, body}
 			t.Fatalf("waiting for %s: %v", what, err)
 		}
 	}
+	// settle waits until the page shows every answer it asked for.
+	settle := func(what string) {
+		t.Helper()
+		poll(what+" (the page settled)", `document.body.dataset.busy === "0"`)
+	}
+	click := func(what, sel string) {
+		t.Helper()
+		settle("before " + what)
+		do(what, chromedp.Click(sel))
+		settle(what)
+	}
+	eval := func(what, expr string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return v
+	}
 	cell := `#matrix td[data-i="type1"][data-r="type4"]`
 	do("loading the page", chromedp.Navigate(srv.URL+"/"))
 	do("waiting for the matrix", chromedp.WaitVisible(cell))
-	do("clicking type1 → type4", chromedp.Click(cell))
+	click("clicking type1 → type4", cell)
 	poll("the type1 → type4 diagram", `document.getElementById("pair-title").textContent === "type1.lit → type4.lit" && document.querySelector("#diagram svg") !== null`)
 	svg, err := chromedp.Run(ctx, chromedp.OuterHTML(`#diagram svg`))
 	if err != nil {
@@ -168,13 +196,136 @@ fetch(url, {method: "POST", headers: {"Content-Type": "application/json"}, body}
 		t.Fatal(err)
 	}
 	poll("the outcome to turn V", `document.getElementById("outcome").textContent === "V"`)
+	settle("the edit")
+	// The matrix's cell shows the edited run's outcome, marked as edited,
+	// with the presets' in its title; the note under the matrix says so.
+	if got := eval("reading the edited cell", `{const td = document.querySelector(`+strconv.Quote(cell)+`); td.textContent + " " + td.className + " | " + td.title + " | " + document.getElementById("edited-note").textContent}`); !strings.HasPrefix(got, "V o-V sel edited | type1 → type4: V with your changes (the presets give U)") || !strings.Contains(got, "shows V with your changes; the presets give U") {
+		t.Errorf("the edited cell: %q", got)
+	}
+	if got := eval("reading another cell", `document.querySelector('#matrix td[data-i="type2"][data-r="type4"]').className`); got != "o-E" {
+		t.Errorf("an unedited cell has class %q, want o-E", got)
+	}
 	for i := 0; i < 3; i++ {
 		do("stepping", chromedp.Click(`#next`))
 	}
-	if cmd := text(`#cmd-explain`); !strings.Contains(cmd, "--policy-receiver") {
-		t.Errorf("the CLI line %q does not reproduce the change", cmd)
+	cmdV := text(`#cmd-explain`)
+	if !strings.Contains(cmdV, "--policy-receiver") {
+		t.Errorf("the CLI line %q does not reproduce the change", cmdV)
 	}
 	shot("explorer-type1-type4-changed.png")
+	// The window as a user sees it, for docs/explorer.png.
+	eval("scrolling to the top", `scrollTo(0, 0); ""`)
+	if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err != nil {
+		t.Fatalf("screenshot: %v", err)
+	} else if err := os.WriteFile(filepath.Join(dir, "explorer-window.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// An edit the server refuses (type4 accepting V and E without
+	// dialback is no server): the error says why, and the form goes back
+	// to what the diagram and the CLI line show.
+	choose0 := func(sel, value string) {
+		t.Helper()
+		settle("before choosing " + value)
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`{const s = document.querySelector(`+strconv.Quote(sel)+`); s.value = `+strconv.Quote(value)+`; s.dispatchEvent(new Event("change")); true}`)); err != nil {
+			t.Fatalf("choosing %s=%s: %v", sel, value, err)
+		}
+		settle("choosing " + value)
+	}
+	choose0(`select[name="dialback-1"]`, "false")
+	if got := eval("reading the refused edit", `[document.getElementById("error").hidden, document.getElementById("error").textContent, document.querySelector('select[name="dialback-1"]').value, document.getElementById("cmd-explain").textContent, document.getElementById("outcome").textContent, document.querySelector('#diagram svg') !== null, document.querySelector(`+strconv.Quote(cell)+`).textContent].join(" | ")`); got != "false | fedsim explain: --policy-receiver: nodes: inconsistent policy: accept includes V or E but dialback is off: those levels need Server Dialback\nNot run: the form is back to the settings the diagram and the CLI line show. | true | "+cmdV+" | V | true | V" {
+		t.Errorf("after a refused edit: %q", got)
+	}
+	shot("explorer-refused-edit.png")
+	// The next edit starts from the form as shown, not from the refused one.
+	choose0(`select[name="accept-1"]`, "V,E")
+	poll("accept=V,E", `document.getElementById("error").hidden && document.getElementById("cmd-explain").textContent.includes("dialback=true") && document.getElementById("cmd-explain").textContent.endsWith("accept=V,E")`)
+	// Narrow windows: from 800 px up the whole diagram is in view (it
+	// shrinks to fit, to no less than 600 px), not a third of it.
+	for _, width := range []int64{1100, 800} {
+		do("resizing", chromedp.EmulateViewport(width, 1000))
+		settle("resizing")
+		got := eval("measuring the diagram", `{const d = document.getElementById("diagram"), s = document.querySelector("#diagram svg"), r = s.getBoundingClientRect(); [Math.round(r.left), Math.round(r.right), Math.round(r.width), s.width.baseVal.value, d.clientWidth, innerWidth].join(" ")}`)
+		var left, right, w, natural, box, inner int
+		if _, err := fmt.Sscan(got, &left, &right, &w, &natural, &box, &inner); err != nil {
+			t.Fatalf("%d px: %q: %v", width, got, err)
+		}
+		// Its own width, or the box's when that is narrower: all of it.
+		if want := min(natural, box); left < 0 || right > inner || w < want-2 || w > want+2 || w < 600 {
+			t.Errorf("%d px: the diagram (%d px wide of its own) spans %d..%d px (%d wide) in a box %d wide, window %d: not all of it in view", width, natural, left, right, w, box, inner)
+		}
+		shot(fmt.Sprintf("explorer-%dpx.png", width))
+	}
+	do("resizing back", chromedp.EmulateViewport(1500, 1000))
+	// The sweep view: a grid over three fields, its heat map the same
+	// matrix fedsim sweep prints for the line it shows.
+	choose0("#mode", "sweep")
+	poll("the sweep", `document.querySelectorAll("#sweep-matrix td").length > 0`)
+	sweepCmd := text("#sweep-cmd")
+	wantCmd := "fedsim sweep --grid initiate_tls=if-required,always --grid accept=V+E+T,E+T --grid cert=self-signed,ca-issued --base type3 --seed 1 --pictures none"
+	if sweepCmd != wantCmd {
+		t.Errorf("the sweep's CLI line %q, want %q", sweepCmd, wantCmd)
+	}
+	shot("explorer-sweep.png")
+	page := eval("reading the heat map", `[...document.querySelectorAll("#sweep-matrix tr")].slice(1).map(tr => [...tr.querySelectorAll("td")].map(td => td.textContent).join("")).join(" ")`)
+	titles := eval("reading the headers", `[...document.querySelectorAll("#sweep-matrix th[title]")].map(th => th.title).join("\n")`)
+	var cli strings.Builder
+	if err := cmdSweep(append(strings.Fields(sweepCmd)[2:], "--format", "json"), &cli, io.Discard); err != nil {
+		t.Fatalf("%s: %v", sweepCmd, err)
+	}
+	var fromCLI struct {
+		Policies []struct{ Name, Fields string }
+		Cells    []struct{ Outcome string }
+	}
+	if err := json.Unmarshal([]byte(cli.String()), &fromCLI); err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	n := len(fromCLI.Policies)
+	for i := 0; i < n; i++ {
+		var row strings.Builder
+		for k := 0; k < n; k++ {
+			row.WriteString(fromCLI.Cells[i*n+k].Outcome)
+		}
+		rows = append(rows, row.String())
+		if want := fromCLI.Policies[i].Name + ": " + fromCLI.Policies[i].Fields; !strings.Contains(titles, want) {
+			t.Errorf("no header of the heat map has the title %q", want)
+		}
+	}
+	if n < 4 || page != strings.Join(rows, " ") {
+		t.Errorf("the heat map %q differs from fedsim sweep's %q", page, strings.Join(rows, " "))
+	}
+	// A grid over the bound is refused, saying what to do instead; the
+	// heat map goes, so nothing stale stays beside the message.
+	checkAll := func(keep string) {
+		t.Helper()
+		settle("before changing the grid")
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`{const keep = `+keep+`; const all = [...document.querySelectorAll('#sweep-axes .axis input')]; all.forEach(i => i.checked = keep(i)); all[0].dispatchEvent(new Event("change")); true}`)); err != nil {
+			t.Fatal(err)
+		}
+		settle("changing the grid")
+	}
+	checkAll(`i => true`)
+	if got := text("#sweep-summary"); !strings.Contains(got, "policies (") || !strings.Contains(got, " runs): the explorer sweeps at most 16 policies (256 runs); fewer values, or from the command line: fedsim sweep --grid initiate_tls=never,if-required,if-offered,always --grid accept=V+E+T,E+T,T,V --grid cert=none,self-signed,ca-issued --base type3 --seed 1 --pictures none") || text("#sweep-matrix") != "" {
+		t.Errorf("a grid over the bound: %q", got)
+	}
+	shot("explorer-sweep-refused.png")
+	checkAll(`i => ["if-required", "always", "V,E,T", "E,T", "self-signed", "ca-issued"].includes(i.value)`)
+	if got := text("#sweep-cmd"); got != wantCmd {
+		t.Errorf("the grid back as it was: %q", got)
+	}
+	// A cell of the heat map opens as a pair, with the same outcome.
+	sweepCell := `#sweep-matrix tr:nth-child(7) td:nth-of-type(8)` // p006 → p008: T, certificates and all
+	want := text(sweepCell)
+	click("opening a cell of the sweep", sweepCell)
+	if got := text("#outcome"); want != "T" || got != want || !strings.Contains(text("#cmd-explain"), "fedsim explain type3 type3 --seed 1 --policy-initiator ") || !strings.Contains(text("#cmd-explain"), "--cert-receiver ") {
+		t.Errorf("the sweep's cell %s opened as %s: %s", want, got, text("#cmd-explain"))
+	}
+	shot("explorer-sweep-pair.png")
+	click("back to the presets", "#reset")
+	click("clicking type1 → type4", cell)
+	if got := eval("the cell after the reset", `document.querySelector(`+strconv.Quote(cell)+`).className + " " + document.getElementById("edited-note").hidden`); got != "o-U sel true" {
+		t.Errorf("after going back to the presets the cell is %q", got)
+	}
 	// Switch the matrix to the real-server presets and open a cell.
 	do("choosing the real servers", chromedp.SetValue(`#server-set`, "real"))
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("server-set").dispatchEvent(new Event("change")); true`)); err != nil {
@@ -182,7 +333,7 @@ fetch(url, {method: "POST", headers: {"Content-Type": "application/json"}, body}
 	}
 	real := `#matrix td[data-i="prosody-13"][data-r="ejabberd-25.08"]`
 	do("waiting for the real-server matrix", chromedp.WaitVisible(real))
-	do("clicking prosody-13 → ejabberd-25.08", chromedp.Click(real))
+	click("clicking prosody-13 → ejabberd-25.08", real)
 	poll("the prosody-13 → ejabberd-25.08 run", `document.getElementById("pair-title").textContent === "prosody-13.lit → ejabberd-25.08.lit"`)
 	if cmd := text(`#matrix-cmd`); !strings.Contains(cmd, "--servers prosody-0.12,") {
 		t.Errorf("the matrix CLI line %q does not name the presets", cmd)
@@ -268,7 +419,7 @@ fetch(url, {method: "POST", headers: {"Content-Type": "application/json"}, body}
 	// Its own page still works.
 	do("loading the page again", chromedp.Navigate(srv.URL+"/"))
 	do("waiting for the matrix", chromedp.WaitVisible(cell))
-	do("clicking type1 → type4", chromedp.Click(cell))
+	click("clicking type1 → type4", cell)
 	poll("the type1 → type4 diagram", `document.getElementById("pair-title").textContent === "type1.lit → type4.lit" && document.querySelector("#diagram svg") !== null && document.getElementById("outcome").textContent === "U"`)
 	shot("explorer-after-cross-origin.png")
 }

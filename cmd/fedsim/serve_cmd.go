@@ -53,7 +53,7 @@ func init() {
 	register(command{
 		name:    "serve",
 		usage:   "fedsim serve [--addr 127.0.0.1:8238] [FILE.yaml|DIR ...]",
-		summary: "serve the federation explorer: the 6×6 matrix, sequence diagrams, narrated steps, editable policies, faults and attacks, and the scenario files given (default: the shipped ones under scenarios/)",
+		summary: "serve the federation explorer: the 6×6 matrix, sequence diagrams, narrated steps, editable policies, faults and attacks, small policy sweeps as heat maps, and the scenario files given (default: the shipped ones under scenarios/)",
 		run:     cmdServe,
 		flags: func() *flag.FlagSet {
 			fs, _ := serveFlags(io.Discard)
@@ -188,6 +188,7 @@ func serveScenarios(args []string) ([]string, error) {
 //	POST /api/run            one pair with the learner's changes
 //	GET  /api/scenarios      the scenario files it may open (files)
 //	POST /api/scenario       one of them, a pair of its servers, the changes
+//	POST /api/sweep          a small grid over policy fields (serve_sweep.go)
 //
 // files are the only files it ever reads; a request names one by its index
 // or its exact path in that list. Any other method gets 405 with Allow.
@@ -234,6 +235,7 @@ func newExplorer(files []string, lim limits) *explorer {
 	route("POST", "/api/run", x.apiRun)
 	route("GET", "/api/scenarios", func(w http.ResponseWriter, r *http.Request) { apiScenarios(w, x.files) })
 	route("POST", "/api/scenario", x.apiScenario)
+	route("POST", "/api/sweep", x.apiSweep)
 	x.h = x.guard(mux)
 	return x
 }
@@ -426,7 +428,8 @@ func (x *explorer) apiMatrix(w http.ResponseWriter, r *http.Request) {
 		Certs   []string  `json:"certs"`
 		Faults  []string  `json:"faults"`
 		Attacks []string  `json:"attacks"`
-	}{Seed: seed, Servers: set, Replay: replay, Fields: policyFieldsJSON(), Certs: teach.CertKinds}
+		Sweep   any       `json:"sweep"`
+	}{Seed: seed, Servers: set, Replay: replay, Fields: policyFieldsJSON(), Certs: teach.CertKinds, Sweep: sweepFieldsJSON()}
 	for _, res := range results {
 		out.Cells = append(out.Cells, cell{res.Initiator, res.Receiver, res.Outcome.Letter(), res.Reason})
 	}

@@ -11,6 +11,8 @@ let step = 0;             // 0: all steps shown
 let files = [];           // /api/scenarios: the files the server may open
 let scen = null;          // the open scenario file's id, null: the matrix
 let pair = null;          // the scenario's pair the learner chose, null: the file's first stanza's
+let good = null;          // the form as it was for current: what an invalid edit goes back to
+let mode = "pairs";       // "pairs": the matrix or a file, one pair at a time; "sweep": a grid
 
 async function loadMatrix() {
   const r = await fetch("/api/matrix?servers=" + $("server-set").value);
@@ -29,7 +31,7 @@ async function loadMatrix() {
     html += `<tr><th title="${a.title}">${a.name}</th>`;
     for (const b of meta.types) {
       const c = meta.cells.find(c => c.initiator === a.name && c.receiver === b.name);
-      html += `<td class="o-${c.outcome}" data-i="${a.name}" data-r="${b.name}" title="${a.name} → ${b.name}: ${c.outcome}${c.reason ? " — " + c.reason : ""}">${c.outcome}</td>`;
+      html += `<td class="o-${c.outcome}" data-i="${a.name}" data-r="${b.name}" data-o="${c.outcome}" data-title="${esc(a.name + " → " + b.name + ": " + c.outcome + (c.reason ? " — " + c.reason : ""))}">${c.outcome}</td>`;
     }
     html += "</tr>";
   }
@@ -38,6 +40,29 @@ async function loadMatrix() {
     sel = {initiator: td.dataset.i, receiver: td.dataset.r};
     openScenario(null);
   }));
+  paintMatrix();
+  fillSweepForm();
+}
+
+// paintMatrix shows each cell's outcome: the presets' from /api/matrix,
+// except the cell on view when the learner changed it (a policy, a
+// certificate, a fault or an attack), which shows the changed run's
+// outcome, hatched and marked ✎, with the presets' in its title.
+function paintMatrix() {
+  const j = current && !current.scenario ? current : null;
+  let note = "";
+  document.querySelectorAll("#matrix td").forEach(td => {
+    const on = !!j && td.dataset.i === j.initiator && td.dataset.r === j.receiver;
+    const edited = on && j.edited;
+    const o = edited ? j.outcome : td.dataset.o;
+    td.className = `o-${o}` + (on ? " sel" : "") + (edited ? " edited" : "");
+    td.textContent = o;
+    td.title = edited ? `${td.dataset.i} → ${td.dataset.r}: ${o} with your changes (the presets give ${td.dataset.o}); ${j.commands.explain}` : td.dataset.title;
+    if (edited) note = `✎ ${td.dataset.i} → ${td.dataset.r} shows ${o} with your changes; the presets give ${td.dataset.o}. `;
+  });
+  $("edited-note").hidden = !note;
+  $("edited-note").innerHTML = note ? esc(note) + `<button type="button" id="unedit">back to the presets</button>` : "";
+  if (note) $("unedit").addEventListener("click", () => $("reset").click());
 }
 
 // loadScenarios fills the scenario menu, one group per folder.
@@ -73,9 +98,16 @@ function openScenario(id) {
 // setMode shows the matrix or the scenario's panel, and the faults the
 // form can add: a scenario file writes its faults itself.
 function setMode() {
-  const file = scen !== null;
-  $("matrix-box").hidden = file;
-  $("scenario-box").hidden = !file;
+  const file = scen !== null, sweeping = mode === "sweep";
+  $("matrix-box").hidden = file || sweeping;
+  $("scenario-box").hidden = !file || sweeping;
+  $("sweep-box").hidden = !sweeping;
+  $("sweep-view").hidden = !sweeping;
+  $("server-pick").hidden = sweeping;
+  $("scenario-pick").hidden = sweeping || files.length === 0;
+  $("controls").hidden = sweeping || !current;
+  $("view").hidden = sweeping || !current;
+  if (sweeping) $("error").hidden = true;
   document.querySelectorAll("#faults input[data-fault]").forEach(i => i.closest("label").hidden = file);
   $("file-faults").hidden = !file;
   $("reset").textContent = file ? "back to the file's settings" : "back to the presets";
@@ -154,6 +186,7 @@ async function run() {
     Object.assign(body, {initiator: sel.initiator, receiver: sel.receiver, seed: meta.seed,
       faults: [...document.querySelectorAll("#faults input[data-fault]:checked")].map(x => x.dataset.fault)});
   }
+  const form = formState();
   const r = await fetch(url, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
   const j = await r.json();
   if (mine !== runSeq) return; // a newer run is on its way
@@ -164,18 +197,48 @@ async function run() {
     // Keep the last view only when it is of the same world: a file that
     // does not load, or a first run that fails, shows nothing stale.
     const same = current && (scen === null ? !current.scenario : current.scenario && current.scenario.id === scen);
-    if (r.status === 422 || !same) clearView();
+    if (r.status === 422 || !same) { clearView(); return; }
+    // An edit the server refused (an inconsistent policy): the form goes
+    // back to what the diagram and the CLI line still show, so that the
+    // three agree; the message says what was refused.
+    if (good) {
+      restoreForm(good);
+      $("error").textContent = j.error + "\nNot run: the form is back to the settings the diagram and the CLI line show.";
+    }
     return;
   }
   $("error").hidden = true;
+  j.edited = form.edited;
   current = j;
+  good = form;
   step = 0;
   render();
+}
+
+// formState is what the learner set: overrides, faults, attack, the
+// scenario's pair, and whether anything differs from the presets or the
+// file.
+function formState() {
+  const faults = [...document.querySelectorAll("#faults input:checked")].map(x => x.dataset.fault || "attack:" + x.dataset.attack);
+  return {overrides: JSON.parse(JSON.stringify(overrides)), faults, pair: pair && {...pair},
+    edited: Object.keys(overrides[0]).length + Object.keys(overrides[1]).length + faults.length > 0};
+}
+
+function restoreForm(f) {
+  overrides = JSON.parse(JSON.stringify(f.overrides));
+  pair = f.pair && {...f.pair};
+  document.querySelectorAll("#faults input").forEach(i => i.checked = f.faults.includes(i.dataset.fault || "attack:" + i.dataset.attack));
+  if (current) {
+    buildSide(0); buildSide(1);
+    if (current.scenario) { $("pair-from").value = current.from; $("pair-to").value = current.to; }
+  }
 }
 
 // clearView empties the views of a run, for when there is none to show.
 function clearView() {
   current = null;
+  good = null;
+  paintMatrix();
   for (const id of ["summary", "diagram", "steps", "changes", "stepno", "pair-title", "cmd-explain", "cmd-diagram"]) $(id).textContent = "";
   $("side-0").innerHTML = "<legend>initiating</legend>";
   $("side-1").innerHTML = "<legend>receiving</legend>";
@@ -187,8 +250,7 @@ function render() {
   const j = current;
   $("view").hidden = false;
   $("controls").hidden = false;
-  document.querySelectorAll("#matrix td").forEach(td =>
-    td.classList.toggle("sel", !j.scenario && td.dataset.i === j.initiator && td.dataset.r === j.receiver));
+  paintMatrix();
   if (j.scenario) {
     $("pair-from").value = j.from;
     $("pair-to").value = j.to;
@@ -261,6 +323,126 @@ for (const [id, other] of [["pair-from", "pair-to"], ["pair-to", "pair-from"]]) 
   run();
 });
 
+// The sweep view: a grid over up to meta.sweep.max_axes policy fields on
+// top of a preset, run by the server (/api/sweep), shown as a heat map.
+const sweepDefaults = [["initiate_tls", ["if-required", "always"]], ["accept", ["V,E,T", "E,T"]], ["cert", ["self-signed", "ca-issued"]]];
+
+function fillSweepForm() {
+  if ($("sweep-base").options.length) return; // once: it keeps the learner's choices
+  const sw = meta.sweep;
+  $("sweep-base").innerHTML = sw.bases.map(b => `<option${b === "type3" ? " selected" : ""}>${esc(b)}</option>`).join("");
+  let html = "";
+  for (let k = 0; k < sw.max_axes; k++) {
+    const [field] = sweepDefaults[k] || [""];
+    html += `<div class="axis" data-axis="${k}"><label>axis ${k + 1} <select name="axis-${k}"><option value="">—</option>` +
+      sw.fields.map(f => `<option${f.name === field ? " selected" : ""} title="${esc(f.want)}">${esc(f.name)}</option>`).join("") + `</select></label><div class="vals"></div></div>`;
+  }
+  $("sweep-axes").innerHTML = html;
+  document.querySelectorAll("#sweep-axes .axis").forEach(ax => {
+    const k = +ax.dataset.axis;
+    axisValues(ax, (sweepDefaults[k] || [, []])[1]);
+    ax.querySelector("select").addEventListener("change", () => { axisValues(ax, []); runSweep(); });
+  });
+  $("sweep-limit").textContent = `At most ${sw.max_policies} policies (${sw.max_policies * sw.max_policies} runs) in the explorer; combinations that are not consistent servers are left out. Larger grids: fedsim sweep from the command line.`;
+}
+
+// axisValues offers the chosen field's values as checkboxes.
+function axisValues(ax, checked) {
+  const f = meta.sweep.fields.find(f => f.name === ax.querySelector("select").value);
+  const vals = ax.querySelector(".vals");
+  vals.innerHTML = !f ? "" : f.values.map(v => `<label><input type="checkbox" value="${esc(v)}"${checked.includes(v) ? " checked" : ""}> ${esc(v)}</label>`).join("");
+  vals.querySelectorAll("input").forEach(i => i.addEventListener("change", runSweep));
+}
+
+let sweepSeq = 0;
+let sweepResult = null;
+
+async function runSweep() {
+  const mine = ++sweepSeq;
+  const axes = [];
+  document.querySelectorAll("#sweep-axes .axis").forEach(ax => {
+    const field = ax.querySelector("select").value;
+    const values = [...ax.querySelectorAll("input:checked")].map(i => i.value);
+    if (field) axes.push({field, values});
+  });
+  $("sweep-summary").textContent = "sweeping…";
+  const r = await fetch("/api/sweep", {method: "POST", headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({base: $("sweep-base").value, axes, seed: meta.seed})});
+  const j = await r.json();
+  if (mine !== sweepSeq) return;
+  if (!r.ok) {
+    // Nothing stale: a refused grid shows its reason, not the last map.
+    sweepResult = null;
+    $("sweep-summary").innerHTML = `<div id="sweep-error" role="alert">${esc(j.error)}</div>`;
+    $("sweep-cmd").textContent = "";
+    $("sweep-cmd").parentElement.hidden = true;
+    $("sweep-matrix").innerHTML = "";
+    $("sweep-skipped").innerHTML = "";
+    return;
+  }
+  sweepResult = j;
+  renderSweep(j);
+}
+
+function renderSweep(j) {
+  const n = j.policies.length, c = j.counts;
+  $("sweep-summary").textContent = `${n} policies, ${n * n} ordered pairs, each in a fresh world (seed ${j.seed}): U ${c.U || 0} · V ${c.V || 0} · E ${c.E || 0} · T ${c.T || 0}`;
+  $("sweep-cmd").textContent = j.replay;
+  $("sweep-cmd").parentElement.hidden = false;
+  const head = p => `title="${esc(p.name + ": " + p.fields)}"`;
+  let html = "<tr><th></th>" + j.policies.map(p => `<th ${head(p)}>${esc(p.name)}</th>`).join("") + "</tr>";
+  j.policies.forEach((a, i) => {
+    html += `<tr><th ${head(a)}>${esc(a.name)} <small>${esc(a.coords)}</small></th>`;
+    j.policies.forEach((b, k) => {
+      const cell = j.cells[i * n + k];
+      html += `<td class="o-${cell.outcome}" data-i="${i}" data-r="${k}" title="${esc(`${a.name} → ${b.name}: ${cell.outcome}${cell.reason ? " — " + cell.reason : ""}`)}">${cell.outcome}</td>`;
+    });
+    html += "</tr>";
+  });
+  $("sweep-matrix").innerHTML = html;
+  // A cell opens as a pair when the pair form can say every field of the
+  // grid (trusts_ca, for one, it cannot).
+  const formable = j.policies.every(p => p.coords.split(" ").every(kv => {
+    const f = kv.slice(0, kv.indexOf("="));
+    return f === "cert" || meta.fields.some(x => x.name === f);
+  }));
+  $("sweep-matrix").classList.toggle("formable", formable);
+  if (formable) $("sweep-matrix").querySelectorAll("td").forEach(td => td.addEventListener("click", () => openSweepPair(+td.dataset.i, +td.dataset.r)));
+  $("sweep-skipped").innerHTML = j.skipped.length ? `<li>${j.skipped.length} combinations are not consistent servers and were left out, e.g. ${esc(j.skipped[0])}</li>` : "";
+}
+
+// openSweepPair opens one cell of the sweep as a pair: the base preset on
+// both sides, each changed to its policy (the grid's fields as overrides).
+function openSweepPair(i, k) {
+  const base = $("sweep-base").value;
+  if (!preset(base)) { $("server-set").value = "all"; return loadMatrix().then(() => openSweepPair(i, k)); }
+  const sides = [sweepResult.policies[i], sweepResult.policies[k]].map(p => {
+    const o = {};
+    for (const kv of p.coords.split(" ")) {
+      const [f, v] = [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)];
+      if (f === "cert") o.cert = meta.certs.find(c => c.toLowerCase() === v.toLowerCase()) || v;
+      else if (meta.fields.some(x => x.name === f)) o[f] = v;
+    }
+    return o;
+  });
+  $("mode").value = "pairs";
+  mode = "pairs";
+  sel = {initiator: base, receiver: base};
+  scen = null; pair = null;
+  $("scenario").value = "";
+  document.querySelectorAll("#faults input").forEach(x => x.checked = false);
+  overrides = sides;
+  setMode();
+  run();
+}
+
+$("mode").addEventListener("change", () => {
+  mode = $("mode").value;
+  setMode();
+  if (mode === "sweep" && !sweepResult) runSweep();
+});
+$("sweep-base").addEventListener("change", runSweep);
+
 // #scenario=PATH (a path the menu lists) opens that file: a link to a view.
 function fileOfHash() {
   const m = location.hash.match(/^#scenario=(.*)$/);
@@ -270,6 +452,21 @@ window.addEventListener("hashchange", () => {
   const f = fileOfHash();
   if (f && f.id !== scen) openScenario(f.id);
 });
+// busy counts the requests whose answers are not shown yet: the body's
+// data-busy is "0" only when the page shows everything it asked for, which
+// is what a test waits for (not a time) before it reads or clicks.
+let busy = 0;
+function tracked(f) {
+  return async (...a) => {
+    document.body.dataset.busy = String(++busy);
+    try { return await f(...a); } finally { document.body.dataset.busy = String(--busy); }
+  };
+}
+loadMatrix = tracked(loadMatrix);
+loadScenarios = tracked(loadScenarios);
+run = tracked(run);
+runSweep = tracked(runSweep);
+
 Promise.all([loadMatrix(), loadScenarios()]).then(() => {
   const f = fileOfHash();
   if (f) openScenario(f.id); else run();
