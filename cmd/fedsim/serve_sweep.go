@@ -93,12 +93,9 @@ func (q sweepRequest) check() []string {
 			errs = append(errs, fmt.Sprintf("axis %d (%s): %d values, at most %d", i+1, a.Field, len(a.Values), maxSweepValues))
 		}
 		seen = append(seen, a.Field)
-		for j, v := range a.Values {
-			switch {
-			case len(v) > maxSweepFieldBytes || strings.HasPrefix(v, "-"):
+		for _, v := range a.Values {
+			if len(v) > maxSweepFieldBytes || strings.HasPrefix(v, "-") || strings.Contains(v, sweep.SetSeparator) {
 				errs = append(errs, fmt.Sprintf("axis %d (%s): value %.64q refused", i+1, a.Field, v))
-			case slices.Contains(a.Values[:j], v):
-				errs = append(errs, fmt.Sprintf("axis %d (%s): value %s given twice", i+1, a.Field, v))
 			}
 		}
 		combos *= max(1, min(len(a.Values), maxSweepValues))
@@ -109,18 +106,26 @@ func (q sweepRequest) check() []string {
 	return errs
 }
 
-// cli is the fedsim sweep line that prints the same matrix (the CLI's own
-// grid syntax, via gridArgs; no pictures).
-func (q sweepRequest) cli(seed uint64) string {
+// opts are the fedsim sweep flags of the form: one --grid flag per axis,
+// or per set for a set-valued field (accept=V,E,T), as the CLI reads them;
+// no pictures. The explorer then builds the policies, and the line that
+// reproduces them, by the CLI's own code (sweepOpts.specs, experiment).
+func (q sweepRequest) opts(seed uint64) *sweepOpts {
 	o := &sweepOpts{base: q.Base, seed: seed, format: "text", pictures: "none", out: "."}
-	for _, a := range q.Axes {
-		vs := make([]string, len(a.Values))
-		for i, v := range a.Values {
-			vs[i] = gridValue(v)
-		}
-		o.grid = append(o.grid, a.Field+"="+strings.Join(vs, ","))
+	set := map[string]bool{}
+	for _, f := range sweep.Fields() {
+		set[f.Name] = f.Set
 	}
-	return "fedsim sweep" + gridArgs(o)
+	for _, a := range q.Axes {
+		if set[a.Field] {
+			for _, v := range a.Values {
+				o.grid = append(o.grid, a.Field+"="+v)
+			}
+			continue
+		}
+		o.grid = append(o.grid, a.Field+"="+strings.Join(a.Values, ","))
+	}
+	return o
 }
 
 func (x *explorer) apiSweep(w http.ResponseWriter, r *http.Request) {
@@ -136,20 +141,13 @@ func (x *explorer) apiSweep(w http.ResponseWriter, r *http.Request) {
 	if q.Seed != nil {
 		seed = *q.Seed
 	}
-	base, _ := nodes.PresetByName(q.Base)
-	axes := map[string][]string{}
-	for _, a := range q.Axes {
-		axes[a.Field] = a.Values
-	}
-	// sweep.Grid orders the axes by the field table whatever order they
-	// come in, here as from the command line: the policies get the same
-	// names (p001, …) in both.
-	specs, skipped, err := sweep.Grid(base, axes)
+	o := q.opts(seed)
+	specs, skipped, axes, err := o.specs()
 	if err != nil {
 		apiError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	replay := q.cli(seed)
+	replay := "fedsim sweep" + o.experiment(specs, axes).Args() + reportArgs(o)
 	switch {
 	case len(specs) == 0:
 		apiError(w, http.StatusBadRequest, fmt.Sprintf("none of the %d combinations is a consistent server (e.g. %s)", len(skipped), skipped[0]))

@@ -32,7 +32,7 @@ func TestExplorerSweep(t *testing.T) {
 	}
 	code, m := post(`{"base":"type3","axes":[{"field":"initiate_tls","values":["if-required","always"]},{"field":"accept","values":["V,E,T","E,T"]},{"field":"cert","values":["self-signed","ca-issued"]}]}`)
 	replay, _ := m["replay"].(string)
-	if code != 200 || replay != "fedsim sweep --grid initiate_tls=if-required,always --grid accept=V+E+T,E+T --grid cert=self-signed,ca-issued --base type3 --seed 1 --pictures none" {
+	if code != 200 || replay != "fedsim sweep --grid initiate_tls=if-required,always --grid accept=V,E,T --grid accept=E,T --grid cert=self-signed,ca-issued --base type3 --seed 1 --pictures none" {
 		t.Fatalf("a 2×2×2 grid: %d %v", code, m)
 	}
 	var cli strings.Builder
@@ -71,10 +71,10 @@ func TestExplorerSweep(t *testing.T) {
 	}
 	for _, c := range []struct{ body, want string }{
 		{`{"base":"type3","axes":[{"field":"initiate_tls","values":["never","if-required","if-offered","always"]},{"field":"accept","values":["V,E,T","E,T","T","V"]},{"field":"cert","values":["none","self-signed","ca-issued"]}]}`,
-			"32 policies (1024 runs): the explorer sweeps at most 16 policies (256 runs); fewer values, or from the command line: fedsim sweep --grid initiate_tls=never,if-required,if-offered,always"},
+			"32 policies (1024 runs): the explorer sweeps at most 16 policies (256 runs); fewer values, or from the command line: fedsim sweep --grid initiate_tls=never,if-required,if-offered,always --grid accept=V,E,T --grid accept=E,T --grid accept=T --grid accept=V --grid cert=none,self-signed,ca-issued --base type3 --seed 1 --pictures none"},
 		{`{"base":"type3","axes":[{"field":"version","values":["1.0"]},{"field":"sasl","values":["never"]},{"field":"cert","values":["none"]},{"field":"accept","values":["T"]}]}`, "4 axes: at most 3"},
 		{`{"base":"type3","axes":[{"field":"initiate_tls","values":["never","if-required","if-offered","always","never","always"]},{"field":"accept","values":["V,E,T","E,T","T","V"]},{"field":"cert","values":["none","self-signed","ca-issued"]}]}`, "72 combinations: at most 64"},
-		{`{"base":"type3","axes":[{"field":"accept","values":["E,T","T","E,T"]}]}`, "axis 1 (accept): value E,T given twice"},
+		{`{"base":"type3","axes":[{"field":"accept","values":["E,T","T","E,T"]}]}`, "the set E,T is given twice"},
 		{`{"base":"type9","axes":[{"field":"nope","values":["x"]},{"field":"cert","values":[]}]}`, `base "type9": want one of type1`},
 		{`{"base":"type3","axes":[{"field":"nope","values":["x"]}]}`, `axis 1: unknown field "nope"`},
 		{`{"base":"type3","axes":[{"field":"cert","values":[]}]}`, "axis 1 (cert): no value chosen"},
