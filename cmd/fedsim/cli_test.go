@@ -159,6 +159,13 @@ func TestHelpFlag(t *testing.T) {
 			}
 		})
 	}
+	// fedsim help lists every command in a chosen place (helpOrder), not
+	// last by accident.
+	for _, c := range commands {
+		if !slices.Contains(helpOrder, c.name) {
+			t.Errorf("fedsim %s is not in helpOrder", c.name)
+		}
+	}
 	// help new lists no -seed, which new would refuse.
 	if out, _, _ := runCLI("help", "new"); strings.Contains(out, "-seed") {
 		t.Errorf("fedsim help new lists -seed:\n%s", out)

@@ -82,7 +82,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // helpOrder is the order 'fedsim help' lists commands in: from looking at
 // one pair to measuring fedsim itself. Commands not named go last.
-var helpOrder = []string{"matrix", "run", "explain", "diagram", "serve", "attack", "chaos", "test", "new", "sweep", "merge", "large", "bench", "version", "help"}
+var helpOrder = []string{"matrix", "run", "explain", "diagram", "serve", "attack", "chaos", "test", "new", "sweep", "merge", "large", "bench", "interop", "version", "help"}
 
 func ordered() []command {
 	rank := func(name string) int {
