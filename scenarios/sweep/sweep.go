@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	mathbits "math/bits"
 	"regexp"
 	"sort"
 	"strconv"
@@ -518,35 +519,8 @@ func Analyse(r *Result) *Analysis {
 		}
 		return a.Islands[i][0] < a.Islands[j][0]
 	})
-	// Reachability: a breadth-first walk over the graph's edges, visiting
-	// neighbours in ID order so that nothing depends on map order.
-	for i := 0; i < n; i++ {
-		visited := make([]bool, n)
-		queue := []int{i}
-		visited[i] = true
-		for len(queue) > 0 {
-			u := queue[0]
-			queue = queue[1:]
-			to := g.From(int64(u))
-			var next []int
-			for to.Next() {
-				next = append(next, int(to.Node().ID()))
-			}
-			sort.Ints(next)
-			for _, v := range next {
-				if !visited[v] {
-					visited[v] = true
-					queue = append(queue, v)
-				}
-			}
-		}
-		count := 0
-		for v, seen := range visited {
-			if seen && v != i {
-				count++
-			}
-		}
-		a.Reach[r.Policies[i].Name] = count
+	for i, c := range reachCounts(ok, n) {
+		a.Reach[r.Policies[i].Name] = c
 	}
 	for outcome, xs := range times {
 		sort.Float64s(xs)
@@ -555,6 +529,49 @@ func Analyse(r *Result) *Analysis {
 			Min: xs[0], Max: xs[len(xs)-1], Values: xs}
 	}
 	return a
+}
+
+// reachCounts counts, for each policy i, the other policies reachable from
+// it over "can send to" edges (ok[i*n+j], i != j), directly or through
+// others. It walks breadth-first from every policy like the obvious
+// version, but over rows of bits: a step ORs the new node's whole row of
+// successors (n/64 words) into the visited set instead of iterating its
+// edges one by one through the graph library. The obvious walk is n·E
+// edge visits — for the 1,112-policy sweep of docs/distributed.md, about
+// 550 million, measured at 3m43s; this is n² row ORs of 18 words, about
+// 22 million word operations (TestReachCountsMatchesTheWalk checks it
+// against the edge-by-edge walk).
+func reachCounts(ok []bool, n int) []int {
+	words := (n + 63) / 64
+	adj := make([]uint64, n*words)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			if i != j && ok[i*n+j] {
+				adj[i*words+j/64] |= 1 << (j % 64)
+			}
+		}
+	}
+	out := make([]int, n)
+	visited := make([]uint64, words)
+	queue := make([]int, 0, n)
+	for i := 0; i < n; i++ {
+		clear(visited)
+		visited[i/64] |= 1 << (i % 64)
+		queue = append(queue[:0], i)
+		for q := 0; q < len(queue); q++ {
+			row := adj[queue[q]*words : (queue[q]+1)*words]
+			for w, bits := range row {
+				fresh := bits &^ visited[w]
+				visited[w] |= fresh
+				for fresh != 0 {
+					queue = append(queue, w*64+mathbits.TrailingZeros64(fresh))
+					fresh &= fresh - 1
+				}
+			}
+		}
+		out[i] = len(queue) - 1
+	}
+	return out
 }
 
 // Change is one single-field change to one policy and what it would do.
