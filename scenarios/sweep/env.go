@@ -34,11 +34,11 @@ func ShardFromEnv(lookup func(string) (string, bool)) (shard, shards int, source
 		return 0, 0, "", fmt.Errorf("--shard auto: both JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) and SLURM_ARRAY_TASK_ID (a Slurm job array) are set; give --shard i/n")
 	case k8s:
 		src := "Kubernetes Indexed Job"
-		i, err := envInt(lookup, "JOB_COMPLETION_INDEX", src)
+		i, err := envInt(lookup, "JOB_COMPLETION_INDEX", "an Indexed Job sets it in every pod")
 		if err != nil {
 			return 0, 0, "", err
 		}
-		n, err := envInt(lookup, ShardCountVar, src+" (set it in the pod template to the Job's spec.completions)")
+		n, err := envInt(lookup, ShardCountVar, "JOB_COMPLETION_INDEX is set, so this is a Kubernetes Indexed Job, and Kubernetes does not give the count: set "+ShardCountVar+" in the Job's pod template to its spec.completions")
 		if err != nil {
 			return 0, 0, "", err
 		}
@@ -48,21 +48,22 @@ func ShardFromEnv(lookup func(string) (string, bool)) (shard, shards int, source
 		return i, n, src, nil
 	case slurm:
 		src := "Slurm job array"
-		id, err := envInt(lookup, "SLURM_ARRAY_TASK_ID", src)
+		hint := "SLURM_ARRAY_TASK_ID is set, so this is a Slurm job array, which sets it too"
+		id, err := envInt(lookup, "SLURM_ARRAY_TASK_ID", hint)
 		if err != nil {
 			return 0, 0, "", err
 		}
-		lo, err := envInt(lookup, "SLURM_ARRAY_TASK_MIN", src)
+		lo, err := envInt(lookup, "SLURM_ARRAY_TASK_MIN", hint)
 		if err != nil {
 			return 0, 0, "", err
 		}
-		n, err := envInt(lookup, "SLURM_ARRAY_TASK_COUNT", src)
+		n, err := envInt(lookup, "SLURM_ARRAY_TASK_COUNT", hint)
 		if err != nil {
 			return 0, 0, "", err
 		}
 		step := 1
 		if _, ok := lookup("SLURM_ARRAY_TASK_STEP"); ok {
-			if step, err = envInt(lookup, "SLURM_ARRAY_TASK_STEP", src); err != nil {
+			if step, err = envInt(lookup, "SLURM_ARRAY_TASK_STEP", hint); err != nil {
 				return 0, 0, "", err
 			}
 			if step < 1 {
@@ -78,14 +79,14 @@ func ShardFromEnv(lookup func(string) (string, bool)) (shard, shards int, source
 	return 0, 0, "", fmt.Errorf("--shard auto: neither a Kubernetes Indexed Job (JOB_COMPLETION_INDEX and %s) nor a Slurm job array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_COUNT) is in the environment; give --shard i/n", ShardCountVar)
 }
 
-func envInt(lookup func(string) (string, bool), name, src string) (int, error) {
+func envInt(lookup func(string) (string, bool), name, hint string) (int, error) {
 	v, ok := lookup(name)
 	if !ok || v == "" {
-		return 0, fmt.Errorf("--shard auto: %s is not set (%s)", name, src)
+		return 0, fmt.Errorf("--shard auto: %s is not set (%s)", name, hint)
 	}
 	i, err := strconv.Atoi(v)
 	if err != nil {
-		return 0, fmt.Errorf("--shard auto: %s=%q: want a whole number (%s)", name, v, src)
+		return 0, fmt.Errorf("--shard auto: %s=%q: want a whole number", name, v)
 	}
 	return i, nil
 }

@@ -328,7 +328,11 @@ func MergeShards(files []Named, opt MergeOptions) (*Merged, error) {
 			more = fmt.Sprintf(" … (%d in all)", len(missing))
 			missing = missing[:20]
 		}
-		return nil, fmt.Errorf("%d of %d shards given: shard %s of %d missing", len(byShard), n, strings.Join(missing, ", ")+more, n)
+		what := "shard"
+		if len(missing) > 1 {
+			what = "shards"
+		}
+		return nil, fmt.Errorf("%d of %d shards given: %s %s of %d missing", len(byShard), n, what, strings.Join(missing, ", ")+more, n)
 	}
 	res, err := Merge(parts)
 	if err != nil {

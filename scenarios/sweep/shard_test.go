@@ -182,7 +182,7 @@ func TestShardFromEnv(t *testing.T) {
 		err       string
 	}{
 		{"kubernetes", map[string]string{"JOB_COMPLETION_INDEX": "7", ShardCountVar: "10"}, 7, 10, ""},
-		{"kubernetes without its count", map[string]string{"JOB_COMPLETION_INDEX": "7"}, 0, 0, ShardCountVar + " is not set (Kubernetes Indexed Job (set it in the pod template to the Job's spec.completions))"},
+		{"kubernetes without its count", map[string]string{"JOB_COMPLETION_INDEX": "7"}, 0, 0, ShardCountVar + " is not set (JOB_COMPLETION_INDEX is set, so this is a Kubernetes Indexed Job, and Kubernetes does not give the count: set FEDSIM_SHARD_COUNT in the Job's pod template to its spec.completions)"},
 		{"kubernetes index beyond the count", map[string]string{"JOB_COMPLETION_INDEX": "10", ShardCountVar: "10"}, 0, 0, "JOB_COMPLETION_INDEX=10 with FEDSIM_SHARD_COUNT=10"},
 		{"kubernetes count not a number", map[string]string{"JOB_COMPLETION_INDEX": "1", ShardCountVar: "ten"}, 0, 0, `FEDSIM_SHARD_COUNT="ten": want a whole number`},
 		{"slurm from 0", map[string]string{"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_COUNT": "4"}, 0, 4, ""},
@@ -190,7 +190,7 @@ func TestShardFromEnv(t *testing.T) {
 		{"slurm with a step", map[string]string{"SLURM_ARRAY_TASK_ID": "14", "SLURM_ARRAY_TASK_MIN": "10", "SLURM_ARRAY_TASK_STEP": "2", "SLURM_ARRAY_TASK_COUNT": "3"}, 2, 3, ""},
 		{"slurm with gaps", map[string]string{"SLURM_ARRAY_TASK_ID": "9", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "3"}, 0, 0, "contiguous array"},
 		{"slurm off the step", map[string]string{"SLURM_ARRAY_TASK_ID": "11", "SLURM_ARRAY_TASK_MIN": "10", "SLURM_ARRAY_TASK_STEP": "2", "SLURM_ARRAY_TASK_COUNT": "3"}, 0, 0, "contiguous array"},
-		{"slurm without its count", map[string]string{"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "0"}, 0, 0, "SLURM_ARRAY_TASK_COUNT is not set (Slurm job array)"},
+		{"slurm without its count", map[string]string{"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "0"}, 0, 0, "SLURM_ARRAY_TASK_COUNT is not set (SLURM_ARRAY_TASK_ID is set, so this is a Slurm job array"},
 		{"slurm without its minimum", map[string]string{"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "4"}, 0, 0, "SLURM_ARRAY_TASK_MIN is not set"},
 		{"both", map[string]string{"JOB_COMPLETION_INDEX": "1", ShardCountVar: "2", "SLURM_ARRAY_TASK_ID": "1"}, 0, 0, "both JOB_COMPLETION_INDEX"},
 		{"neither", map[string]string{"HOME": "/root"}, 0, 0, "neither a Kubernetes Indexed Job"},
