@@ -43,7 +43,7 @@ func TestKeyDependsOnEveryInput(t *testing.T) {
 	}
 }
 
-// TestKeyerMatchesHMAC: the Keyer's hand-written HMAC gives crypto/hmac's
+// TestKeyerMatchesHMAC: the Keyer (one crypto/hmac state, Reset per key) gives Key's
 // answer for secrets, domains and ids of many lengths (including a secret
 // longer than a block and empty parts), reused across calls.
 func TestKeyerMatchesHMAC(t *testing.T) {
