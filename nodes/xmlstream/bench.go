@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"io"
+	"sync"
 	"testing"
 )
 
@@ -62,6 +63,60 @@ func BenchEncodingXML(b *testing.B) {
 		d := xml.NewDecoder(bytes.NewReader(corpus))
 		for {
 			_, err := d.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// VariedSeed is the seed of the varied stream the benchmarks parse.
+const VariedSeed = 16
+
+// variedBenchCorpus is VariedCorpus(VariedSeed), made once: callers that
+// read the process's CPU time around a whole benchmark (fedsim bench) must
+// not count making it.
+var variedBenchCorpus = sync.OnceValue(func() []byte { return VariedCorpus(VariedSeed) })
+
+// BenchParserVaried parses VariedCorpus(VariedSeed) as servers run the
+// Parser: tokens lent (Borrow), raw bytes discarded (DiscardRaw), every
+// first-level element built as a tree with its namespaces resolved.
+func BenchParserVaried(b *testing.B) {
+	corpus := variedBenchCorpus()
+	b.SetBytes(int64(len(corpus)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var p Parser
+		p.Borrow, p.DiscardRaw = true, true
+		p.Feed(corpus)
+		drain(b, &p)
+		p.Release()
+	}
+}
+
+// BenchEncodingXMLVaried runs Decoder.Token over the varied stream: it
+// checks that tags match and resolves namespaces, as the Parser does.
+func BenchEncodingXMLVaried(b *testing.B) {
+	benchDecoder(b, variedBenchCorpus(), (*xml.Decoder).Token)
+}
+
+// BenchEncodingXMLRawVaried runs Decoder.RawToken over the varied stream:
+// no tag matching, no namespaces — less work than the Parser does, the
+// fastest encoding/xml reads these bytes.
+func BenchEncodingXMLRawVaried(b *testing.B) {
+	benchDecoder(b, variedBenchCorpus(), (*xml.Decoder).RawToken)
+}
+
+func benchDecoder(b *testing.B, corpus []byte, next func(*xml.Decoder) (xml.Token, error)) {
+	b.SetBytes(int64(len(corpus)))
+	b.ReportAllocs()
+	for b.Loop() {
+		d := xml.NewDecoder(bytes.NewReader(corpus))
+		for {
+			_, err := next(d)
 			if err == io.EOF {
 				break
 			}
