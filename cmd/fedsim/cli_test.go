@@ -83,6 +83,7 @@ var badInputCases = map[string][]struct {
 	"bench": {
 		{[]string{"--count", "0"}, "--count 0: want at least 1"},
 		{[]string{"--large-domains", "5"}, "--large-domains 5"},
+		{[]string{"--large-base", "10"}, "--large-base 10: want more than 10"},
 		{[]string{"--format", "xml"}, `--format "xml"`},
 	},
 	"interop": {
