@@ -176,6 +176,43 @@ const (
 	tlsDone
 )
 
+// handshake is a connection's TLS state while its handshake is under way:
+// both ends' settings and the certificate each received. It lives apart
+// from conn and is dropped once both ends are done: in a large run nearly
+// every connection is idle and past its handshake, and these fields were
+// 144 of a conn's 328 bytes (a 352-byte allocation, now 192) — 1,000,000
+// connections at 100,000 domains.
+type handshake struct {
+	cfg     [2]TLSConfig
+	peer    [2]*ca.Cert // what each end received
+	peerErr [2]error
+}
+
+// handshake returns c's handshake state, made on first use.
+func (c *conn) handshake() *handshake {
+	if c.hs == nil {
+		c.hs = &handshake{}
+	}
+	return c.hs
+}
+
+// peer is the certificate end e received, nil if none or if the
+// handshake state is gone.
+func (c *conn) peer(e End) *ca.Cert {
+	if c.hs == nil {
+		return nil
+	}
+	return c.hs.peer[e]
+}
+
+// peerErr is why end e's peer certificate did not verify.
+func (c *conn) peerErr(e End) error {
+	if c.hs == nil {
+		return nil
+	}
+	return c.hs.peerErr[e]
+}
+
 type conn struct {
 	id      ConnID
 	hosts   [2]*Host
@@ -184,10 +221,8 @@ type conn struct {
 	closed  [2]bool // end e has been told the connection is gone
 	sentFIN [2]bool
 	tls     [2]tlsState
-	cfg     [2]TLSConfig
-	peer    [2]*ca.Cert // what each end received
-	peerErr [2]error
-	tag     int64 // dial tag returned to the client
+	hs      *handshake // while a TLS handshake is under way
+	tag     int64      // dial tag returned to the client
 	latency time.Duration
 	open    bool
 	crashed [2]bool // the host at this end crashed: its state is gone
@@ -494,11 +529,12 @@ func (n *Net) deliver(c *conn, from, to End, s segment) {
 			n.abort(c, Server, "ClientHello before the server started TLS")
 			return
 		}
-		proto, ok := alpnAgree(c.cfg[Client].ALPN, c.cfg[Server].ALPN)
+		hs := c.handshake()
+		proto, ok := alpnAgree(hs.cfg[Client].ALPN, hs.cfg[Server].ALPN)
 		if !ok {
 			// RFC 7301 §3.2: a server that supports none of the client's
 			// protocols answers with the fatal no_application_protocol alert.
-			n.fail(c, Server, fmt.Sprintf("%s supports none of the ALPN protocols offered (%s): no_application_protocol (RFC 7301 §3.2)", c.hosts[Server].Name, strings.Join(c.cfg[Client].ALPN, ",")))
+			n.fail(c, Server, fmt.Sprintf("%s supports none of the ALPN protocols offered (%s): no_application_protocol (RFC 7301 §3.2)", c.hosts[Server].Name, strings.Join(hs.cfg[Client].ALPN, ",")))
 			return
 		}
 		if n.W.Trace != nil {
@@ -506,19 +542,20 @@ func (n *Net) deliver(c *conn, from, to End, s segment) {
 			if proto != "" {
 				hello += " (ALPN " + proto + ")"
 			}
-			n.trace(c, Server, "tls", fmt.Sprintf("%s, Certificate [%s], CertificateRequest", hello, c.cfg[Server].Cert))
+			n.trace(c, Server, "tls", fmt.Sprintf("%s, Certificate [%s], CertificateRequest", hello, hs.cfg[Server].Cert))
 		}
-		n.enqueue(c, Server, segment{kind: segServerFlight, cert: c.cfg[Server].Cert})
+		n.enqueue(c, Server, segment{kind: segServerFlight, cert: hs.cfg[Server].Cert})
 	case segServerFlight:
-		cfg := c.cfg[Client]
-		c.peer[Client] = s.cert
+		hs := c.handshake()
+		cfg := hs.cfg[Client]
+		hs.peer[Client] = s.cert
 		if cfg.ServerName != "" {
-			c.peerErr[Client] = cfg.Verifier.Verify(s.cert, cfg.ServerName, n.W.Now().Std())
+			hs.peerErr[Client] = cfg.Verifier.Verify(s.cert, cfg.ServerName, n.W.Now().Std())
 		} else {
-			c.peerErr[Client] = cfg.Verifier.VerifyChain(s.cert, n.W.Now().Std())
+			hs.peerErr[Client] = cfg.Verifier.VerifyChain(s.cert, n.W.Now().Std())
 		}
-		if c.peerErr[Client] != nil && cfg.RequireValid {
-			n.fail(c, Client, fmt.Sprintf("%s rejects the server certificate: %v", c.hosts[Client].Name, c.peerErr[Client]))
+		if hs.peerErr[Client] != nil && cfg.RequireValid {
+			n.fail(c, Client, fmt.Sprintf("%s rejects the server certificate: %v", c.hosts[Client].Name, hs.peerErr[Client]))
 			return
 		}
 		if n.W.Trace != nil {
@@ -526,31 +563,36 @@ func (n *Net) deliver(c *conn, from, to End, s segment) {
 		}
 		n.enqueue(c, Client, segment{kind: segClientFlight, cert: cfg.Cert})
 	case segClientFlight:
-		cfg := c.cfg[Server]
-		c.peer[Server] = s.cert
-		c.peerErr[Server] = cfg.Verifier.VerifyChain(s.cert, n.W.Now().Std())
-		if c.peerErr[Server] == nil && cfg.CheckClientPurpose {
-			c.peerErr[Server] = ca.CheckPurpose(s.cert, ca.ClientAuth)
+		hs := c.handshake()
+		cfg := hs.cfg[Server]
+		hs.peer[Server] = s.cert
+		hs.peerErr[Server] = cfg.Verifier.VerifyChain(s.cert, n.W.Now().Std())
+		if hs.peerErr[Server] == nil && cfg.CheckClientPurpose {
+			hs.peerErr[Server] = ca.CheckPurpose(s.cert, ca.ClientAuth)
 		}
-		if c.peerErr[Server] != nil && cfg.RequireValid {
-			n.fail(c, Server, fmt.Sprintf("%s rejects the client certificate: %v", c.hosts[Server].Name, c.peerErr[Server]))
+		if hs.peerErr[Server] != nil && cfg.RequireValid {
+			n.fail(c, Server, fmt.Sprintf("%s rejects the client certificate: %v", c.hosts[Server].Name, hs.peerErr[Server]))
 			return
 		}
 		c.tls[Server] = tlsDone
 		n.trace(c, Server, "tls", "Finished")
 		n.enqueue(c, Server, segment{kind: segServerFinished})
 		n.traceTLSDone(c, Server)
-		app.TLSDone(c.id, Server, TLSResult{OK: true, PeerCert: c.peer[Server], PeerErr: c.peerErr[Server]})
+		app.TLSDone(c.id, Server, TLSResult{OK: true, PeerCert: hs.peer[Server], PeerErr: hs.peerErr[Server]})
 	case segServerFinished:
 		c.tls[Client] = tlsDone
 		n.traceTLSDone(c, Client)
-		app.TLSDone(c.id, Client, TLSResult{OK: true, PeerCert: c.peer[Client], PeerErr: c.peerErr[Client]})
+		r := TLSResult{OK: true, PeerCert: c.peer(Client), PeerErr: c.peerErr(Client)}
+		if c.tls[Server] == tlsDone {
+			c.hs = nil // both ends are done with it
+		}
+		app.TLSDone(c.id, Client, r)
 	case segAlert:
 		c.closed[to] = true
 		c.sentFIN[to] = true
 		c.open = false
 		n.traceFailure(c, to, "tls-fail", "tls-alert", "alert from peer: "+s.err.Error())
-		app.TLSDone(c.id, to, TLSResult{Err: s.err, PeerCert: c.peer[to]})
+		app.TLSDone(c.id, to, TLSResult{Err: s.err, PeerCert: c.peer(to)})
 		app.Closed(c.id, to, s.err)
 	}
 }
@@ -560,11 +602,11 @@ func (n *Net) traceTLSDone(c *conn, e End) {
 		return
 	}
 	verdict, reason := "peer certificate verified", ""
-	if c.peer[e] == nil {
+	if c.peer(e) == nil {
 		verdict, reason = "peer presented no certificate", "cert-none"
-	} else if c.peerErr[e] != nil {
-		verdict = "peer certificate accepted for encryption only: " + c.peerErr[e].Error()
-		reason = certReason(c.peerErr[e])
+	} else if err := c.peerErr(e); err != nil {
+		verdict = "peer certificate accepted for encryption only: " + err.Error()
+		reason = certReason(err)
 	}
 	// The handshake succeeded: Reason says why the peer is not
 	// authenticated by it, and Failure stays false.
@@ -574,11 +616,11 @@ func (n *Net) traceTLSDone(c *conn, e End) {
 // fail aborts a handshake from end e with an alert and closes e's side.
 func (n *Net) fail(c *conn, e End, reason string) {
 	err := fmt.Errorf("%w: %s", ErrTLSAlert, reason)
-	n.traceFailure(c, e, "tls-fail", certReason(c.peerErr[e]), reason)
+	n.traceFailure(c, e, "tls-fail", certReason(c.peerErr(e)), reason)
 	n.enqueue(c, e, segment{kind: segAlert, err: err})
 	c.closed[e] = true
 	c.sentFIN[e] = true
-	c.hosts[e].App.TLSDone(c.id, e, TLSResult{Err: err, PeerCert: c.peer[e]})
+	c.hosts[e].App.TLSDone(c.id, e, TLSResult{Err: err, PeerCert: c.peer(e)})
 	c.hosts[e].App.Closed(c.id, e, err)
 }
 
@@ -648,7 +690,7 @@ func (n *Net) StartTLS(id ConnID, e End, cfg TLSConfig) {
 	if c == nil || c.closed[e] {
 		return
 	}
-	c.cfg[e] = cfg
+	c.handshake().cfg[e] = cfg
 	c.tls[e] = tlsWaiting
 	if e == Client {
 		if n.W.Trace != nil { // the detail is built only for a trace
