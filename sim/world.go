@@ -372,13 +372,6 @@ func (w *World) pop() (Time, payload) {
 // or the next one is after deadline.
 func (w *World) Step(deadline Time) bool {
 	for len(w.heap) > heapPad {
-		if w.live == 0 {
-			// Only cancelled timers are left: drop them at once instead
-			// of popping each through the heap (a finished negotiation
-			// leaves its deadlines behind, each a full sift to discard).
-			w.dropCancelled()
-			return false
-		}
 		if w.heap[heapPad].at > deadline {
 			return false
 		}

@@ -244,10 +244,13 @@ func TestCancelEverything(t *testing.T) {
 	}
 }
 
-// TestStepDropsOnlyCancelled: once nothing live is left, Step drops the
-// cancelled timers at once (no pop each) and reports that nothing ran;
-// time stays at the last event dispatched, not at the dropped deadlines.
-func TestStepDropsOnlyCancelled(t *testing.T) {
+// TestStepSkipsCancelled: with only cancelled timers left, Step discards
+// them and reports that nothing ran; time stays at the last event
+// dispatched, not at the discarded deadlines; and a quiescent Run lets
+// every payload slot go. (Step used to drop them all at once when nothing
+// live was left; that bought 1.5-2 % on the federation benchmarks, within
+// their noise, and went in issue 16's rule: under 3 % end to end, no trick.)
+func TestStepSkipsCancelled(t *testing.T) {
 	w := New(1)
 	r := &recorder{}
 	ids := armAndCancel(w, r, 5)
@@ -261,13 +264,14 @@ func TestStepDropsOnlyCancelled(t *testing.T) {
 	if w.Now() != Time(time.Millisecond) || len(w.heap) != heapPad || w.Processed != 1 {
 		t.Fatalf("now %v, heap %d, processed %d; want 1ms, empty, 1", w.Now(), len(w.heap)-heapPad, w.Processed)
 	}
-	if len(w.payloads) != 0 {
-		t.Fatalf("%d payload slots kept: the cancelled timers were popped one by one, not dropped", len(w.payloads))
-	}
 	for _, id := range ids {
 		if w.Cancel(id) {
-			t.Fatal("a dropped timer could still be cancelled")
+			t.Fatal("a discarded timer could still be cancelled")
 		}
+	}
+	armAndCancel(w, r, 5)
+	if n := w.Run(Forever); n != 0 || len(w.payloads) != 0 {
+		t.Fatalf("Run over cancelled timers: %d events, %d payload slots kept; want 0, 0", n, len(w.payloads))
 	}
 }
 
