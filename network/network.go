@@ -186,6 +186,9 @@ type handshake struct {
 	cfg     [2]TLSConfig
 	peer    [2]*ca.Cert // what each end received
 	peerErr [2]error
+	// peerHow says how the peer certificate was authenticated by
+	// TLSConfig.Auth ("DANE-EE", "POSH", …).
+	peerHow [2]string
 }
 
 // handshake returns c's handshake state, made on first use.
@@ -203,6 +206,15 @@ func (c *conn) peer(e End) *ca.Cert {
 		return nil
 	}
 	return c.hs.peer[e]
+}
+
+// peerHow is how end e's peer certificate was authenticated by
+// TLSConfig.Auth ("" for plain PKIX, or when the state is gone).
+func (c *conn) peerHow(e End) string {
+	if c.hs == nil {
+		return ""
+	}
+	return c.hs.peerHow[e]
 }
 
 // peerErr is why end e's peer certificate did not verify.
@@ -549,7 +561,9 @@ func (n *Net) deliver(c *conn, from, to End, s segment) {
 		hs := c.handshake()
 		cfg := hs.cfg[Client]
 		hs.peer[Client] = s.cert
-		if cfg.ServerName != "" {
+		if cfg.Auth != nil && cfg.ServerName != "" {
+			hs.peerHow[Client], hs.peerErr[Client] = cfg.Auth.Authenticate(s.cert, cfg.ServerName, n.W.Now().Std())
+		} else if cfg.ServerName != "" {
 			hs.peerErr[Client] = cfg.Verifier.Verify(s.cert, cfg.ServerName, n.W.Now().Std())
 		} else {
 			hs.peerErr[Client] = cfg.Verifier.VerifyChain(s.cert, n.W.Now().Std())
@@ -582,7 +596,7 @@ func (n *Net) deliver(c *conn, from, to End, s segment) {
 	case segServerFinished:
 		c.tls[Client] = tlsDone
 		n.traceTLSDone(c, Client)
-		r := TLSResult{OK: true, PeerCert: c.peer(Client), PeerErr: c.peerErr(Client)}
+		r := TLSResult{OK: true, PeerCert: c.peer(Client), PeerErr: c.peerErr(Client), PeerAuth: c.peerHow(Client)}
 		if c.tls[Server] == tlsDone {
 			c.hs = nil // both ends are done with it
 		}
@@ -602,6 +616,9 @@ func (n *Net) traceTLSDone(c *conn, e End) {
 		return
 	}
 	verdict, reason := "peer certificate verified", ""
+	if how := c.peerHow(e); how != "" && how != ca.ByPKIX {
+		verdict += " by " + how
+	}
 	if c.peer(e) == nil {
 		verdict, reason = "peer presented no certificate", "cert-none"
 	} else if err := c.peerErr(e); err != nil {

@@ -109,8 +109,14 @@ const (
 	// ReceiverByCertificate: the receiver's certificate verified for the
 	// domain in the TLS handshake (RFC 6125, RFC 6120 §13.7.2).
 	ReceiverByCertificate
+	// ReceiverByDANE: the receiver's certificate matched the DNSSEC-secure
+	// TLSA records of the SRV target dialled (RFC 7673), no CA involved.
+	ReceiverByDANE
+	// ReceiverByPOSH: the receiver's domain vouched for its certificate
+	// in its POSH document (RFC 7711).
+	ReceiverByPOSH
 )
 
 func (a ReceiverAuth) String() string {
-	return [...]string{"nothing", "DNS only", "certificate"}[a]
+	return [...]string{"nothing", "DNS only", "certificate", "DANE", "POSH"}[a]
 }

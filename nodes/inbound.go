@@ -23,6 +23,9 @@ func (s *Server) receivingHeader(st *stream, h *xmlstream.Header) {
 	s.sendResponseHeader(st, v10)
 	st.state = stOpen
 	if v10 {
+		if s.lookupPeerTLSA(st) {
+			return // the features follow the answer (peerTLSAResolved)
+		}
 		s.writeRaw(st, s.features(st))
 	}
 }

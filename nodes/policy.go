@@ -89,6 +89,51 @@ func (s SASLOffer) String() string {
 	return [...]string{"never", "when-cert-valid", "always"}[s]
 }
 
+// DNSSECMode is what the server's resolver does with DNSSEC.
+type DNSSECMode uint8
+
+const (
+	// DNSSECOff: the resolver does not validate; it believes every answer.
+	DNSSECOff DNSSECMode = iota
+	// DNSSECValidate: a validating resolver with the root trust anchor
+	// (RFC 4035 §4.9, §5).
+	DNSSECValidate
+)
+
+func (m DNSSECMode) String() string { return [...]string{"off", "validate"}[m] }
+
+// DANEMode is what the server does with TLSA records (RFC 7673).
+type DANEMode uint8
+
+const (
+	// DANEOff: TLSA records are not looked at.
+	DANEOff DANEMode = iota
+	// DANEAccept: usable (DNSSEC-secure) TLSA records authenticate the
+	// peer's certificate — and decide alone: a certificate that matches
+	// none is refused (RFC 7673 §3.4, RFC 7671 §4.1). Without usable
+	// records, PKIX (and POSH) as before.
+	DANEAccept
+	// DANERequire: as accept, and a peer without usable TLSA records is
+	// not authenticated by its certificate (as initiating server, the
+	// handshake is aborted).
+	DANERequire
+)
+
+func (m DANEMode) String() string { return [...]string{"off", "accept", "require"}[m] }
+
+// POSHMode is what the server does with POSH documents (RFC 7711).
+type POSHMode uint8
+
+const (
+	// POSHOff: no POSH.
+	POSHOff POSHMode = iota
+	// POSHAccept: a certificate PKIX does not accept is authenticated
+	// when the peer domain's POSH document lists its key.
+	POSHAccept
+)
+
+func (m POSHMode) String() string { return [...]string{"off", "accept"}[m] }
+
 // Level is how well a stream's peer is authenticated — the letters of
 // XEP-0238's summary table.
 type Level uint8
@@ -193,6 +238,17 @@ type Policy struct {
 	// TLS from the first byte, SNI the peer's domain and ALPN
 	// "xmpp-server". Default false.
 	DirectTLS bool
+	// DNSSEC: whether the server's resolver validates (RFC 4035 §5): a
+	// bogus answer (a poisoner's, an expired signature) is SERVFAIL, and
+	// secure TLSA records become usable for DANE. Default off.
+	DNSSEC DNSSECMode
+	// DANE: whether a peer's certificate is authenticated by the
+	// DNSSEC-secure TLSA records of its SRV target (RFC 7673, RFC 7671),
+	// with no public CA. Default off.
+	DANE DANEMode
+	// POSH: whether a peer's certificate is authenticated by the
+	// fingerprints its domain serves over HTTPS (RFC 7711). Default off.
+	POSH POSHMode
 	// Errors names the conditions the server uses when it refuses.
 	Errors ErrorProfile
 }
@@ -263,6 +319,15 @@ var policyFields = []PolicyField{
 	boolField("direct_tls", false, []string{"false", "true"},
 		"Direct TLS (XEP-0368): listen for TLS from the first byte on port 5270, published as _xmpps-server SRV, and connect to _xmpps-server targets with SNI and ALPN xmpp-server",
 		func(p *Policy) *bool { return &p.DirectTLS }),
+	optionalEnumField("dnssec", []string{"off", "validate"},
+		"the server's resolver: off believes every DNS answer; validate checks DNSSEC signatures from the root trust anchor, answers SERVFAIL for bogus data (a poisoner's, an expired RRSIG) and makes TLSA records usable (RFC 4035 §4.3, §5)",
+		func(p Policy) int { return int(p.DNSSEC) }, func(p *Policy, i int) { p.DNSSEC = DNSSECMode(i) }),
+	optionalEnumField("dane", []string{"off", "accept", "require"},
+		"authenticate a peer's certificate by the DNSSEC-secure TLSA records of its SRV target, with no public CA: accept uses them when published (and then a certificate must match, RFC 7673 §3.4); require also refuses a peer without them (RFC 7673, RFC 7671 §5; needs dnssec=validate)",
+		func(p Policy) int { return int(p.DANE) }, func(p *Policy, i int) { p.DANE = DANEMode(i) }),
+	optionalEnumField("posh", []string{"off", "accept"},
+		"accept a peer certificate listed in the fingerprints its domain serves at https://<domain>/.well-known/posh/xmpp-server.json, the web server verified by the public CAs (RFC 7711 §3)",
+		func(p Policy) int { return int(p.POSH) }, func(p *Policy, i int) { p.POSH = POSHMode(i) }),
 	partsField("errors", "the error conditions the server uses when it refuses (RFC 6120 §4.9.3, §8.3.3)",
 		conditionPart("tls_required", "not-authorized", StreamConditions,
 			"stream error for a dialback key or stanza before mandatory STARTTLS (RFC 6120 §4.9.3.12; Prosody and ejabberd send policy-violation)",
@@ -333,6 +398,12 @@ func (p Policy) Validate() error {
 	}
 	if p.EnforceClientAuthEKU && p.SASL == SASLNever {
 		errs = append(errs, "enforce_clientauth_eku only matters when SASL EXTERNAL is offered")
+	}
+	if p.DANE != DANEOff && p.DNSSEC != DNSSECValidate {
+		errs = append(errs, "dane="+p.DANE.String()+" needs dnssec=validate: TLSA records are usable only when DNSSEC-secure (RFC 6698 §4.1, RFC 7673 §3.3)")
+	}
+	if (p.DANE != DANEOff || p.POSH != POSHOff) && p.StartTLS == TLSNotOffered && p.InitiateTLS == InitiateNever {
+		errs = append(errs, "dane and posh authenticate TLS certificates, but this server never uses TLS")
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("nodes: inconsistent policy: %s", strings.Join(errs, "; "))

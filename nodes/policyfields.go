@@ -185,6 +185,15 @@ func enumField(name string, values []string, help string, get func(Policy) int, 
 		}}
 }
 
+// optionalEnumField is an enum printed only when it differs from its
+// default, values[0]: a field added after XEP-0238's, which a policy that
+// does not mention keeps as it always was.
+func optionalEnumField(name string, values []string, help string, get func(Policy) int, set func(*Policy, int)) PolicyField {
+	f := enumField(name, values, help, get, set)
+	f.Always, f.Default = false, values[0]
+	return f
+}
+
 // boolField is a field holding a bool; values lists "true" and "false" in
 // the order forms offer them.
 func boolField(name string, always bool, values []string, help string, field func(*Policy) *bool) PolicyField {

@@ -2,8 +2,10 @@ package nodes
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/fedsim/fedsim/dns"
+	"github.com/fedsim/fedsim/network/ca"
 	"github.com/fedsim/fedsim/network/transport"
 	"github.com/fedsim/fedsim/nodes/xmlstream"
 )
@@ -147,6 +149,12 @@ func (s *Server) routeEstablished(r *route, level Level, how string) {
 	auth := ReceiverByDNS
 	if r.st.tls && r.st.peerCert != nil && r.st.peerCertErr == nil {
 		auth = ReceiverByCertificate
+		switch {
+		case strings.HasPrefix(r.st.peerAuth, "DANE-"):
+			auth = ReceiverByDANE
+		case r.st.peerAuth == ca.ByPOSH:
+			auth = ReceiverByPOSH
+		}
 	}
 	e := s.note(r.st, "outcome", "%s -> %s: %s (%s; %s authenticated by %s)", str(s.cfg.Domain), str(r.domain), str(level.Letter()), str(how), str(r.domain), str(auth.String()))
 	e.Peer = r.domain

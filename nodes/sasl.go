@@ -59,6 +59,10 @@ func (s *Server) offerSASL(st *stream) int {
 			return 0
 		}
 		st.offeredSASL = true
+		if st.peerAuth != "" {
+			s.note(st, "decide", "%s offers SASL EXTERNAL: %s's certificate is authenticated by %s (%s)", str(s.cfg.Domain), str(st.peer), str(st.peerAuth), str(proofSpec(st.peerAuth)))
+			return 1
+		}
 		s.note(st, "decide", "%s offers SASL EXTERNAL: %s's certificate verifies", str(s.cfg.Domain), str(st.peer))
 		return 1
 	}
@@ -179,7 +183,11 @@ func (s *Server) authenticateExternal(st *stream, el *xmlstream.Element) {
 	st.level = LevelTrusted
 	s.cancelTimer(st.timer)
 	st.timer = 0
-	s.note(st, "authenticated", "%s accepts %s: its certificate names it and chains to a trusted root (SASL EXTERNAL)", str(s.cfg.Domain), str(st.peer))
+	if st.peerAuth != "" {
+		s.note(st, "authenticated", "%s accepts %s: its certificate is authenticated by %s (SASL EXTERNAL, %s)", str(s.cfg.Domain), str(st.peer), str(st.peerAuth), str(proofSpec(st.peerAuth)))
+	} else {
+		s.note(st, "authenticated", "%s accepts %s: its certificate names it and chains to a trusted root (SASL EXTERNAL)", str(s.cfg.Domain), str(st.peer))
+	}
 	// RFC 6120 §6.4.6: both sides restart the stream; no TLS this time.
 	st.n++
 	st.p.Restart()
@@ -191,7 +199,7 @@ func (s *Server) authenticateExternal(st *stream, el *xmlstream.Element) {
 // for SASL EXTERNAL: chain, name (RFC 6125 against the stream's 'from')
 // and, when the policy enforces it, the clientAuth key usage.
 func (s *Server) verifyClient(st *stream) error {
-	if err := verifier(s.cfg.Trust).Verify(st.peerCert, st.peer, s.Now); err != nil {
+	if err := s.authenticateClient(st); err != nil {
 		return err
 	}
 	if s.cfg.Policy.EnforceClientAuthEKU {

@@ -71,6 +71,11 @@ type Config struct {
 	// Prosody's s2s_secure_domains and s2s_insecure_domains.
 	SecureDomains, InsecureDomains []string
 
+	// Web is the simulated web the server fetches POSH documents from
+	// (policy posh=accept, RFC 7711); nil: none reachable. The world owns
+	// it; the server only reads it, during a call.
+	Web ca.Web
+
 	// Broken deliberately breaks one negotiation rule so that tests can
 	// show the invariant checker and the shipped scenarios catch it. Never
 	// set it otherwise.
@@ -130,6 +135,9 @@ const (
 	// tagTimeout guards a request (a resolve or a dial): link is the
 	// request's tag, and the request's link is the timer's.
 	tagTimeout
+	// tagPeerTLSA: a Receiving stream's lookup of the peer domain's TLSA
+	// records (policy dane), inbound is the stream.
+	tagPeerTLSA
 )
 
 type tagEntry struct {
@@ -411,6 +419,9 @@ func (s *Server) TLSDone(c transport.ConnID, e transport.End, r transport.TLSRes
 	st.paused = false
 	st.peerCert = r.PeerCert
 	st.peerCertErr = r.PeerErr
+	if r.PeerErr == nil && r.PeerAuth != "" && r.PeerAuth != ca.ByPKIX {
+		st.peerAuth = r.PeerAuth
+	}
 	st.n++
 	if n := st.p.DropPending(); n > 0 {
 		s.note(st, "drop", "%s drops %d bytes that arrived in plaintext before TLS (CVE-2011-0411)", str(s.cfg.Domain), num(n))
@@ -466,6 +477,8 @@ func (s *Server) Resolved(tag int64, a dns.Answer) []Effect {
 		s.routeResolved(t.route, a)
 	case tagVerifyResolve:
 		s.verifyResolved(t.verif, a)
+	case tagPeerTLSA:
+		s.peerTLSAResolved(t.inbound, a)
 	}
 	return s.take()
 }
@@ -508,6 +521,8 @@ func (s *Server) Timer(tag int64) []Effect {
 			s.routeResolved(req.route, dns.Answer{Domain: req.route.domain, Err: ErrDNSTimeout, Note: "no answer within " + s.cfg.DNSTimeout.String()})
 		case tagVerifyResolve:
 			s.verifyResolved(req.verif, dns.Answer{Domain: req.verif.from, Err: ErrDNSTimeout, Note: "no answer within " + s.cfg.DNSTimeout.String()})
+		case tagPeerTLSA:
+			s.peerTLSAResolved(req.inbound, dns.Answer{Domain: req.inbound.peer, Err: ErrDNSTimeout, Note: "no answer within " + s.cfg.DNSTimeout.String()})
 		case tagRouteDial:
 			s.note(nil, "connect-timeout", "no answer to the connection attempt within %s", dur(s.cfg.ConnectTimeout))
 			s.routeDialed(req.route, 0, ErrConnectTimeout)
@@ -575,11 +590,20 @@ type stream struct {
 	gotHeader bool
 	peerFrom  string
 
-	tls            bool
-	direct         bool // TLS from the first byte (XEP-0368), not STARTTLS
-	paused         bool // between <proceed/>/<success/> handling and the restart
-	peerCert       *ca.Cert
-	peerCertErr    error
+	tls         bool
+	direct      bool // TLS from the first byte (XEP-0368), not STARTTLS
+	paused      bool // between <proceed/>/<success/> handling and the restart
+	peerCert    *ca.Cert
+	peerCertErr error
+	// peerAuth says how the peer's certificate was authenticated when it
+	// was by more than PKIX ("DANE-EE", "DANE-TA", "POSH"); "" otherwise.
+	peerAuth string
+	// Receiving, policy dane on: the DNSSEC-secure TLSA records of the
+	// peer domain's SRV targets and those targets' names, looked up after
+	// TLS (peerTLSAKnown) before the stream features are sent.
+	peerTLSA       []ca.TLSA
+	peerTLSARefs   []string
+	peerTLSAKnown  bool
 	offeredSASL    bool
 	saslChallenged bool // an <auth/> without initial response got the empty challenge; <response/> is due
 	saslDone       bool

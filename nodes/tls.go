@@ -88,7 +88,7 @@ func (s *Server) answerStartTLS(st *stream, el *xmlstream.Element) {
 	// RFC 6120 §5.4.3.3: start TLS at once; the stream restarts after it.
 	st.state = stTLS
 	st.paused = true
-	s.emit(Effect{Kind: EffStartTLS, Conn: st.conn, End: transport.Client, TLS: s.tlsConfig(st.peer)})
+	s.emit(Effect{Kind: EffStartTLS, Conn: st.conn, End: transport.Client, TLS: s.tlsConfigTo(st)})
 }
 
 // startDirectTLS begins the TLS handshake on a connection that has carried

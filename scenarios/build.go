@@ -63,6 +63,9 @@ type Prepared struct {
 	// Servers are in Config.Servers order.
 	Servers []PreparedServer
 	Zone    *dns.Zone
+	// Web is the world's web (POSH documents); empty when no server
+	// serves one.
+	Web ca.Web
 	// Authorities and Certificates by name; DefaultCA is the first root
 	// (or ImplicitCA), nil when nothing needed one.
 	Authorities  map[string]*ca.Authority
@@ -93,7 +96,7 @@ func Prepare(cfg *Config) (*Prepared, error) {
 func prepare(cfg *Config, s *sim.World, zone *dns.Zone) (*builder, error) {
 	b := &builder{cfg: cfg, streams: s, secrets: s.Stream("secrets"), auths: map[string]*ca.Authority{}, certs: map[string]*ca.Cert{},
 		prepared: &Prepared{Config: cfg, Zone: zone}}
-	for _, step := range []func() error{b.authorities, b.certificates, b.serverCerts, b.servers, b.records, b.parseTraffic} {
+	for _, step := range []func() error{b.authorities, b.certificates, b.serverCerts, b.servers, b.records, b.security, b.parseTraffic} {
 		if err := step(); err != nil {
 			return nil, err
 		}
@@ -158,6 +161,11 @@ func (cfg *Config) needsDefaultCA() bool {
 	for _, f := range cfg.Faults {
 		if f.Kind == CertIntermediate {
 			return true
+		}
+	}
+	for _, sv := range cfg.Servers {
+		if sv.POSH {
+			return true // the web server's certificate
 		}
 	}
 	for _, a := range cfg.Attacks {

@@ -150,6 +150,22 @@ type Server struct {
 	// SecureDomains and InsecureDomains are Prosody's s2s_secure_domains
 	// and s2s_insecure_domains (nodes.Config).
 	SecureDomains, InsecureDomains []string
+	// Signed: the server's DNS zone is DNSSEC-signed (RFC 4033): its
+	// records verify for validating resolvers (policy dnssec=validate),
+	// and a poisoner's do not.
+	Signed bool
+	// TLSA publishes TLSA records for the server's endpoint,
+	// _5269._tcp.<SRV target> (RFC 7673 §3.3; the domain itself without
+	// SRV, RFC 6698 §3): "" none; "dane-ee" the SHA-256 of its
+	// certificate's key (3 1 1, RFC 7671 §5.1); "dane-ta" that of its
+	// issuing authority (2 1 1, RFC 7671 §5.2), which it then presents in
+	// its chain. Usable only in a signed zone.
+	TLSA string
+	// POSH: the domain's web server, with a certificate from the default
+	// authority, serves /.well-known/posh/xmpp-server.json listing the
+	// server's certificate (RFC 7711 §3.1).
+	POSH bool
+
 	// Real makes the server a real program instead of a fedsim server:
 	// "prosody", "prosody-debian" or "ejabberd" (Debian's packages, which
 	// fedsim configures from Policy where they can express it, starts and

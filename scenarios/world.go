@@ -173,7 +173,8 @@ func (w *World) AddServerAs(s *nodes.Server, host, addr string) (*Node, error) {
 	n.Host = h
 	s.Arena = &w.arena
 	n.Resolver = &dns.Resolver{Name: host, Zone: w.Zone, Rand: w.Sim.Stream("dns/" + host),
-		Faults: &w.DNSFaults, Now: func() time.Duration { return time.Duration(w.Sim.Now()) }, Quiet: w.Sim.Trace == nil}
+		Faults: &w.DNSFaults, Now: func() time.Duration { return time.Duration(w.Sim.Now()) }, Quiet: w.Sim.Trace == nil,
+		Validate: s.Policy().DNSSEC == nodes.DNSSECValidate, Calendar: func() time.Time { return w.Sim.Now().Std() }}
 	w.nodes = append(w.nodes, n)
 	if _, taken := w.byDomain[s.Domain()]; !taken {
 		w.byDomain[s.Domain()] = n

@@ -256,3 +256,63 @@ func WithChain(c *Cert, extra ...*Cert) *Cert {
 	cp.Chain = append(append([]*Cert(nil), c.Chain...), extra...)
 	return &cp
 }
+
+// Authenticator is every way one end of a handshake accepts the peer's
+// certificate: DANE with the TLSA records the resolver found secure,
+// PKIX with the trust store, and POSH with the peer domain's document.
+type Authenticator struct {
+	// Verifier is the trust store and name rules (PKIX, RFC 6125).
+	Verifier Verifier
+	// TLSA are the DNSSEC-secure TLSA records of the peer's endpoint
+	// (nil: none, or none usable); Refs are the reference identifiers for
+	// the name checks of DANE-TA (RFC 7673 §4).
+	TLSA []TLSA
+	Refs []string
+	// RequireDANE refuses a peer without usable TLSA records.
+	RequireDANE bool
+	// Web, when set, lets the peer's POSH document vouch for a
+	// certificate PKIX does not accept (RFC 7711).
+	Web Web
+}
+
+// Proofs a certificate can be accepted by (Authenticate's first result).
+const (
+	ByPKIX = "PKIX"
+	ByPOSH = "POSH"
+)
+
+// Authenticate decides whether c authenticates domain, and by what:
+// "DANE-EE", "DANE-TA", "PKIX-EE", "PKIX-TA", "PKIX" or "POSH".
+//
+// Usable TLSA records decide alone: the certificate must match one, and
+// PKIX and POSH are not consulted (RFC 7673 §3.4: with usable records the
+// client authenticates the server by DANE; RFC 7671 §4.1). Without them,
+// a policy that requires DANE refuses; otherwise PKIX, then POSH.
+func (a *Authenticator) Authenticate(c *Cert, domain string, now time.Time) (string, error) {
+	if len(a.TLSA) > 0 {
+		refs := a.Refs
+		if len(refs) == 0 {
+			refs = []string{domain}
+		}
+		r, err := VerifyDANE(c, a.TLSA, refs, a.Verifier, now)
+		if err != nil {
+			return "", err
+		}
+		return r.How(), nil
+	}
+	if a.RequireDANE {
+		return "", &VerifyError{Err: ErrDANEMismatch, Cert: c, Domain: domain, Detail: "no DNSSEC-secure TLSA record, and DANE is required"}
+	}
+	err := a.Verifier.Verify(c, domain, now)
+	if err == nil {
+		return ByPKIX, nil
+	}
+	if a.Web != nil && c != nil {
+		if _, perr := a.Web.VerifyPOSH(c, domain, a.Verifier, now); perr == nil {
+			return ByPOSH, nil
+		} else {
+			return "", fmt.Errorf("%w; POSH: %v", err, perr)
+		}
+	}
+	return "", err
+}

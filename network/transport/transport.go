@@ -50,6 +50,11 @@ type TLSConfig struct {
 	// refuses a client whose offer shares none with no_application_protocol
 	// (RFC 7301 §3.2). Direct TLS uses "xmpp-server" (XEP-0368 §3).
 	ALPN []string
+	// Auth, on the client, replaces Verifier's check of the server's
+	// certificate with every way the policy accepts one: DANE with the
+	// target's secure TLSA records, PKIX, POSH (package ca, Authenticator).
+	// Nil: PKIX with Verifier, as always.
+	Auth *ca.Authenticator
 }
 
 // TLSResult is what an end learns from a finished handshake.
@@ -59,6 +64,10 @@ type TLSResult struct {
 	PeerCert *ca.Cert
 	// PeerErr is why PeerCert did not verify, or nil if it did.
 	PeerErr error
+	// PeerAuth says how PeerCert was authenticated when it was, by
+	// TLSConfig.Auth: "DANE-EE", "DANE-TA", "PKIX", "POSH", …; "" for a
+	// plain PKIX check.
+	PeerAuth string
 	// Err is why the handshake failed (OK false).
 	Err error
 }

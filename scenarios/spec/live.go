@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/fedsim/fedsim/network/pki"
+	"github.com/fedsim/fedsim/nodes"
 	"github.com/fedsim/fedsim/scenarios"
 	"github.com/fedsim/fedsim/scenarios/live"
 	"github.com/fedsim/fedsim/sim"
@@ -25,6 +26,17 @@ func (s *Scenario) LiveSkip() string {
 		}
 		if f.At != 0 || f.Until != 0 {
 			return fmt.Sprintf("fault %s is scheduled in virtual time", f.Kind)
+		}
+	}
+	for _, sv := range s.Servers {
+		// The live runtime's TLS is crypto/tls with the scenario's PKI: it
+		// checks certificates by PKIX only, and its DNS server signs
+		// nothing (issue 15).
+		if p := sv.Policy; p.DNSSEC != nodes.DNSSECOff || p.DANE != nodes.DANEOff || p.POSH != nodes.POSHOff {
+			return fmt.Sprintf("server %s uses DNSSEC, DANE or POSH, which only the simulated network models", sv.Domain)
+		}
+		if sv.Signed || sv.TLSA != "" || sv.POSH {
+			return fmt.Sprintf("server %s publishes DNSSEC, TLSA or POSH data, which only the simulated network models", sv.Domain)
 		}
 	}
 	for _, a := range s.Attacks {

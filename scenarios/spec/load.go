@@ -391,6 +391,9 @@ func (l *loader) server(i int, n ast.Node) {
 			sv.Users = users
 		}},
 		{"dns", func(v ast.Node) { sv.DNS, _ = d.oneOf(v, path+".dns", "addr", "srv", "none") }},
+		{"signed", func(v ast.Node) { sv.Signed, _ = d.boolean(v, path+".signed") }},
+		{"tlsa", func(v ast.Node) { sv.TLSA, _ = d.oneOf(v, path+".tlsa", scenarios.TLSAWords...) }},
+		{"posh", func(v ast.Node) { sv.POSH, _ = d.boolean(v, path+".posh") }},
 		{"real", func(v ast.Node) {
 			if s, ok := d.name(v, path+".real"); ok {
 				if err := interop.CheckName(s); err != nil {

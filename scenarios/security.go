@@ -1,0 +1,151 @@
+package scenarios
+
+import (
+	"fmt"
+
+	"github.com/fedsim/fedsim/dns"
+	"github.com/fedsim/fedsim/network/ca"
+	"github.com/fedsim/fedsim/nodes"
+)
+
+// DNSSEC, DANE and POSH in the world (issue 15): which zones are signed,
+// which TLSA records and POSH documents are published. Nothing here runs
+// for a Config that mentions none of them, so the XEP-0238 worlds draw
+// the same secrets and trace the same bytes as before.
+
+// TLSA words of Server.TLSA.
+var TLSAWords = []string{"dane-ee", "dane-ta"}
+
+// dnssecSeed is the seed DNSSEC keys derive from: the world's seed, by a
+// path of its own, so that signing draws nothing from the secrets stream.
+func dnssecSeed(seed uint64) []byte { return []byte(fmt.Sprintf("fedsim dnssec %d", seed)) }
+
+// usesDNSSEC reports whether any server signs, publishes TLSA or
+// validates: then the zone gets its root key.
+func (cfg *Config) usesDNSSEC() bool {
+	for _, sv := range cfg.Servers {
+		if sv.Signed || sv.TLSA != "" || sv.Policy.DNSSEC != nodes.DNSSECOff {
+			return true
+		}
+	}
+	return false
+}
+
+// security signs zones, publishes TLSA records and POSH documents.
+func (b *builder) security() error {
+	cfg, zone := b.cfg, b.prepared.Zone
+	if cfg.usesDNSSEC() {
+		nb, na := certWindow()
+		zone.EnableDNSSEC(dnssecSeed(cfg.Seed), nb, na)
+	}
+	for i, sv := range cfg.Servers {
+		if sv.Signed {
+			if err := zone.SignZone(sv.Domain); err != nil {
+				return fmt.Errorf("scenarios: server %s: %w", sv.Domain, err)
+			}
+		}
+		if sv.TLSA != "" {
+			if err := b.publishTLSA(i, sv); err != nil {
+				return err
+			}
+		}
+		if sv.POSH {
+			if err := b.publishPOSH(i, sv); err != nil {
+				return err
+			}
+		}
+	}
+	for i := range b.prepared.Servers {
+		if b.prepared.Web != nil {
+			b.prepared.Servers[i].Node.Web = b.prepared.Web
+		}
+	}
+	return nil
+}
+
+// endpoint is where a server's TLSA records go: its SRV target, or its
+// domain when it publishes only an address record.
+func endpoint(sv Server) string {
+	if sv.DNS == "srv" {
+		return "xmpp." + sv.Domain
+	}
+	return sv.Domain
+}
+
+func (b *builder) publishTLSA(i int, sv Server) error {
+	c := b.held[i]
+	if c == nil {
+		return fmt.Errorf("scenarios: server %s: tlsa %s, but it has no certificate", sv.Domain, sv.TLSA)
+	}
+	var rec ca.TLSA
+	var err error
+	switch sv.TLSA {
+	case "dane-ee":
+		rec, err = ca.NewTLSA(c, ca.UsageDANEEE, ca.SelectorSPKI, ca.MatchSHA256)
+	case "dane-ta":
+		ta := b.issuerOf(c)
+		if ta == nil {
+			return fmt.Errorf("scenarios: server %s: tlsa dane-ta, but its certificate is self-signed: there is no authority to name (use dane-ee)", sv.Domain)
+		}
+		rec, err = ca.NewTLSA(ta, ca.UsageDANETA, ca.SelectorSPKI, ca.MatchSHA256)
+		// RFC 7671 §5.2.2: the server presents the trust anchor, which the
+		// client has nowhere else.
+		b.held[i] = ca.WithChain(c, ta)
+		b.prepared.Servers[i].Node.Cert = b.held[i]
+	default:
+		return fmt.Errorf("scenarios: server %s: tlsa %q: want %s", sv.Domain, sv.TLSA, nodes.OrList(TLSAWords))
+	}
+	if err != nil {
+		return fmt.Errorf("scenarios: server %s: %w", sv.Domain, err)
+	}
+	b.prepared.Zone.AddTLSA(endpoint(sv), dns.DefaultPort, rec)
+	return nil
+}
+
+// issuerOf finds the authority certificate that issued c.
+func (b *builder) issuerOf(c *ca.Cert) *ca.Cert {
+	if c.SelfSigned() {
+		return nil
+	}
+	for _, x := range c.Chain {
+		if x.Subject == c.Issuer {
+			return x
+		}
+	}
+	for _, name := range b.authNames() {
+		if a := b.auths[name]; a.Cert.Subject == c.Issuer && c.SignedBy(a.Cert) {
+			return a.Cert
+		}
+	}
+	return nil
+}
+
+// authNames lists the authorities in Config order (then the implicit CA).
+func (b *builder) authNames() []string {
+	var out []string
+	for _, a := range b.cfg.Authorities {
+		out = append(out, a.Name)
+	}
+	if _, ok := b.auths[ImplicitCA]; ok {
+		out = append(out, ImplicitCA)
+	}
+	return out
+}
+
+// POSHExpires is how long the world's POSH documents may be cached, in
+// seconds (RFC 7711 §3.1): a day.
+const POSHExpires = 86400
+
+func (b *builder) publishPOSH(i int, sv Server) error {
+	c := b.held[i]
+	if c == nil {
+		return fmt.Errorf("scenarios: server %s: posh, but it has no certificate", sv.Domain)
+	}
+	if b.prepared.Web == nil {
+		b.prepared.Web = ca.Web{}
+	}
+	nb, na := certWindow()
+	web := b.defaultCA.Issue(ca.Template{Subject: sv.Domain, DNSNames: []string{sv.Domain}, NotBefore: nb, NotAfter: na})
+	b.prepared.Web[sv.Domain] = &ca.Site{Cert: web, Documents: map[string][]byte{ca.POSHPath: ca.NewPOSHDocument(POSHExpires, c)}}
+	return nil
+}
