@@ -129,6 +129,9 @@ type Answer struct {
 	Security Security
 	// SecurityNote says why, in words ("" without validation).
 	SecurityNote string
+	// Poisoned: the answer (or the SERVFAIL that replaced it) comes from a
+	// Poison fault, not the zone.
+	Poisoned bool
 }
 
 // Reason names why the lookup failed, for the trace's typed reason
@@ -254,7 +257,7 @@ func (r *Resolver) Lookup(domain string, direct bool) Answer {
 			}
 			switch f.Kind {
 			case Poison:
-				a := Answer{Domain: domain, Targets: f.Targets, Note: "POISONED answer for " + domain + " -> " + describe(f.Targets)}
+				a := Answer{Domain: domain, Targets: f.Targets, Note: "POISONED answer for " + domain + " -> " + describe(f.Targets), Poisoned: true}
 				return r.secure(a, true)
 			case NXDomain:
 				return Answer{Domain: domain, Err: ErrNXDomain, Note: "injected NXDOMAIN for " + domain}

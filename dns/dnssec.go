@@ -300,9 +300,13 @@ func hdr(owner string, typ uint16) mdns.RR_Header {
 }
 
 func srvRRs(domain string, recs []SRV) []mdns.RR {
+	return srvRRsAt("_xmpp-server._tcp."+key(domain), recs)
+}
+
+func srvRRsAt(owner string, recs []SRV) []mdns.RR {
 	var out []mdns.RR
 	for _, s := range recs {
-		out = append(out, &mdns.SRV{Hdr: hdr("_xmpp-server._tcp."+key(domain), mdns.TypeSRV),
+		out = append(out, &mdns.SRV{Hdr: hdr(owner, mdns.TypeSRV),
 			Priority: uint16(s.Priority), Weight: uint16(s.Weight), Port: uint16(s.Port), Target: mdns.Fqdn(key(s.Target))})
 	}
 	return out
@@ -479,12 +483,17 @@ func (r *Resolver) secure(a Answer, poisoned bool) Answer {
 		return a
 	}
 	d := key(a.Domain)
-	viaSRV := a.Targets[0].Via == "SRV"
+	// "SRV" or "xmpps SRV" (XEP-0368): the targets came from SRV records.
+	viaSRV := a.Targets[0].Via != "A"
 	// The RRsets the resolver received.
 	var first rrset
 	var denial *rrset
 	addrSets := map[string]rrset{}
 	if poisoned {
+		// The poisoner answers the query that was asked: an SRV RRset for
+		// _xmpp-server._tcp.<domain> pointing at its host (whatever it
+		// calls the record), or the domain's own address record.
+		viaSRV = a.Targets[0].Via != "A"
 		if viaSRV {
 			var recs []SRV
 			seen := map[string]bool{}
@@ -514,6 +523,14 @@ func (r *Resolver) secure(a Answer, poisoned bool) Answer {
 	} else {
 		if viaSRV {
 			first = z.signed("_xmpp-server._tcp."+d, mdns.TypeSRV, srvRRs(d, z.srv[d]))
+			if ds := z.direct[d]; len(ds) > 0 && len(z.srv[d]) == 0 {
+				first = z.signed("_xmpps-server._tcp."+d, mdns.TypeSRV, srvRRsAt("_xmpps-server._tcp."+d, ds))
+			} else if len(ds) > 0 {
+				// Both sets were asked (XEP-0368 §3): the second must
+				// verify too, and stands as the "denial" check below.
+				second := z.signed("_xmpps-server._tcp."+d, mdns.TypeSRV, srvRRsAt("_xmpps-server._tcp."+d, ds))
+				denial = &second
+			}
 		} else {
 			den := z.signed("_xmpp-server._tcp."+d, mdns.TypeSRV, nil)
 			denial = &den
@@ -557,7 +574,7 @@ func (r *Resolver) secure(a Answer, poisoned bool) Answer {
 		if poisoned {
 			what = "the POISONED answer for " + a.Domain + " (-> " + describe(a.Targets) + ")"
 		}
-		return Answer{Domain: a.Domain, Err: ErrBogus, Security: Bogus, SecurityNote: why,
+		return Answer{Domain: a.Domain, Err: ErrBogus, Security: Bogus, SecurityNote: why, Poisoned: poisoned,
 			Note: "DNSSEC: " + what + " is bogus, answered SERVFAIL (RFC 4035 §5.5): " + why}
 	}
 	out.Security, out.SecurityNote = sec, why

@@ -6,6 +6,7 @@ import (
 	"github.com/fedsim/fedsim/dns"
 	"github.com/fedsim/fedsim/network/ca"
 	"github.com/fedsim/fedsim/nodes"
+	"github.com/fedsim/fedsim/sim"
 )
 
 // DNSSEC, DANE and POSH in the world (issue 15): which zones are signed,
@@ -148,4 +149,17 @@ func (b *builder) publishPOSH(i int, sv Server) error {
 	web := b.defaultCA.Issue(ca.Template{Subject: sv.Domain, DNSNames: []string{sv.Domain}, NotBefore: nb, NotAfter: na})
 	b.prepared.Web[sv.Domain] = &ca.Site{Cert: web, Documents: map[string][]byte{ca.POSHPath: ca.NewPOSHDocument(POSHExpires, c)}}
 	return nil
+}
+
+// DNSAnswer is one DNS answer with what DNSSEC and a poisoner made of it.
+type DNSAnswer struct {
+	Host, Domain string
+	// Security is the resolver's verdict (dns.Unvalidated when it does
+	// not validate).
+	Security dns.Security
+	// Poisoned: a poisoner's answer; Bogus: answered SERVFAIL as bogus.
+	Poisoned, Bogus bool
+	// Why is the validator's reason.
+	Why  string
+	Time sim.Time
 }

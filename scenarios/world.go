@@ -20,6 +20,7 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -50,6 +51,10 @@ type World struct {
 	byDomain map[string]*Node
 	// Outcomes collects every negotiation outcome in the order reported.
 	Outcomes []Outcome
+	// DNSAnswers collects the answers a DNSSEC verdict or a poisoner
+	// shaped (issue 15), in the order they were given: what the attack
+	// matrices read their reasons from.
+	DNSAnswers []DNSAnswer
 	// Sent collects every stanza a user handed to its (running) server.
 	Sent []Delivery
 	// Deliveries collects every stanza handed to a local user.
@@ -385,6 +390,10 @@ func (n *Node) apply(effs []nodes.Effect) {
 			w.Net.Dial(n.Host, e.Addr, e.Port, e.Tag)
 		case nodes.EffResolve:
 			ans := n.Resolver.Lookup(e.Domain, e.Direct)
+			if ans.Poisoned || (ans.Security != dns.Unvalidated && !w.CountOnly) {
+				w.DNSAnswers = append(w.DNSAnswers, DNSAnswer{Host: n.Host.Name, Domain: e.Domain, Security: ans.Security,
+					Poisoned: ans.Poisoned, Bogus: errors.Is(ans.Err, dns.ErrBogus), Why: ans.SecurityNote, Time: w.now()})
+			}
 			if w.Sim.Trace != nil {
 				w.trace(n, sim.Record{Kind: sim.KindEvent, Event: "dns-query", Detail: dns.Query(e.Domain, e.Direct)})
 			}
