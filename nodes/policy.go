@@ -431,6 +431,13 @@ type Preset struct {
 	Policy   Policy
 	Cert     CertKind
 	TrustsCA bool
+	// Signed, TLSA and POSH are what the server's domain publishes
+	// (issue 15): a DNSSEC-signed zone, TLSA records for its endpoint
+	// ("" none, "dane-ee", "dane-ta") and a POSH document. XEP-0238's
+	// types publish none of them.
+	Signed bool
+	TLSA   string
+	POSH   bool
 }
 
 // Presets returns the six service types of XEP-0238 §2, in order. See

@@ -125,6 +125,7 @@ func PairConfig(p Pair, opt PairOptions) (*Config, Pair, error) {
 		if pr.TrustsCA {
 			sv.Trust = []string{ImplicitCA}
 		}
+		sv.Signed, sv.TLSA, sv.POSH = pr.Signed, pr.TLSA, pr.POSH
 		// type1.lit is a pre-SRV server: only an address record, so the
 		// resolver falls back to port 5269 (RFC 6120 §3.2.1 step 4).
 		if pr.Name == "type1" {

@@ -85,7 +85,45 @@ func Fields() []Field {
 				s.TrustsCA = b
 				return nil
 			},
-			get: func(s Spec) string { return strconv.FormatBool(s.TrustsCA) }})
+			get: func(s Spec) string { return strconv.FormatBool(s.TrustsCA) }},
+		boolSpecField("signed", "the domain's DNS zone is DNSSEC-signed (RFC 4033)", func(s *Spec) *bool { return &s.Signed }),
+		Field{Name: "tlsa", Values: tlsaWords, Want: nodes.OrList(tlsaWords),
+			apply: func(s *Spec, v string) error {
+				for _, w := range tlsaWords {
+					if w == v {
+						s.TLSA = strings.TrimPrefix(v, "none")
+						return nil
+					}
+				}
+				return fmt.Errorf("tlsa=%s: want %s", v, nodes.OrList(tlsaWords))
+			},
+			get: func(s Spec) string { return orNone(s.TLSA) }},
+		boolSpecField("posh", "the domain serves a POSH document for its certificate (RFC 7711)", func(s *Spec) *bool { return &s.POSH }))
+}
+
+// tlsaWords are the values of the sweep field tlsa: what the domain
+// publishes for its endpoint (scenarios.Server.TLSA).
+var tlsaWords = append([]string{"none"}, scenarios.TLSAWords...)
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// boolSpecField is a true/false field of what a spec's domain publishes.
+func boolSpecField(name, _ string, field func(*Spec) *bool) Field {
+	return Field{Name: name, Values: []string{"false", "true"}, Want: "true or false",
+		apply: func(s *Spec, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("%s=%s: want true or false", name, v)
+			}
+			*field(s) = b
+			return nil
+		},
+		get: func(s Spec) string { return strconv.FormatBool(*field(&s)) }}
 }
 
 func fieldByName(name string) (Field, bool) {
@@ -99,7 +137,19 @@ func fieldByName(name string) (Field, bool) {
 
 // Describe prints a spec as field=value pairs (the grid's coordinates).
 func Describe(s Spec) string {
-	return fmt.Sprintf("%s cert=%s trusts_ca=%t", s.Policy, certName(s.Cert), s.TrustsCA)
+	d := fmt.Sprintf("%s cert=%s trusts_ca=%t", s.Policy, certName(s.Cert), s.TrustsCA)
+	// What the domain publishes, only when it publishes something: the
+	// descriptions of sweeps without it read as they always did.
+	if s.Signed {
+		d += " signed=true"
+	}
+	if s.TLSA != "" {
+		d += " tlsa=" + s.TLSA
+	}
+	if s.POSH {
+		d += " posh=true"
+	}
+	return d
 }
 
 func certName(c nodes.CertKind) string {
@@ -194,6 +244,12 @@ func consistent(s Spec) error {
 	}
 	if (s.Policy.StartTLS != nodes.TLSNotOffered || s.Policy.InitiateTLS != nodes.InitiateNever) && s.Cert == nodes.CertNone {
 		return fmt.Errorf("TLS needs a certificate")
+	}
+	if (s.TLSA != "" || s.POSH) && s.Cert == nodes.CertNone {
+		return fmt.Errorf("tlsa and posh publish a certificate, and there is none")
+	}
+	if s.TLSA == "dane-ta" && s.Cert != nodes.CertCAIssued {
+		return fmt.Errorf("tlsa=dane-ta names the issuing authority of a CA-issued certificate")
 	}
 	return nil
 }

@@ -163,3 +163,68 @@ func TestSuggest(t *testing.T) {
 		t.Fatalf("changes %+v lack %+v", changes, want)
 	}
 }
+
+// TestNewFieldsLeaveTheSixTypesUnchanged (issue 15): a grid over the
+// DNSSEC fields — the domain's zone signed or not, the resolver validating
+// or not — on top of each of the six XEP types gives 24 policies, and
+// every ordered pair of them federates exactly as the two types do in the
+// XEP-0238 matrix: without an attacker, DNSSEC changes no outcome, and a
+// type that says nothing of it is the type it was. With DANE on (and
+// TLSA published) type4 reaches T with type4, which it does not without:
+// the grid does reach the new behaviour.
+func TestNewFieldsLeaveTheSixTypesUnchanged(t *testing.T) {
+	if testing.Short() {
+		t.Skip("576 pairs")
+	}
+	var specs []Spec
+	typeOf := map[string]string{}
+	for _, p := range nodes.Presets() {
+		grid, skipped, err := Grid(p, map[string][]string{"dnssec": {"off", "validate"}, "signed": {"false", "true"}})
+		if err != nil || len(skipped) > 0 {
+			t.Fatalf("%s: %v %v", p.Name, err, skipped)
+		}
+		for _, s := range grid {
+			s.Name = p.Name + "-" + strings.ReplaceAll(s.Title, " ", ",")
+			typeOf[s.Name] = p.Name
+			specs = append(specs, s)
+		}
+	}
+	if len(specs) != 24 {
+		t.Fatalf("%d specs, want 24", len(specs))
+	}
+	res, err := Run(specs, Options{Seed: 1, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	xep, err := scenarios.RunMatrix(scenarios.PairOptions{Seed: 1, NoTrace: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for _, c := range xep {
+		want[c.Initiator+">"+c.Receiver] = c.Outcome.Letter()
+	}
+	for _, c := range res.Cells {
+		w := want[typeOf[c.Initiator]+">"+typeOf[c.Receiver]]
+		if c.Outcome != w {
+			t.Errorf("%s -> %s: %s, want %s as %s -> %s (%s)", c.Initiator, c.Receiver, c.Outcome, w, typeOf[c.Initiator], typeOf[c.Receiver], c.Reason)
+		}
+	}
+
+	type4, _ := nodes.PresetByName("type4")
+	dane, _, err := Grid(type4, map[string][]string{"dnssec": {"validate"}, "dane": {"off", "accept"}, "signed": {"true"}, "tlsa": {"dane-ee"}})
+	if err != nil || len(dane) != 2 {
+		t.Fatalf("dane grid: %v, %d specs", err, len(dane))
+	}
+	r2, err := Run(dane, Options{Seed: 1, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, c := range r2.Cells {
+		got[c.Initiator+">"+c.Receiver] = c.Outcome
+	}
+	if got["p001>p001"] != "E" || got["p002>p002"] != "T" {
+		t.Fatalf("type4 with dane off/accept: %v, want p001>p001=E, p002>p002=T", got)
+	}
+}
