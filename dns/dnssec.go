@@ -187,6 +187,15 @@ func (z *Zone) AddTLSA(host string, port int, t ca.TLSA) {
 	z.tlsa[n] = append(z.tlsa[n], t)
 }
 
+// ReplaceTLSA replaces the TLSA records of host:port (a rollover, or a
+// botched one).
+func (z *Zone) ReplaceTLSA(host string, port int, ts []ca.TLSA) {
+	if z.tlsa == nil {
+		z.tlsa = map[string][]ca.TLSA{}
+	}
+	z.tlsa[TLSAOwner(host, port)] = append([]ca.TLSA(nil), ts...)
+}
+
 // TLSAOwner is the owner name of host:port's TLSA records (RFC 6698 §3).
 func TLSAOwner(host string, port int) string {
 	return "_" + strconv.Itoa(port) + "._tcp." + key(host)

@@ -324,7 +324,7 @@ var policyFields = []PolicyField{
 		"the server's resolver: off believes every DNS answer; validate checks DNSSEC signatures from the root trust anchor, answers SERVFAIL for bogus data (a poisoner's, an expired RRSIG) and makes TLSA records usable (RFC 4035 §4.3, §5)",
 		func(p Policy) int { return int(p.DNSSEC) }, func(p *Policy, i int) { p.DNSSEC = DNSSECMode(i) }),
 	optionalEnumField("dane", []string{"off", "accept", "require"},
-		"authenticate a peer's certificate by the DNSSEC-secure TLSA records of its SRV target, with no public CA: accept uses them when published (and then a certificate must match, RFC 7673 §3.4); require also refuses, as initiating server, a receiver without them (RFC 7673, RFC 7671 §5; needs dnssec=validate)",
+		"authenticate a peer's certificate by the DNSSEC-secure TLSA records of its SRV target, with no public CA: accept uses them when published (and then a certificate must match, RFC 7673 §3.4); require also refuses, as initiating server, a receiver without them (RFC 7673, RFC 7671 §5); records are usable only with dnssec=validate",
 		func(p Policy) int { return int(p.DANE) }, func(p *Policy, i int) { p.DANE = DANEMode(i) }),
 	optionalEnumField("posh", []string{"off", "accept"},
 		"accept a peer certificate listed in the fingerprints its domain serves at https://<domain>/.well-known/posh/xmpp-server.json, the web server verified by the public CAs (RFC 7711 §3)",
@@ -400,9 +400,9 @@ func (p Policy) Validate() error {
 	if p.EnforceClientAuthEKU && p.SASL == SASLNever {
 		errs = append(errs, "enforce_clientauth_eku only matters when SASL EXTERNAL is offered")
 	}
-	if p.DANE != DANEOff && p.DNSSEC != DNSSECValidate {
-		errs = append(errs, "dane="+p.DANE.String()+" needs dnssec=validate: TLSA records are usable only when DNSSEC-secure (RFC 6698 §4.1, RFC 7673 §3.3)")
-	}
+	// dane without dnssec=validate is allowed, and is what it is in
+	// practice: no TLSA record is ever usable (RFC 6698 §4.1), so accept
+	// changes nothing and require refuses every receiver.
 	if (p.DANE != DANEOff || p.POSH != POSHOff) && p.StartTLS == TLSNotOffered && p.InitiateTLS == InitiateNever {
 		errs = append(errs, "dane and posh authenticate TLS certificates, but this server never uses TLS")
 	}

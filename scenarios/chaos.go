@@ -44,7 +44,12 @@ func (c *ChaosRun) Replay() string { return fmt.Sprintf("fedsim chaos --runs 1 -
 func drawFaults(r *rand.Rand, p Pair) []Fault {
 	from, to := p.Domains()
 	ends := []string{from, to}
-	kinds := FaultKinds()
+	var kinds []FaultKind
+	for _, k := range FaultKinds() {
+		if s, _ := SpecOf(k); !s.NoChaos {
+			kinds = append(kinds, k)
+		}
+	}
 	n := r.IntN(4)
 	var out []Fault
 	for i := 0; i < n; i++ {

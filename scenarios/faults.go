@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"math/rand/v2"
 	"sort"
@@ -48,6 +49,11 @@ const (
 	ResetAfter FaultKind = "reset-after" // connections between Target and Peer reset after Fault.Bytes
 	Latency    FaultKind = "latency"     // Target–Peer latency Fault.Delay, jitter Fault.Jitter
 	Crash      FaultKind = "crash"       // Target crashes at At, restarts at Until with its state lost
+
+	// DNSSEC, DANE and POSH (issue 15; applied from the start).
+	DNSSECExpired FaultKind = "dnssec-expired" // Target's zone signatures expired
+	TLSAMismatch  FaultKind = "tlsa-mismatch"  // Target's TLSA records name another key
+	POSHDown      FaultKind = "posh-down"      // Target's web server does not answer
 )
 
 // FaultKinds lists every kind, sorted (chaos draws from this order).
@@ -214,6 +220,10 @@ type FaultSpec struct {
 	// parameters it does not set (a needed peer defaults to the other end
 	// of the pair), chosen so that the fault visibly changes a run.
 	Defaults Fault
+	// NoChaos keeps the kind out of chaos runs, whose XEP-0238 worlds
+	// have nothing it could act on (no signed zone, TLSA record or POSH
+	// document); leaving it out keeps every chaos seed what it was.
+	NoChaos bool
 	// draw picks the kind's own parameters for a chaos run (see
 	// drawFaults), with other the end of the pair that is not the target.
 	draw func(r *rand.Rand, f *Fault, other string)
@@ -346,6 +356,12 @@ var faultSpecs = []FaultSpec{
 	certSpec(CertRevoked, "the target's certificate is revoked, and every trust store knows it"),
 	{Kind: CertIntermediate, Layer: "certificate", Help: "the target's certificate is issued through an intermediate CA (still valid)", Cert: true, NeedsCA: true},
 	certSpec(CertNoClientAuth, "the target's certificate has serverAuth-only key usage, as public CAs issue since 2025 (RFC 5280 §4.2.1.12)"),
+	{Kind: DNSSECExpired, Layer: "DNS", NoChaos: true,
+		Help: "the target's DNSSEC signatures expired yesterday (its signer stopped): validating resolvers find its records bogus (RFC 4035 §5.3.1)"},
+	{Kind: TLSAMismatch, Layer: "DNS", NoChaos: true,
+		Help: "the target's TLSA records name a key its certificate does not have (a botched rollover): a DANE client refuses it (RFC 7673 §3.4)"},
+	{Kind: POSHDown, Layer: "network", NoChaos: true,
+		Help: "the target's web server does not answer: no POSH document (RFC 7711)"},
 	{Kind: TLSHandshakeFail, Layer: "network", Help: "every TLS handshake with the target fails", Params: windowParams},
 	{Kind: Partition, Layer: "network", Help: "nothing crosses between target and peer", Breaks: true,
 		Params: []FaultParam{ParamPeer, ParamAt, ParamUntil}, Needs: [][]FaultParam{{ParamPeer}}},
@@ -677,6 +693,37 @@ func (w *World) ApplyFault(f Fault) error {
 		}
 	case TLSHandshakeFail:
 		w.Net.Filters = append(w.Net.Filters, network.TLSFailure(f.Target, win))
+	case DNSSECExpired:
+		if !w.Zone.Signed(f.Target) {
+			return fmt.Errorf("scenarios: fault %s: %s's zone is not signed", f.Kind, f.Target)
+		}
+		nb, _ := certWindow()
+		start := w.Sim.Now().Std()
+		if start.Before(nb) {
+			start = nb
+		}
+		w.Zone.SetSignatureWindow(f.Target, start.AddDate(0, -1, 0), start.AddDate(0, 0, -1))
+	case TLSAMismatch:
+		wrong := sha256.Sum256([]byte("a key nobody holds: " + f.Target))
+		n := 0
+		for _, host := range append([]string{f.Target}, srvTargets(w.Zone, f.Target)...) {
+			if len(w.Zone.TLSARecords(host, dns.DefaultPort)) > 0 {
+				w.Zone.ReplaceTLSA(host, dns.DefaultPort, []ca.TLSA{{Usage: ca.UsageDANEEE, Selector: ca.SelectorSPKI, MatchingType: ca.MatchSHA256, Data: wrong[:]}})
+				n++
+			}
+		}
+		if n == 0 {
+			return fmt.Errorf("scenarios: fault %s: %s publishes no TLSA records", f.Kind, f.Target)
+		}
+	case POSHDown:
+		var site *ca.Site
+		if w.Prepared != nil {
+			site = w.Prepared.Web[f.Target]
+		}
+		if site == nil {
+			return fmt.Errorf("scenarios: fault %s: %s serves no POSH document", f.Kind, f.Target)
+		}
+		site.Down = true
 	case Partition:
 		w.Net.Filters = append(w.Net.Filters, network.Partition(f.Target, f.Peer, win))
 	case BlackHole:

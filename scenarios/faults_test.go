@@ -23,6 +23,7 @@ func TestFaults(t *testing.T) {
 		answered  bool
 		forbidden []string // must not appear in the trace
 		policies  map[string]nodes.Policy
+		specs     bool // the pair may name FeatureSpecs
 	}{
 		{name: "NXDOMAIN", pair: Pair{"type2", "type4"}, fault: Fault{Kind: DNSNXDomain, Target: "type4.lit", Observer: "type2.lit"},
 			outcome: "U", bounce: "remote-server-not-found/cancel", trace: []string{"injected NXDOMAIN"}},
@@ -86,6 +87,18 @@ func TestFaults(t *testing.T) {
 			outcome: "U", bounce: "remote-server-timeout/wait", trace: []string{"reset after 300 bytes", "connection reset"}},
 		{name: "latency and jitter", pair: Pair{"type5", "type5"}, fault: Fault{Kind: Latency, Target: "type5.lit", Peer: "example.lit", Delay: 150 * time.Millisecond, Jitter: 40 * time.Millisecond},
 			outcome: "T", answered: true, minTime: 2 * time.Second},
+		// Issue 15. A validating resolver finds the expired signatures bogus:
+		// no target, the stanza bounces as for SERVFAIL.
+		{name: "DNSSEC signatures expired", pair: Pair{"dnssec5", "dane4"}, fault: Fault{Kind: DNSSECExpired, Target: "dane4.lit"}, specs: true,
+			outcome: "U", bounce: "remote-server-not-found/wait", trace: []string{"is valid only from", "answered SERVFAIL"}},
+		// A TLSA record that names another key: the DANE client aborts the
+		// handshake, and does not fall back to dialback (RFC 7673 §3.4).
+		{name: "TLSA mismatch", pair: Pair{"dane4", "dane4"}, fault: Fault{Kind: TLSAMismatch, Target: "example.lit"}, specs: true,
+			outcome: "U", bounce: "remote-server-timeout/cancel", trace: []string{"no TLSA record matches the certificate"}},
+		// posh4 -> posh4 is T by POSH; without the initiator's web server,
+		// the receiver cannot authenticate its certificate: dialback, E.
+		{name: "POSH web server down", pair: Pair{"posh4", "posh4"}, fault: Fault{Kind: POSHDown, Target: "posh4.lit"}, specs: true,
+			outcome: "E", answered: true, trace: []string{"web server unreachable", "does not offer SASL EXTERNAL"}},
 		{name: "crash and restart", pair: Pair{"type2", "type4"}, fault: Fault{Kind: Crash, Target: "type4.lit", At: 60 * time.Millisecond, Until: 2 * time.Second},
 			outcome: "U", bounce: "remote-server-timeout/wait", trace: []string{"crashes", "restarts with empty state", "no longer knows this connection"}},
 	}
@@ -93,7 +106,11 @@ func TestFaults(t *testing.T) {
 	for _, c := range cases {
 		covered[c.fault.Kind] = true
 		t.Run(c.name, func(t *testing.T) {
-			r, err := RunPair(c.pair, PairOptions{Seed: 1, Faults: []Fault{c.fault}, Policies: c.policies})
+			opt := PairOptions{Seed: 1, Faults: []Fault{c.fault}, Policies: c.policies}
+			if c.specs {
+				opt.Specs = FeatureSpecs()
+			}
+			r, err := RunPair(c.pair, opt)
 			if err != nil {
 				t.Fatal(err)
 			}

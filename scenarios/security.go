@@ -163,3 +163,51 @@ type DNSAnswer struct {
 	Why  string
 	Time sim.Time
 }
+
+// srvTargets lists the SRV targets of domain, in record order.
+func srvTargets(z *dns.Zone, domain string) []string {
+	var out []string
+	for _, r := range z.SRVRecords(domain) {
+		out = append(out, r.Target)
+	}
+	return out
+}
+
+// FeatureSpecs are servers that use DNSSEC, DANE or POSH, by name, for
+// PairOptions.Specs: each an XEP-0238 type with one feature added, for
+// the feature goldens and fault cases (issue 15).
+//
+//   - dnssec5: type5 whose zone is signed and whose resolver validates.
+//   - dane4: type4 (self-signed, no CA) with a signed zone, a DANE-EE
+//     TLSA record and policy dane=accept.
+//   - danota5: type5 (CA-issued) with a DANE-TA record naming the CA,
+//     which it presents, and dane=accept — a trust anchor the peer need
+//     not trust.
+//   - posh4: type4 publishing a POSH document and accepting POSH.
+func FeatureSpecs() map[string]nodes.Preset {
+	t4, _ := nodes.PresetByName("type4")
+	t5, _ := nodes.PresetByName("type5")
+	out := map[string]nodes.Preset{}
+	dnssec5 := t5
+	dnssec5.Name, dnssec5.Title = "dnssec5", "type5 with a signed zone and a validating resolver"
+	dnssec5.Signed, dnssec5.Policy.DNSSEC = true, nodes.DNSSECValidate
+	out[dnssec5.Name] = dnssec5
+	dane4 := t4
+	dane4.Name, dane4.Title = "dane4", "type4 with DNSSEC, a DANE-EE TLSA record and dane=accept"
+	dane4.Signed, dane4.TLSA = true, "dane-ee"
+	dane4.Policy.DNSSEC, dane4.Policy.DANE = nodes.DNSSECValidate, nodes.DANEAccept
+	out[dane4.Name] = dane4
+	danota5 := t5
+	danota5.Name, danota5.Title = "danota5", "type5 with DNSSEC, a DANE-TA TLSA record and dane=accept"
+	danota5.Signed, danota5.TLSA = true, "dane-ta"
+	danota5.Policy.DNSSEC, danota5.Policy.DANE = nodes.DNSSECValidate, nodes.DANEAccept
+	out[danota5.Name] = danota5
+	posh4 := t4
+	posh4.Name, posh4.Title = "posh4", "type4 publishing a POSH document and accepting POSH"
+	posh4.POSH, posh4.Policy.POSH = true, nodes.POSHAccept
+	out[posh4.Name] = posh4
+	return out
+}
+
+// FeatureNames lists FeatureSpecs' names in a fixed order.
+var FeatureNames = []string{"dnssec5", "dane4", "danota5", "posh4"}
