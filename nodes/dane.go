@@ -62,6 +62,9 @@ func (s *Server) authenticator(tlsa []ca.TLSA, refs []string) *ca.Authenticator 
 		if a.Web == nil {
 			a.Web = ca.Web{} // no web server answers
 		}
+		if s.cfg.WebTrust != nil {
+			a.WebVerifier = &ca.Verifier{Roots: s.cfg.WebTrust}
+		}
 	}
 	return a
 }

@@ -75,6 +75,9 @@ type Config struct {
 	// (policy posh=accept, RFC 7711); nil: none reachable. The world owns
 	// it; the server only reads it, during a call.
 	Web ca.Web
+	// WebTrust holds the public CAs web servers are checked against when
+	// fetching POSH documents (the web PKI, RFC 7711 §3); nil: Trust.
+	WebTrust *ca.Pool
 
 	// Broken deliberately breaks one negotiation rule so that tests can
 	// show the invariant checker and the shipped scenarios catch it. Never

@@ -56,9 +56,14 @@ func (b *builder) security() error {
 			}
 		}
 	}
-	for i := range b.prepared.Servers {
-		if b.prepared.Web != nil {
+	if b.prepared.Web != nil {
+		// The web PKI: every server checks web servers against the default
+		// authority, which issued their certificates, whatever it trusts
+		// for XMPP peers.
+		webTrust := ca.NewPool(b.defaultCA.Cert)
+		for i := range b.prepared.Servers {
 			b.prepared.Servers[i].Node.Web = b.prepared.Web
+			b.prepared.Servers[i].Node.WebTrust = webTrust
 		}
 	}
 	return nil

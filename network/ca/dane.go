@@ -273,6 +273,10 @@ type Authenticator struct {
 	// Web, when set, lets the peer's POSH document vouch for a
 	// certificate PKIX does not accept (RFC 7711).
 	Web Web
+	// WebVerifier checks the web servers' certificates for POSH: the web
+	// PKI, which need not be the trust store for XMPP peers (RFC 7711 §3:
+	// HTTPS as usual). Zero: Verifier.
+	WebVerifier *Verifier
 }
 
 // Proofs a certificate can be accepted by (Authenticate's first result).
@@ -308,7 +312,11 @@ func (a *Authenticator) Authenticate(c *Cert, domain string, now time.Time) (str
 		return ByPKIX, nil
 	}
 	if a.Web != nil && c != nil {
-		if _, perr := a.Web.VerifyPOSH(c, domain, a.Verifier, now); perr == nil {
+		wv := a.Verifier
+		if a.WebVerifier != nil {
+			wv = *a.WebVerifier
+		}
+		if _, perr := a.Web.VerifyPOSH(c, domain, wv, now); perr == nil {
 			return ByPOSH, nil
 		} else {
 			return "", fmt.Errorf("%w; POSH: %v", err, perr)

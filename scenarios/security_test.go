@@ -1,0 +1,114 @@
+package scenarios
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// featurePairs: each feature server (FeatureSpecs) in both directions
+// against every XEP-0238 type, and against itself.
+func featurePairs() []Pair {
+	var out []Pair
+	for _, f := range FeatureNames {
+		for _, t := range Types {
+			out = append(out, Pair{f, t}, Pair{t, f})
+		}
+		out = append(out, Pair{f, f})
+	}
+	return out
+}
+
+// TestFeatureGoldens: the transcripts of DNSSEC, DANE-EE, DANE-TA and POSH
+// servers with every XEP type, both ways, and with their own kind, under
+// testdata/golden/features/ (rewritten by go test ./scenarios -update).
+func TestFeatureGoldens(t *testing.T) {
+	for _, p := range featurePairs() {
+		name := p.Initiator + "_" + p.Receiver
+		t.Run(name, func(t *testing.T) {
+			r, err := RunPair(p, PairOptions{Seed: 1, Specs: FeatureSpecs()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := transcript(t, r)
+			path := filepath.Join("testdata", "golden", "features", name+".txt")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run 'go test ./scenarios -update' to create it)", err)
+			}
+			if diff := cmp.Diff(strings.Split(string(want), "\n"), strings.Split(got, "\n")); diff != "" {
+				t.Fatalf("transcript changed (-golden +got); rerun with -update if intended:\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestFeatureOutcomes pins what each feature changes, read from the runs:
+// between two servers of the feature, DANE-EE and POSH lift type4 (no
+// CA) from E to T and DANE-TA keeps type5 at T with no shared CA trust;
+// DNSSEC alone changes no level. Against the plain types, where the peer
+// publishes nothing, a feature server federates as its type does.
+func TestFeatureOutcomes(t *testing.T) {
+	want := map[string]string{"dnssec5_dnssec5": "T", "dane4_dane4": "T", "danota5_danota5": "T", "posh4_posh4": "T"}
+	base := map[string]string{"dnssec5": "type5", "dane4": "type4", "danota5": "type5", "posh4": "type4"}
+	for _, p := range featurePairs() {
+		r, err := RunPair(p, PairOptions{Seed: 1, Specs: FeatureSpecs(), NoTrace: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := p.Initiator + "_" + p.Receiver
+		w, ok := want[name]
+		if !ok {
+			// Against a plain type: as the feature's base type does.
+			bp := Pair{orBase(base, p.Initiator), orBase(base, p.Receiver)}
+			br, err := RunPair(bp, PairOptions{Seed: 1, NoTrace: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w = br.Outcome.Letter()
+		}
+		if got := r.Outcome.Letter(); got != w {
+			t.Errorf("%s: %s (%s), want %s", name, got, r.Reason, w)
+		}
+	}
+}
+
+func orBase(base map[string]string, name string) string {
+	if b, ok := base[name]; ok {
+		return b
+	}
+	return name
+}
+
+// TestFeatureDeterministic: with DNSSEC keys, signatures, TLSA records and
+// POSH documents in the world, the same seed gives the same trace, byte
+// for byte; another seed gives other keys (and another trace).
+func TestFeatureDeterministic(t *testing.T) {
+	for _, f := range FeatureNames {
+		p := Pair{f, f}
+		a, err := RunPair(p, PairOptions{Seed: 42, Specs: FeatureSpecs()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := RunPair(p, PairOptions{Seed: 42, Specs: FeatureSpecs()})
+		c, _ := RunPair(p, PairOptions{Seed: 43, Specs: FeatureSpecs()})
+		if a.World.Sim.Trace.Hash() != b.World.Sim.Trace.Hash() {
+			t.Errorf("%s: seed 42 twice, different traces", f)
+		}
+		if a.World.Sim.Trace.Hash() == c.World.Sim.Trace.Hash() {
+			t.Errorf("%s: seeds 42 and 43 give the same trace", f)
+		}
+	}
+}
