@@ -14,6 +14,11 @@
 // Fault (or, for code that needs more, an Override function) replaces what
 // one resolver — or every resolver — sees for a name during a window of
 // virtual time.
+//
+// A zone may be DNSSEC-signed and a resolver may validate (dnssec.go): an
+// answer then says secure, insecure or bogus (RFC 4035 §4.3), with real
+// signatures made and checked by github.com/miekg/dns, and carries the
+// TLSA records of its targets for DANE (RFC 7673).
 package dns
 
 import (

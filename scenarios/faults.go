@@ -695,7 +695,10 @@ func (w *World) ApplyFault(f Fault) error {
 		w.Net.Filters = append(w.Net.Filters, network.TLSFailure(f.Target, win))
 	case DNSSECExpired:
 		if !w.Zone.Signed(f.Target) {
-			return fmt.Errorf("scenarios: fault %s: %s's zone is not signed", f.Kind, f.Target)
+			// Faults compose with any world; in one without the thing they
+			// act on they say so and change nothing.
+			w.TraceWorld(f.Target, "fault", fmt.Sprintf("%s: %s's zone is not signed: nothing to expire", f.Kind, f.Target))
+			break
 		}
 		nb, _ := certWindow()
 		start := w.Sim.Now().Std()
@@ -713,7 +716,7 @@ func (w *World) ApplyFault(f Fault) error {
 			}
 		}
 		if n == 0 {
-			return fmt.Errorf("scenarios: fault %s: %s publishes no TLSA records", f.Kind, f.Target)
+			w.TraceWorld(f.Target, "fault", fmt.Sprintf("%s: %s publishes no TLSA records: nothing to change", f.Kind, f.Target))
 		}
 	case POSHDown:
 		var site *ca.Site
@@ -721,7 +724,8 @@ func (w *World) ApplyFault(f Fault) error {
 			site = w.Prepared.Web[f.Target]
 		}
 		if site == nil {
-			return fmt.Errorf("scenarios: fault %s: %s serves no POSH document", f.Kind, f.Target)
+			w.TraceWorld(f.Target, "fault", fmt.Sprintf("%s: %s serves no POSH document: nothing to take down", f.Kind, f.Target))
+			break
 		}
 		site.Down = true
 	case Partition:

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/fedsim/fedsim/scenarios"
 )
@@ -52,18 +53,21 @@ func attackDNSSEC(o *opts, stdout io.Writer) error {
 		}
 	}
 	first := 23
-	fmt.Fprintf(stdout, "%-*s", first, "")
-	for _, t := range scenarios.Types {
-		fmt.Fprintf(stdout, "%-*s", width, t)
+	row := func(head string, cols []string) {
+		line := fmt.Sprintf("%-*s", first, head)
+		for _, c := range cols {
+			line += fmt.Sprintf("%-*s", width, c)
+		}
+		fmt.Fprintln(stdout, strings.TrimRight(line, " "))
 	}
-	fmt.Fprintln(stdout)
+	row("", scenarios.Types)
 	n := len(scenarios.Types)
 	for i, d := range scenarios.Deployments {
-		fmt.Fprintf(stdout, "%-*s", first, d.Name)
+		var cols []string
 		for j := range scenarios.Types {
-			fmt.Fprintf(stdout, "%-*s", width, label(cells[i*n+j]))
+			cols = append(cols, label(cells[i*n+j]))
 		}
-		fmt.Fprintln(stdout)
+		row(d.Name, cols)
 	}
 	fmt.Fprintln(stdout)
 	for _, d := range scenarios.Deployments {

@@ -18,6 +18,10 @@
 // exactly; the Common Name is consulted only when the certificate carries no
 // subjectAltName identifiers at all (RFC 6125 §6.4.4; RFC 9525 drops even
 // that fallback, see Verifier.NoCNFallback).
+//
+// Beyond PKIX: dane.go matches certificates against TLSA records (RFC
+// 6698, RFC 7671), posh.go against POSH documents (RFC 7711), and
+// Authenticator puts the three together as a server's policy asks.
 package ca
 
 import (

@@ -98,7 +98,7 @@ func Fields() []Field {
 				return fmt.Errorf("tlsa=%s: want %s", v, nodes.OrList(tlsaWords))
 			},
 			get: func(s Spec) string { return orNone(s.TLSA) }},
-		boolSpecField("posh", "the domain serves a POSH document for its certificate (RFC 7711)", func(s *Spec) *bool { return &s.POSH }))
+		boolSpecField("posh_document", "the domain serves a POSH document for its certificate (RFC 7711)", func(s *Spec) *bool { return &s.POSH }))
 }
 
 // tlsaWords are the values of the sweep field tlsa: what the domain
@@ -147,7 +147,7 @@ func Describe(s Spec) string {
 		d += " tlsa=" + s.TLSA
 	}
 	if s.POSH {
-		d += " posh=true"
+		d += " posh_document=true"
 	}
 	return d
 }

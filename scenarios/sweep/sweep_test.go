@@ -228,3 +228,17 @@ func TestNewFieldsLeaveTheSixTypesUnchanged(t *testing.T) {
 		t.Fatalf("type4 with dane off/accept: %v, want p001>p001=E, p002>p002=T", got)
 	}
 }
+
+// TestFieldNamesUnique: a grid axis names one field. The policy fields and
+// the spec's own (cert, trusts_ca, signed, tlsa, posh_document) share one
+// namespace, and a name in both would be set twice (the policy field posh
+// and the published POSH document once collided).
+func TestFieldNamesUnique(t *testing.T) {
+	seen := map[string]bool{}
+	for _, f := range Fields() {
+		if seen[f.Name] {
+			t.Errorf("two sweep fields are named %q", f.Name)
+		}
+		seen[f.Name] = true
+	}
+}

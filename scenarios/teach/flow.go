@@ -250,6 +250,10 @@ func BuildFlow(res *Result) *Flow {
 			s.Kind, s.To = Span, b
 			if r.Event == "tls-ok" {
 				s.Label = fmt.Sprintf("TLS on c%d: %s accepts", r.Conn, r.Node)
+				if _, how, ok := strings.Cut(r.Detail, "peer certificate verified by "); ok {
+					// DANE or POSH authenticated the certificate (issue 15).
+					s.Label += " (" + how + ")"
+				}
 			} else {
 				s.Label = fmt.Sprintf("TLS on c%d fails at %s", r.Conn, r.Node)
 			}
