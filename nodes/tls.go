@@ -99,6 +99,12 @@ func (s *Server) startDirectTLS(st *stream, end transport.End, serverName string
 	st.state = stTLS
 	st.paused = true
 	cfg := s.tlsConfig(serverName)
+	if end == transport.Client && st.route != nil {
+		// DANE and POSH as on a STARTTLS connection (the TLSA records are
+		// those of the _xmpps-server target being dialled).
+		cfg = s.tlsConfigTo(st)
+		cfg.ServerName = serverName
+	}
 	cfg.ALPN = alpnXMPPServer
 	s.emit(Effect{Kind: EffStartTLS, Conn: st.conn, End: end, TLS: cfg})
 }
