@@ -2,8 +2,13 @@ package spec
 
 import (
 	"fmt"
+	"math"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // diff's report is fixed bytes for fixed values. cmp.Diff's is not: in
@@ -121,5 +126,71 @@ func TestDiffCycle(t *testing.T) {
 `
 	if d := diff(a, b); d != golden {
 		t.Errorf("diff is\n%s\n%q\nwant\n%s", d, d, golden)
+	}
+}
+
+// equalEmpty says what cmp.Equal with cmpopts.EquateEmpty says, for the
+// kinds of values expectations compare and the corners around them: nil
+// against empty, nested empties, pointers to equal values, interfaces
+// holding different types, NaN, maps with a missing key.
+func TestEqualEmptyIsCmpEqual(t *testing.T) {
+	one, other := 1, 1
+	two := 2
+	nan := math.NaN()
+	type inner struct {
+		S []string
+		M map[string]int
+	}
+	type outer struct {
+		A  string
+		I  inner
+		P  *int
+		L  []inner
+		X  any
+		F  float64
+		Fs []float64
+	}
+	values := []any{
+		nil,
+		map[string]string{},
+		map[string]string(nil),
+		map[string]string{"a": "b"},
+		map[string]string{"a": "c"},
+		map[string]string{"b": "b"},
+		map[string]string{"a": "b", "b": "b"},
+		[]string{},
+		[]string(nil),
+		[]string{"r"},
+		[]string{"r", "r"},
+		invariantFacts{},
+		invariantFacts{Violations: []string{}},
+		invariantFacts{Violations: []string{"r"}},
+		invariantFacts{Lost: &one},
+		invariantFacts{Lost: &other},
+		invariantFacts{Lost: &two},
+		outer{},
+		outer{I: inner{S: []string{}, M: map[string]int{}}},
+		outer{I: inner{M: map[string]int{"x": 0}}},
+		outer{L: []inner{}},
+		outer{L: []inner{{}}},
+		outer{L: []inner{{S: []string{}}}},
+		outer{X: 1},
+		outer{X: int64(1)},
+		outer{X: "1"},
+		outer{X: []string{}},
+		outer{F: nan},
+		outer{Fs: []float64{nan}},
+		outer{P: &one},
+		outer{P: &two},
+		"a", "b", 1, 2, 1.5,
+	}
+	opt := cmpopts.EquateEmpty()
+	for i, a := range values {
+		for j, b := range values {
+			want := cmp.Equal(a, b, opt)
+			if got := equalEmpty(reflect.ValueOf(a), reflect.ValueOf(b)); got != want {
+				t.Errorf("values %d and %d: equalEmpty(%#v, %#v) = %t, cmp.Equal with EquateEmpty = %t", i, j, a, b, got, want)
+			}
+		}
 	}
 }

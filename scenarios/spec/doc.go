@@ -12,7 +12,7 @@
 //	s, err := spec.Load("scenarios/xep0238/type2-type4.yaml")
 //	// err is spec.Errors: every problem, each as file:line:col: message
 //	res, err := s.Run()
-//	for _, f := range res.Failures { fmt.Println(f) } // go-cmp diffs, -want +got
+//	for _, f := range res.Failures { fmt.Println(f) } // diffs, -want +got, in go-cmp's format
 //
 // A file names servers (a domain, an XEP-0238 preset and/or policy fields,
 // a certificate, a trust store, users), optionally certification

@@ -11,9 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
-
 	"github.com/fedsim/fedsim/nodes"
 	"github.com/fedsim/fedsim/nodes/xmlstream"
 	"github.com/fedsim/fedsim/scenarios"
@@ -55,7 +52,7 @@ type Failure struct {
 	Check string
 	// Message says what went wrong in a sentence or two.
 	Message string
-	// Diff is a go-cmp diff, -want +got (empty when the message says it
+	// Diff is a diff in go-cmp's format, -want +got (empty when the message says it
 	// all).
 	Diff string
 }
@@ -142,9 +139,9 @@ func hostOutcomes(w *scenarios.World, a, b string) []scenarios.Outcome {
 }
 
 // diff is cmp.Diff with empty and nil slices and maps equal, but the same
-// bytes in every process (see diff.go).
+// bytes in every process and without go-cmp in the binary (see diff.go).
 func diff(want, got any) string {
-	return stableDiff(want, got, cmp.Options{cmpopts.EquateEmpty()})
+	return stableDiff(want, got)
 }
 
 // check compares the run with every expectation of the scenario.

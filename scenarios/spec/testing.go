@@ -33,7 +33,7 @@ type runner interface {
 }
 
 // RunFile loads and runs one scenario file in a go test, reporting a load
-// error or each failed expectation (with its go-cmp diff, -want +got)
+// error or each failed expectation (with its diff, -want +got)
 // through t. With a *testing.T it runs as a subtest named after the file.
 func RunFile(t testing.TB, path string, opts ...Option) {
 	t.Helper()
