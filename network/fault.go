@@ -3,6 +3,7 @@ package network
 import (
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/fedsim/fedsim/network/ca"
@@ -239,7 +240,10 @@ func TLSFailure(host string, w Window) Filter {
 	}}
 }
 
-var starttlsRE = regexp.MustCompile(`<starttls[^>]*?(/>|>.*?</starttls>)`)
+// starttlsRE is compiled on first use: only the STARTTLS stripper needs
+// it, and compiling it at package initialisation cost every start of
+// fedsim (fedsim help included).
+var starttlsRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`<starttls[^>]*?(/>|>.*?</starttls>)`) })
 
 // StripSTARTTLS is an on-path attacker between a and b that removes the
 // <starttls/> feature from stream features (a downgrade attack; only a side
@@ -249,7 +253,7 @@ func StripSTARTTLS(a, b string, onStrip func(s *Segment)) Filter {
 		if s.Kind != KindData || s.Encrypted || !between(s, a, b) {
 			return Pass // an encrypted stream's features are out of its reach
 		}
-		if out := starttlsRE.ReplaceAll(s.Data, nil); len(out) != len(s.Data) {
+		if out := starttlsRE().ReplaceAll(s.Data, nil); len(out) != len(s.Data) {
 			s.Data = out
 			if onStrip != nil {
 				onStrip(s)

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fedsim/fedsim/dns"
@@ -568,7 +569,8 @@ func (b *builder) traffic() error {
 // stream that declares the dialback prefix, as servers send them.
 const streamPrefix = "<stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' xmlns:stream='http://etherx.jabber.org/streams'>"
 
-var byteOffset = regexp.MustCompile(`at byte \d+`)
+// byteOffset is compiled on first use, not at every start of fedsim.
+var byteOffset = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`at byte \d+`) })
 
 // ParseStanza parses one stanza as it would appear on a jabber:server
 // stream (RFC 6120 §4.8.3): message, iq or presence, with from and to.
@@ -582,7 +584,7 @@ func ParseStanza(raw string) (*xmlstream.Element, error) {
 		if err != nil {
 			// Offsets count from the start of the stanza, not of the
 			// stream header it was parsed in.
-			msg := byteOffset.ReplaceAllStringFunc(err.Error(), func(m string) string {
+			msg := byteOffset().ReplaceAllStringFunc(err.Error(), func(m string) string {
 				n, _ := strconv.Atoi(strings.TrimPrefix(m, "at byte "))
 				return fmt.Sprintf("at byte %d", n-len(streamPrefix))
 			})

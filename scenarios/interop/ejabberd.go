@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -115,7 +114,7 @@ func ejabberdRuntime() (erl, libs string, err error) {
 	}
 	erl, libs = "/usr/bin/erl", ""
 	for _, line := range strings.Split(string(b), "\n") {
-		if m := ctlVar.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
+		if m := ctlVar().FindStringSubmatch(strings.TrimSpace(line)); m != nil {
 			switch m[1] {
 			case "ERL":
 				erl = m[2]
@@ -134,7 +133,7 @@ func ejabberdRuntime() (erl, libs string, err error) {
 	return erl, libs, nil
 }
 
-var ctlVar = regexp.MustCompile(`^(ERL|ERL_LIBS)=["']?([^"']+)["']?$`)
+var ctlVar = lazyRegexp(`^(ERL|ERL_LIBS)=["']?([^"']+)["']?$`)
 
 // ejabberdS2S is what fedsim writes as ejabberd's s2s settings: top-level
 // lines (one option each, in YAML flow style) and whether
@@ -603,7 +602,7 @@ func (e *Ejabberd) Ping(ctx context.Context, domain string) error {
 
 // outboundVerdict is ejabberd_s2s_out's log line when it has judged an
 // outbound stream: authenticated, or given up (and bouncing).
-var outboundVerdict = regexp.MustCompile(`(?:Accepted outbound s2s \S+ authentication|Failed to establish outbound s2s connection) ([^\s:]+ -> [^\s:]+)`)
+var outboundVerdict = lazyRegexp(`(?:Accepted outbound s2s \S+ authentication|Failed to establish outbound s2s connection) ([^\s:]+ -> [^\s:]+)`)
 
 // scanLog reads the log from where it last stopped, up to its last whole
 // line, and notes the outbound streams ejabberd has judged.
@@ -625,7 +624,7 @@ func (e *Ejabberd) scanLog() error {
 			return nil
 		}
 		e.logSeen += int64(len(line))
-		if m := outboundVerdict.FindStringSubmatch(line); m != nil {
+		if m := outboundVerdict().FindStringSubmatch(line); m != nil {
 			e.judged[m[1]] = true
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -72,7 +71,7 @@ func (p *Prosody) Available() error {
 	return nil
 }
 
-var s2sLine = regexp.MustCompile(`^\s*(s2s_[a-z_]+)\s*=\s*(.+?)\s*;?\s*$`)
+var s2sLine = lazyRegexp(`^\s*(s2s_[a-z_]+)\s*=\s*(.+?)\s*;?\s*$`)
 
 // shippedSettings reads the s2s settings of Debian's shipped configuration
 // (uncommented s2s_* assignments): what a fresh install runs with.
@@ -89,7 +88,7 @@ func shippedSettings() ([]string, error) {
 		if i := strings.Index(line, "--"); i >= 0 {
 			line = line[:i]
 		}
-		if m := s2sLine.FindStringSubmatch(line); m != nil {
+		if m := s2sLine().FindStringSubmatch(line); m != nil {
 			out = append(out, m[1]+" = "+m[2])
 		}
 	}

@@ -419,7 +419,8 @@ func runPair(k int, a, b Spec, pairOpt scenarios.PairOptions, opt Options) (Cell
 	return c, nil
 }
 
-var streamID = regexp.MustCompile(`[a-z0-9]{16}`)
+// streamID is compiled on first use, not at every start of fedsim.
+var streamID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[a-z0-9]{16}`) })
 
 // anonymise turns a failure reason into its class: the pair's domains
 // become "initiator"/"receiver" so that reasons group across pairs.
@@ -429,7 +430,7 @@ func anonymise(reason, from, to string) string {
 	}
 	r := strings.ReplaceAll(reason, from, "<initiator>")
 	r = strings.ReplaceAll(r, to, "<receiver>")
-	return streamID.ReplaceAllString(r, "<id>")
+	return streamID().ReplaceAllString(r, "<id>")
 }
 
 // Merge combines shards of one sweep into the result of a single run.
