@@ -112,3 +112,19 @@ func TestFeatureDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFeaturePair: one pair's whole run, without a trace, for a
+// feature pair and the XEP type it is built on — what DNSSEC signing and
+// validation, TLSA lookups and POSH checks cost a federation.
+func BenchmarkFeaturePair(b *testing.B) {
+	for _, p := range []Pair{{"type4", "type4"}, {"dane4", "dane4"}, {"type5", "type5"}, {"dnssec5", "dnssec5"}, {"danota5", "danota5"}, {"posh4", "posh4"}} {
+		b.Run(p.Initiator, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := RunPair(p, PairOptions{Seed: uint64(i) + 1, Specs: FeatureSpecs(), NoTrace: true}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
