@@ -113,12 +113,13 @@ func (s *Server) authenticateClient(st *stream) error {
 
 // lookupPeerTLSA starts the lookup of the peer domain's TLSA records on a
 // Receiving stream that has just been encrypted, when the policy uses
-// DANE and the certificate can matter (SASL EXTERNAL can be offered).
+// DANE and the certificate can matter (SASL EXTERNAL can be offered, or a
+// dialback key can be answered from it, XEP-0344 §2.4).
 // It reports whether the features must wait for the answer.
 func (s *Server) lookupPeerTLSA(st *stream) bool {
 	p := s.cfg.Policy
-	if p.DANE == DANEOff || !st.tls || st.peerTLSAKnown || st.peer == "" || st.peerCert == nil ||
-		p.SASL == SASLNever || !s.acceptFor(st.peer).Has(LevelTrusted) {
+	certMatters := (p.SASL != SASLNever && s.acceptFor(st.peer).Has(LevelTrusted)) || p.DialbackWithoutDialback
+	if p.DANE == DANEOff || !st.tls || st.peerTLSAKnown || st.peer == "" || st.peerCert == nil || !certMatters {
 		return false
 	}
 	st.peerTLSAKnown = true
@@ -154,4 +155,41 @@ func (s *Server) peerTLSAResolved(st *stream, a dns.Answer) {
 		s.note(st, "decide", "%s has no usable TLSA records for %s: %s", str(s.cfg.Domain), str(st.peer), str(why))
 	}
 	s.writeRaw(st, s.features(st))
+}
+
+// dialbackWithoutDialback is XEP-0344 §2.4 on the Receiving Server: a
+// <db:result/> key from a peer whose TLS certificate authenticates the
+// key's 'from' domain is answered valid at once; the Authoritative Server
+// is not asked. The certificate is checked now, when the key arrives, for
+// that domain (XEP-0344 §3: not only at the handshake). It reports
+// whether it answered.
+func (s *Server) dialbackWithoutDialback(st *stream, from string) bool {
+	if !s.cfg.Policy.DialbackWithoutDialback || !st.tls || st.peerCert == nil {
+		return false
+	}
+	var tlsa []ca.TLSA
+	var refs []string
+	if from == st.peer {
+		tlsa, refs = st.peerTLSA, st.peerTLSARefs
+	}
+	how := ca.ByPKIX
+	var err error
+	if a := s.authenticator(tlsa, refs); a != nil {
+		how, err = a.Authenticate(st.peerCert, from, s.Now)
+	} else {
+		err = verifier(s.cfg.Trust).Verify(st.peerCert, from, s.Now)
+	}
+	if err != nil {
+		s.note(st, "decide", "%s cannot answer the key from its certificate (XEP-0344 §2.4): %v", str(s.cfg.Domain), errArg(err))
+		return false
+	}
+	s.authenticatedByDialback(st, from, st.id)
+	st.byCert = true
+	if how != ca.ByPKIX {
+		st.peerAuth = how
+	}
+	s.note(st, "authenticated", "%s accepts %s at level %s without asking its Authoritative Server: the certificate is authenticated by %s for %s (XEP-0344 §2.4, dialback without dialback)",
+		str(s.cfg.Domain), str(from), str(st.level.Letter()), str(how), str(from))
+	s.writeDialback(st, "db:result", s.cfg.Domain, "", from, "valid", "")
+	return true
 }

@@ -172,6 +172,9 @@ func (s *Server) handleDBResult(st *stream, el *xmlstream.Element) {
 	if st.peer != "" && from != st.peer {
 		s.note(st, "note", "db:result from %s on a stream whose header said from=%s", str(from), str(st.peer))
 	}
+	if s.dialbackWithoutDialback(st, from) {
+		return
+	}
 	s.note(st, "decide", "%s verifies the key with %s's Authoritative Server, found through DNS (XEP-0220 §2.1.2)", str(s.cfg.Domain), str(from))
 	s.startVerification(st, from, strings.TrimSpace(el.Text()))
 }

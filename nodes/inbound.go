@@ -81,8 +81,11 @@ func (s *Server) handleInboundStanza(st *stream, el *xmlstream.Element) {
 	// The parser lent el (Borrow); the effects below keep it.
 	el = el.Clone()
 	method := "dialback"
-	if st.level == LevelTrusted {
+	switch {
+	case st.level == LevelTrusted:
 		method = "sasl"
+	case st.byCert:
+		method = "dialback-certificate" // XEP-0344 §2.4
 	}
 	// What the invariant checker reads (and the world collects).
 	e := s.note(st, "accept-stanza", "%s accepts a stanza from %s: the stream is authenticated at level %s by %s",

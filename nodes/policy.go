@@ -239,6 +239,12 @@ type Policy struct {
 	// TLS from the first byte, SNI the peer's domain and ALPN
 	// "xmpp-server". Default false.
 	DirectTLS bool
+	// DialbackWithoutDialback: as Receiving Server, answer a <db:result/>
+	// key valid at once, without asking the Authoritative Server, when the
+	// stream's TLS certificate authenticates the key's 'from' domain —
+	// by PKIX, DANE or POSH, checked when the key arrives (XEP-0344 §2.4,
+	// §3). Default false.
+	DialbackWithoutDialback bool
 	// DNSSEC: whether the server's resolver validates (RFC 4035 §5): a
 	// bogus answer (a poisoner's, an expired signature) is SERVFAIL, and
 	// secure TLSA records become usable for DANE. Default off.
@@ -317,6 +323,9 @@ var policyFields = []PolicyField{
 			p.RefuseVerifyBeforeTLS = !b
 			return err
 		}},
+	boolField("dialback_without_dialback", false, []string{"false", "true"},
+		"as Receiving Server, answer a dialback key valid at once when the stream's certificate authenticates its 'from' domain (PKIX, DANE or POSH), without asking the Authoritative Server (XEP-0344 §2.4)",
+		func(p *Policy) *bool { return &p.DialbackWithoutDialback }),
 	boolField("direct_tls", false, []string{"false", "true"},
 		"Direct TLS (XEP-0368): listen for TLS from the first byte on port 5270, published as _xmpps-server SRV, and connect to _xmpps-server targets with SNI and ALPN xmpp-server",
 		func(p *Policy) *bool { return &p.DirectTLS }),
@@ -393,6 +402,9 @@ func (p Policy) Validate() error {
 	}
 	if p.DialbackErrors && !p.Dialback {
 		errs = append(errs, "dialback_errors is set but dialback is off")
+	}
+	if p.DialbackWithoutDialback && !p.Dialback {
+		errs = append(errs, "dialback_without_dialback is set but dialback is off")
 	}
 	if p.SASLFallback && !p.Dialback {
 		errs = append(errs, "sasl_fallback is set but dialback is off")

@@ -433,7 +433,7 @@ func (s *Server) TLSDone(c transport.ConnID, e transport.End, r transport.TLSRes
 	if st.role == roleReceiving {
 		// RFC 6120 §5.4.3.3: what was learnt before TLS is discarded —
 		// no authentication and no pending dialback check carries over.
-		st.authDomain, st.level = "", LevelNone
+		st.authDomain, st.level, st.byCert = "", LevelNone, false
 		st.offeredSASL, st.saslDone = false, false
 		s.dropVerifications(st)
 	}
@@ -604,9 +604,12 @@ type stream struct {
 	// Receiving, policy dane on: the DNSSEC-secure TLSA records of the
 	// peer domain's SRV targets and those targets' names, looked up after
 	// TLS (peerTLSAKnown) before the stream features are sent.
-	peerTLSA       []ca.TLSA
-	peerTLSARefs   []string
-	peerTLSAKnown  bool
+	peerTLSA      []ca.TLSA
+	peerTLSARefs  []string
+	peerTLSAKnown bool
+	// byCert: the Receiving stream's dialback key was answered from the
+	// certificate (XEP-0344 §2.4), not by the Authoritative Server.
+	byCert         bool
 	offeredSASL    bool
 	saslChallenged bool // an <auth/> without initial response got the empty challenge; <response/> is due
 	saslDone       bool

@@ -207,6 +207,13 @@ func Check(w *World) Report {
 					rep.Impersonations = append(rep.Impersonations, Impersonation{Server: a.Server, Domain: a.From, AnsweredBy: host})
 				}
 			}
+		case "dialback-certificate":
+			// XEP-0344 §2.4: the key was answered from the certificate, so
+			// the evidence is the certificate's, on an encrypted stream.
+			k := [2]string{a.Host, fmt.Sprint(a.Conn)}
+			if !tlsVerified[k] || a.Level != nodes.LevelEncrypted {
+				rep.Violations = append(rep.Violations, Violation{"dialback-verified", fmt.Sprintf("%s accepted %s by its certificate (XEP-0344 §2.4) without a verified certificate on an encrypted connection", where, from)})
+			}
 		case "sasl":
 			k := [2]string{a.Host, fmt.Sprint(a.Conn)}
 			if !saslOK[k] || !tlsVerified[k] {

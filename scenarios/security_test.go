@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/fedsim/fedsim/nodes"
 )
 
 // featurePairs: each feature server (FeatureSpecs) in both directions
@@ -126,5 +128,39 @@ func BenchmarkFeaturePair(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestDialbackWithoutDialback (XEP-0344 §2.4): a receiver with the
+// shortcut answers a key from the certificate when it authenticates the
+// key's domain — PKIX between type5 servers — and opens no verification
+// connection; when it does not (type4's self-signed certificate, no DANE),
+// it asks the Authoritative Server as before. The invariant checker
+// accepts the first on the certificate's evidence.
+func TestDialbackWithoutDialback(t *testing.T) {
+	for _, c := range []struct {
+		pair     Pair
+		shortcut bool
+	}{{Pair{"type5", "type5"}, true}, {Pair{"type4", "type4"}, false}} {
+		// type5 would use SASL EXTERNAL: take it away so that dialback runs.
+		p, _ := nodes.PresetByName(c.pair.Receiver)
+		p.Policy.SASL, p.Policy.DialbackWithoutDialback = nodes.SASLNever, true
+		ini, _ := nodes.PresetByName(c.pair.Initiator)
+		ini.Name = "ini" + ini.Name
+		p.Name = "rec" + p.Name
+		r, err := RunPair(Pair{ini.Name, p.Name}, PairOptions{Seed: 1, Specs: map[string]nodes.Preset{ini.Name: ini, p.Name: p}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tr strings.Builder
+		r.World.Sim.Trace.WriteText(&tr)
+		answered := strings.Contains(tr.String(), "without asking its Authoritative Server")
+		verified := strings.Contains(tr.String(), "<db:verify from='"+r.From+"'")
+		if answered != c.shortcut || verified == c.shortcut || r.Outcome != nodes.LevelEncrypted {
+			t.Errorf("%v: shortcut %v, verification connection %v, outcome %s; want shortcut %v, E\n%s", c.pair, answered, verified, r.Outcome.Letter(), c.shortcut, tr.String())
+		}
+		if v := CheckInvariants(r.World); len(v) != 0 {
+			t.Errorf("%v: invariant violations: %v", c.pair, v)
+		}
 	}
 }
