@@ -12,6 +12,16 @@
 // from them in index order — so it is byte-identical whatever the number of
 // workers, and a sweep split into shards (--shard i/n: pairs whose index is
 // i modulo n) merges back into exactly the report of one run.
+//
+// A shard file (shard.go) carries the whole experiment — every flag that
+// decides a cell, the fedsim build, the policy list — and a digest, so that
+// merging refuses, naming the difference, shards that are not one sweep:
+// before, a shard run with a fault merged silently with fault-free ones.
+// --suggest is sharded the same way (its candidate changes, index mod n)
+// and finished from the merged cells. Grid axes are read against the
+// policy table (grid.go): a set-valued field takes sets. ShardFromEnv
+// (env.go) reads the shard from a Kubernetes Indexed Job or a Slurm job
+// array (docs/distributed.md).
 package sweep
 
 import (
