@@ -79,6 +79,7 @@ var badInputCases = map[string][]struct {
 		{[]string{"--domains", "5", "--peers", "5"}, "--peers 5: want at least 1 and fewer than --domains (5)"},
 		{[]string{"--stanzas", "0"}, "--stanzas 0"},
 		{[]string{"--preset", "type9"}, `--preset "type9"`},
+		{[]string{"--memory-limit", "-1"}, "--memory-limit -1: want 0 (none) or a size in MiB"},
 	},
 	"bench": {
 		{[]string{"--count", "0"}, "--count 0: want at least 1"},
