@@ -76,7 +76,13 @@ func TestGridSweepIsTheSameHoweverItIsRun(t *testing.T) {
 	}
 	specs = specs[:200] // 40,000 ordered pairs
 	if testing.Short() {
-		specs = specs[:40]
+		// Every fifth policy: the first forty alone all share the grid's
+		// first values and never reach E or T.
+		var few []Spec
+		for i := 0; i < len(specs); i += 5 {
+			few = append(few, specs[i])
+		}
+		specs = few
 	}
 	one, err := Run(specs, Options{Seed: 5, Workers: 1})
 	if err != nil {
