@@ -27,6 +27,7 @@ var badInputCases = map[string][]struct {
 	"run": {
 		{[]string{"type1", "type4", "--fragment", "bits"}, `--fragment "bits"`},
 		{[]string{"type1"}, "want INITIATOR RECEIVER"},
+		{[]string{"type4", "type4", "--publish-receiver", "tlsa=dane-xx"}, `--publish-receiver: publish "tlsa=dane-xx"`},
 	},
 	"explain": {
 		{[]string{"type1", "type9"}, `unknown kind of server "type9"`},
@@ -43,6 +44,7 @@ var badInputCases = map[string][]struct {
 	"attack": {
 		{[]string{"nope"}, `unknown attack "nope"`},
 		{[]string{"tls-intercept", "--cert", "none"}, `--cert "none"`},
+		{[]string{"strip-starttls", "--dnssec"}, "--dnssec goes with dns-poison"},
 	},
 	"chaos": {
 		{[]string{"--runs", "0"}, "--runs 0: want at least 1"},

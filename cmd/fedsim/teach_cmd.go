@@ -30,7 +30,7 @@ func init() {
 	})
 	register(command{
 		name:    "explain",
-		usage:   "fedsim explain INITIATOR RECEIVER | FILE.yaml [--pair FROM,TO] [--seed N] [--policy-initiator k=v,...] [--policy-receiver k=v,...] [--cert-initiator KIND] [--cert-receiver KIND] [--fault kind:target[:peer]]... [--attack KIND] [--fragment whole|random|byte]",
+		usage:   "fedsim explain INITIATOR RECEIVER | FILE.yaml [--pair FROM,TO] [--seed N] [--policy-initiator k=v,...] [--policy-receiver k=v,...] [--cert-initiator KIND] [--cert-receiver KIND] [--publish-initiator WORDS] [--publish-receiver WORDS] [--fault kind:target[:peer]]... [--attack KIND] [--fragment whole|random|byte]",
 		summary: "narrate one pair (or a scenario file's first stanza's pair) step by step: who sends what to whom and why, the outcome, and what would have changed it",
 		run:     cmdExplain,
 		flags:   func() *flag.FlagSet { fs, _ := teachFlags("explain", io.Discard); return fs },
@@ -54,6 +54,7 @@ type teachOpts struct {
 	seed           uint64
 	polI, polR     string
 	certI, certR   string
+	pubI, pubR     string
 	faults         multi
 	attack, format string
 	fragment       string
@@ -70,6 +71,8 @@ func teachFlags(name string, stderr io.Writer) (*flag.FlagSet, *teachOpts) {
 	fs.StringVar(&o.polR, "policy-receiver", "", "change the receiving server's policy (as --policy-initiator)")
 	fs.StringVar(&o.certI, "cert-initiator", "", "the initiating server's certificate: none, self-signed or CA-issued (default: the preset's)")
 	fs.StringVar(&o.certR, "cert-receiver", "", "the receiving server's certificate (as --cert-initiator)")
+	fs.StringVar(&o.pubI, "publish-initiator", "", "what the initiating domain publishes: signed (a DNSSEC-signed zone), tlsa=dane-ee or tlsa=dane-ta, posh (a POSH document), joined by commas, or none (docs/dane.md)")
+	fs.StringVar(&o.pubR, "publish-receiver", "", "what the receiving domain publishes (as --publish-initiator)")
 	fs.Var(&o.faults, "fault", "inject a fault, kind:target[:peer][,param=value...] with target initiator, receiver or a domain (repeatable), e.g. cert-expired:receiver or dns-slow:receiver,delay=5s; 'fedsim help faults' lists the kinds")
 	fs.StringVar(&o.attack, "attack", "", "place an attacker between the two: "+nodes.OrList(scenarios.AttackKindNames()))
 	fs.StringVar(&o.fragment, "fragment", "whole", "how writes are cut on the wire: whole, random (up to 4 pieces) or byte (one byte per segment)")
@@ -141,6 +144,15 @@ func checkTeachOpts(name string, cfg teach.Config, o *teachOpts, errs []string) 
 		if c != "" && c != teach.CertNone && c != teach.CertSelfSigned && c != teach.CertCAIssued {
 			errs = append(errs, fmt.Sprintf("--cert-%s %q: want none, self-signed or CA-issued", []string{"initiator", "receiver"}[i], c))
 		}
+	}
+	for i, v := range []string{o.pubI, o.pubR} {
+		if v == "" {
+			continue
+		}
+		if _, err := teach.ParsePublish(v); err != nil {
+			errs = append(errs, fmt.Sprintf("--publish-%s: %s", []string{"initiator", "receiver"}[i], strings.TrimPrefix(err.Error(), "teach: ")))
+		}
+		cfg.Sides[i].Publish = v
 	}
 	if name == "diagram" && o.format != "mermaid" && o.format != "svg" {
 		errs = append(errs, fmt.Sprintf("--format %q: want mermaid or svg", o.format))

@@ -355,7 +355,7 @@ func Explain(w io.Writer, res *Result, flow *Flow, changes []Change, replay stri
 	fmt.Fprintf(&b, "%s (%s) -> %s (%s), seed %d\n", res.From, res.Presets[0].Title, res.To, res.Presets[1].Title, res.Config.Seed)
 	for i, d := range []string{res.From, res.To} {
 		note := ""
-		if res.Config.Sides[i].Policy != nil || res.Config.Sides[i].Cert != "" {
+		if res.Config.Sides[i].Policy != nil || res.Config.Sides[i].Cert != "" || res.Config.Sides[i].Publish != "" {
 			note = " (changed from the preset)"
 		}
 		fmt.Fprintf(&b, "  %s as %s server: %s; certificate %s%s\n", d, roleName(i), res.Policies[i], res.Certs[i], note)

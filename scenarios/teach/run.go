@@ -2,6 +2,7 @@ package teach
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/fedsim/fedsim/nodes"
@@ -32,6 +33,42 @@ type Side struct {
 	// "self-signed" or "CA-issued" ("": the preset's). Certificate faults
 	// (cert-expired, cert-wrong-name, …) still apply to the new one.
 	Cert string
+	// Publish replaces what the server's domain publishes (issue 15):
+	// words among "signed" (a DNSSEC-signed zone), "tlsa=dane-ee" or
+	// "tlsa=dane-ta" and "posh" (a POSH document), joined by commas, or
+	// "none"; "": the preset's. ParsePublish reads it.
+	Publish string
+}
+
+// Publication is what a domain publishes: scenarios.Server's Signed, TLSA
+// and POSH.
+type Publication struct {
+	Signed bool
+	TLSA   string
+	POSH   bool
+}
+
+// ParsePublish reads a --publish-… value ("signed,tlsa=dane-ee,posh",
+// or "none").
+func ParsePublish(v string) (Publication, error) {
+	var p Publication
+	if v == "none" {
+		return p, nil
+	}
+	for _, w := range strings.Split(v, ",") {
+		k, val, _ := strings.Cut(strings.TrimSpace(w), "=")
+		switch {
+		case k == "signed" && val == "":
+			p.Signed = true
+		case k == "posh" && val == "":
+			p.POSH = true
+		case k == "tlsa" && slices.Contains(scenarios.TLSAWords, val):
+			p.TLSA = val
+		default:
+			return p, fmt.Errorf("teach: publish %q: want words among signed, tlsa=%s and posh, joined by commas, or none", w, strings.Join(scenarios.TLSAWords, "|"))
+		}
+	}
+	return p, nil
 }
 
 // Config is one run of a pair with everything a learner may change: a
@@ -151,6 +188,13 @@ func (res *Result) override(wc *scenarios.Config, idx [2]int) error {
 				return fmt.Errorf("teach: certificate kind %q: want %s", s.Cert, strings.Join(CertKinds, ", "))
 			}
 			sv.Certificate, sv.CertKind = "", k
+		}
+		if s.Publish != "" {
+			pub, err := ParsePublish(s.Publish)
+			if err != nil {
+				return err
+			}
+			sv.Signed, sv.TLSA, sv.POSH = pub.Signed, pub.TLSA, pub.POSH
 		}
 		res.Certs[i] = sv.CertKind.String()
 		if sv.Certificate != "" {

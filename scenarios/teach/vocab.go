@@ -28,6 +28,9 @@ func (c Config) Replay(command string) string {
 		if s.Cert != "" {
 			fmt.Fprintf(&b, " --cert-%s %s", flag, s.Cert)
 		}
+		if s.Publish != "" {
+			fmt.Fprintf(&b, " --publish-%s %s", flag, s.Publish)
+		}
 	}
 	for _, f := range c.Faults {
 		fmt.Fprintf(&b, " --fault %s", FaultFlag(f))
