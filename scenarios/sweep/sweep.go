@@ -25,9 +25,7 @@
 package sweep
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	mathbits "math/bits"
 	"regexp"
 	"sort"
@@ -482,22 +480,6 @@ func samePolicies(a, b []PolicyInfo) bool {
 		}
 	}
 	return true
-}
-
-// WriteJSON writes a result (a shard or a whole sweep).
-func (r *Result) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", " ")
-	return enc.Encode(r)
-}
-
-// ReadJSON reads what WriteJSON wrote.
-func ReadJSON(rd io.Reader) (*Result, error) {
-	var r Result
-	if err := json.NewDecoder(rd).Decode(&r); err != nil {
-		return nil, fmt.Errorf("sweep: reading a result: %w", err)
-	}
-	return &r, nil
 }
 
 // Analysis is what a report says about a whole sweep.

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -92,27 +93,36 @@ func TestGridSweepIsTheSameHoweverItIsRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var shards []*Result
-	for i := 0; i < 4; i++ {
+	exp := Experiment{Fedsim: "test", Seed: 5, Latency: "0s", Jitter: "0s"}
+	for _, s := range specs {
+		exp.Policies = append(exp.Policies, PolicyInfo{s.Name, Describe(s)})
+	}
+	var shards []Named
+	for _, i := range []int{2, 0, 3, 1} {
 		r, err := Run(specs, Options{Seed: 5, Workers: 2, Shard: i, Shards: 4})
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Shards travel as JSON.
-		var b bytes.Buffer
-		if err := r.WriteJSON(&b); err != nil {
-			t.Fatal(err)
-		}
-		back, err := ReadJSON(&b)
+		// Shards travel as shard files.
+		f, err := NewShardFile(exp, r, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		shards = append(shards, back)
+		var b bytes.Buffer
+		if err := f.Write(&b); err != nil {
+			t.Fatal(err)
+		}
+		back, err := ReadShardFile(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shards = append(shards, Named{Name: fmt.Sprintf("shard %d", i), File: back})
 	}
-	merged, err := Merge([]*Result{shards[2], shards[0], shards[3], shards[1]})
+	m, err := MergeShards(shards, MergeOptions{Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	merged := m.Result
 	if diff := cmp.Diff(one.Cells, many.Cells); diff != "" {
 		t.Fatalf("1 worker vs 4 workers:\n%s", diff)
 	}
