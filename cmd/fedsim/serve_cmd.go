@@ -474,7 +474,11 @@ type sideForm struct {
 	PolicyReceiver  string  `json:"policy_receiver"`
 	CertInitiator   string  `json:"cert_initiator"`
 	CertReceiver    string  `json:"cert_receiver"`
-	Attack          string  `json:"attack"`
+	// PublishInitiator and PublishReceiver: what each domain publishes
+	// (--publish-…: signed, tlsa=…, posh; docs/dane.md).
+	PublishInitiator string `json:"publish_initiator"`
+	PublishReceiver  string `json:"publish_receiver"`
+	Attack           string `json:"attack"`
 }
 
 // args turns the form into the arguments of fedsim explain.
@@ -499,6 +503,8 @@ func (q sideForm) flags(a []string, faults []string) []string {
 	add("--policy-receiver", q.PolicyReceiver)
 	add("--cert-initiator", q.CertInitiator)
 	add("--cert-receiver", q.CertReceiver)
+	add("--publish-initiator", q.PublishInitiator)
+	add("--publish-receiver", q.PublishReceiver)
 	for _, f := range faults {
 		add("--fault", f)
 	}
@@ -535,6 +541,7 @@ func (x *explorer) apiRun(w http.ResponseWriter, r *http.Request) {
 	if !x.checkFields(w, q.Faults, map[string]string{
 		"policy_initiator": q.PolicyInitiator, "policy_receiver": q.PolicyReceiver,
 		"cert_initiator": q.CertInitiator, "cert_receiver": q.CertReceiver, "attack": q.Attack,
+		"publish_initiator": q.PublishInitiator, "publish_receiver": q.PublishReceiver,
 		"initiator": q.Initiator, "receiver": q.Receiver,
 	}) {
 		return
@@ -718,6 +725,7 @@ func (x *explorer) apiScenario(w http.ResponseWriter, r *http.Request) {
 	if !x.checkFields(w, nil, map[string]string{
 		"policy_initiator": q.PolicyInitiator, "policy_receiver": q.PolicyReceiver,
 		"cert_initiator": q.CertInitiator, "cert_receiver": q.CertReceiver, "attack": q.Attack,
+		"publish_initiator": q.PublishInitiator, "publish_receiver": q.PublishReceiver,
 		"initiator": q.Initiator, "receiver": q.Receiver,
 	}) {
 		return

@@ -105,6 +105,12 @@ func TestExplorerHandlers(t *testing.T) {
 	if !strings.Contains(res["commands"].(map[string]any)["explain"].(string), "--policy-initiator version=1.0,") {
 		t.Errorf("the command does not reproduce the change: %v", res["commands"])
 	}
+	// What the domains publish (docs/dane.md): two type4 servers with DANE
+	// published and accepted reach T, and the command says how.
+	code, res = post(`{"initiator":"type4","receiver":"type4","policy_initiator":"dnssec=validate,dane=accept","policy_receiver":"dnssec=validate,dane=accept","publish_initiator":"signed,tlsa=dane-ee","publish_receiver":"signed,tlsa=dane-ee"}`)
+	if code != 200 || res["outcome"] != "T" || !strings.Contains(res["commands"].(map[string]any)["explain"].(string), "--publish-receiver signed,tlsa=dane-ee") {
+		t.Fatalf("DANE published both ways: %d %v %v %v", code, res["outcome"], res["error"], res["commands"])
+	}
 	code, res = post(`{"initiator":"type5","receiver":"type5","faults":["cert-expired:initiator"],"attack":"strip-starttls"}`)
 	if code != 200 || res["attack"] == nil {
 		t.Fatalf("fault and attack: %d %v", code, res["error"])
@@ -114,6 +120,7 @@ func TestExplorerHandlers(t *testing.T) {
 		{`{"initiator":"type1","receiver":"type4","policy_initiator":"version=2"}`, "version=2: want 1.0 or 0.9"},
 		{`{"initiator":"type1","receiver":"type4","policy_receiver":"accept=V"}`, "starttls is required but V"},
 		{`{"initiator":"type1","receiver":"type4","cert_receiver":"gold"}`, "want none, self-signed or CA-issued"},
+		{`{"initiator":"type4","receiver":"type4","publish_receiver":"tlsa=gold"}`, `publish "tlsa=gold"`},
 		{`{"initiator":"type1","receiver":"type4","faults":["meteor:receiver"]}`, `unknown fault kind "meteor"`},
 		{`{"initiator":"type1","receiver":"type4","attack":"bribe"}`, `--attack "bribe"`},
 		{`{"initiator":"type1","colour":"red"}`, "unknown field"},

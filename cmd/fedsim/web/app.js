@@ -154,10 +154,19 @@ function buildSide(i) {
   const certs = meta.certs.includes(cert) ? meta.certs.map(v => [v, v]) : [["", `${cert} (the file's)`], ...meta.certs.map(v => [v, v])];
   html += `<div class="field"><span>certificate</span><select data-side="${i}" data-cert="1" name="cert-${i}">` +
     certs.map(([v, label]) => `<option value="${esc(v)}"${v === cert ? " selected" : ""}>${esc(label)}</option>`).join("") + `</select></div>`;
+  // What the domain publishes for DNSSEC, DANE and POSH (docs/dane.md):
+  // "" keeps the preset's or the file's.
+  const pubs = [["", "as given"], ["none", "nothing"], ["signed", "signed zone"], ["signed,tlsa=dane-ee", "signed zone, TLSA DANE-EE"],
+    ["signed,tlsa=dane-ta", "signed zone, TLSA DANE-TA"], ["posh", "POSH document"], ["signed,tlsa=dane-ee,posh", "signed, DANE-EE and POSH"]];
+  const pub = overrides[i].publish || "";
+  html += `<div class="field" title="what the domain publishes: a DNSSEC-signed zone, TLSA records, a POSH document (docs/dane.md)"><span>publishes</span><select data-side="${i}" data-publish="1" name="publish-${i}">` +
+    pubs.map(([v, label]) => `<option value="${esc(v)}"${v === pub ? " selected" : ""}>${esc(label)}</option>`).join("") + `</select></div>`;
   fs.innerHTML = html;
   fs.querySelectorAll("select").forEach(s => s.addEventListener("change", () => {
     if (s.dataset.cert) {
       if (s.value) overrides[i].cert = s.value; else delete overrides[i].cert;
+    } else if (s.dataset.publish) {
+      if (s.value) overrides[i].publish = s.value; else delete overrides[i].publish;
     } else overrides[i][s.dataset.field] = s.value;
     run();
   }));
@@ -165,7 +174,7 @@ function buildSide(i) {
 
 function policySpec(i) {
   const o = overrides[i];
-  return Object.keys(o).filter(k => k !== "cert").map(k => `${k}=${o[k]}`).join(",");
+  return Object.keys(o).filter(k => k !== "cert" && k !== "publish").map(k => `${k}=${o[k]}`).join(",");
 }
 
 let runSeq = 0; // answers that arrive out of order must not undo newer ones
@@ -173,7 +182,8 @@ let runSeq = 0; // answers that arrive out of order must not undo newer ones
 async function run() {
   const mine = ++runSeq;
   const body = {policy_initiator: policySpec(0), policy_receiver: policySpec(1),
-    cert_initiator: overrides[0].cert || "", cert_receiver: overrides[1].cert || ""};
+    cert_initiator: overrides[0].cert || "", cert_receiver: overrides[1].cert || "",
+    publish_initiator: overrides[0].publish || "", publish_receiver: overrides[1].publish || ""};
   const att = document.querySelector("#faults input[data-attack]:checked");
   if (att) body.attack = att.dataset.attack;
   let url = "/api/run";
