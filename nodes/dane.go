@@ -76,10 +76,8 @@ func (s *Server) tlsConfigTo(st *stream) transport.TLSConfig {
 	c := s.tlsConfig(st.peer)
 	var tlsa []ca.TLSA
 	var refs []string
-	if r := st.route; r != nil && r.next > 0 && r.next <= len(r.targets) {
-		if t := r.targets[r.next-1]; t.TLSASecurity == dns.Secure && len(t.TLSA) > 0 {
-			tlsa, refs = t.TLSA, []string{t.Host, st.peer}
-		}
+	if tlsa = s.usableTLSA(st); len(tlsa) > 0 {
+		refs = []string{st.route.targets[st.route.next-1].Host, st.peer}
 	}
 	c.Auth = s.authenticator(tlsa, refs)
 	if c.Auth != nil && (len(tlsa) > 0 || s.cfg.Policy.DANE == DANERequire) {
@@ -192,4 +190,15 @@ func (s *Server) dialbackWithoutDialback(st *stream, from string) bool {
 		str(s.cfg.Domain), str(from), str(st.level.Letter()), str(how), str(from))
 	s.writeDialback(st, "db:result", s.cfg.Domain, "", from, "valid", "")
 	return true
+}
+
+// usableTLSA is the DNSSEC-secure TLSA records of the target st's route
+// dialled, nil when there are none (or st is not an Originating stream).
+func (s *Server) usableTLSA(st *stream) []ca.TLSA {
+	if r := st.route; r != nil && r.next > 0 && r.next <= len(r.targets) {
+		if t := r.targets[r.next-1]; t.TLSASecurity == dns.Secure {
+			return t.TLSA
+		}
+	}
+	return nil
 }

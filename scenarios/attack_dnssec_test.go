@@ -15,7 +15,7 @@ func TestDNSSECMatrix(t *testing.T) {
 	if testing.Short() {
 		t.Skip("36 attack runs")
 	}
-	cells, err := RunDNSSECMatrix(AttackOptions{Seed: 1})
+	cells, err := RunDNSSECMatrix(AttackDNSPoison, AttackOptions{Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +54,39 @@ func TestDNSSECMatrix(t *testing.T) {
 		}
 		if c.Type == "type4" && c.Deployment == "dnssec" && c.Baseline.Letter() != "E" {
 			t.Errorf("type4 under dnssec reaches %s, want E (DNSSEC alone authenticates no certificate)", c.Baseline.Letter())
+		}
+	}
+}
+
+// TestDANEOnPath: the on-path attacks under the same deployments. With
+// DNSSEC and DANE-EE records, a TLS interceptor's certificate matches no
+// TLSA record and the initiator aborts (no public CA involved: type2 and
+// type4 hold self-signed certificates), and a stripped STARTTLS is refused
+// because usable TLSA records make TLS mandatory (RFC 7673 §3.4). Without
+// DANE the interceptor reads type4's traffic, as in security.md.
+func TestDANEOnPath(t *testing.T) {
+	if testing.Short() {
+		t.Skip("72 attack runs")
+	}
+	for _, c := range []struct {
+		kind AttackKind
+		why  string
+	}{{AttackTLSIntercept, "no TLSA record matches the certificate"}, {AttackStripSTARTTLS, "RFC 7673 §3.4"}} {
+		cells, err := RunDNSSECMatrix(c.kind, AttackOptions{Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cell := range cells {
+			switch {
+			case cell.Deployment == "dnssec+dane" && cell.Type != "type1":
+				if cell.Succeeded() || !strings.Contains(cell.ReadWhy, c.why) {
+					t.Errorf("%s, %s, %s: %s (%s), want stopped because %q", c.kind, cell.Deployment, cell.Type, cell.Verdict(), cell.ReadWhy, c.why)
+				}
+			case c.kind == AttackTLSIntercept && cell.Deployment == "dnssec" && cell.Type == "type4":
+				if !cell.Read {
+					t.Errorf("tls-intercept, dnssec, type4: %s, want read (DNSSEC alone authenticates no certificate)", cell.Verdict())
+				}
+			}
 		}
 	}
 }

@@ -12,12 +12,15 @@ import (
 // attackDNSSEC prints fedsim attack dns-poison --dnssec: the poisoning
 // matrix over DNSSEC and DANE deployments (scenarios.RunDNSSECMatrix),
 // each cell's verdict and reasons computed from its run.
-func attackDNSSEC(o *opts, stdout io.Writer) error {
-	cells, err := scenarios.RunDNSSECMatrix(scenarios.AttackOptions{Seed: o.seed})
+func attackDNSSEC(kind scenarios.AttackKind, o *opts, stdout io.Writer) error {
+	cells, err := scenarios.RunDNSSECMatrix(kind, scenarios.AttackOptions{Seed: o.seed, InterceptCert: o.cert})
 	if err != nil {
 		return err
 	}
-	replay := fmt.Sprintf("fedsim attack dns-poison --dnssec --seed %d", o.seed)
+	replay := fmt.Sprintf("fedsim attack %s --dnssec --seed %d", kind, o.seed)
+	if kind == scenarios.AttackTLSIntercept && o.cert != "self-signed" {
+		replay += " --cert " + o.cert
+	}
 	if o.format == "json" {
 		type cell struct {
 			Deployment   string `json:"deployment"`
@@ -42,7 +45,7 @@ func attackDNSSEC(o *opts, stdout io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
-	fmt.Fprintln(stdout, "DNS poisoning under DNSSEC and DANE: rows are deployments, columns each XEP-0238 type talking to its own kind;")
+	fmt.Fprintf(stdout, "%s under DNSSEC and DANE: rows are deployments, columns each XEP-0238 type talking to its own kind;\n", kind)
 	fmt.Fprintln(stdout, "each cell is the verdict, then in brackets the level the pair reaches without the attacker.")
 	fmt.Fprintln(stdout)
 	width := 12
@@ -76,6 +79,10 @@ func attackDNSSEC(o *opts, stdout io.Writer) error {
 	fmt.Fprintln(stdout)
 	fmt.Fprintln(stdout, "Why, per cell (computed from each run's DNS answers and outcomes):")
 	for _, c := range cells {
+		if kind != scenarios.AttackDNSPoison {
+			fmt.Fprintf(stdout, "  %s, %s: %s\n", c.Deployment, c.Type, c.ReadWhy)
+			continue
+		}
 		fmt.Fprintf(stdout, "  %s, %s: impersonation: %s\n", c.Deployment, c.Type, c.Why)
 		fmt.Fprintf(stdout, "  %s, %s: interception: %s\n", c.Deployment, c.Type, c.ReadWhy)
 	}

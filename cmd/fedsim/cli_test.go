@@ -44,7 +44,7 @@ var badInputCases = map[string][]struct {
 	"attack": {
 		{[]string{"nope"}, `unknown attack "nope"`},
 		{[]string{"tls-intercept", "--cert", "none"}, `--cert "none"`},
-		{[]string{"strip-starttls", "--dnssec"}, "--dnssec goes with dns-poison"},
+		{[]string{"tls-intercept", "--dnssec", "--cert", "gold"}, `--cert "gold"`},
 	},
 	"chaos": {
 		{[]string{"--runs", "0"}, "--runs 0: want at least 1"},

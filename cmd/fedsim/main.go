@@ -244,7 +244,7 @@ func newFlags(name string, o *opts, stderr io.Writer) (*flag.FlagSet, *opts) {
 	case "attack":
 		fs.StringVar(&o.format, "format", "text", "output format: text or json")
 		fs.StringVar(&o.cert, "cert", "self-signed", "tls-intercept: the interceptor's certificate, self-signed or wrong-name (CA-issued for another name)")
-		fs.BoolVar(&o.dnssec, "dnssec", false, "dns-poison: instead of the 6x6 matrix, each type against its own kind under DNSSEC and DANE deployments (signed zones, validating resolvers, TLSA records; docs/dane.md)")
+		fs.BoolVar(&o.dnssec, "dnssec", false, "instead of the 6x6 matrix, each type against its own kind under DNSSEC and DANE deployments (signed zones, validating resolvers, TLSA records; docs/dane.md)")
 	}
 	return fs, o
 }
@@ -466,10 +466,7 @@ func cmdAttack(args []string, stdout, stderr io.Writer) error {
 		return badInput("--cert %q: want self-signed or wrong-name", o.cert)
 	}
 	if o.dnssec {
-		if kind != scenarios.AttackDNSPoison {
-			return badInput("--dnssec goes with dns-poison, not %s", kind)
-		}
-		return attackDNSSEC(o, stdout)
+		return attackDNSSEC(kind, o, stdout)
 	}
 	results, err := scenarios.RunAttackMatrix(kind, scenarios.AttackOptions{Seed: o.seed, InterceptCert: o.cert})
 	if err != nil {
