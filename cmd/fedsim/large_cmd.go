@@ -91,7 +91,7 @@ func cmdLarge(args []string, stdout, stderr io.Writer) error {
 		if err := enc.Encode(map[string]any{
 			"domains": f.Domains, "peers": f.Peers, "stanzas": f.Stanzas, "delivered": f.Delivered,
 			"negotiations_established": f.Established, "negotiations_failed": f.Failed,
-			"events": f.Events, "wall_s": f.Wall.Seconds(), "build_s": f.Build.Seconds(),
+			"events": f.Events, "wall_s": f.Wall.Seconds(), "cpu_s": f.CPU.Seconds(), "build_s": f.Build.Seconds(),
 			"events_per_s": float64(f.Events) / f.Wall.Seconds(), "sim_s": f.SimSeconds,
 			"sim_s_per_wall_s": f.SimSeconds / f.Wall.Seconds(), "peak_rss_bytes": f.PeakRSS,
 		}); err != nil {

@@ -223,12 +223,17 @@ func BenchMatrix(b *testing.B) {
 type LargeFigures struct {
 	Domains, Peers, Stanzas int
 	Wall                    time.Duration // the run, world building excluded
-	Build                   time.Duration
-	PeakRSS                 int64 // bytes, the process's high-water mark
-	Events                  int
-	Delivered               int
-	Established, Failed     int // outbound negotiations
-	SimSeconds              float64
+	// CPU is the process's CPU time during the run (every thread, the
+	// collector's included), zero where it cannot be read: on a busy
+	// machine it measures fedsim's work where wall time measures the
+	// neighbours'.
+	CPU                 time.Duration
+	Build               time.Duration
+	PeakRSS             int64 // bytes, the process's high-water mark
+	Events              int
+	Delivered           int
+	Established, Failed int // outbound negotiations
+	SimSeconds          float64
 }
 
 // MeasureLarge builds and runs a large federation and measures it.
@@ -240,9 +245,13 @@ func MeasureLarge(opt scenarios.LargeOptions) (LargeFigures, error) {
 		return f, err
 	}
 	f.Build = time.Since(start)
+	cpu0, ok0 := processCPU()
 	start = time.Now()
 	res.Events = w.Run(scenarios.RunDeadline)
 	f.Wall = time.Since(start)
+	if cpu1, ok1 := processCPU(); ok0 && ok1 {
+		f.CPU = cpu1 - cpu0
+	}
 	res.Finish()
 	f.Events, f.Delivered = res.Events, res.Delivered
 	f.Established, f.Failed = res.Established, res.Failed
