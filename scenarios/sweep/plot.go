@@ -257,7 +257,7 @@ func timesCanvas(a *Analysis) *canvas {
 		parts = append(parts, fmt.Sprintf("%s %d", o, q.N))
 		lo, hi = math.Min(lo, q.Min), math.Max(hi, q.Max)
 	}
-	sub := "virtual ms from the first connection to the outcome; bars stacked by outcome"
+	sub := "virtual ms from the start of the pair's run to its outcome; bars stacked by outcome"
 	if total > 0 {
 		sub = fmt.Sprintf("%d pairs (%s); %s", total, strings.Join(parts, ", "), sub)
 	}
@@ -408,7 +408,7 @@ func WritePlots(r *Result, a *Analysis, dir, ext string) ([]string, error) {
 			"Heat map of the outcome of every ordered pair: rows initiate, columns receive, in the text report's order; U grey, V amber, E blue, T green.",
 			matrixCanvas(r, a)},
 		{"sweep-times", "Negotiation time until the outcome",
-			"Histogram of the virtual time from the first connection to the outcome, for the pairs that federated, stacked by outcome.",
+			"Histogram of the virtual time from the start of each pair's run to its outcome, for the pairs that federated, stacked by outcome.",
 			timesCanvas(a)},
 	}
 	var files []string
