@@ -73,7 +73,7 @@ type Effect struct {
 type Acceptance struct {
 	From     string // the domain the stream is authenticated for
 	Level    Level
-	Method   string // "dialback" or "sasl"
+	Method   string // "dialback", "sasl", or "bidi" (our own stream, XEP-0288)
 	StreamID string // the Receiving stream's id (dialback keys are bound to it)
 }
 

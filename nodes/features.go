@@ -98,7 +98,7 @@ const (
 // negotiation order. The three of XEP-0238 are always there: their offer
 // and take read the policy.
 func featuresFor(p Policy) []*feature {
-	return []*feature{&startTLSFeature, &saslExternalFeature, &dialbackFeature}
+	return []*feature{&startTLSFeature, &bidiFeature, &saslExternalFeature, &dialbackFeature}
 }
 
 // features serialises <stream:features/> for the receiving stream st

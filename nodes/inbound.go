@@ -28,6 +28,11 @@ func (s *Server) receivingHeader(st *stream, h *xmlstream.Header) {
 		}
 		s.writeRaw(st, s.features(st))
 	}
+	if st.saslDone {
+		// The stream restarted after SASL is open both ways: a
+		// bidirectional one now carries our stanzas too (XEP-0288).
+		s.bidiReverse(st)
+	}
 }
 
 // sendResponseHeader sends our response header with a fresh stream id.
@@ -82,6 +87,8 @@ func (s *Server) handleInboundStanza(st *stream, el *xmlstream.Element) {
 	el = el.Clone()
 	method := "dialback"
 	switch {
+	case st.role == roleOriginating:
+		method = "bidi" // our own stream, carrying the peer's stanzas (XEP-0288)
 	case st.level == LevelTrusted:
 		method = "sasl"
 	case st.byCert:

@@ -49,6 +49,8 @@ func (s *Server) originatingElement(st *stream, el *xmlstream.Element) {
 		s.note(st, "decide", "%s speaks XMPP 0.9 and ignores the stream features", str(s.cfg.Domain))
 	case st.state == stAwaitFeatures && el.Space == xmlstream.NSStreams && el.Local() == "features":
 		s.chooseAuth(st, el)
+	case bidiStanza(st, el):
+		s.handleInboundStanza(st, el)
 	default:
 		if f := s.answeringFeature(st, el); f != nil {
 			f.answer(s, st, el)
@@ -72,6 +74,12 @@ func (s *Server) giveUp(st *stream, reason string) {
 
 func (s *Server) established(st *stream, level Level, how string) {
 	st.state = stOpen
+	if st.bidi {
+		// XEP-0288 §3: the peer may now send us its stanzas on this stream,
+		// as the domain we connected to and authenticated by DNS, and by
+		// its certificate where it verified.
+		st.authDomain, st.level = st.peer, level
+	}
 	if r := st.route; r != nil {
 		s.routeEstablished(r, level, how)
 	}

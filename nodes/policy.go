@@ -256,6 +256,12 @@ type Policy struct {
 	// POSH: whether a peer's certificate is authenticated by the
 	// fingerprints its domain serves over HTTPS (RFC 7711). Default off.
 	POSH POSHMode
+	// Bidi: bidirectional server-to-server streams (XEP-0288). As
+	// receiving server, offer <bidi/> and, once the initiating server is
+	// authenticated on a stream that enabled it, send our stanzas to it
+	// over that stream; as initiating server, enable it where offered and
+	// accept the peer's stanzas on our stream. Default false.
+	Bidi bool
 	// Errors names the conditions the server uses when it refuses.
 	Errors ErrorProfile
 }
@@ -338,6 +344,9 @@ var policyFields = []PolicyField{
 	optionalEnumField("posh", []string{"off", "accept"},
 		"accept a peer certificate listed in the fingerprints its domain serves at https://<domain>/.well-known/posh/xmpp-server.json, the web server verified by the public CAs (RFC 7711 §3)",
 		func(p Policy) int { return int(p.POSH) }, func(p *Policy, i int) { p.POSH = POSHMode(i) }),
+	boolField("bidi", false, []string{"false", "true"},
+		"bidirectional streams (XEP-0288): offer and enable <bidi/>, so one connection carries the stanzas of both directions once the initiating server is authenticated",
+		func(p *Policy) *bool { return &p.Bidi }),
 	partsField("errors", "the error conditions the server uses when it refuses (RFC 6120 §4.9.3, §8.3.3)",
 		conditionPart("tls_required", "not-authorized", StreamConditions,
 			"stream error for a dialback key or stanza before mandatory STARTTLS (RFC 6120 §4.9.3.12; Prosody and ejabberd send policy-violation)",
@@ -380,6 +389,9 @@ func (p Policy) Validate() error {
 		}
 		if p.DirectTLS {
 			errs = append(errs, "version 0.9 has no TLS, so direct_tls must be false")
+		}
+		if p.Bidi {
+			errs = append(errs, "version 0.9 has no stream features, so bidi must be false")
 		}
 	}
 	if p.Accept == 0 {

@@ -595,6 +595,7 @@ type stream struct {
 
 	tls         bool
 	direct      bool // TLS from the first byte (XEP-0368), not STARTTLS
+	bidi        bool // bidirectional (XEP-0288): carries the receiver's stanzas too
 	paused      bool // between <proceed/>/<success/> handling and the restart
 	peerCert    *ca.Cert
 	peerCertErr error
@@ -725,6 +726,12 @@ func (s *Server) streamGone(st *stream, reason string) {
 		}
 	case roleReceiving:
 		s.dropVerifications(st)
+		if r := st.route; r != nil && r.st == st {
+			// A bidirectional stream carried our stanzas to its peer.
+			s.note(st, "route-closed", "bidirectional stream from %s closed: %s", str(r.domain), str(reason))
+			r.state = routeIdle
+			r.st = nil
+		}
 	}
 }
 

@@ -147,6 +147,7 @@ func (s *Server) verifyDone(v *verification, typ string) {
 		s.authenticatedByDialback(in, v.from, v.id)
 		s.note(in, "authenticated", "%s accepts %s at level %s: its Authoritative Server confirmed the key", str(s.cfg.Domain), str(v.from), str(in.level.Letter()))
 		s.writeDialback(in, "db:result", v.to, "", v.from, "valid", "")
+		s.bidiReverse(in)
 	default:
 		// XEP-0220 §2.2.1: tell the peer and close the stream.
 		s.note(in, "decide", "%s refuses %s: its Authoritative Server answered type=%q", str(s.cfg.Domain), str(v.from), str(typ))

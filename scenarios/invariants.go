@@ -124,6 +124,10 @@ func Check(w *World) Report {
 	}
 	headers := map[[2]string][]stamp{}
 	tlsAt := map[[2]string]sim.Time{}
+	// established: when each host's own outbound negotiation succeeded on
+	// each connection, by peer — what lets it take the peer's stanzas on a
+	// bidirectional stream it opened (XEP-0288).
+	established := map[[3]string]sim.Time{}
 	if w.Sim.Trace != nil {
 		for _, r := range w.Sim.Trace.Records {
 			k := [2]string{r.Node, fmt.Sprint(r.Conn)}
@@ -135,6 +139,10 @@ func Check(w *World) Report {
 			case r.Kind == sim.KindEvent && r.Event == "tls-ok":
 				if _, seen := tlsAt[k]; !seen {
 					tlsAt[k] = r.Time
+				}
+			case r.Kind == sim.KindEvent && r.Event == "outcome" && r.Outcome != "" && !r.Failure:
+				if _, seen := established[[3]string{k[0], k[1], r.Peer}]; !seen {
+					established[[3]string{k[0], k[1], r.Peer}] = r.Time
 				}
 			}
 			switch {
@@ -213,6 +221,13 @@ func Check(w *World) Report {
 			k := [2]string{a.Host, fmt.Sprint(a.Conn)}
 			if !tlsVerified[k] || a.Level != nodes.LevelEncrypted {
 				rep.Violations = append(rep.Violations, Violation{"dialback-verified", fmt.Sprintf("%s accepted %s by its certificate (XEP-0344 §2.4) without a verified certificate on an encrypted connection", where, from)})
+			}
+		case "bidi":
+			// The stanza came in on a stream the host opened itself: its
+			// own negotiation with that peer must have succeeded on that
+			// connection first.
+			if at, ok := established[[3]string{a.Host, fmt.Sprint(a.Conn), a.From}]; !ok || at > a.Time {
+				rep.Violations = append(rep.Violations, Violation{"bidi-established", fmt.Sprintf("%s accepted %s on its own stream before authenticating %s on that connection", where, from, a.From)})
 			}
 		case "sasl":
 			k := [2]string{a.Host, fmt.Sprint(a.Conn)}
