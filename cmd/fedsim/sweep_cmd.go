@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fedsim/fedsim/internal/buildinfo"
 	"github.com/fedsim/fedsim/nodes"
 	"github.com/fedsim/fedsim/scenarios"
 	"github.com/fedsim/fedsim/scenarios/sweep"
@@ -186,7 +185,7 @@ func (o *sweepOpts) specs() ([]sweep.Spec, []string, []sweep.Axis, error) {
 
 // experiment records what decides the sweep's cells (sweep.Experiment).
 func (o *sweepOpts) experiment(specs []sweep.Spec, axes []sweep.Axis) sweep.Experiment {
-	e := sweep.Experiment{Fedsim: buildinfo.Version(), Grid: axes, Faults: o.faults, Seed: o.seed,
+	e := sweep.Experiment{Fedsim: buildVersion(), Grid: axes, Faults: o.faults, Seed: o.seed,
 		Latency: o.latency.String(), Jitter: o.jitter.String(), Suggest: o.suggest}
 	if o.servers != "" {
 		for _, k := range strings.Split(o.servers, ",") {
@@ -482,12 +481,12 @@ func cmdMerge(args []string, stdout, stderr io.Writer) error {
 		sf.Share(prev, pool)
 		files = append(files, sweep.Named{Name: p, File: sf})
 	}
-	m, err := sweep.MergeShards(files, sweep.MergeOptions{Version: buildinfo.Version(), IgnoreVersion: o.ignoreVersion})
+	m, err := sweep.MergeShards(files, sweep.MergeOptions{Version: buildVersion(), IgnoreVersion: o.ignoreVersion})
 	if err != nil {
 		return badInput("%v", err)
 	}
 	if len(m.Versions) > 0 {
-		fmt.Fprintf(stderr, "fedsim merge: warning: --ignore-version: the shards were made by fedsim %s; this is %s\n", strings.Join(m.Versions, ", "), buildinfo.Version())
+		fmt.Fprintf(stderr, "fedsim merge: warning: --ignore-version: the shards were made by fedsim %s; this is %s\n", strings.Join(m.Versions, ", "), buildVersion())
 	}
 	// The policies again, from the shards' own flags: the list they
 	// recorded must be the one this fedsim builds, or their cells and the

@@ -11,7 +11,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/fedsim/fedsim/internal/buildinfo"
 	"github.com/fedsim/fedsim/scenarios/sweep"
 )
 
@@ -196,7 +195,7 @@ func TestMergeRefusals(t *testing.T) {
 			f.Experiment.Policies[1].Fields = strings.Replace(f.Experiment.Policies[1].Fields, "accept=V,E,T", "accept=E,T", 1)
 		})}, []string{"the policy list differs", "policy 2 is", "accept=E,T", good[0]}},
 		{"different version", []string{good[0], good[1], forge("version", func(f *sweep.ShardFile) { f.Experiment.Fedsim = "v9.9.9+0123abc" })},
-			[]string{"made by fedsim v9.9.9+0123abc", "this is fedsim " + buildinfo.Version(), "--ignore-version"}},
+			[]string{"made by fedsim v9.9.9+0123abc", "this is fedsim " + buildVersion(), "--ignore-version"}},
 		{"digest tampering", []string{good[0], tampered, good[2]},
 			[]string{tampered + ": digest", "does not match its contents"}},
 		{"missing shard", []string{good[0], good[2]},

@@ -4,8 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-
-	"github.com/fedsim/fedsim/internal/buildinfo"
 )
 
 func init() {
@@ -15,7 +13,7 @@ func init() {
 }
 
 // cmdVersion prints what the Go toolchain recorded in the binary
-// (internal/buildinfo): 'go install github.com/fedsim/fedsim/cmd/fedsim@v1.2.0'
+// (buildinfo.go): 'go install github.com/fedsim/fedsim/cmd/fedsim@v1.2.0'
 // records v1.2.0; a build from a clone records (devel) and, unless built
 // with -buildvcs=false, the commit, its time and whether the tree was
 // modified.
@@ -27,7 +25,7 @@ func cmdVersion(args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return badInput("unexpected argument %q (it takes none)", pos[0])
 	}
-	in := buildinfo.Read()
+	in := readBuildInfo()
 	fmt.Fprintf(stdout, "fedsim %s\n", in)
 	mod := in.Module
 	if mod == "" {

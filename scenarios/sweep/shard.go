@@ -23,8 +23,10 @@ const ShardFormat = "fedsim-sweep-shard/1"
 // shard file carries it, so that fedsim merge can refuse shards of
 // different experiments and say which flag differs.
 type Experiment struct {
-	// Fedsim is the build that ran the shard (internal/buildinfo.Version:
-	// module version and VCS revision from runtime/debug.ReadBuildInfo).
+	// Fedsim is the build that ran the shard (the fedsim command's
+	// buildVersion, cmd/fedsim/buildinfo.go: module version and VCS
+	// revision from runtime/debug.ReadBuildInfo). The package only
+	// compares it; it never reads its own build.
 	Fedsim string `json:"fedsim"`
 	// Servers is --servers, a list of presets.
 	Servers []string `json:"servers,omitempty"`
@@ -255,7 +257,7 @@ type Named struct {
 
 // MergeOptions tunes MergeShards.
 type MergeOptions struct {
-	// Version is the running fedsim's (buildinfo.Version()); a shard made by another
+	// Version is the running fedsim's (cmd/fedsim's buildVersion()); a shard made by another
 	// is refused unless IgnoreVersion.
 	Version       string
 	IgnoreVersion bool

@@ -1,13 +1,17 @@
-// Package buildinfo says which fedsim this is, from what the Go toolchain
+package main
+
+// buildinfo.go says which fedsim this is, from what the Go toolchain
 // records in every binary (runtime/debug.ReadBuildInfo): the module's
 // version when it was built by 'go install …@version', and the VCS
 // revision, its time and whether the tree was modified when it was built
 // from a clone (go build stamps these unless -buildvcs=false). Nothing is
 // stamped by hand, so the answer cannot go stale.
 //
-// It is one small package so that everything that records a version — the
-// 'fedsim version' command, a sweep's shard files — reads the same string.
-package buildinfo
+// Everything that records a version — the 'fedsim version' command, the
+// shard files of sweep --shard and merge's check of them — reads the same
+// string, buildVersion. It lives in the command, its only reader, rather
+// than in a package of its own: the design card allows no internal/ folder,
+// and scenarios/sweep only compares the string it is given.
 
 import (
 	"runtime"
@@ -15,8 +19,8 @@ import (
 	"strings"
 )
 
-// Info is what the binary knows about its own build.
-type Info struct {
+// buildInfo is what the binary knows about its own build.
+type buildInfo struct {
 	// Module is the main module's path (github.com/fedsim/fedsim), empty
 	// when the binary carries no build information.
 	Module string
@@ -34,9 +38,9 @@ type Info struct {
 	Go, Platform string
 }
 
-// Read returns this binary's build information.
-func Read() Info {
-	in := Info{Version: "(devel)", Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+// readBuildInfo returns this binary's build information.
+func readBuildInfo() buildInfo {
+	in := buildInfo{Version: "(devel)", Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return in
@@ -58,7 +62,7 @@ func Read() Info {
 	return in
 }
 
-// Version is the one-token identity of this build, the string to compare
+// buildVersion is the one-token identity of this build, the string to compare
 // when two runs must come from the same fedsim: the module version, then
 // the first 12 hex digits of the VCS revision unless the version already
 // names it (since Go 1.24 a build from a clone gets a pseudo-version
@@ -66,10 +70,10 @@ func Read() Info {
 // (Go's own word for it). Examples: "v0.4.0",
 // "v0.0.0-20261203183819-b95930424a34", "(devel)+b95930424a34+dirty",
 // "(devel)".
-func Version() string { return Read().String() }
+func buildVersion() string { return readBuildInfo().String() }
 
-// String is Version's form of in.
-func (in Info) String() string {
+// String is buildVersion's form of in.
+func (in buildInfo) String() string {
 	s := in.Version
 	if r := in.Revision; r != "" {
 		if len(r) > 12 {
