@@ -239,6 +239,14 @@ type Policy struct {
 	// TLS from the first byte, SNI the peer's domain and ALPN
 	// "xmpp-server". Default false.
 	DirectTLS bool
+	// DirectTLSConnect: Direct TLS as initiating server only — look up
+	// _xmpps-server records and connect to their targets with TLS from
+	// the first byte, without listening for it. This is what Debian 12's
+	// Prosody 0.12.3 and ejabberd 23.01 do out of the box (measured by
+	// scenarios/interop: both ask for _xmpps-server records, neither
+	// listens on 5270; docs/presets.md). DirectTLS implies it. Default
+	// false.
+	DirectTLSConnect bool
 	// DialbackWithoutDialback: as Receiving Server, answer a <db:result/>
 	// key valid at once, without asking the Authoritative Server, when the
 	// stream's TLS certificate authenticates the key's 'from' domain —
@@ -335,6 +343,9 @@ var policyFields = []PolicyField{
 	boolField("direct_tls", false, []string{"false", "true"},
 		"Direct TLS (XEP-0368): listen for TLS from the first byte on port 5270, published as _xmpps-server SRV, and connect to _xmpps-server targets with SNI and ALPN xmpp-server",
 		func(p *Policy) *bool { return &p.DirectTLS }),
+	boolField("direct_tls_connect", false, []string{"false", "true"},
+		"Direct TLS as initiating server only (XEP-0368 §3): look up _xmpps-server records and connect to their targets with TLS from the first byte, without listening on port 5270 (Prosody 0.12 and ejabberd 23.01 out of the box); direct_tls=true implies it",
+		func(p *Policy) *bool { return &p.DirectTLSConnect }),
 	optionalEnumField("dnssec", []string{"off", "validate"},
 		"the server's resolver: off believes every DNS answer; validate checks DNSSEC signatures from the root trust anchor, answers SERVFAIL for bogus data (a poisoner's, an expired RRSIG) and makes TLSA records usable (RFC 4035 §4.3, §5)",
 		func(p Policy) int { return int(p.DNSSEC) }, func(p *Policy, i int) { p.DNSSEC = DNSSECMode(i) }),
@@ -389,6 +400,9 @@ func (p Policy) Validate() error {
 		}
 		if p.DirectTLS {
 			errs = append(errs, "version 0.9 has no TLS, so direct_tls must be false")
+		}
+		if p.DirectTLSConnect {
+			errs = append(errs, "version 0.9 has no TLS, so direct_tls_connect must be false")
 		}
 		if p.Bidi {
 			errs = append(errs, "version 0.9 has no stream features, so bidi must be false")

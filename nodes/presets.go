@@ -21,6 +21,14 @@ func RealPresets() []Preset {
 	// and its shipped prosody.cfg.lua sets s2s_secure_auth = true: both
 	// measured against the program (fedsim interop prosody and
 	// prosody-debian, scenarios/interop).
+	//
+	// Both Prosody 0.12 and ejabberd 23.01 ask for _xmpps-server records
+	// and connect to those targets with Direct TLS (XEP-0368), but listen
+	// for it only when configured (direct_tls_connect, not direct_tls);
+	// neither offers <bidi/> (XEP-0288) out of the box — Prosody ships
+	// mod_s2s_bidi but does not load it. All measured against the
+	// programs (scenarios/interop, TestModernFeaturesAsMeasured).
+	prosody.DirectTLSConnect = true
 	prosodyTLS := prosody // s2s_require_encryption = true
 	prosodyTLS.StartTLS, prosodyTLS.InitiateTLS = TLSRequired, InitiateAlways
 	prosodyTLS.Accept = LevelSet(LevelEncrypted, LevelTrusted)
@@ -36,7 +44,7 @@ func RealPresets() []Preset {
 	ejabberd := Policy{Version: XMPP10, StartTLS: TLSOffered, InitiateTLS: InitiateIfOffered, Dialback: true,
 		SASL: SASLAlways, Accept: LevelSet(LevelVerified, LevelEncrypted, LevelTrusted),
 		DialbackWithSASL: true, SASLFallback: true, EnforceClientAuthEKU: true, DialbackErrors: true,
-		Errors: ErrorProfile{TLSRequired: "policy-violation"}}
+		Errors: ErrorProfile{TLSRequired: "policy-violation"}, DirectTLSConnect: true}
 	ejabberd2508 := ejabberd
 	ejabberd2508.EnforceClientAuthEKU = false
 	ejabberdReq := ejabberd // s2s_use_starttls: required

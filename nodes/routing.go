@@ -68,7 +68,7 @@ func (s *Server) route(stanza *xmlstream.Element) {
 	r.timer = s.tag(tagEntry{kind: tagRouteTimer, route: r})
 	s.emit(Effect{Kind: EffTimer, Tag: r.timer, Delay: s.cfg.NegotiationTimeout})
 	s.note(nil, "route", "no stream to %s yet: %s starts a server-to-server negotiation", str(to), str(s.cfg.Domain))
-	s.emit(Effect{Kind: EffResolve, Tag: s.request(tagEntry{kind: tagRouteResolve, route: r}, s.cfg.DNSTimeout), Domain: to, Direct: s.cfg.Policy.DirectTLS})
+	s.emit(Effect{Kind: EffResolve, Tag: s.request(tagEntry{kind: tagRouteResolve, route: r}, s.cfg.DNSTimeout), Domain: to, Direct: s.cfg.Policy.DirectTLS || s.cfg.Policy.DirectTLSConnect})
 }
 
 func (s *Server) routeResolved(r *route, a dns.Answer) {

@@ -317,6 +317,21 @@ func ejabberdPolicy(p nodes.Policy) (s ejabberdS2S, cannot []string) {
 	if !p.EnforceClientAuthEKU {
 		cannot = append(cannot, "enforce_clientauth_eku=false (ejabberd 23.01 fails SASL EXTERNAL for a certificate without the clientAuth key usage)")
 	}
+	// XEP-0368 and XEP-0288, read in p1_xmpp 1.6.1's xmpp_stream_out
+	// (do_srv_lookup asks for _xmpps-server before _xmpp-server whenever
+	// STARTTLS is available, and tries those targets with TLS from the
+	// first byte) and measured (fedsim interop ejabberd: the DNS log shows
+	// the _xmpps-server questions; nothing listens on 5270 with the
+	// shipped listeners; no <bidi/> among the offered features).
+	if connect := starttls != "false"; p.DirectTLSConnect != connect && !p.DirectTLS {
+		cannot = append(cannot, fmt.Sprintf("direct_tls_connect=%t (ejabberd asks for _xmpps-server records exactly when s2s_use_starttls is not false)", p.DirectTLSConnect))
+	}
+	if p.DirectTLS {
+		cannot = append(cannot, "direct_tls=true (fedsim writes no ejabberd_s2s_in listener with tls: true on port 5270)")
+	}
+	if p.Bidi {
+		cannot = append(cannot, "bidi=true (ejabberd 23.01 has no XEP-0288: no module offers <bidi/>)")
+	}
 	if p.Dialback {
 		if !p.DialbackWithSASL {
 			cannot = append(cannot, "dialback_with_sasl=false (mod_s2s_dialback offers dialback beside SASL EXTERNAL)")

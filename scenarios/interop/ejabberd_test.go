@@ -53,6 +53,7 @@ func TestEjabberdAgreesWithItsPreset(t *testing.T) {
 	if len(m.Cells) != 12 {
 		t.Fatalf("%d cells, want 12 (6 types x 2 directions)", len(m.Cells))
 	}
+	checkModernFeatures(t, m)
 	log, err := os.ReadFile(m.Log)
 	if err != nil {
 		t.Fatal(err)

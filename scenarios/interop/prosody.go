@@ -137,7 +137,9 @@ func (p *Prosody) Start(ctx context.Context, env Env) error {
 		"local_interfaces = { " + q(env.Addr) + " }",
 		"s2s_interfaces = { " + q(env.Addr) + " }",
 		"s2s_ports = { 5269 }",
-		"s2s_direct_tls_ports = { }",
+		// s2s_direct_tls_ports is left to its default (the s2s_direct_tls
+		// service has no default port: Prosody 0.12 does not listen for
+		// Direct TLS unless told, measured), or set by ProsodySettings.
 		"c2s_ports = { }",
 		"c2s_direct_tls_ports = { }",
 		"http_ports = { }",
@@ -150,6 +152,19 @@ func (p *Prosody) Start(ctx context.Context, env Env) error {
 		"unbound = " + unbound,
 		"ssl = { cafile = " + q(env.CAFile) + " }",
 		"certificates = " + q(filepath.Join(env.Dir, "no-cert-dir")),
+	}
+	// An option set twice makes Prosody 0.12's configmanager fail while
+	// formatting its "Duplicate option" warning (configmanager.lua:137),
+	// so a setting replaces the base line of the same option
+	// (modules_enabled for bidi, modules_disabled without dialback).
+	for _, set := range settings {
+		name, _, _ := strings.Cut(set, " =")
+		for i, c := range conf {
+			if strings.HasPrefix(c, name+" = ") {
+				conf = append(conf[:i], conf[i+1:]...)
+				break
+			}
+		}
 	}
 	conf = append(conf, settings...)
 	conf = append(conf, "VirtualHost "+q(env.Domain),
@@ -249,6 +264,25 @@ func ProsodySettings(p nodes.Policy) (settings, cannot []string) {
 	}
 	if p.EnforceClientAuthEKU {
 		cannot = append(cannot, "enforce_clientauth_eku=true (Prosody does not check the key usage)")
+	}
+	// XEP-0368: mod_s2s asks for _xmpps-server records before
+	// _xmpp-server ones whenever the host has a TLS context, and its
+	// s2s_direct_tls service listens only on s2s_direct_tls_ports (no
+	// default port). XEP-0288: mod_s2s_bidi is neither autoloaded nor in
+	// Debian's modules_enabled (commented out there). All three measured
+	// by the interop tests.
+	if !p.DirectTLSConnect && !p.DirectTLS {
+		cannot = append(cannot, "direct_tls_connect=false (Prosody asks for _xmpps-server records and connects to them with Direct TLS whenever it has a certificate)")
+	}
+	if p.DirectTLS {
+		settings = append(settings, "s2s_direct_tls_ports = { 5270 }")
+	}
+	if p.Bidi {
+		mods := `"tls", "dialback", "saslauth", "ping", "admin_shell", "admin_socket", "s2s_bidi"`
+		if !p.Dialback {
+			mods = strings.Replace(mods, `"dialback", `, "", 1)
+		}
+		settings = append(settings, "modules_enabled = { "+mods+" }")
 	}
 	return settings, cannot
 }

@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/fedsim/fedsim/dns"
 	"github.com/fedsim/fedsim/network/ca"
 	"github.com/fedsim/fedsim/nodes"
 	"github.com/fedsim/fedsim/nodes/xmlstream"
@@ -110,6 +113,21 @@ type Matrix struct {
 	RealNegotiation time.Duration `json:"real_negotiation_ns"`
 	SimNegotiation  time.Duration `json:"sim_negotiation_ns"`
 	SimVirtual      time.Duration `json:"sim_virtual_negotiation_ns"`
+	// Offered is what the real server offered on the s2s streams the
+	// types opened to it, as seen on the wire: each distinct
+	// <stream:features/> as "before TLS: starttls(required),dialback" or
+	// "after TLS: …" (label's names, sorted); SimOffered the same from
+	// the simulation of its preset. Here bidi (XEP-0288) shows up when
+	// the server offers it.
+	Offered    []string `json:"offered"`
+	SimOffered []string `json:"simulated_offered"`
+	// AsksXMPPS: the real server asked fedsim's DNS server for
+	// _xmpps-server._tcp records (XEP-0368 §3), i.e. it would connect to
+	// a peer's Direct TLS targets. ListensDirectTLS: something accepted a
+	// TCP connection on its address at port 5270 (dns.DirectTLSPort) while
+	// it ran, i.e. it listens for Direct TLS.
+	AsksXMPPS        bool `json:"asks_xmpps_server"`
+	ListensDirectTLS bool `json:"listens_direct_tls"`
 }
 
 // Agree reports whether every cell agrees.
@@ -243,6 +261,9 @@ func Run(ctx context.Context, srv Server, opt Options) (*Matrix, error) {
 		return nil, err
 	}
 	m.Settings, m.Log = srv.Settings(), srv.LogPath()
+	if !external {
+		m.ListensDirectTLS = listens(net.JoinHostPort(addr, strconv.Itoa(dns.DirectTLSPort)))
+	}
 	res, err := live.RunWorld(rw, launched.Live(live.Options{
 		Trigger: func(ctx context.Context) error {
 			for _, t := range rcfg.Servers {
@@ -266,6 +287,8 @@ func Run(ctx context.Context, srv Server, opt Options) (*Matrix, error) {
 		return nil, stopErr
 	}
 	_ = os.WriteFile(filepath.Join(opt.Dir, "dns-queries.txt"), queries.Bytes(), 0o600)
+	m.AsksXMPPS = asksXMPPS(queries.String(), domain)
+	m.Offered, m.SimOffered = offered(rw, domain), offered(sw, domain)
 	if err := WriteTranscript(filepath.Join(opt.Dir, "transcript.txt"), rw); err != nil {
 		return nil, err
 	}
@@ -318,6 +341,78 @@ func WriteTranscript(path string, w *scenarios.World) error {
 		return err
 	}
 	return os.WriteFile(strings.TrimSuffix(path, filepath.Ext(path))+".jsonl", j.Bytes(), 0o600)
+}
+
+// offered lists the distinct stream features server offered in w, on
+// the streams others opened to it, each labelled with whether the stream
+// was encrypted yet (a STARTTLS <proceed/> earlier on the connection; the
+// types connect without Direct TLS).
+func offered(w *scenarios.World, server string) []string {
+	secure := map[int]bool{}
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range w.Sim.Trace.Records {
+		if r.Conn == 0 {
+			continue
+		}
+		if r.Kind != sim.KindXML {
+			continue
+		}
+		if strings.HasPrefix(r.XML, "<proceed") {
+			secure[r.Conn] = true
+		}
+		if r.Node != server || !strings.HasPrefix(r.XML, "<stream:features") {
+			continue
+		}
+		when := "before TLS: "
+		if secure[r.Conn] {
+			when = "after TLS: "
+		}
+		l := strings.TrimSuffix(strings.TrimPrefix(label(r.XML), "<stream:features"), ">")
+		names := strings.Split(strings.TrimSpace(l), ",")
+		sort.Strings(names)
+		if k := when + strings.Join(names, ","); !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Offers reports whether a list made by offered has feature (a label
+// name such as "bidi") among the features of any line.
+func Offers(lines []string, feature string) bool {
+	for _, l := range lines {
+		_, names, _ := strings.Cut(l, ": ")
+		for _, n := range strings.Split(names, ",") {
+			if n == feature {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// asksXMPPS reports whether the DNS query log (one server.Query per line)
+// has a question for _xmpps-server._tcp records from the server of domain.
+func asksXMPPS(log, domain string) bool {
+	for _, l := range strings.Split(log, "\n") {
+		if strings.HasPrefix(l, "_xmpps-server._tcp.") && strings.Contains(l, "("+domain+")") {
+			return true
+		}
+	}
+	return false
+}
+
+// listens reports whether something accepts a TCP connection at addr.
+func listens(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
 }
 
 // forward is the level from's first negotiation towards to reached, as
