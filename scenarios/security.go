@@ -189,6 +189,12 @@ func srvTargets(z *dns.Zone, domain string) []string {
 //     which it presents, and dane=accept — a trust anchor the peer need
 //     not trust.
 //   - posh4: type4 publishing a POSH document and accepting POSH.
+//   - dtls5: type5 with Direct TLS (XEP-0368): listens on 5270,
+//     publishes an _xmpps-server record and connects to such targets.
+//   - bidi5: type5 with bidirectional streams (XEP-0288): one connection
+//     carries both directions once SASL EXTERNAL authenticated it.
+//   - bidi4: type4 (self-signed, dialback over TLS) with bidi: the reverse
+//     direction rides on a stream authenticated by dialback.
 func FeatureSpecs() map[string]nodes.Preset {
 	t4, _ := nodes.PresetByName("type4")
 	t5, _ := nodes.PresetByName("type5")
@@ -211,8 +217,24 @@ func FeatureSpecs() map[string]nodes.Preset {
 	posh4.Name, posh4.Title = "posh4", "type4 publishing a POSH document and accepting POSH"
 	posh4.POSH, posh4.Policy.POSH = true, nodes.POSHAccept
 	out[posh4.Name] = posh4
+	dtls5 := t5
+	dtls5.Name, dtls5.Title = "dtls5", "type5 with Direct TLS (XEP-0368)"
+	dtls5.Policy.DirectTLS = true
+	out[dtls5.Name] = dtls5
+	bidi5 := t5
+	bidi5.Name, bidi5.Title = "bidi5", "type5 with bidirectional streams (XEP-0288)"
+	bidi5.Policy.Bidi = true
+	out[bidi5.Name] = bidi5
+	bidi4 := t4
+	bidi4.Name, bidi4.Title = "bidi4", "type4 with bidirectional streams (XEP-0288)"
+	bidi4.Policy.Bidi = true
+	out[bidi4.Name] = bidi4
 	return out
 }
 
 // FeatureNames lists FeatureSpecs' names in a fixed order.
-var FeatureNames = []string{"dnssec5", "dane4", "danota5", "posh4"}
+var FeatureNames = []string{"dnssec5", "dane4", "danota5", "posh4", "dtls5", "bidi5", "bidi4"}
+
+// FeatureBase is the XEP-0238 type each of FeatureSpecs is built on.
+var FeatureBase = map[string]string{"dnssec5": "type5", "dane4": "type4", "danota5": "type5", "posh4": "type4",
+	"dtls5": "type5", "bidi5": "type5", "bidi4": "type4"}

@@ -24,8 +24,9 @@ func featurePairs() []Pair {
 	return out
 }
 
-// TestFeatureGoldens: the transcripts of DNSSEC, DANE-EE, DANE-TA and POSH
-// servers with every XEP type, both ways, and with their own kind, under
+// TestFeatureGoldens: the transcripts of DNSSEC, DANE-EE, DANE-TA, POSH,
+// Direct TLS and bidi servers with every XEP type, both ways, and with
+// their own kind, under
 // testdata/golden/features/ (rewritten by go test ./scenarios -update).
 func TestFeatureGoldens(t *testing.T) {
 	for _, p := range featurePairs() {
@@ -60,11 +61,13 @@ func TestFeatureGoldens(t *testing.T) {
 // TestFeatureOutcomes pins what each feature changes, read from the runs:
 // between two servers of the feature, DANE-EE and POSH lift type4 (no
 // CA) from E to T and DANE-TA keeps type5 at T with no shared CA trust;
-// DNSSEC alone changes no level. Against the plain types, where the peer
+// DNSSEC alone changes no level, nor do Direct TLS and bidi (they change
+// the connections, not the authentication). Against the plain types, where the peer
 // publishes nothing, a feature server federates as its type does.
 func TestFeatureOutcomes(t *testing.T) {
-	want := map[string]string{"dnssec5_dnssec5": "T", "dane4_dane4": "T", "danota5_danota5": "T", "posh4_posh4": "T"}
-	base := map[string]string{"dnssec5": "type5", "dane4": "type4", "danota5": "type5", "posh4": "type4"}
+	want := map[string]string{"dnssec5_dnssec5": "T", "dane4_dane4": "T", "danota5_danota5": "T", "posh4_posh4": "T",
+		"dtls5_dtls5": "T", "bidi5_bidi5": "T", "bidi4_bidi4": "E"}
+	base := FeatureBase
 	for _, p := range featurePairs() {
 		r, err := RunPair(p, PairOptions{Seed: 1, Specs: FeatureSpecs(), NoTrace: true})
 		if err != nil {

@@ -192,39 +192,8 @@ func TestNewFieldsLeaveTheSixTypesUnchanged(t *testing.T) {
 	if testing.Short() {
 		t.Skip("576 pairs")
 	}
-	var specs []Spec
-	typeOf := map[string]string{}
-	for _, p := range nodes.Presets() {
-		grid, skipped, err := Grid(p, map[string][]string{"dnssec": {"off", "validate"}, "signed": {"false", "true"}})
-		if err != nil || len(skipped) > 0 {
-			t.Fatalf("%s: %v %v", p.Name, err, skipped)
-		}
-		for _, s := range grid {
-			s.Name = p.Name + "-" + strings.ReplaceAll(s.Title, " ", ",")
-			typeOf[s.Name] = p.Name
-			specs = append(specs, s)
-		}
-	}
-	if len(specs) != 24 {
-		t.Fatalf("%d specs, want 24", len(specs))
-	}
-	res, err := Run(specs, Options{Seed: 1, Workers: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	xep, err := scenarios.RunMatrix(scenarios.PairOptions{Seed: 1, NoTrace: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]string{}
-	for _, c := range xep {
-		want[c.Initiator+">"+c.Receiver] = c.Outcome.Letter()
-	}
-	for _, c := range res.Cells {
-		w := want[typeOf[c.Initiator]+">"+typeOf[c.Receiver]]
-		if c.Outcome != w {
-			t.Errorf("%s -> %s: %s, want %s as %s -> %s (%s)", c.Initiator, c.Receiver, c.Outcome, w, typeOf[c.Initiator], typeOf[c.Receiver], c.Reason)
-		}
+	if n := gridAgreesWithXEP(t, map[string][]string{"dnssec": {"off", "validate"}, "signed": {"false", "true"}}, nil, nil); n != 24 {
+		t.Fatalf("%d specs, want 24", n)
 	}
 
 	type4, _ := nodes.PresetByName("type4")
@@ -243,6 +212,109 @@ func TestNewFieldsLeaveTheSixTypesUnchanged(t *testing.T) {
 	if got["p001>p001"] != "E" || got["p002>p002"] != "T" {
 		t.Fatalf("type4 with dane off/accept: %v, want p001>p001=E, p002>p002=T", got)
 	}
+}
+
+// TestDirectTLSAndBidiLeaveTheSixTypesUnchanged (issue 15): the same for
+// Direct TLS (XEP-0368) and bidirectional streams (XEP-0288): a grid over
+// direct_tls x bidi on top of each XEP type (type1, XMPP 0.9, can take
+// neither: its grid is the type alone), 21 policies and 441 ordered pairs,
+// each federating as its two types do in the XEP-0238 matrix. Bidi
+// changes which connection carries the reverse direction, never a level.
+// Direct TLS changes a level in one place only, and the test names it:
+// when both servers have it, type2 and type3 — which negotiate no
+// STARTTLS — get TLS from the first byte on port 5270, so their V becomes
+// E (dialback over TLS), and type3 with type3 (both CA-certified) T.
+// Every other cell, including every pair where only one side has
+// direct_tls, is the XEP's. The grid does reach both features: type5 with
+// direct_tls and bidi connects with ALPN xmpp-server and answers over the
+// stream it received.
+func TestDirectTLSAndBidiLeaveTheSixTypesUnchanged(t *testing.T) {
+	if testing.Short() {
+		t.Skip("361 pairs")
+	}
+	skipType1 := func(preset string, skipped []string) bool { return preset == "type1" && len(skipped) == 3 }
+	lifted := map[string]string{"type2>type2": "E", "type2>type3": "E", "type3>type2": "E", "type3>type3": "T"}
+	bothDirect := func(ini, rec Spec, xep string) string {
+		if l, ok := lifted[ini.Name[:5]+">"+rec.Name[:5]]; ok && ini.Policy.DirectTLS && rec.Policy.DirectTLS {
+			return l
+		}
+		return xep
+	}
+	if n := gridAgreesWithXEP(t, map[string][]string{"direct_tls": {"false", "true"}, "bidi": {"false", "true"}}, skipType1, bothDirect); n != 21 {
+		t.Fatalf("%d specs, want 21 (4 for each of type2..type6, 1 for type1)", n)
+	}
+
+	type5, _ := nodes.PresetByName("type5")
+	both, _, err := Grid(type5, map[string][]string{"direct_tls": {"true"}, "bidi": {"true"}})
+	if err != nil || len(both) != 1 {
+		t.Fatalf("type5 grid: %v, %d specs", err, len(both))
+	}
+	spec := both[0]
+	spec.Name = "dtlsbidi5"
+	r, err := scenarios.RunPair(scenarios.Pair{Initiator: spec.Name, Receiver: spec.Name}, scenarios.PairOptions{Seed: 1, Specs: map[string]nodes.Preset{spec.Name: spec}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr strings.Builder
+	r.World.Sim.Trace.WriteText(&tr)
+	for _, w := range []string{"ALPN xmpp-server", "<bidi xmlns='urn:xmpp:bidi'/>", "authenticated at level T by bidi"} {
+		if !strings.Contains(tr.String(), w) {
+			t.Errorf("type5 with direct_tls and bidi against itself: no %q in the trace", w)
+		}
+	}
+	if r.Outcome.Letter() != "T" {
+		t.Errorf("type5 with direct_tls and bidi against itself: %s, want T", r.Outcome.Letter())
+	}
+}
+
+// gridAgreesWithXEP runs the grid axes on top of each of the six XEP
+// types and checks that every ordered pair of the policies federates as
+// the two types do in the XEP-0238 matrix, or as want (when set) says
+// from the two policies and the XEP's letter. A type whose grid leaves
+// values out (invalid with it) is allowed only when skipOK says so. It
+// returns the number of policies.
+func gridAgreesWithXEP(t *testing.T, axes map[string][]string, skipOK func(preset string, skipped []string) bool, want func(ini, rec Spec, xep string) string) int {
+	t.Helper()
+	var specs []Spec
+	typeOf := map[string]string{}
+	byName := map[string]Spec{}
+	for _, p := range nodes.Presets() {
+		grid, skipped, err := Grid(p, axes)
+		if err != nil || (len(skipped) > 0 && (skipOK == nil || !skipOK(p.Name, skipped))) {
+			t.Fatalf("%s: %v %v", p.Name, err, skipped)
+		}
+		for _, s := range grid {
+			s.Name = p.Name + "-" + strings.ReplaceAll(s.Title, " ", ",")
+			typeOf[s.Name] = p.Name
+			byName[s.Name] = s
+			specs = append(specs, s)
+		}
+	}
+	res, err := Run(specs, Options{Seed: 1, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	xep, err := scenarios.RunMatrix(scenarios.PairOptions{Seed: 1, NoTrace: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	xepCell := map[string]string{}
+	for _, c := range xep {
+		xepCell[c.Initiator+">"+c.Receiver] = c.Outcome.Letter()
+	}
+	if len(res.Cells) != len(specs)*len(specs) {
+		t.Fatalf("%d cells for %d policies", len(res.Cells), len(specs))
+	}
+	for _, c := range res.Cells {
+		w := xepCell[typeOf[c.Initiator]+">"+typeOf[c.Receiver]]
+		if want != nil {
+			w = want(byName[c.Initiator], byName[c.Receiver], w)
+		}
+		if c.Outcome != w {
+			t.Errorf("%s -> %s: %s, want %s as %s -> %s (%s)", c.Initiator, c.Receiver, c.Outcome, w, typeOf[c.Initiator], typeOf[c.Receiver], c.Reason)
+		}
+	}
+	return len(specs)
 }
 
 // TestFieldNamesUnique: a grid axis names one field. The policy fields and
