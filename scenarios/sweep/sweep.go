@@ -1,11 +1,12 @@
 // Package sweep runs every ordered pair of a set of server policies — a
 // list, or a grid over chosen policy fields — and analyses the outcomes:
 // the outcome matrix, counts per outcome, the reason for each class of
-// failure, which policies can federate with which as a graph (gonum/graph:
-// strongly connected components are the "islands" of the network,
-// reachability, the single policy change that would connect the most
-// pairs), and, with latency and jitter switched on, the distribution of
-// negotiation times per outcome (gonum/stat).
+// failure, which policies can federate with which as a graph (gonum/graph's
+// algorithms on the outcome matrix, graph.go: strongly connected components
+// are the "islands" of the network; reachability, the single policy change
+// that would connect the most pairs), and, with latency and jitter switched
+// on, the distribution of negotiation times per outcome (empirical
+// quantiles, as gonum/stat defines them).
 //
 // Sweeps are embarrassingly parallel: each pair runs in its own world on
 // any worker, results are stored by pair index, and the report is computed
@@ -34,9 +35,7 @@ import (
 	"sync"
 	"time"
 
-	"gonum.org/v1/gonum/graph/simple"
 	"gonum.org/v1/gonum/graph/topo"
-	"gonum.org/v1/gonum/stat"
 
 	"github.com/fedsim/fedsim/nodes"
 	"github.com/fedsim/fedsim/scenarios"
@@ -520,10 +519,6 @@ func Analyse(r *Result) *Analysis {
 	n := len(r.Policies)
 	a := &Analysis{Policies: n, Pairs: len(r.Cells), Counts: map[string]int{}, Reach: map[string]int{}, Times: map[string]Quantiles{}}
 	reasons := map[string]int{}
-	g := simple.NewDirectedGraph()
-	for i := 0; i < n; i++ {
-		g.AddNode(simple.Node(i))
-	}
 	ok := make([]bool, n*n)
 	times := map[string][]float64{}
 	for _, c := range r.Cells {
@@ -532,9 +527,6 @@ func Analyse(r *Result) *Analysis {
 			reasons[c.Reason]++
 		} else {
 			ok[c.Index] = true
-			if i, j := c.Index/n, c.Index%n; i != j {
-				g.SetEdge(g.NewEdge(simple.Node(i), simple.Node(j)))
-			}
 		}
 		times[c.Outcome] = append(times[c.Outcome], c.TimeMS)
 	}
@@ -554,7 +546,7 @@ func Analyse(r *Result) *Analysis {
 			}
 		}
 	}
-	for _, comp := range topo.TarjanSCC(g) {
+	for _, comp := range topo.TarjanSCC(canSend{ok, n}) {
 		var names []string
 		for _, nd := range comp {
 			names = append(names, r.Policies[nd.ID()].Name)
@@ -573,11 +565,31 @@ func Analyse(r *Result) *Analysis {
 	}
 	for outcome, xs := range times {
 		sort.Float64s(xs)
-		a.Times[outcome] = Quantiles{N: len(xs), Median: stat.Quantile(0.5, stat.Empirical, xs, nil),
-			P95: stat.Quantile(0.95, stat.Empirical, xs, nil), P99: stat.Quantile(0.99, stat.Empirical, xs, nil),
+		a.Times[outcome] = Quantiles{N: len(xs), Median: empiricalQuantile(0.5, xs),
+			P95: empiricalQuantile(0.95, xs), P99: empiricalQuantile(0.99, xs),
 			Min: xs[0], Max: xs[len(xs)-1], Values: xs}
 	}
 	return a
+}
+
+// empiricalQuantile is the p-quantile of the sorted, non-empty xs as
+// gonum's stat.Quantile(p, stat.Empirical, xs, nil) defines it: the first
+// value whose cumulative count reaches p·n — the inverse of the empirical
+// distribution function, no interpolation — computed the same way, so the
+// figures are those fedsim printed before. It is written out rather than
+// imported because gonum/stat brings gonum/mat, its BLAS and LAPACK and an
+// LP solver into the build for these lines (graph.go says what that costs;
+// docs/performance.md, start-up and size).
+// TestEmpiricalQuantileIsGonums checks it against stat.Quantile.
+func empiricalQuantile(p float64, xs []float64) float64 {
+	var cum float64
+	at := p * float64(len(xs))
+	for _, x := range xs {
+		if cum++; cum >= at {
+			return x
+		}
+	}
+	return xs[len(xs)-1]
 }
 
 // reachCounts counts, for each policy i, the other policies reachable from
