@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Version is the XMPP stream version a server speaks (RFC 6120 §4.7.5).
@@ -294,80 +295,87 @@ type ErrorProfile struct {
 
 // policyFields is the policy vocabulary (see policyfields.go): one entry
 // per Policy field, in the order Policy.String prints them. Every surface
-// that names a field reads this table.
-var policyFields = []PolicyField{
-	enumField("version", []string{"1.0", "0.9"},
-		"XMPP version spoken: 0.9 has no stream features and does dialback only (RFC 6120 §4.7.5, XEP-0238 footnote 4)",
-		func(p Policy) int { return int(p.Version) }, func(p *Policy, i int) { p.Version = Version(i) }),
-	enumField("starttls", []string{"not-offered", "offered", "required"},
-		"what the server offers as receiving entity: no <starttls/>, <starttls/>, or <starttls><required/></starttls> (RFC 6120 §5.3.1)",
-		func(p Policy) int { return int(p.StartTLS) }, func(p *Policy, i int) { p.StartTLS = TLSOffer(i) }),
-	enumField("initiate_tls", []string{"never", "if-required", "if-offered", "always"},
-		"when the server negotiates TLS as initiating entity; always refuses a peer that does not offer it (RFC 6120 §5.4.1, XEP-0238 §5.2, §7.1)",
-		func(p Policy) int { return int(p.InitiateTLS) }, func(p *Policy, i int) { p.InitiateTLS = TLSInitiate(i) }),
-	boolField("dialback", true, []string{"true", "false"},
-		"Server Dialback supported, as initiating and as receiving/authoritative server (XEP-0220)",
-		func(p *Policy) *bool { return &p.Dialback }),
-	enumField("sasl", []string{"never", "when-cert-valid", "always"},
-		"when SASL EXTERNAL is offered: never; on a TLS stream whose peer certificate chains to a trusted root and names the peer (XEP-0178 §3 step 7); or on every TLS stream, the certificate judged at <auth/> (ejabberd)",
-		func(p Policy) int { return int(p.SASL) }, func(p *Policy, i int) { p.SASL = SASLOffer(i) }),
-	boolField("require_valid_cert", true, []string{"false", "true"},
-		"abort the TLS handshake when the peer's certificate does not verify (XEP-0238 §5.6, RFC 6125)",
-		func(p *Policy) *bool { return &p.RequireValidCert }),
-	levelsField("accept", "the levels the server federates at, in both directions: V dialback, E TLS + dialback, T TLS + SASL EXTERNAL (XEP-0238 §2)",
-		[]string{"V", "E", "T", "V,E", "E,T", "V,E,T", "V,T"}, []string{"V,E,T", "E,T", "T", "V"},
-		func(p *Policy) *Levels { return &p.Accept }),
-	boolField("enforce_clientauth_eku", false, []string{"false", "true"},
-		"as receiving server, a peer certificate without id-kp-clientAuth is not valid for SASL EXTERNAL (RFC 5280 §4.2.1.12)",
-		func(p *Policy) *bool { return &p.EnforceClientAuthEKU }),
-	boolField("dialback_with_sasl", false, []string{"false", "true"},
-		"offer Server Dialback alongside SASL EXTERNAL, as Prosody and ejabberd do (XEP-0178 §3 step 7 offers it only without EXTERNAL)",
-		func(p *Policy) *bool { return &p.DialbackWithSASL }),
-	boolField("sasl_fallback", false, []string{"false", "true"},
-		"as initiating server, try Server Dialback on the same stream after a SASL EXTERNAL <failure/> (XEP-0178 §3 step 9b)",
-		func(p *Policy) *bool { return &p.SASLFallback }),
-	boolField("dialback_errors", false, []string{"false", "true"},
-		"advertise <dialback><errors/></dialback> and answer a key that cannot be verified with <db:result type='error'/> (XEP-0220 §2.4.2, §2.5)",
-		func(p *Policy) *bool { return &p.DialbackErrors }),
-	{Name: "verify_before_tls", Kind: FieldBool, Values: []string{"true", "false"}, Grid: []string{"true", "false"}, Default: "true",
-		Help: "as Authoritative Server with starttls=required, answer <db:verify/> before TLS (XEP-0220 §2.1.2 lets verification connections skip TLS); false refuses it like <db:result/> (RFC 6120 §5.3.1)",
-		get:  func(p Policy) string { return strconv.FormatBool(!p.RefuseVerifyBeforeTLS) },
-		set: func(p *Policy, v string) error {
-			b, err := strconv.ParseBool(v)
-			p.RefuseVerifyBeforeTLS = !b
-			return err
-		}},
-	boolField("dialback_without_dialback", false, []string{"false", "true"},
-		"as Receiving Server, answer a dialback key valid at once when the stream's certificate authenticates its 'from' domain (PKIX, DANE or POSH), without asking the Authoritative Server (XEP-0344 §2.4)",
-		func(p *Policy) *bool { return &p.DialbackWithoutDialback }),
-	boolField("direct_tls", false, []string{"false", "true"},
-		"Direct TLS (XEP-0368): listen for TLS from the first byte on port 5270, published as _xmpps-server SRV, and connect to _xmpps-server targets with SNI and ALPN xmpp-server",
-		func(p *Policy) *bool { return &p.DirectTLS }),
-	boolField("direct_tls_connect", false, []string{"false", "true"},
-		"Direct TLS as initiating server only (XEP-0368 §3): look up _xmpps-server records and connect to their targets with TLS from the first byte, without listening on port 5270 (Prosody 0.12 and ejabberd 23.01 out of the box); direct_tls=true implies it",
-		func(p *Policy) *bool { return &p.DirectTLSConnect }),
-	optionalEnumField("dnssec", []string{"off", "validate"},
-		"the server's resolver: off believes every DNS answer; validate checks DNSSEC signatures from the root trust anchor, answers SERVFAIL for bogus data (a poisoner's, an expired RRSIG) and makes TLSA records usable (RFC 4035 §4.3, §5)",
-		func(p Policy) int { return int(p.DNSSEC) }, func(p *Policy, i int) { p.DNSSEC = DNSSECMode(i) }),
-	optionalEnumField("dane", []string{"off", "accept", "require"},
-		"authenticate a peer's certificate by the DNSSEC-secure TLSA records of its SRV target, with no public CA: accept uses them when published (and then a certificate must match, RFC 7673 §3.4); require also refuses, as initiating server, a receiver without them (RFC 7673, RFC 7671 §5); records are usable only with dnssec=validate",
-		func(p Policy) int { return int(p.DANE) }, func(p *Policy, i int) { p.DANE = DANEMode(i) }),
-	optionalEnumField("posh", []string{"off", "accept"},
-		"accept a peer certificate listed in the fingerprints its domain serves at https://<domain>/.well-known/posh/xmpp-server.json, the web server verified by the public CAs (RFC 7711 §3)",
-		func(p Policy) int { return int(p.POSH) }, func(p *Policy, i int) { p.POSH = POSHMode(i) }),
-	boolField("bidi", false, []string{"false", "true"},
-		"bidirectional streams (XEP-0288): offer and enable <bidi/>, so one connection carries the stanzas of both directions once the initiating server is authenticated",
-		func(p *Policy) *bool { return &p.Bidi }),
-	partsField("errors", "the error conditions the server uses when it refuses (RFC 6120 §4.9.3, §8.3.3)",
-		conditionPart("tls_required", "not-authorized", StreamConditions,
-			"stream error for a dialback key or stanza before mandatory STARTTLS (RFC 6120 §4.9.3.12; Prosody and ejabberd send policy-violation)",
-			func(p *Policy) *string { return &p.Errors.TLSRequired }),
-		conditionPart("refused", "not-authorized", StreamConditions,
-			"stream error when authentication would fall below the accepted levels or dialback is not supported (RFC 6120 §4.9.3)",
-			func(p *Policy) *string { return &p.Errors.Refused }),
-		conditionPart("bounce", "remote-server-timeout", StanzaConditions,
-			"stanza error of the stanzas bounced when a negotiation fails (XEP-0238; Openfire sends remote-server-not-found)",
-			func(p *Policy) *string { return &p.Errors.Bounce })),
+// that names a field reads this table. It is built on first use, not at
+// package initialisation: its closures and slices are 115 allocations that
+// every start of fedsim paid, even 'fedsim help' (issue 17).
+var policyFields = sync.OnceValue(newPolicyFieldTable)
+
+// newPolicyFieldTable is the table; read it through policyFields.
+func newPolicyFieldTable() []PolicyField {
+	return []PolicyField{
+		enumField("version", []string{"1.0", "0.9"},
+			"XMPP version spoken: 0.9 has no stream features and does dialback only (RFC 6120 §4.7.5, XEP-0238 footnote 4)",
+			func(p Policy) int { return int(p.Version) }, func(p *Policy, i int) { p.Version = Version(i) }),
+		enumField("starttls", []string{"not-offered", "offered", "required"},
+			"what the server offers as receiving entity: no <starttls/>, <starttls/>, or <starttls><required/></starttls> (RFC 6120 §5.3.1)",
+			func(p Policy) int { return int(p.StartTLS) }, func(p *Policy, i int) { p.StartTLS = TLSOffer(i) }),
+		enumField("initiate_tls", []string{"never", "if-required", "if-offered", "always"},
+			"when the server negotiates TLS as initiating entity; always refuses a peer that does not offer it (RFC 6120 §5.4.1, XEP-0238 §5.2, §7.1)",
+			func(p Policy) int { return int(p.InitiateTLS) }, func(p *Policy, i int) { p.InitiateTLS = TLSInitiate(i) }),
+		boolField("dialback", true, []string{"true", "false"},
+			"Server Dialback supported, as initiating and as receiving/authoritative server (XEP-0220)",
+			func(p *Policy) *bool { return &p.Dialback }),
+		enumField("sasl", []string{"never", "when-cert-valid", "always"},
+			"when SASL EXTERNAL is offered: never; on a TLS stream whose peer certificate chains to a trusted root and names the peer (XEP-0178 §3 step 7); or on every TLS stream, the certificate judged at <auth/> (ejabberd)",
+			func(p Policy) int { return int(p.SASL) }, func(p *Policy, i int) { p.SASL = SASLOffer(i) }),
+		boolField("require_valid_cert", true, []string{"false", "true"},
+			"abort the TLS handshake when the peer's certificate does not verify (XEP-0238 §5.6, RFC 6125)",
+			func(p *Policy) *bool { return &p.RequireValidCert }),
+		levelsField("accept", "the levels the server federates at, in both directions: V dialback, E TLS + dialback, T TLS + SASL EXTERNAL (XEP-0238 §2)",
+			[]string{"V", "E", "T", "V,E", "E,T", "V,E,T", "V,T"}, []string{"V,E,T", "E,T", "T", "V"},
+			func(p *Policy) *Levels { return &p.Accept }),
+		boolField("enforce_clientauth_eku", false, []string{"false", "true"},
+			"as receiving server, a peer certificate without id-kp-clientAuth is not valid for SASL EXTERNAL (RFC 5280 §4.2.1.12)",
+			func(p *Policy) *bool { return &p.EnforceClientAuthEKU }),
+		boolField("dialback_with_sasl", false, []string{"false", "true"},
+			"offer Server Dialback alongside SASL EXTERNAL, as Prosody and ejabberd do (XEP-0178 §3 step 7 offers it only without EXTERNAL)",
+			func(p *Policy) *bool { return &p.DialbackWithSASL }),
+		boolField("sasl_fallback", false, []string{"false", "true"},
+			"as initiating server, try Server Dialback on the same stream after a SASL EXTERNAL <failure/> (XEP-0178 §3 step 9b)",
+			func(p *Policy) *bool { return &p.SASLFallback }),
+		boolField("dialback_errors", false, []string{"false", "true"},
+			"advertise <dialback><errors/></dialback> and answer a key that cannot be verified with <db:result type='error'/> (XEP-0220 §2.4.2, §2.5)",
+			func(p *Policy) *bool { return &p.DialbackErrors }),
+		{Name: "verify_before_tls", Kind: FieldBool, Values: []string{"true", "false"}, Grid: []string{"true", "false"}, Default: "true",
+			Help: "as Authoritative Server with starttls=required, answer <db:verify/> before TLS (XEP-0220 §2.1.2 lets verification connections skip TLS); false refuses it like <db:result/> (RFC 6120 §5.3.1)",
+			get:  func(p Policy) string { return strconv.FormatBool(!p.RefuseVerifyBeforeTLS) },
+			set: func(p *Policy, v string) error {
+				b, err := strconv.ParseBool(v)
+				p.RefuseVerifyBeforeTLS = !b
+				return err
+			}},
+		boolField("dialback_without_dialback", false, []string{"false", "true"},
+			"as Receiving Server, answer a dialback key valid at once when the stream's certificate authenticates its 'from' domain (PKIX, DANE or POSH), without asking the Authoritative Server (XEP-0344 §2.4)",
+			func(p *Policy) *bool { return &p.DialbackWithoutDialback }),
+		boolField("direct_tls", false, []string{"false", "true"},
+			"Direct TLS (XEP-0368): listen for TLS from the first byte on port 5270, published as _xmpps-server SRV, and connect to _xmpps-server targets with SNI and ALPN xmpp-server",
+			func(p *Policy) *bool { return &p.DirectTLS }),
+		boolField("direct_tls_connect", false, []string{"false", "true"},
+			"Direct TLS as initiating server only (XEP-0368 §3): look up _xmpps-server records and connect to their targets with TLS from the first byte, without listening on port 5270 (Prosody 0.12 and ejabberd 23.01 out of the box); direct_tls=true implies it",
+			func(p *Policy) *bool { return &p.DirectTLSConnect }),
+		optionalEnumField("dnssec", []string{"off", "validate"},
+			"the server's resolver: off believes every DNS answer; validate checks DNSSEC signatures from the root trust anchor, answers SERVFAIL for bogus data (a poisoner's, an expired RRSIG) and makes TLSA records usable (RFC 4035 §4.3, §5)",
+			func(p Policy) int { return int(p.DNSSEC) }, func(p *Policy, i int) { p.DNSSEC = DNSSECMode(i) }),
+		optionalEnumField("dane", []string{"off", "accept", "require"},
+			"authenticate a peer's certificate by the DNSSEC-secure TLSA records of its SRV target, with no public CA: accept uses them when published (and then a certificate must match, RFC 7673 §3.4); require also refuses, as initiating server, a receiver without them (RFC 7673, RFC 7671 §5); records are usable only with dnssec=validate",
+			func(p Policy) int { return int(p.DANE) }, func(p *Policy, i int) { p.DANE = DANEMode(i) }),
+		optionalEnumField("posh", []string{"off", "accept"},
+			"accept a peer certificate listed in the fingerprints its domain serves at https://<domain>/.well-known/posh/xmpp-server.json, the web server verified by the public CAs (RFC 7711 §3)",
+			func(p Policy) int { return int(p.POSH) }, func(p *Policy, i int) { p.POSH = POSHMode(i) }),
+		boolField("bidi", false, []string{"false", "true"},
+			"bidirectional streams (XEP-0288): offer and enable <bidi/>, so one connection carries the stanzas of both directions once the initiating server is authenticated",
+			func(p *Policy) *bool { return &p.Bidi }),
+		partsField("errors", "the error conditions the server uses when it refuses (RFC 6120 §4.9.3, §8.3.3)",
+			conditionPart("tls_required", "not-authorized", StreamConditions,
+				"stream error for a dialback key or stanza before mandatory STARTTLS (RFC 6120 §4.9.3.12; Prosody and ejabberd send policy-violation)",
+				func(p *Policy) *string { return &p.Errors.TLSRequired }),
+			conditionPart("refused", "not-authorized", StreamConditions,
+				"stream error when authentication would fall below the accepted levels or dialback is not supported (RFC 6120 §4.9.3)",
+				func(p *Policy) *string { return &p.Errors.Refused }),
+			conditionPart("bounce", "remote-server-timeout", StanzaConditions,
+				"stanza error of the stanzas bounced when a negotiation fails (XEP-0238; Openfire sends remote-server-not-found)",
+				func(p *Policy) *string { return &p.Errors.Bounce })),
+	}
 }
 
 func orDefault(v, d string) string {

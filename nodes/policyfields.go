@@ -102,14 +102,14 @@ func (f PolicyField) Want() string {
 }
 
 // PolicyFields returns the table of policy fields, in Policy.String's order.
-func PolicyFields() []PolicyField { return append([]PolicyField(nil), policyFields...) }
+func PolicyFields() []PolicyField { return append([]PolicyField(nil), policyFields()...) }
 
 // AllPolicyFields is every name a flag or grid accepts: the fields in
 // order, each composite followed by its parts under their dotted names
 // ("errors", "errors.tls_required", …).
 func AllPolicyFields() []PolicyField {
 	var out []PolicyField
-	for _, f := range policyFields {
+	for _, f := range policyFields() {
 		out = append(out, f)
 		for _, p := range f.Parts {
 			p.Name = f.Name + "." + p.Name
@@ -142,7 +142,7 @@ func PolicyFieldNames() []string {
 // Always fields, then the others that differ from their default.
 func (p Policy) String() string {
 	var b strings.Builder
-	for _, f := range policyFields {
+	for _, f := range policyFields() {
 		v := f.get(p)
 		if !f.Always && v == f.Default {
 			continue

@@ -143,7 +143,7 @@ type edit struct {
 // accepted V", "no longer accepted T").
 func fieldEdits(p nodes.Policy) []edit {
 	var out []edit
-	for i, f := range PolicyFields {
+	for i, f := range counterfactualFields() {
 		cur := fieldValue(p, f.Name)
 		if f.Name == "accept" {
 			for _, l := range []nodes.Level{nodes.LevelVerified, nodes.LevelEncrypted, nodes.LevelTrusted} {

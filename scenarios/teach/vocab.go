@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/fedsim/fedsim/nodes"
 	"github.com/fedsim/fedsim/scenarios"
@@ -80,8 +81,13 @@ func (c Config) sideBase(i int) nodes.Policy {
 // PolicyFields are the fields counterfactuals vary (Counterfactuals): the
 // nodes.PolicyFields table's Always fields, XEP-0238's seven, with every
 // value each takes. ParsePolicy, Replay and the explorer read the whole
-// table.
-var PolicyFields = func() []nodes.PolicyField {
+// table. Made on first use: reading nodes' table at package
+// initialisation would build it at every start of fedsim (issue 17).
+func PolicyFields() []nodes.PolicyField {
+	return append([]nodes.PolicyField(nil), counterfactualFields()...)
+}
+
+var counterfactualFields = sync.OnceValue(func() []nodes.PolicyField {
 	var out []nodes.PolicyField
 	for _, f := range nodes.PolicyFields() {
 		if f.Always {
@@ -89,7 +95,7 @@ var PolicyFields = func() []nodes.PolicyField {
 		}
 	}
 	return out
-}()
+})
 
 // ParsePolicy applies "k=v,k=v" to base and reports every bad pair at
 // once. Keys are the nodes.PolicyFields table's names (a composite's part
