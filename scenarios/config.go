@@ -243,4 +243,11 @@ type Load struct {
 	// User is the localpart every server's messages come from and go to
 	// (default "u").
 	User string
+	// Reciprocal: every drawn route is used the other way too — domain j
+	// writes back to i — once every route has carried its first stanza
+	// forward, as in a conversation that answers (issue 15: what
+	// bidirectional streams save). The stanza count stays Stanzas.
+	// Default false: one-way traffic, where a reverse route exists only
+	// when j happened to draw i.
+	Reciprocal bool
 }

@@ -20,7 +20,10 @@ type LargeOptions struct {
 	// Preset is the policy of every server (default type5: TLS + SASL
 	// EXTERNAL with CA-issued certificates).
 	Preset string
-	Seed   uint64
+	// Bidi turns on bidirectional streams (XEP-0288) in every server's
+	// policy; Reciprocal makes every route carry stanzas both ways (Load).
+	Bidi, Reciprocal bool
+	Seed             uint64
 	// Spread is the virtual time over which the stanzas are sent.
 	Spread time.Duration
 }
@@ -34,7 +37,9 @@ type LargeResult struct {
 	Events                   int
 	Elapsed                  sim.Time
 	Servers                  int
-	ConnectionsAll           int
+	// ConnectionsAll is every TCP connection opened, verification
+	// connections included.
+	ConnectionsAll int
 }
 
 // LargeConfig describes a large federation as a Config: opt.Domains
@@ -53,14 +58,21 @@ func LargeConfig(opt LargeOptions) (*Config, error) {
 	}
 	cfg := &Config{Seed: opt.Seed, NoTrace: true, CountOnly: true,
 		Servers: make([]Server, opt.Domains),
-		Load:    &Load{Peers: opt.Peers, Stanzas: opt.Stanzas, Spread: opt.Spread}}
+		Load:    &Load{Peers: opt.Peers, Stanzas: opt.Stanzas, Spread: opt.Spread, Reciprocal: opt.Reciprocal}}
+	policy := preset.Policy
+	if opt.Bidi {
+		policy.Bidi = true
+		if err := policy.Validate(); err != nil {
+			return nil, fmt.Errorf("scenarios: preset %s with bidi: %w", preset.Name, err)
+		}
+	}
 	var trust []string
 	if preset.TrustsCA {
 		trust = []string{ImplicitCA}
 	}
 	users := []string{"u"}
 	for i := range cfg.Servers {
-		cfg.Servers[i] = Server{Domain: fmt.Sprintf("d%d.lit", i), Preset: preset.Name, Policy: preset.Policy,
+		cfg.Servers[i] = Server{Domain: fmt.Sprintf("d%d.lit", i), Preset: preset.Name, Policy: policy,
 			CertKind: preset.Cert, Trust: trust, Users: users,
 			Address: fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)}
 	}
@@ -104,6 +116,19 @@ func startLoad(w *World, load Load, n int) error {
 			if !seen[j] {
 				seen[j] = true
 				gen.routes = append(gen.routes, [2]int32{int32(i), int32(j)})
+			}
+		}
+	}
+	if load.Reciprocal {
+		// After the forward pass, the reverse of each route that is not
+		// itself a drawn route, in the same order.
+		drawn := make(map[[2]int32]bool, len(gen.routes))
+		for _, rt := range gen.routes {
+			drawn[rt] = true
+		}
+		for _, rt := range gen.routes {
+			if back := [2]int32{rt[1], rt[0]}; !drawn[back] {
+				gen.routes = append(gen.routes, back)
 			}
 		}
 	}

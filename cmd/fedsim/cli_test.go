@@ -82,6 +82,7 @@ var badInputCases = map[string][]struct {
 		{[]string{"--stanzas", "0"}, "--stanzas 0"},
 		{[]string{"--preset", "type9"}, `--preset "type9"`},
 		{[]string{"--memory-limit", "-1"}, "--memory-limit -1: want 0 (none) or a size in MiB"},
+		{[]string{"--bidi", "--preset", "type1"}, "--bidi with --preset type1: nodes: inconsistent policy: version 0.9 has no stream features, so bidi must be false"},
 	},
 	"bench": {
 		{[]string{"--count", "0"}, "--count 0: want at least 1"},

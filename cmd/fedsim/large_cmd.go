@@ -24,7 +24,7 @@ type largeOpts struct {
 	domains, peers, stanzas int
 	preset, format          string
 	seed                    uint64
-	stats                   bool
+	stats, bidi, reciprocal bool
 	memLimit                int64
 }
 
@@ -36,6 +36,8 @@ func largeFlags(stderr io.Writer) (*flag.FlagSet, *largeOpts) {
 	fs.IntVar(&o.peers, "peers", 10, "peers each domain sends to, drawn at random")
 	fs.IntVar(&o.stanzas, "stanzas", 1000000, "stanzas in all, round-robin over the routes, over one minute of virtual time")
 	fs.StringVar(&o.preset, "preset", "type5", "policy of every server: type1 … type6 or a real-server preset of docs/presets.md")
+	fs.BoolVar(&o.bidi, "bidi", false, "every server offers and enables bidirectional streams (XEP-0288, policy bidi=true): a route whose peer writes back reuses the stream")
+	fs.BoolVar(&o.reciprocal, "reciprocal", false, "every route also carries stanzas back (the peer answers), after each route has carried its first stanza forward; the stanza count is unchanged")
 	fs.Uint64Var(&o.seed, "seed", 1, "master seed")
 	fs.Int64Var(&o.memLimit, "memory-limit", defaultLargeMemoryLimit, "soft limit on the Go runtime's memory, in MiB (debug.SetMemoryLimit): near it the collector runs sooner instead of letting the heap grow; 0 for none; GOMEMLIMIT, when set, wins")
 	fs.BoolVar(&o.stats, "stats", false, "print events, events per second, simulated seconds per wall second and peak memory")
@@ -70,8 +72,15 @@ func cmdLarge(args []string, stdout, stderr io.Writer) error {
 	case o.stanzas < 1:
 		return badInput("--stanzas %d: want at least 1", o.stanzas)
 	}
-	if _, ok := nodes.PresetByName(o.preset); !ok {
+	p, ok := nodes.PresetByName(o.preset)
+	if !ok {
 		return badInput("--preset %q: want one of %s", o.preset, nodes.PresetNames())
+	}
+	if o.bidi {
+		p.Policy.Bidi = true
+		if err := p.Policy.Validate(); err != nil {
+			return badInput("--bidi with --preset %s: %v", o.preset, err)
+		}
 	}
 	if o.format != "text" && o.format != "json" {
 		return badInput("--format %q: want text or json", o.format)
@@ -82,7 +91,7 @@ func cmdLarge(args []string, stdout, stderr io.Writer) error {
 	if o.memLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(o.memLimit << 20)
 	}
-	f, err := bench.MeasureLarge(scenarios.LargeOptions{Domains: o.domains, Peers: o.peers, Stanzas: o.stanzas, Preset: o.preset, Seed: o.seed})
+	f, err := bench.MeasureLarge(scenarios.LargeOptions{Domains: o.domains, Peers: o.peers, Stanzas: o.stanzas, Preset: o.preset, Bidi: o.bidi, Reciprocal: o.reciprocal, Seed: o.seed})
 	if err != nil {
 		return err
 	}
@@ -90,7 +99,7 @@ func cmdLarge(args []string, stdout, stderr io.Writer) error {
 		enc := json.NewEncoder(stdout)
 		if err := enc.Encode(map[string]any{
 			"domains": f.Domains, "peers": f.Peers, "stanzas": f.Stanzas, "delivered": f.Delivered,
-			"negotiations_established": f.Established, "negotiations_failed": f.Failed,
+			"negotiations_established": f.Established, "negotiations_failed": f.Failed, "connections": f.Connections,
 			"events": f.Events, "wall_s": f.Wall.Seconds(), "cpu_s": f.CPU.Seconds(), "build_s": f.Build.Seconds(),
 			"events_per_s": float64(f.Events) / f.Wall.Seconds(), "sim_s": f.SimSeconds,
 			"sim_s_per_wall_s": f.SimSeconds / f.Wall.Seconds(), "peak_rss_bytes": f.PeakRSS,
@@ -99,13 +108,27 @@ func cmdLarge(args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
-	fmt.Fprintf(stdout, "%d domains x %d peers (%s): %d of %d stanzas delivered; %d negotiations established, %d failed\n",
-		f.Domains, f.Peers, o.preset, f.Delivered, f.Stanzas, f.Established, f.Failed)
+	what := o.preset
+	if o.bidi {
+		what += ", bidi"
+	}
+	if o.reciprocal {
+		what += ", reciprocal"
+	}
+	fmt.Fprintf(stdout, "%d domains x %d peers (%s): %d of %d stanzas delivered; %d negotiations established, %d failed; %d connections opened\n",
+		f.Domains, f.Peers, what, f.Delivered, f.Stanzas, f.Established, f.Failed, f.Connections)
 	if o.stats {
 		printStats(stdout, statsOf{events: f.Events, wall: f.Wall, sim: f.SimSeconds, delivered: f.Delivered})
 		fmt.Fprintf(stdout, "peak memory: %.0f MiB (process RSS); world built in %.2fs\n", float64(f.PeakRSS)/(1<<20), f.Build.Seconds())
 	}
-	fmt.Fprintf(stdout, "Replay: fedsim large --domains %d --peers %d --stanzas %d --preset %s --seed %d\n", o.domains, o.peers, o.stanzas, o.preset, o.seed)
+	extra := ""
+	if o.bidi {
+		extra += " --bidi"
+	}
+	if o.reciprocal {
+		extra += " --reciprocal"
+	}
+	fmt.Fprintf(stdout, "Replay: fedsim large --domains %d --peers %d --stanzas %d --preset %s%s --seed %d\n", o.domains, o.peers, o.stanzas, o.preset, extra, o.seed)
 	return nil
 }
 

@@ -233,6 +233,7 @@ type LargeFigures struct {
 	Events              int
 	Delivered           int
 	Established, Failed int // outbound negotiations
+	Connections         int // TCP connections opened, verification ones included
 	SimSeconds          float64
 }
 
@@ -255,6 +256,7 @@ func MeasureLarge(opt scenarios.LargeOptions) (LargeFigures, error) {
 	res.Finish()
 	f.Events, f.Delivered = res.Events, res.Delivered
 	f.Established, f.Failed = res.Established, res.Failed
+	f.Connections = res.ConnectionsAll
 	f.SimSeconds = time.Duration(res.Elapsed).Seconds()
 	f.PeakRSS = PeakRSS()
 	if res.Delivered != opt.Stanzas {
