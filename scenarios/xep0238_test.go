@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -102,16 +103,26 @@ func TestPolicyFieldChangesTheMatrix(t *testing.T) {
 	}
 }
 
+// TestGoldenTranscripts: the 36 pairs' transcripts under testdata/golden/.
 func TestGoldenTranscripts(t *testing.T) {
-	for _, p := range allPairs() {
+	goldenPairs(t, filepath.Join("testdata", "golden"), allPairs(), PairOptions{Seed: 1})
+}
+
+// goldenPairs runs each pair with opt and compares its transcript with
+// dir/<initiator>_<receiver>.txt, or rewrites it with -update: the one
+// golden check behind the XEP-0238 transcripts and the feature ones
+// (TestFeatureGoldens).
+func goldenPairs(t *testing.T, dir string, pairs []Pair, opt PairOptions) {
+	t.Helper()
+	for _, p := range pairs {
 		name := p.Initiator + "_" + p.Receiver
 		t.Run(name, func(t *testing.T) {
-			r, err := RunPair(p, PairOptions{Seed: 1})
+			r, err := RunPair(p, opt)
 			if err != nil {
 				t.Fatal(err)
 			}
 			got := transcript(t, r)
-			path := filepath.Join("testdata", "golden", name+".txt")
+			path := filepath.Join(dir, name+".txt")
 			if *update {
 				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 					t.Fatal(err)
@@ -130,6 +141,11 @@ func TestGoldenTranscripts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// xepLetter is the flow-derived matrix's letter for a pair of XEP types.
+func xepLetter(initiator, receiver string) string {
+	return string(flowMatrix[slices.Index(Types, initiator)][slices.Index(Types, receiver)])
 }
 
 // Same seed, same trace, byte for byte — for every pair, run twice.
