@@ -62,7 +62,7 @@ type Target struct {
 	// Security is a validating resolver's verdict on the target's address
 	// records (Unvalidated when the resolver does not validate).
 	Security Security
-	// TLSA are the records of _<port>._tcp.<host> (RFC 7673 §3.3), with
+	// TLSA are the records of _<port>._tcp.<host> (RFC 7673 §2.3), with
 	// the resolver's verdict on them. A client uses them for DANE only when
 	// TLSASecurity is Secure (RFC 6698 §4.1); a validating resolver looks
 	// them up only when the SRV and address records are secure (RFC 7673

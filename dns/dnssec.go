@@ -632,7 +632,7 @@ func (r *Resolver) secure(a Answer, poisoned bool) Answer {
 		}
 		t.Security = ts
 		if sec == Secure && ts == Secure && !poisoned {
-			// RFC 7673 §3.2, §3.3: TLSA records are looked up only for a
+			// RFC 7673 §2.1-§2.3: TLSA records are looked up only for a
 			// target reached through secure SRV and address records.
 			owner := TLSAOwner(t.Host, t.Port)
 			recs := z.tlsa[owner]

@@ -42,7 +42,7 @@ func resolver(z *Zone, validate bool) *Resolver {
 }
 
 // TestDNSSECVerdicts: a validating resolver says secure for the signed
-// zone (and hands over its TLSA records, RFC 7673 §3.3), insecure for the
+// zone (and hands over its TLSA records, RFC 7673 §2.3), insecure for the
 // unsigned one (and no TLSA: unusable, RFC 6698 §4.1); one that does not
 // validate says nothing and passes TLSA records on as received.
 func TestDNSSECVerdicts(t *testing.T) {

@@ -81,7 +81,7 @@ func (s *Server) tlsConfigTo(st *stream) transport.TLSConfig {
 	}
 	c.Auth = s.authenticator(tlsa, refs)
 	if c.Auth != nil && (len(tlsa) > 0 || s.cfg.Policy.DANE == DANERequire) {
-		// RFC 7673 §3.4: with usable TLSA records a certificate that
+		// RFC 7673 §2.4: with usable TLSA records a certificate that
 		// matches none ends the connection; dane=require makes records
 		// mandatory too.
 		c.RequireValid = true

@@ -111,7 +111,7 @@ const (
 	DANEOff DANEMode = iota
 	// DANEAccept: usable (DNSSEC-secure) TLSA records authenticate the
 	// peer's certificate — and decide alone: a certificate that matches
-	// none is refused (RFC 7673 §3.4, RFC 7671 §4.1). Without usable
+	// none is refused (RFC 7673 §2.4, RFC 7671 §4.1). Without usable
 	// records, PKIX (and POSH) as before.
 	DANEAccept
 	// DANERequire: as accept, and, as initiating server, a receiver
@@ -357,7 +357,7 @@ func newPolicyFieldTable() []PolicyField {
 			"the server's resolver: off believes every DNS answer; validate checks DNSSEC signatures from the root trust anchor, answers SERVFAIL for bogus data (a poisoner's, an expired RRSIG) and makes TLSA records usable (RFC 4035 §4.3, §5)",
 			func(p Policy) int { return int(p.DNSSEC) }, func(p *Policy, i int) { p.DNSSEC = DNSSECMode(i) }),
 		optionalEnumField("dane", []string{"off", "accept", "require"},
-			"authenticate a peer's certificate by the DNSSEC-secure TLSA records of its SRV target, with no public CA: accept uses them when published (and then a certificate must match, RFC 7673 §3.4); require also refuses, as initiating server, a receiver without them (RFC 7673, RFC 7671 §5); records are usable only with dnssec=validate",
+			"authenticate a peer's certificate by the DNSSEC-secure TLSA records of its SRV target, with no public CA: accept uses them when published (and then a certificate must match, RFC 7673 §2.4); require also refuses, as initiating server, a receiver without them (RFC 7673, RFC 7671 §5); records are usable only with dnssec=validate",
 			func(p Policy) int { return int(p.DANE) }, func(p *Policy, i int) { p.DANE = DANEMode(i) }),
 		optionalEnumField("posh", []string{"off", "accept"},
 			"accept a peer certificate listed in the fingerprints its domain serves at https://<domain>/.well-known/posh/xmpp-server.json, the web server verified by the public CAs (RFC 7711 §3)",

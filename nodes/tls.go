@@ -44,7 +44,7 @@ var startTLSFeature = feature{
 // do not negotiate it, or when we require encryption and none is offered.
 func (s *Server) takeStartTLS(st *stream, starttls, features *xmlstream.Element) step {
 	p := s.cfg.Policy
-	// RFC 7673 §3.4 (and RFC 7672 §2.2 for SMTP): usable TLSA records for
+	// RFC 7673 §2.4 (and RFC 7672 §2.2 for SMTP): usable TLSA records for
 	// the target mean TLS is mandatory with it — no plaintext fallback, so
 	// a stripped STARTTLS is refused, not a downgrade.
 	daneTLS := p.DANE != DANEOff && len(s.usableTLSA(st)) > 0
@@ -52,12 +52,12 @@ func (s *Server) takeStartTLS(st *stream, starttls, features *xmlstream.Element)
 		required := starttls.Child("required") != nil
 		negotiate := false
 		if daneTLS && p.InitiateTLS == InitiateNever {
-			s.giveUp(st, st.peer+" has usable TLSA records, so TLS is mandatory with it (RFC 7673 §3.4), but "+s.cfg.Domain+" never negotiates TLS (policy initiate_tls=never)")
+			s.giveUp(st, st.peer+" has usable TLSA records, so TLS is mandatory with it (RFC 7673 §2.4), but "+s.cfg.Domain+" never negotiates TLS (policy initiate_tls=never)")
 			return settled
 		}
 		if daneTLS && p.InitiateTLS == InitiateIfRequired {
 			negotiate = true
-			s.note(st, "decide", "%s negotiates TLS: %s has usable TLSA records, so TLS is mandatory with it (RFC 7673 §3.4)", str(s.cfg.Domain), str(st.peer))
+			s.note(st, "decide", "%s negotiates TLS: %s has usable TLSA records, so TLS is mandatory with it (RFC 7673 §2.4)", str(s.cfg.Domain), str(st.peer))
 		}
 		switch p.InitiateTLS {
 		case InitiateAlways, InitiateIfOffered:
@@ -84,7 +84,7 @@ func (s *Server) takeStartTLS(st *stream, starttls, features *xmlstream.Element)
 		if features == nil {
 			what = st.peer + " sends no stream features (pre-1.0), so TLS cannot be negotiated"
 		}
-		s.giveUp(st, what+" but it has usable TLSA records, so "+s.cfg.Domain+" will not go on without TLS (RFC 7673 §3.4)")
+		s.giveUp(st, what+" but it has usable TLSA records, so "+s.cfg.Domain+" will not go on without TLS (RFC 7673 §2.4)")
 		return settled
 	} else if p.InitiateTLS == InitiateAlways {
 		what := st.peer + " offers no STARTTLS"

@@ -85,7 +85,7 @@ type DNSSECCell struct {
 
 // RunDNSSECMatrix runs every deployment against every type, under one
 // attack: dns-poison, or an on-path one (strip-starttls, tls-intercept),
-// which DANE's TLSA records answer too (RFC 7673 §3.4: TLS mandatory, and
+// which DANE's TLSA records answer too (RFC 7673 §2.4: TLS mandatory, and
 // the certificate must match).
 func RunDNSSECMatrix(kind AttackKind, opt AttackOptions) ([]*DNSSECCell, error) {
 	var out []*DNSSECCell

@@ -62,7 +62,7 @@ func TestDNSSECMatrix(t *testing.T) {
 // DNSSEC and DANE-EE records, a TLS interceptor's certificate matches no
 // TLSA record and the initiator aborts (no public CA involved: type2 and
 // type4 hold self-signed certificates), and a stripped STARTTLS is refused
-// because usable TLSA records make TLS mandatory (RFC 7673 §3.4). Without
+// because usable TLSA records make TLS mandatory (RFC 7673 §2.4). Without
 // DANE the interceptor reads type4's traffic, as in security.md.
 func TestDANEOnPath(t *testing.T) {
 	if testing.Short() {
@@ -71,7 +71,7 @@ func TestDANEOnPath(t *testing.T) {
 	for _, c := range []struct {
 		kind AttackKind
 		why  string
-	}{{AttackTLSIntercept, "no TLSA record matches the certificate"}, {AttackStripSTARTTLS, "RFC 7673 §3.4"}} {
+	}{{AttackTLSIntercept, "no TLSA record matches the certificate"}, {AttackStripSTARTTLS, "RFC 7673 §2.4"}} {
 		cells, err := RunDNSSECMatrix(c.kind, AttackOptions{Seed: 1})
 		if err != nil {
 			t.Fatal(err)

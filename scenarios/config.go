@@ -155,7 +155,7 @@ type Server struct {
 	// and a poisoner's do not.
 	Signed bool
 	// TLSA publishes TLSA records for the server's endpoint,
-	// _5269._tcp.<SRV target> (RFC 7673 §3.3; the domain itself without
+	// _5269._tcp.<SRV target> (RFC 7673 §2.3; the domain itself without
 	// SRV, RFC 6698 §3): "" none; "dane-ee" the SHA-256 of its
 	// certificate's key (3 1 1, RFC 7671 §5.1); "dane-ta" that of its
 	// issuing authority (2 1 1, RFC 7671 §5.2), which it then presents in

@@ -359,7 +359,7 @@ var faultSpecs = []FaultSpec{
 	{Kind: DNSSECExpired, Layer: "DNS", NoChaos: true,
 		Help: "the target's DNSSEC signatures expired yesterday (its signer stopped): validating resolvers find its records bogus (RFC 4035 §5.3.1)"},
 	{Kind: TLSAMismatch, Layer: "DNS", NoChaos: true,
-		Help: "the target's TLSA records name a key its certificate does not have (a botched rollover): a DANE client refuses it (RFC 7673 §3.4)"},
+		Help: "the target's TLSA records name a key its certificate does not have (a botched rollover): a DANE client refuses it (RFC 7673 §2.4)"},
 	{Kind: POSHDown, Layer: "network", NoChaos: true,
 		Help: "the target's web server does not answer: no POSH document (RFC 7711)"},
 	{Kind: TLSHandshakeFail, Layer: "network", Help: "every TLS handshake with the target fails", Params: windowParams},

@@ -92,7 +92,7 @@ func TestFaults(t *testing.T) {
 		{name: "DNSSEC signatures expired", pair: Pair{"dnssec5", "dane4"}, fault: Fault{Kind: DNSSECExpired, Target: "dane4.lit"}, specs: true,
 			outcome: "U", bounce: "remote-server-not-found/wait", trace: []string{"is valid only from", "answered SERVFAIL"}},
 		// A TLSA record that names another key: the DANE client aborts the
-		// handshake, and does not fall back to dialback (RFC 7673 §3.4).
+		// handshake, and does not fall back to dialback (RFC 7673 §2.4).
 		{name: "TLSA mismatch", pair: Pair{"dane4", "dane4"}, fault: Fault{Kind: TLSAMismatch, Target: "example.lit"}, specs: true,
 			outcome: "U", bounce: "remote-server-timeout/cancel", trace: []string{"no TLSA record matches the certificate"}},
 		// posh4 -> posh4 is T by POSH; without the initiator's web server,

@@ -149,7 +149,7 @@ func (r DANEResult) How() string { return UsageName(r.Usage) }
 
 // VerifyDANE authenticates c with a set of DNSSEC-secure TLSA records
 // (the caller checks that they are secure: insecure TLSA records are
-// unusable, RFC 6698 §4.1, RFC 7673 §3.3). refs are the reference
+// unusable, RFC 6698 §4.1, RFC 7673 §2.4). refs are the reference
 // identifiers for the name checks of usages other than DANE-EE: for an
 // SRV target, the target host name and the service domain (RFC 7673 §4).
 // The records are tried in order; the first that authenticates wins
@@ -289,7 +289,7 @@ const (
 // "DANE-EE", "DANE-TA", "PKIX-EE", "PKIX-TA", "PKIX" or "POSH".
 //
 // Usable TLSA records decide alone: the certificate must match one, and
-// PKIX and POSH are not consulted (RFC 7673 §3.4: with usable records the
+// PKIX and POSH are not consulted (RFC 7673 §2.4: with usable records the
 // client authenticates the server by DANE; RFC 7671 §4.1). Without them,
 // a policy that requires DANE refuses; otherwise PKIX, then POSH.
 func (a *Authenticator) Authenticate(c *Cert, domain string, now time.Time) (string, error) {
