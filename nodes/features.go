@@ -98,7 +98,7 @@ const (
 // negotiation order. The three of XEP-0238 are always there: their offer
 // and take read the policy.
 func featuresFor(p Policy) []*feature {
-	return []*feature{&startTLSFeature, &bidiFeature, &saslExternalFeature, &dialbackFeature}
+	return []*feature{&startTLSFeature, &bidiFeature, &saslExternalFeature, &smFeature, &dialbackFeature}
 }
 
 // features serialises <stream:features/> for the receiving stream st
@@ -160,6 +160,13 @@ func (s *Server) answeringFeature(st *stream, el *xmlstream.Element) *feature {
 func (s *Server) chooseAuth(st *stream, features *xmlstream.Element) {
 	have := st.session()
 	if have&authenticated != 0 {
+		// What is negotiated on the authenticated stream (stream
+		// management) only notes its offer here; none settles.
+		for _, f := range s.feats {
+			if f.applies(have) && features != nil {
+				f.take(s, st, features.ChildNS(f.space, f.local), features)
+			}
+		}
 		s.established(st, LevelTrusted, "TLS + SASL EXTERNAL")
 		return
 	}

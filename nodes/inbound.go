@@ -99,6 +99,7 @@ func (s *Server) handleInboundStanza(st *stream, el *xmlstream.Element) {
 		str(s.cfg.Domain), str(from), str(st.level.Letter()), str(method))
 	e.Stanza = el
 	e.Accept = Acceptance{From: from, Level: st.level, Method: method, StreamID: st.id}
+	s.smHandled(st)
 	s.deliverLocal(el)
 }
 

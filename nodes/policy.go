@@ -271,6 +271,14 @@ type Policy struct {
 	// over that stream; as initiating server, enable it where offered and
 	// accept the peer's stanzas on our stream. Default false.
 	Bidi bool
+	// StreamManagement: stream management on server-to-server streams
+	// (XEP-0198), for the stanzas the initiating server sends. As
+	// receiving server, offer <sm xmlns='urn:xmpp:sm:3'/>, enable it on an
+	// authenticated stream, count the stanzas handled and answer <r/>, and
+	// keep a session SMResumeTimeout for resumption; as initiating server,
+	// enable it where offered, keep every stanza until acknowledged, and
+	// when a stream breaks, negotiate a new one and resume. Default false.
+	StreamManagement bool
 	// Errors names the conditions the server uses when it refuses.
 	Errors ErrorProfile
 }
@@ -365,6 +373,9 @@ func newPolicyFieldTable() []PolicyField {
 		boolField("bidi", false, []string{"false", "true"},
 			"bidirectional streams (XEP-0288): offer and enable <bidi/>, so one connection carries the stanzas of both directions once the initiating server is authenticated",
 			func(p *Policy) *bool { return &p.Bidi }),
+		boolField("stream_management", false, []string{"false", "true"},
+			"stream management (XEP-0198) for the initiating server's stanzas: <sm/> offered on the authenticated stream, <enable resume='true'/>, <r/> and <a h/> acks, and after a broken connection a new authenticated stream that resumes the session and re-sends what was not handled",
+			func(p *Policy) *bool { return &p.StreamManagement }),
 		partsField("errors", "the error conditions the server uses when it refuses (RFC 6120 §4.9.3, §8.3.3)",
 			conditionPart("tls_required", "not-authorized", StreamConditions,
 				"stream error for a dialback key or stanza before mandatory STARTTLS (RFC 6120 §4.9.3.12; Prosody and ejabberd send policy-violation)",
@@ -414,6 +425,9 @@ func (p Policy) Validate() error {
 		}
 		if p.Bidi {
 			errs = append(errs, "version 0.9 has no stream features, so bidi must be false")
+		}
+		if p.StreamManagement {
+			errs = append(errs, "version 0.9 has no stream features, so stream_management must be false")
 		}
 	}
 	if p.Accept == 0 {

@@ -23,8 +23,11 @@ const (
 // route is everything about sending to one remote domain: the stanzas that
 // wait, the DNS targets left to try and the Originating stream.
 type route struct {
-	domain  string
-	state   routeState
+	domain string
+	state  routeState
+	// sm is the route's stream management session (XEP-0198), nil when
+	// none: it outlives a broken stream, to be resumed on the next.
+	sm      *smOut
 	queue   []*xmlstream.Element
 	targets []dns.Target
 	next    int
@@ -51,8 +54,8 @@ func (s *Server) route(stanza *xmlstream.Element) {
 		r = &route{domain: to}
 		s.routes[to] = r
 	}
-	if r.state == routeEstablished && r.st != nil && !r.st.closed {
-		s.write(r.st, stanza)
+	if r.state == routeEstablished && r.st != nil && !r.st.closed && !r.smWaiting() {
+		s.sendStanza(r, stanza)
 		return
 	}
 	r.queue = append(r.queue, stanza)
@@ -60,8 +63,14 @@ func (s *Server) route(stanza *xmlstream.Element) {
 		s.note(nil, "queue", "stanza to %s waits for the negotiation in progress", str(to))
 		return
 	}
-	// RFC 6120 §10.4: no stream to the domain yet, so open one. It starts
-	// with the DNS lookup of RFC 6120 §3.2.
+	s.startRoute(r)
+}
+
+// startRoute opens a stream to the route's domain (RFC 6120 §10.4: no
+// stream to the domain yet, so open one). It starts with the DNS lookup of
+// RFC 6120 §3.2.
+func (s *Server) startRoute(r *route) {
+	to := r.domain
 	r.state = routeResolving
 	r.level = LevelNone
 	r.targets, r.next, r.lastErr, r.timedOut = nil, 0, "", false
@@ -159,11 +168,10 @@ func (s *Server) routeEstablished(r *route, level Level, how string) {
 	e := s.note(r.st, "outcome", "%s -> %s: %s (%s; %s authenticated by %s)", str(s.cfg.Domain), str(r.domain), str(level.Letter()), str(how), str(r.domain), str(auth.String()))
 	e.Peer = r.domain
 	e.Outcome = &Outcome{From: s.cfg.Domain, To: r.domain, Level: level, ReceiverAuth: auth}
-	q := r.queue
-	r.queue = nil
-	for _, st := range q {
-		s.write(r.st, st)
+	if s.smBegin(r) {
+		return // the stanzas wait for <enabled/>, <resumed/> or <failed/>
 	}
+	s.flushRoute(r)
 }
 
 // routeFailed bounces every waiting stanza with cond (RFC 6120 §8.3.3)
@@ -185,6 +193,12 @@ func (s *Server) routeFailed(r *route, reason, cond, errType string) {
 	e := s.note(st, "outcome", "%s -> %s: U (%s)", str(s.cfg.Domain), str(r.domain), str(reason))
 	e.Peer = r.domain
 	e.Outcome = &Outcome{From: s.cfg.Domain, To: r.domain, Level: LevelNone, Reason: reason, Condition: cond, ErrorType: errType}
+	if r.sm != nil {
+		// A resumption that could not even reach an authenticated stream.
+		s.cancelTimer(r.sm.ackTimer)
+		s.smGiveUp(r, "the stream management session could not be resumed: "+reason, nil)
+		r.sm = nil
+	}
 	q := r.queue
 	r.queue = nil
 	for _, stanza := range q {

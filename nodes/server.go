@@ -114,6 +114,9 @@ type Server struct {
 	routes    map[string]*route
 	tags      tagTable
 	users     map[string]bool
+	// smSessions are the stream management sessions this server granted
+	// as receiving server, by SM-ID (XEP-0198 §5); looked up, never ranged.
+	smSessions map[string]*smSession
 }
 
 // connEnd names one end of a connection: the key of a stream. An integer
@@ -141,6 +144,10 @@ const (
 	// tagPeerTLSA: a Receiving stream's lookup of the peer domain's TLSA
 	// records (policy dane), inbound is the stream.
 	tagPeerTLSA
+	// tagSMAck bounds the answer to a route's <r/> (XEP-0198).
+	tagSMAck
+	// tagSMExpire ends a detached stream management session, sm.
+	tagSMExpire
 )
 
 type tagEntry struct {
@@ -148,6 +155,7 @@ type tagEntry struct {
 	route   *route
 	verif   *verification
 	inbound *stream
+	sm      *smSession
 	link    int64
 }
 
@@ -503,6 +511,15 @@ func (s *Server) Timer(tag int64) []Effect {
 			}
 			s.routeFailed(t.route, "negotiation did not finish within "+s.cfg.NegotiationTimeout.String(), s.cfg.Policy.Errors.BounceCondition(), "wait")
 		}
+	case tagSMAck:
+		if r := t.route; r.sm != nil && r.sm.ackTimer == tag {
+			r.sm.ackTimer = 0
+			s.smAckTimeout(r)
+		}
+	case tagSMExpire:
+		if t.sm.timer == tag {
+			s.smExpired(t.sm)
+		}
 	case tagInboundTimer:
 		if st := t.inbound; st != nil && st.timer == tag && !st.closed {
 			st.timer = 0
@@ -620,6 +637,12 @@ type stream struct {
 	transient      bool  // the stream died of a network failure, not a refusal
 	timer          int64 // receiving: the authentication deadline
 
+	// smOffered: the peer listed XEP-0198's <sm/> in the features of this
+	// originating stream; sm: the stream management session of a
+	// receiving stream (nil: not enabled).
+	smOffered bool
+	sm        *smSession
+
 	// Receiving streams: the domain the peer authenticated as and how.
 	authDomain string
 	level      Level
@@ -707,9 +730,15 @@ func (s *Server) streamGone(st *stream, reason string) {
 	case roleOriginating:
 		if st.route != nil && st.route.st == st {
 			if st.route.state == routeEstablished {
-				s.note(st, "route-closed", "stream to %s closed: %s", str(st.route.domain), str(reason))
-				st.route.state = routeIdle
-				st.route.st = nil
+				r := st.route
+				s.note(st, "route-closed", "stream to %s closed: %s", str(r.domain), str(reason))
+				r.state = routeIdle
+				r.st = nil
+				if !s.smBroken(r, reason) && len(r.queue) > 0 {
+					// Stanzas held while <enable/> was answered were never
+					// written: a new stream will carry them.
+					s.startRoute(r)
+				}
 			} else {
 				// RFC 6120 §8.3.3.17: 'wait' for a transient failure, 'cancel'
 				// when the peer was reached but authentication or policy failed.
@@ -726,6 +755,7 @@ func (s *Server) streamGone(st *stream, reason string) {
 		}
 	case roleReceiving:
 		s.dropVerifications(st)
+		s.smDetach(st)
 		if r := st.route; r != nil && r.st == st {
 			// A bidirectional stream carried our stanzas to its peer.
 			s.note(st, "route-closed", "bidirectional stream from %s closed: %s", str(r.domain), str(reason))
