@@ -27,13 +27,16 @@ type route struct {
 	state  routeState
 	// sm is the route's stream management session (XEP-0198), nil when
 	// none: it outlives a broken stream, to be resumed on the next.
-	sm      *smOut
-	queue   []*xmlstream.Element
-	targets []dns.Target
-	next    int
-	st      *stream
-	timer   int64
-	level   Level
+	sm *smOut
+	// smBreaks counts the streams broken in a row without an
+	// acknowledgement (SMMaxReconnects).
+	smBreaks int
+	queue    []*xmlstream.Element
+	targets  []dns.Target
+	next     int
+	st       *stream
+	timer    int64
+	level    Level
 	// lastErr remembers why the last target failed, for the bounce;
 	// timedOut whether any target's connection attempt timed out (rather
 	// than being refused).
@@ -218,6 +221,24 @@ func (s *Server) bounce(stanza *xmlstream.Element, cond, errType, domain, reason
 	e := errorReply(stanza, cond, errType)
 	s.note(nil, "bounce", "%s returns <%s/> (type %s) to %s: the stream to %s could not be established: %s",
 		str(s.cfg.Domain), str(cond), str(errType), str(stanza.Attr("from")), str(domain), str(reason)).Stanza = e
+	s.route(e)
+}
+
+// bounceUnconfirmed returns a stanza that was written but never
+// acknowledged (XEP-0198) to its sender: the peer may have handled it —
+// its <a/> may be what was lost — so the error says so in its text, and
+// the note is "bounce-unconfirmed", not "bounce": a checker must not take
+// it for a stanza that was not delivered.
+func (s *Server) bounceUnconfirmed(stanza *xmlstream.Element, cond, domain, reason string) {
+	typ := stanza.Attr("type")
+	if typ == "error" || (stanza.Local() == "iq" && typ == "result") {
+		s.note(nil, "drop", "not bouncing an error or result: it was not acknowledged by %s: %s", str(domain), str(reason)).Stanza = stanza
+		return
+	}
+	e := errorReply(stanza, cond, "wait")
+	e.Child("error").AddChild(xmlstream.NewElement("text", "xmlns", nsStanzas)).AddText("not acknowledged by " + domain + " (XEP-0198): it may have been delivered")
+	s.note(nil, "bounce-unconfirmed", "%s returns <%s/> (type wait) to %s, unconfirmed: %s never acknowledged it and %s",
+		str(s.cfg.Domain), str(cond), str(stanza.Attr("from")), str(domain), str(reason)).Stanza = e
 	s.route(e)
 }
 

@@ -94,6 +94,12 @@ const (
 	// SkipDialbackVerification: accept a <db:result/> key without asking
 	// the Authoritative Server (the mistake XEP-0220 §2.2.1 forbids).
 	SkipDialbackVerification
+	// ResumeWithoutAuthentication: resume a stream management session on
+	// a stream nobody authenticated (XEP-0198 §9 forbids it) — as
+	// initiating server, send <resume/> instead of authenticating; as
+	// receiving server, grant it and take the stream for the session's
+	// domain.
+	ResumeWithoutAuthentication
 )
 
 // Server is one XMPP server's federation logic.

@@ -30,6 +30,12 @@ const (
 	// after every SMRequestEvery more, and again when an <a/> leaves
 	// stanzas unacknowledged (XEP-0198 §4, §8 "Efficient acking").
 	SMRequestEvery = 5
+	// SMMaxReconnects bounds how many times in a row a route reconnects
+	// after a broken stream without any stanza being acknowledged in
+	// between: a link that always breaks at the same point (a middlebox
+	// that resets every connection after so many bytes) must not make the
+	// server reconnect for ever. After that the stanzas are bounced.
+	SMMaxReconnects = 3
 )
 
 // smFeature is stream management on server-to-server streams (XEP-0198),
@@ -79,6 +85,13 @@ var smFeature = feature{
 	receive: (*Server).smReceive,
 	take: func(s *Server, st *stream, ad, _ *xmlstream.Element) step {
 		st.smOffered = ad != nil && s.cfg.Policy.StreamManagement
+		if r := st.route; s.cfg.Broken == ResumeWithoutAuthentication && st.smOffered && r != nil && st.session()&authenticated == 0 &&
+			r.sm != nil && r.sm.id != "" && len(r.sm.unacked) > 0 {
+			// The broken rule: resume before authenticating.
+			st.state = stOpen
+			s.smBegin(r)
+			return settled
+		}
 		return pass
 	},
 	answers: func(st *stream, el *xmlstream.Element) bool {
@@ -125,6 +138,10 @@ type smOut struct {
 	// bidirectional stream carries any), for <a/> and <resume/>.
 	hIn uint32
 }
+
+// smProgress notes that the peer acknowledged something: the count of
+// reconnections without progress starts again.
+func (r *route) smProgress() { r.smBreaks = 0 }
 
 // Elements of XEP-0198 that never vary.
 const (
@@ -205,6 +222,10 @@ func (s *Server) smEnable(st *stream, el *xmlstream.Element) {
 // proves nothing (§9, Security Considerations).
 func (s *Server) smResume(st *stream, el *xmlstream.Element) {
 	previd := el.Attr("previd")
+	if sess := s.smSessions[previd]; s.cfg.Broken == ResumeWithoutAuthentication && st.authDomain == "" && sess != nil {
+		// The broken rule: the SM-ID taken for a credential.
+		st.authDomain, st.level = sess.domain, LevelVerified
+	}
 	if st.authDomain == "" {
 		s.note(st, "sm-failed", "%s refuses to resume session %s: %s has not authenticated on this stream (XEP-0198 §5, §9)", str(s.cfg.Domain), str(previd), str(st.peer))
 		s.smFailed(st, "unexpected-request", 0, false)
@@ -310,11 +331,13 @@ func (s *Server) smBegin(r *route) bool {
 		s.note(st, "sm-resume", "%s asks %s to resume session %s: %d stanzas were not acknowledged when the former stream broke (XEP-0198 §5)", str(s.cfg.Domain), str(st.peer), str(r.sm.id), num(len(r.sm.unacked)))
 		e := xmlstream.NewElement("resume", "xmlns", nsSM, "h", strconv.FormatUint(uint64(r.sm.hIn), 10), "previd", r.sm.id)
 		s.write(st, e)
+		s.smArm(r)
 		return true
 	}
 	r.sm = &smOut{waiting: true}
 	s.note(st, "sm-enable", "%s enables stream management on its stream to %s (XEP-0198 §3): its stanzas are kept until acknowledged", str(s.cfg.Domain), str(st.peer))
 	s.writeConst(st, smEnableXML)
+	s.smArm(r)
 	return true
 }
 
@@ -342,10 +365,22 @@ func (s *Server) sendStanza(r *route, stanza *xmlstream.Element) {
 func (s *Server) smRequest(r *route) {
 	r.sm.requested = true
 	s.writeConst(r.st, smRequestXML)
+	s.smArm(r)
+}
+
+// smArm bounds the wait for the peer's answer — to <r/>, <enable/> or
+// <resume/> — by SMAckTimeout, unless a bound is already running.
+func (s *Server) smArm(r *route) {
 	if r.sm.ackTimer == 0 {
 		r.sm.ackTimer = s.tag(tagEntry{kind: tagSMAck, route: r})
 		s.emit(Effect{Kind: EffTimer, Tag: r.sm.ackTimer, Delay: SMAckTimeout})
 	}
+}
+
+// smDisarm stops the bound on the peer's answer.
+func (s *Server) smDisarm(r *route) {
+	s.cancelTimer(r.sm.ackTimer)
+	r.sm.ackTimer = 0
 }
 
 // flushRoute sends the stanzas waiting in the route's queue.
@@ -372,6 +407,7 @@ func (s *Server) smAnswer(st *stream, el *xmlstream.Element) {
 			return
 		}
 		sm.waiting, sm.enabled = false, true
+		s.smDisarm(r)
 		if el.Attr("resume") == "true" || el.Attr("resume") == "1" {
 			sm.id = el.Attr("id")
 		}
@@ -386,6 +422,7 @@ func (s *Server) smAnswer(st *stream, el *xmlstream.Element) {
 			return
 		}
 		sm.waiting, sm.resuming, sm.enabled = false, false, true
+		s.smDisarm(r)
 		resend := sm.unacked
 		sm.unacked, sm.sent = nil, sm.acked
 		s.note(st, "sm-resumed", "%s resumed session %s with %s: %d stanzas it had not handled are sent again", str(s.cfg.Domain), str(sm.id), str(st.peer), num(len(resend)))
@@ -398,6 +435,7 @@ func (s *Server) smAnswer(st *stream, el *xmlstream.Element) {
 			s.streamError(st, "unsupported-stanza-type", "<failed/> that answers no <enable/> or <resume/>")
 			return
 		}
+		s.smDisarm(r)
 		cond := "undefined-condition"
 		if c := el.Children(); len(c) > 0 {
 			cond = c[0].Local()
@@ -423,6 +461,7 @@ func (s *Server) smAnswer(st *stream, el *xmlstream.Element) {
 		r.sm = &smOut{waiting: true}
 		s.note(st, "sm-enable", "%s enables a new stream management session with %s", str(s.cfg.Domain), str(st.peer))
 		s.writeConst(st, smEnableXML)
+		s.smArm(r)
 	case "a":
 		if !sm.enabled {
 			s.streamError(st, "unsupported-stanza-type", "<a/> before stream management was enabled")
@@ -432,8 +471,7 @@ func (s *Server) smAnswer(st *stream, el *xmlstream.Element) {
 			return
 		}
 		sm.requested = false
-		s.cancelTimer(sm.ackTimer)
-		sm.ackTimer = 0
+		s.smDisarm(r)
 		if len(sm.unacked) > 0 {
 			s.smRequest(r)
 		}
@@ -464,6 +502,9 @@ func (s *Server) smAcked(r *route, hs string) bool {
 		s.streamError(r.st, "undefined-condition", "handled-count-too-high: "+r.domain+" acknowledged "+hs+" stanzas, more than were sent (XEP-0198 §6)")
 		return false
 	}
+	if n > 0 {
+		r.smProgress()
+	}
 	clear(sm.unacked[:n])
 	sm.unacked = sm.unacked[n:]
 	if len(sm.unacked) == 0 {
@@ -485,7 +526,7 @@ func (s *Server) smGiveUp(r *route, reason string, st *stream) {
 	sm.unacked = nil
 	s.note(st, "sm-lost", "%s gives up on %d unacknowledged stanzas to %s: %s", str(s.cfg.Domain), num(len(q)), str(r.domain), str(reason))
 	for _, x := range q {
-		s.bounce(x, s.cfg.Policy.Errors.BounceCondition(), "wait", r.domain, reason)
+		s.bounceUnconfirmed(x, s.cfg.Policy.Errors.BounceCondition(), r.domain, reason)
 	}
 }
 
@@ -496,6 +537,19 @@ func (s *Server) smBroken(r *route, reason string) bool {
 	sm := r.sm
 	if sm == nil {
 		return false
+	}
+	r.smBreaks++
+	if r.smBreaks > SMMaxReconnects {
+		why := "the stream to " + r.domain + " broke " + strconv.Itoa(r.smBreaks) + " times in a row without an acknowledgement (last: " + reason + ")"
+		s.cancelTimer(sm.ackTimer)
+		s.smGiveUp(r, why, nil)
+		r.sm, r.smBreaks = nil, 0
+		q := r.queue
+		r.queue = nil
+		for _, x := range q {
+			s.bounce(x, s.cfg.Policy.Errors.BounceCondition(), "wait", r.domain, why)
+		}
+		return true
 	}
 	s.cancelTimer(sm.ackTimer)
 	sm.ackTimer, sm.requested, sm.enabled, sm.waiting, sm.resuming = 0, false, false, false, false
@@ -519,7 +573,7 @@ func (s *Server) smAckTimeout(r *route) {
 	if st == nil || st.closed || r.sm == nil {
 		return
 	}
-	s.note(st, "sm-timeout", "%s had no <a/> from %s within %s: it takes the stream for broken", str(s.cfg.Domain), str(r.domain), dur(SMAckTimeout))
+	s.note(st, "sm-timeout", "%s had no answer from %s within %s: it takes the stream for broken", str(s.cfg.Domain), str(r.domain), dur(SMAckTimeout))
 	st.transient = true
 	s.closeStream(st)
 	s.streamGone(st, "no acknowledgement within "+SMAckTimeout.String())

@@ -27,6 +27,9 @@ type ChaosRun struct {
 	Report  Report
 	// Deterministic: a second run of the same seed gave the same trace.
 	Deterministic bool
+	// StreamManagement: both servers ran with stream_management=true
+	// (ChaosOptions.StreamManagement).
+	StreamManagement bool
 	// Hash is the trace hash of the run (sim.Trace.Hash), which
 	// determinism checks compare, in this process or across processes.
 	Hash    string
@@ -35,7 +38,12 @@ type ChaosRun struct {
 }
 
 // Replay is the command that reruns exactly this run.
-func (c *ChaosRun) Replay() string { return fmt.Sprintf("fedsim chaos --runs 1 --seed %d", c.Seed) }
+func (c *ChaosRun) Replay() string {
+	if c.StreamManagement {
+		return fmt.Sprintf("fedsim chaos --stream-management --runs 1 --seed %d", c.Seed)
+	}
+	return fmt.Sprintf("fedsim chaos --runs 1 --seed %d", c.Seed)
+}
 
 // drawFaults picks a fault schedule for a pair: up to three faults of any
 // kind, at random times in the first seconds, some of them healing. The
@@ -202,7 +210,29 @@ type ChaosOptions struct {
 	// Broken makes a type's servers break a rule on purpose (tests only):
 	// chaos must then find violations.
 	Broken map[string]nodes.BrokenRule
-	_      struct{}
+	// StreamManagement runs both servers with stream_management=true
+	// (XEP-0198): a stanza written on a stream a fault breaks is re-sent
+	// on a resumed session, or bounced, instead of lost. The pair is then
+	// drawn from type2..type6: type1 speaks XMPP 0.9, which has no stream
+	// features and so cannot negotiate stream management.
+	StreamManagement bool
+	_                struct{}
+}
+
+// SMChaosTypes are the types a chaos run with stream management draws
+// from (ChaosOptions.StreamManagement).
+var SMChaosTypes = Types[1:]
+
+// smSpecs are the six types with stream management on, where it can be
+// (not type1: XMPP 0.9 has no stream features).
+func smSpecs() map[string]nodes.Preset {
+	out := map[string]nodes.Preset{}
+	for _, t := range SMChaosTypes {
+		p, _ := nodes.PresetByName(t)
+		p.Policy.StreamManagement = true
+		out[t] = p
+	}
+	return out
 }
 
 // RunChaos draws and runs one chaos run from seed: a random pair, random
@@ -215,11 +245,18 @@ func RunChaos(seed uint64) (*ChaosRun, error) { return RunChaosWith(seed, ChaosO
 func RunChaosWith(seed uint64, opt ChaosOptions) (*ChaosRun, error) {
 	r := rand.New(rand.NewPCG(seed, 0xc4a05))
 	p := Pair{Types[r.IntN(6)], Types[r.IntN(6)]}
-	c := &ChaosRun{Seed: seed, Pair: p, Faults: drawFaults(r, p)}
+	var specs map[string]nodes.Preset
+	if opt.StreamManagement {
+		// Another draw than without: seeds of plain chaos keep their runs.
+		r = rand.New(rand.NewPCG(seed, 0x5e198))
+		p = Pair{SMChaosTypes[r.IntN(len(SMChaosTypes))], SMChaosTypes[r.IntN(len(SMChaosTypes))]}
+		specs = smSpecs()
+	}
+	c := &ChaosRun{Seed: seed, Pair: p, Faults: drawFaults(r, p), StreamManagement: opt.StreamManagement}
 	// Drawn after the faults, so that every seed keeps the faults it had.
 	c.Rogue = drawRogue(r, p, seed)
 	build := func() (*World, *RoguePeer, error) {
-		cfg, _, err := PairConfig(p, PairOptions{Seed: seed, Faults: c.Faults, Broken: opt.Broken})
+		cfg, _, err := PairConfig(p, PairOptions{Seed: seed, Faults: c.Faults, Broken: opt.Broken, Specs: specs})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -277,9 +314,15 @@ type ChaosSummary struct {
 	ByFault              map[FaultKind]int
 	ByOutcome            map[string]int
 	Lost                 int
-	Violating            []*ChaosRun
+	// Duplicates counts stanzas delivered more than once (each is an
+	// exactly-once violation too).
+	Duplicates int
+	// LostWithSender and Unconfirmed sum the reports' (see Report).
+	LostWithSender, Unconfirmed int
+	Violating                   []*ChaosRun
 	// Hashes are the runs' trace hashes, in seed order (ChaosRun.Hash).
 	Hashes []string
+	opt    ChaosOptions
 }
 
 // RunChaosMany runs n chaos runs with seeds seed, seed+1, … so that run i
@@ -290,7 +333,7 @@ func RunChaosMany(n int, seed uint64) (*ChaosSummary, error) {
 
 // RunChaosManyWith is RunChaosMany with options.
 func RunChaosManyWith(n int, seed uint64, opt ChaosOptions) (*ChaosSummary, error) {
-	s := &ChaosSummary{ByFault: map[FaultKind]int{}, ByOutcome: map[string]int{}}
+	s := &ChaosSummary{ByFault: map[FaultKind]int{}, ByOutcome: map[string]int{}, opt: opt}
 	for i := 0; i < n; i++ {
 		c, err := RunChaosWith(seed+uint64(i), opt)
 		if err != nil {
@@ -310,6 +353,9 @@ func RunChaosManyWith(n int, seed uint64, opt ChaosOptions) (*ChaosSummary, erro
 		s.Hashes = append(s.Hashes, c.Hash)
 		s.ByOutcome[c.Outcome.Letter()]++
 		s.Lost += c.Report.Lost
+		s.Duplicates += c.Report.Duplicates
+		s.LostWithSender += c.Report.LostWithSender
+		s.Unconfirmed += c.Report.Unconfirmed
 		if len(c.Report.Violations) > 0 {
 			s.Violating = append(s.Violating, c)
 		}
@@ -357,7 +403,7 @@ func (s *ChaosSummary) CompareAcross(first uint64, other map[uint64]string, how 
 		}
 		if c == nil {
 			var err error
-			if c, err = RunChaos(seed); err != nil {
+			if c, err = RunChaosWith(seed, s.opt); err != nil {
 				return n, err
 			}
 			s.Violating = append(s.Violating, c)

@@ -34,6 +34,20 @@ type Report struct {
 	// broke the connection they were written on (no XEP-0198 here, as on
 	// most of the network): reported, not a violation.
 	Lost int
+	// LostWithSender counts, among Lost, the stanzas whose sending server
+	// crashed after they were sent: lost with its memory, not in transit
+	// (stream management keeps stanzas in memory, and a crash loses them).
+	LostWithSender int
+	// Duplicates counts stanzas delivered more than once (each is also an
+	// exactly-once violation).
+	Duplicates int
+	// Unconfirmed counts stanzas delivered and also returned to their
+	// sender as unacknowledged (XEP-0198): the acknowledgement was lost and
+	// the session could not be resumed, so the sender could not know; the
+	// error it got says the stanza may have been delivered. Not a
+	// violation: no stanza was delivered twice, and nothing was claimed
+	// that was false.
+	Unconfirmed int
 	// Intercepted counts stanzas an attacker's server received instead of
 	// their recipient's.
 	Intercepted int
@@ -54,14 +68,17 @@ func CheckInvariants(w *World) []Violation { return Check(w).Violations }
 //     type='valid'/> for the stream's id sent to the server (by the
 //     domain's real server — otherwise it is an impersonation, which is the
 //     attack succeeding, not a checker failure), or SASL <success/> after a
-//     TLS handshake in which the server verified the peer's certificate.
+//     TLS handshake in which the server verified the peer's certificate;
+//  3. stream management (XEP-0198) was enabled, and every session resumed,
+//     only on a stream whose peer the server had authenticated there.
 //
-// The third rule, determinism, needs a second run: see CheckDeterminism.
+// The fourth rule, determinism, needs a second run: see CheckDeterminism.
 func Check(w *World) Report {
 	var rep Report
 	type key struct{ from, id string }
 	delivered := map[key]int{}
 	bounced := map[key]int{}
+	unconfirmed := map[key]int{}
 	intercepted := map[key]bool{}
 	for _, d := range w.Deliveries {
 		k := key{d.Stanza.Attr("from"), d.Stanza.Attr("id")}
@@ -79,6 +96,9 @@ func Check(w *World) Report {
 	}
 	for _, b := range w.Bounces {
 		bounced[key{b.Stanza.Attr("to"), b.Stanza.Attr("id")}]++
+		if b.Unconfirmed {
+			unconfirmed[key{b.Stanza.Attr("to"), b.Stanza.Attr("id")}]++
+		}
 	}
 	// A stanza refused by its recipient's server (no such account) was
 	// handled exactly once: the error reply is that server's answer.
@@ -103,9 +123,17 @@ func Check(w *World) Report {
 			rep.Intercepted++
 		case n == 0 && networkFaults:
 			rep.Lost++
+			if crashedAfter(w, s.Server, s.Time) {
+				rep.LostWithSender++
+			}
+		case n == 2 && delivered[k] == 1 && unconfirmed[k] == 1:
+			rep.Unconfirmed++
 		case n == 0:
 			rep.Violations = append(rep.Violations, Violation{"exactly-once", fmt.Sprintf("%s id=%s from %s was neither delivered nor bounced", s.Stanza.Local(), k.id, k.from)})
 		default:
+			if delivered[k] > 1 {
+				rep.Duplicates++
+			}
 			rep.Violations = append(rep.Violations, Violation{"exactly-once", fmt.Sprintf("%s id=%s from %s was delivered %d and bounced %d times", s.Stanza.Local(), k.id, k.from, delivered[k], bounced[k])})
 		}
 	}
@@ -128,6 +156,17 @@ func Check(w *World) Report {
 	// each connection, by peer — what lets it take the peer's stanzas on a
 	// bidirectional stream it opened (XEP-0288).
 	established := map[[3]string]sim.Time{}
+	// authSent: when each host first told the peer on a connection that it
+	// was authenticated — SASL <success/> or <db:result type='valid'/> —
+	// and smGranted: each <enabled/> or <resumed/> it sent (XEP-0198), in
+	// order, to be checked against it.
+	authSent := map[[2]string]sim.Time{}
+	type grant struct {
+		k  [2]string
+		at sim.Time
+		el string
+	}
+	var smGranted []grant
 	if w.Sim.Trace != nil {
 		for _, r := range w.Sim.Trace.Records {
 			k := [2]string{r.Node, fmt.Sprint(r.Conn)}
@@ -143,6 +182,17 @@ func Check(w *World) Report {
 			case r.Kind == sim.KindEvent && r.Event == "outcome" && r.Outcome != "" && !r.Failure:
 				if _, seen := established[[3]string{k[0], k[1], r.Peer}]; !seen {
 					established[[3]string{k[0], k[1], r.Peer}] = r.Time
+				}
+			}
+			if r.Kind == sim.KindXML {
+				switch {
+				case strings.HasPrefix(r.XML, "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'"),
+					strings.HasPrefix(r.XML, "<db:result ") && strings.Contains(r.XML, "type='valid'"):
+					if _, seen := authSent[k]; !seen {
+						authSent[k] = r.Time
+					}
+				case strings.HasPrefix(r.XML, "<resumed "), strings.HasPrefix(r.XML, "<enabled "):
+					smGranted = append(smGranted, grant{k, r.Time, r.XML[1:strings.IndexByte(r.XML, ' ')]})
 				}
 			}
 			switch {
@@ -164,6 +214,18 @@ func Check(w *World) Report {
 				// are package ca's, tested there.
 				tlsVerified[[2]string{r.Node, fmt.Sprint(r.Conn)}] = true
 			}
+		}
+	}
+	// XEP-0198 §3, §5 and §9: stream management is enabled, and a session
+	// resumed, only on a stream the peer authenticated on — the SM-ID is
+	// no credential. A host that granted either on a connection must have
+	// authenticated its peer there first.
+	for _, g := range smGranted {
+		if w.hostIsAttacker(g.k[0]) {
+			continue
+		}
+		if at, ok := authSent[g.k]; !ok || at > g.at {
+			rep.Violations = append(rep.Violations, Violation{"sm-authenticated", fmt.Sprintf("%s at %v on c%s sent <%s/> on a stream whose peer it had not authenticated", g.k[0], g.at, g.k[1], g.el)})
 		}
 	}
 	for _, a := range w.Acceptances {
@@ -240,6 +302,17 @@ func Check(w *World) Report {
 		return fmt.Sprint(rep.Impersonations[i]) < fmt.Sprint(rep.Impersonations[j])
 	})
 	return rep
+}
+
+// crashedAfter reports whether a crash fault stopped domain's server at
+// or after t.
+func crashedAfter(w *World, domain string, t sim.Time) bool {
+	for _, f := range w.Faults {
+		if f.Kind == Crash && f.Target == domain && sim.Time(f.At) >= t {
+			return true
+		}
+	}
+	return false
 }
 
 func (w *World) hostIsAttacker(host string) bool {

@@ -78,3 +78,47 @@ func TestCheckerComparesAcceptancesWithTheWire(t *testing.T) {
 		t.Fatalf("a level contradicting the wire passed: %v", v)
 	}
 }
+
+// Stream management resumed on a stream nobody authenticated (both
+// servers break XEP-0198 §9 on purpose): the checker must report it, and
+// the stanza accepted on that stream, although every stanza arrives.
+func TestCheckerCatchesResumptionWithoutAuthentication(t *testing.T) {
+	for _, broken := range []bool{false, true} {
+		opt := PairOptions{Seed: 1, Specs: smSpecs(),
+			Faults: []Fault{{Kind: Partition, Target: "type2.lit", Peer: "type3.lit", At: 1000e6, Until: 5000e6}}}
+		if broken {
+			opt.Broken = map[string]nodes.BrokenRule{"type2": nodes.ResumeWithoutAuthentication, "type3": nodes.ResumeWithoutAuthentication}
+		}
+		cfg, _, err := PairConfig(Pair{"type2", "type3"}, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		later := Ping(Pair{"type2", "type3"})
+		later.SetAttr("id", "later")
+		cfg.Traffic = append(cfg.Traffic, Send{At: 2000e6, From: "type2.lit", Stanza: later})
+		w, err := Build(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Run(RunDeadline)
+		rep := Check(w)
+		var rules []string
+		for _, v := range rep.Violations {
+			rules = append(rules, v.Rule)
+		}
+		resumed := false
+		for _, r := range w.Sim.Trace.Records {
+			resumed = resumed || strings.HasPrefix(r.XML, "<resumed ")
+		}
+		if !resumed {
+			t.Fatalf("broken=%t: no session was resumed; the test does not test anything", broken)
+		}
+		got := strings.Join(rules, ",")
+		if !broken && got != "" {
+			t.Fatalf("a resumption after authentication was reported: %v", rep.Violations)
+		}
+		if broken && (!strings.Contains(got, "sm-authenticated") || !strings.Contains(got, "dialback-verified")) {
+			t.Fatalf("broken: want sm-authenticated and dialback-verified violations, got %v", rep.Violations)
+		}
+	}
+}

@@ -108,6 +108,9 @@ type Delivery struct {
 	Server string // the domain of the server
 	Host   string // the host it runs on (an attacker's host for an impostor)
 	Stanza *xmlstream.Element
+	// Unconfirmed marks a bounce of a stanza that was written but never
+	// acknowledged (XEP-0198): its recipient may have had it.
+	Unconfirmed bool
 }
 
 // Outcome is a nodes.Outcome with the host that reported it (an impostor
@@ -490,10 +493,10 @@ func (n *Node) Note(e *nodes.Effect) {
 		if !w.CountOnly {
 			w.Rejections = append(w.Rejections, Delivery{Time: w.now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: e.Stanza})
 		}
-	case "bounce":
+	case "bounce", "bounce-unconfirmed":
 		w.Counts.Bounced++
 		if !w.CountOnly {
-			w.Bounces = append(w.Bounces, Delivery{Time: w.now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: e.Stanza})
+			w.Bounces = append(w.Bounces, Delivery{Time: w.now(), Server: n.S.Domain(), Host: n.Host.Name, Stanza: e.Stanza, Unconfirmed: e.Event == "bounce-unconfirmed"})
 		}
 	}
 }

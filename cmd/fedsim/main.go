@@ -212,6 +212,8 @@ type opts struct {
 	// chaos: acrossProcs re-runs the seeds in a child process and compares
 	// trace hashes; printHashes prints them (what that child does).
 	acrossProcs, printHashes bool
+	// chaos: streamManagement turns XEP-0198 on in both servers.
+	streamManagement bool
 	// attack dns-poison --dnssec: the DNSSEC and DANE deployments matrix.
 	dnssec bool
 }
@@ -241,6 +243,7 @@ func newFlags(name string, o *opts, stderr io.Writer) (*flag.FlagSet, *opts) {
 		fs.BoolVar(&o.acrossProcs, "check-determinism-across-processes", false, "also run every seed in a child fedsim process with another GOMAXPROCS and a later wall clock, and compare trace hashes (catches dependence on the clock or on scheduling)")
 		fs.BoolVar(&o.printHashes, "print-hashes", false, "print 'SEED HASH' for each run instead of the report (what --check-determinism-across-processes reads from its child)")
 		fs.StringVar(&o.format, "format", "text", "output format: text or json")
+		fs.BoolVar(&o.streamManagement, "stream-management", false, "run both servers with stream_management=true (XEP-0198): stanzas on a broken stream are resumed or bounced, not lost; pairs are drawn from type2..type6 (type1's XMPP 0.9 has no stream features)")
 	case "attack":
 		fs.StringVar(&o.format, "format", "text", "output format: text or json")
 		fs.StringVar(&o.cert, "cert", "self-signed", "tls-intercept: the interceptor's certificate, self-signed or wrong-name (CA-issued for another name)")
@@ -569,7 +572,7 @@ func cmdChaos(args []string, stdout, stderr io.Writer) error {
 	if o.format != "text" && o.format != "json" {
 		return badInput("--format %q: want text or json", o.format)
 	}
-	s, err := scenarios.RunChaosMany(o.runs, o.seed)
+	s, err := scenarios.RunChaosManyWith(o.runs, o.seed, scenarios.ChaosOptions{StreamManagement: o.streamManagement})
 	if err != nil {
 		return err
 	}
@@ -609,12 +612,19 @@ func cmdChaos(args []string, stdout, stderr io.Writer) error {
 			ByFault    map[string]int `json:"by_fault"`
 			Outcomes   map[string]int `json:"outcomes"`
 			Lost       int            `json:"lost_to_faults"`
-			Events     int            `json:"events"`
-			Violations []violation    `json:"violations"`
+			Duplicates int            `json:"duplicates"`
+			// LostWithSender (of lost_to_faults) and Unconfirmed: see
+			// scenarios.Report.
+			LostWithSender int `json:"lost_with_crashed_sender"`
+			Unconfirmed    int `json:"unconfirmed_bounces"`
+			// SM: both servers ran with stream_management=true.
+			SM         bool        `json:"stream_management,omitempty"`
+			Events     int         `json:"events"`
+			Violations []violation `json:"violations"`
 			// Across is how many seeds were compared with a child process
 			// (--check-determinism-across-processes).
 			Across int `json:"compared_across_processes,omitempty"`
-		}{Across: across, Runs: s.Runs, Seed: o.seed, Faults: s.Faults, ByFault: map[string]int{}, Outcomes: s.ByOutcome, Lost: s.Lost, Events: s.Events, Violations: []violation{}}
+		}{Across: across, Runs: s.Runs, Seed: o.seed, Faults: s.Faults, ByFault: map[string]int{}, Outcomes: s.ByOutcome, Lost: s.Lost, Duplicates: s.Duplicates, LostWithSender: s.LostWithSender, Unconfirmed: s.Unconfirmed, SM: o.streamManagement, Events: s.Events, Violations: []violation{}}
 		for k, n := range s.ByFault {
 			out.ByFault[string(k)] = n
 		}
@@ -638,7 +648,15 @@ func cmdChaos(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "chaos: %d runs (seeds %d..%d), %d faults injected, %d events\n", s.Runs, o.seed, o.seed+uint64(s.Runs)-1, s.Faults, s.Events)
 	fmt.Fprintf(stdout, "faults:   %s\n", strings.Join(s.FaultCounts(), ", "))
 	fmt.Fprintf(stdout, "outcomes: U %d  V %d  E %d  T %d (first negotiation of each run)\n", s.ByOutcome["U"], s.ByOutcome["V"], s.ByOutcome["E"], s.ByOutcome["T"])
-	fmt.Fprintf(stdout, "stanzas lost in transit when a fault broke an established stream (no XEP-0198): %d\n", s.Lost)
+	if o.streamManagement {
+		fmt.Fprintf(stdout, "stream management (XEP-0198) on both servers; pairs drawn from type2..type6 (type1's XMPP 0.9 cannot negotiate it)\n")
+		fmt.Fprintf(stdout, "stanzas lost in transit when a fault broke an established stream (XEP-0198: resumed and re-sent, or bounced): %d\n", s.Lost-s.LostWithSender)
+		fmt.Fprintf(stdout, "stanzas lost with the memory of their sending server, which crashed while it held them: %d\n", s.LostWithSender)
+		fmt.Fprintf(stdout, "stanzas delivered but bounced as unconfirmed (the ack was lost, the session could not be resumed): %d\n", s.Unconfirmed)
+		fmt.Fprintf(stdout, "stanzas delivered more than once: %d\n", s.Duplicates)
+	} else {
+		fmt.Fprintf(stdout, "stanzas lost in transit when a fault broke an established stream (no XEP-0198): %d\n", s.Lost)
+	}
 	fmt.Fprintf(stdout, "invariants: exactly-once delivery or bounce, authenticated origin at an accepted level, determinism\n")
 	if o.acrossProcs {
 		fmt.Fprintf(stdout, "determinism across processes: %d of %d seeds compared with %s\n", across, s.Runs, acrossHow)
@@ -655,7 +673,11 @@ func cmdChaos(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "    replay: %s\n", c.Replay())
 		}
 	}
-	fmt.Fprintf(stdout, "Replay: fedsim chaos --runs %d --seed %d\n", o.runs, o.seed)
+	if o.streamManagement {
+		fmt.Fprintf(stdout, "Replay: fedsim chaos --stream-management --runs %d --seed %d\n", o.runs, o.seed)
+	} else {
+		fmt.Fprintf(stdout, "Replay: fedsim chaos --runs %d --seed %d\n", o.runs, o.seed)
+	}
 	return exitWith(status)
 }
 
@@ -675,7 +697,11 @@ func chaosChildHashes(o *opts) (map[uint64]string, string, error) {
 		procs = 2
 	}
 	how := fmt.Sprintf("a child process with GOMAXPROCS=%d (here %d)", procs, runtime.GOMAXPROCS(0))
-	cmd := exec.Command(exe, "chaos", "--runs", strconv.Itoa(o.runs), "--seed", strconv.FormatUint(o.seed, 10), "--print-hashes")
+	args := []string{"chaos", "--runs", strconv.Itoa(o.runs), "--seed", strconv.FormatUint(o.seed, 10), "--print-hashes"}
+	if o.streamManagement {
+		args = append(args, "--stream-management")
+	}
+	cmd := exec.Command(exe, args...)
 	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(procs))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
