@@ -1,0 +1,79 @@
+package scenarios
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestStreamManagementGoldens: the 36 XEP-0238 pairs with stream
+// management (XEP-0198) on every server that can have it — every type but
+// type1, whose XMPP 0.9 has no stream features — each type against every
+// other in both directions, under testdata/golden/sm/ (rewritten by go
+// test ./scenarios -update). Stream management changes no outcome: the
+// levels are the flow-derived matrix's; where both ends have it and the
+// stream is established, the initiator enables it, the ping is
+// acknowledged with h='1', and the answer comes back on the receiver's
+// own managed stream; with type1 at either end nothing of XEP-0198 is on
+// the wire.
+func TestStreamManagementGoldens(t *testing.T) {
+	for i, a := range Types {
+		for j, b := range Types {
+			p := Pair{a, b}
+			name := a + "_" + b
+			t.Run(name, func(t *testing.T) {
+				r, err := RunPair(p, PairOptions{Seed: 1, Specs: smSpecs()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, want := r.Outcome.Letter(), string(flowMatrix[i][j]); got != want {
+					t.Errorf("outcome %s with stream management, %s without", got, want)
+				}
+				if rep := Check(r.World); len(rep.Violations) != 0 || rep.Lost != 0 {
+					t.Errorf("invariants: %+v", rep)
+				}
+				got := transcript(t, r)
+				from, to := r.From, r.To
+				switch managed := a != "type1" && b != "type1" && r.Outcome.Letter() != "U"; {
+				case managed:
+					for _, want := range []string{
+						"c1.", // the forward stream…
+						from + " -> " + to + "\n    <enable xmlns='urn:xmpp:sm:3' resume='true'/>",
+						to + " -> " + from + "\n    <a xmlns='urn:xmpp:sm:3' h='1'/>",
+					} {
+						if !strings.Contains(got, want) {
+							t.Errorf("transcript lacks %q", want)
+						}
+					}
+					if r.Answered && !strings.Contains(got, from+" -> "+to+"\n    <a xmlns='urn:xmpp:sm:3' h='1'/>") {
+						t.Errorf("the answer came back, but %s acknowledged nothing on its own managed stream", from)
+					}
+				case a == "type1" || b == "type1":
+					if strings.Contains(got, "urn:xmpp:sm:3") {
+						t.Errorf("XEP-0198 on the wire with type1 (XMPP 0.9)")
+					}
+				}
+				path := filepath.Join("testdata", "golden", "sm", name+".txt")
+				if *update {
+					if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				want, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatalf("%v (run 'go test ./scenarios -update' to create it)", err)
+				}
+				if diff := cmp.Diff(strings.Split(string(want), "\n"), strings.Split(got, "\n")); diff != "" {
+					t.Fatalf("transcript changed (-golden +got); rerun with -update if intended:\n%s", diff)
+				}
+			})
+		}
+	}
+}
