@@ -160,6 +160,12 @@ func TestAttackAndChaosCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "violations: none") || !strings.Contains(out, "chaos: 50 runs (seeds 7..56)") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
+	out, _, code = runCLI("chaos", "--stream-management", "--runs", "50", "--seed", "7")
+	if code != 0 || !strings.Contains(out, "violations: none") ||
+		!strings.Contains(out, "stanzas lost in transit when a fault broke an established stream (XEP-0198: resumed and re-sent, or bounced): 0") ||
+		!strings.Contains(out, "Replay: fedsim chaos --stream-management --runs 50 --seed 7") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
 	for _, c := range []struct {
 		args []string
 		want string

@@ -369,6 +369,9 @@ func describeElement(x string) (label, why string, failure bool) {
 	if el == nil {
 		return shorten(x, 40), "", false
 	}
+	if el.Space == "urn:xmpp:sm:3" {
+		return describeSM(el)
+	}
 	name := el.Name
 	switch name {
 	case "stream:stream":
@@ -437,6 +440,28 @@ func describeElement(x string) (label, why string, failure bool) {
 		return stanzaLabel(el), "A stanza travels over the authenticated stream (RFC 6120 §8).", el.Attr("type") == "error"
 	}
 	return "<" + name + ">", "", false
+}
+
+// describeSM labels the elements of stream management (XEP-0198).
+func describeSM(el *xmlstream.Element) (label, why string, failure bool) {
+	h := el.Attr("h")
+	switch el.Local() {
+	case "enable":
+		return "<enable resume>", "Enables stream management (XEP-0198 §3): the sender counts its stanzas and keeps each until the peer acknowledges it; resume='true' asks for a session it can resume after a broken connection.", false
+	case "enabled":
+		return "<enabled " + el.Attr("max") + "s>", "Grants stream management with session id " + el.Attr("id") + ", resumable for " + el.Attr("max") + " seconds after the stream breaks (XEP-0198 §3, §5).", false
+	case "r":
+		return "<r/>", "Asks the peer how many stanzas it has handled (XEP-0198 §4).", false
+	case "a":
+		return "<a h=" + h + ">", "Acknowledges: " + h + " stanzas handled in this session so far; the sender forgets them (XEP-0198 §4).", false
+	case "resume":
+		return "<resume h=" + h + ">", "Asks, on a newly authenticated stream, to resume session " + el.Attr("previd") + " of a stream that broke (XEP-0198 §5).", false
+	case "resumed":
+		return "<resumed h=" + h + ">", "Resumes the session: " + h + " of its stanzas were handled, the sender re-sends the rest (XEP-0198 §5).", false
+	case "failed":
+		return "<failed/> " + definedCondition(el), "Refuses to enable or resume stream management (XEP-0198 §5, §6); unacknowledged stanzas cannot be resumed.", true
+	}
+	return "<" + el.Local() + ">", "", false
 }
 
 // unitStream is the stream header an element is parsed under: the
