@@ -38,10 +38,19 @@ var dialbackFeature = feature{
 		}),
 	},
 	handles: func(st *stream, el *xmlstream.Element) bool {
-		return el.Space == xmlstream.NSDialback && (el.Local() == "result" || el.Local() == "verify") && el.Attr("type") == ""
+		if el.Space != xmlstream.NSDialback {
+			return false
+		}
+		typ := el.Attr("type")
+		return (el.Local() == "result" || el.Local() == "verify") && typ == "" ||
+			el.Local() == "result" && typ == "valid" // forged: see refuseTypedResult
 	},
 	receive: func(s *Server, st *stream, el *xmlstream.Element) {
 		if el.Local() == "result" {
+			if el.Attr("type") != "" && !s.cfg.Policy.DialbackTrustResult {
+				s.refuseTypedResult(st, el)
+				return
+			}
 			s.handleDBResult(st, el)
 			return
 		}
@@ -72,8 +81,13 @@ func (s *Server) takeDialback(st *stream, dbFeature, _ *xmlstream.Element) step 
 	case !s.acceptFor(st.peer).Has(level):
 		s.giveUp(st, "dialback would give level "+level.Letter()+" but "+s.cfg.Domain+" accepts only "+s.acceptFor(st.peer).String()+" with "+st.peer)
 	default:
-		s.noteDialbackKey(st)
 		st.state = stAwaitDialback
+		if s.cfg.Broken == ClaimDialbackValid {
+			s.note(st, "broken-rule", "%s sends <db:result type='valid'/> instead of a key: it claims its own key valid", str(s.cfg.Domain))
+			s.writeDialback(st, "db:result", s.cfg.Domain, "", st.peer, "valid", "")
+			return settled
+		}
+		s.noteDialbackKey(st)
 		key := s.keyer().Key(st.peer, s.cfg.Domain, st.id)
 		s.writeDialback(st, "db:result", s.cfg.Domain, "", st.peer, "", key)
 	}
@@ -172,11 +186,50 @@ func (s *Server) handleDBResult(st *stream, el *xmlstream.Element) {
 	if st.peer != "" && from != st.peer {
 		s.note(st, "note", "db:result from %s on a stream whose header said from=%s", str(from), str(st.peer))
 	}
+	if el.Attr("type") == "valid" {
+		// Only with the defect (receive refuses it otherwise).
+		s.trustResult(st, from)
+		return
+	}
 	if s.dialbackWithoutDialback(st, from) {
 		return
 	}
 	s.note(st, "decide", "%s verifies the key with %s's Authoritative Server, found through DNS (XEP-0220 §2.1.2)", str(s.cfg.Domain), str(from))
 	s.startVerification(st, from, strings.TrimSpace(el.Text()))
+}
+
+// refuseTypedResult answers a <db:result/> with a 'type' received on a
+// Receiving stream: the Originating Server claiming its own key valid (the
+// dialback shortcut attack, fedsim attack dialback-shortcut). XEP-0220
+// §2.1.1 and §2.2.1: the Originating Server sends a key; only the Receiving
+// Server, after asking the Authoritative Server, says whether it is valid.
+// Prosody's and Metronome's mod_dialback look at db:result's 'type' only on
+// streams they opened, and there only from the peer they dialled
+// (docs/security.md).
+func (s *Server) refuseTypedResult(st *stream, el *xmlstream.Element) {
+	s.streamError(st, "unsupported-stanza-type", fmt.Sprintf("%s got <db:result type='%s'/> from %s on its own stream: only the Receiving Server says whether a key is valid (XEP-0220 §2.1.1), after asking the Authoritative Server",
+		s.cfg.Domain, el.Attr("type"), orPeer(el.Attr("from"), st.peer)))
+}
+
+func orPeer(from, peer string) string {
+	if from != "" {
+		return from
+	}
+	return peer
+}
+
+// trustResult is the defect Policy.DialbackTrustResult models: the
+// Receiving Server takes the Originating Server's own <db:result
+// type='valid'/> at its word and authenticates the stream for its 'from'
+// domain without asking that domain's Authoritative Server — anyone who
+// can open a stream can then speak for any domain the policy accepts at
+// this level.
+func (s *Server) trustResult(st *stream, from string) {
+	s.authenticatedByDialback(st, from, st.id)
+	s.note(st, "authenticated", "%s accepts %s at level %s on the word of the peer's own <db:result type='valid'/>, without asking %s's Authoritative Server (policy dialback_trust_result=true, a defect: XEP-0220 §2.1.1)",
+		str(s.cfg.Domain), str(from), str(st.level.Letter()), str(from))
+	s.writeDialback(st, "db:result", s.cfg.Domain, "", from, "valid", "")
+	s.bidiReverse(st)
 }
 
 // authoritativeAnswer answers <db:verify/> for our own domain (XEP-0220

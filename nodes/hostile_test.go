@@ -204,6 +204,12 @@ func hostileCases() []hostileCase {
 
 		// Dialback abuse (XEP-0220 §2.1, §2.2, §2.4; XEP-0185).
 		{name: "unsolicited db:result valid", input: hdr + "<db:result from='evil.lit' to='type2.lit' type='valid'/>" + stanza, cond: "unsupported-stanza-type"},
+		// The same forgery against the defect dialback_trust_result (fedsim
+		// attack dialback-shortcut): the receiver answers valid itself and
+		// accepts evil.lit's stanza, with no verification asked for.
+		{name: "unsolicited db:result valid, dialback_trust_result", policy: func(p *Policy) { p.DialbackTrustResult = true },
+			input: hdr + "<db:result from='evil.lit' to='type2.lit' type='valid'/>" + stanza,
+			want: "<db:result from='type2.lit' to='evil.lit' type='valid'/>", wantEvent: "accept-stanza"},
 		{name: "unsolicited db:result invalid", input: hdr + "<db:result from='evil.lit' to='type2.lit' type='invalid'/>", cond: "unsupported-stanza-type"},
 		{name: "unsolicited db:result error", input: hdr + "<db:result from='evil.lit' to='type2.lit' type='error'/>", cond: "unsupported-stanza-type"},
 		{name: "db:result of an unknown type", input: hdr + "<db:result from='evil.lit' to='type2.lit' type='bogus'>k</db:result>", cond: "unsupported-stanza-type"},

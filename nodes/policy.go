@@ -279,6 +279,27 @@ type Policy struct {
 	// enable it where offered, keep every stanza until acknowledged, and
 	// when a stream breaks, negotiate a new one and resume. Default false.
 	StreamManagement bool
+	// DialbackTrustResult is a defect to model, not a behaviour to choose:
+	// as Receiving Server, take a <db:result type='valid'/> that the
+	// Originating Server sends on its own stream at its word, and
+	// authenticate the stream for its 'from' domain without asking that
+	// domain's Authoritative Server. XEP-0220 §2.1.1 lets only the
+	// Receiving Server say whether a key is valid; a receiver without the
+	// defect refuses the forged result with <unsupported-stanza-type/>. The class
+	// of Metronome issue #391 (a dialback shortcut that authenticated
+	// peers without the check it stood for); fedsim attack
+	// dialback-shortcut, docs/security.md. Default false.
+	DialbackTrustResult bool
+	// TLSFailureRetryPlaintext is a defect to model: as initiating server,
+	// when a TLS handshake fails, connect again and go on without TLS
+	// (Server Dialback in plaintext), as Openfire 4.7 and earlier did
+	// (OF-1009; docs/security.md), so an on-path attacker who breaks the
+	// handshake downgrades the stream. It is not done where the policy
+	// itself demands TLS (initiate_tls=always) or the target has usable
+	// TLSA records (RFC 7673 §3.4); a receiver that requires STARTTLS
+	// refuses the plaintext retry. fedsim attack plaintext-retry. Default
+	// false.
+	TLSFailureRetryPlaintext bool
 	// Errors names the conditions the server uses when it refuses.
 	Errors ErrorProfile
 }
@@ -376,6 +397,12 @@ func newPolicyFieldTable() []PolicyField {
 		boolField("stream_management", false, []string{"false", "true"},
 			"stream management (XEP-0198) for the initiating server's stanzas: <sm/> offered on the authenticated stream, <enable resume='true'/>, <r/> and <a h/> acks, and after a broken connection a new authenticated stream that resumes the session and re-sends what was not handled",
 			func(p *Policy) *bool { return &p.StreamManagement }),
+		defectField("dialback_trust_result",
+			"a defect to model (Metronome #391's class): as Receiving Server, take the Originating Server's own <db:result type='valid'/> at its word and authenticate its 'from' domain without asking the Authoritative Server (XEP-0220 §2.1.1 forbids it)",
+			func(p *Policy) *bool { return &p.DialbackTrustResult }),
+		defectField("tls_failure_retry_plaintext",
+			"a defect to model (Openfire 4.7 and earlier): as initiating server, after a failed TLS handshake connect again without TLS and use dialback in plaintext — unless initiate_tls=always or the target has usable TLSA records (RFC 7673 §3.4)",
+			func(p *Policy) *bool { return &p.TLSFailureRetryPlaintext }),
 		partsField("errors", "the error conditions the server uses when it refuses (RFC 6120 §4.9.3, §8.3.3)",
 			conditionPart("tls_required", "not-authorized", StreamConditions,
 				"stream error for a dialback key or stanza before mandatory STARTTLS (RFC 6120 §4.9.3.12; Prosody and ejabberd send policy-violation)",

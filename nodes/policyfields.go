@@ -213,6 +213,14 @@ func boolField(name string, always bool, values []string, help string, field fun
 	return f
 }
 
+// defectField is a bool field that models a server's bug (default false):
+// it is not in Grid, so that a policy sweep never suggests it.
+func defectField(name, help string, field func(*Policy) *bool) PolicyField {
+	f := boolField(name, false, []string{"false", "true"}, help, field)
+	f.Grid = nil
+	return f
+}
+
 // levelsField is a set of levels ("V,E,T").
 func levelsField(name, help string, values, grid []string, field func(*Policy) *Levels) PolicyField {
 	return PolicyField{Name: name, Kind: FieldLevels, Values: values, Grid: grid, Always: true, Help: help,

@@ -42,6 +42,9 @@ type route struct {
 	// than being refused).
 	lastErr  string
 	timedOut bool
+	// plaintext: the route is retrying without TLS after a failed
+	// handshake (the defect Policy.TLSFailureRetryPlaintext).
+	plaintext bool
 }
 
 // route sends a stanza from a local user (or a local answer) towards its
@@ -76,7 +79,7 @@ func (s *Server) startRoute(r *route) {
 	to := r.domain
 	r.state = routeResolving
 	r.level = LevelNone
-	r.targets, r.next, r.lastErr, r.timedOut = nil, 0, "", false
+	r.targets, r.next, r.lastErr, r.timedOut, r.plaintext = nil, 0, "", false, false
 	r.timer = s.tag(tagEntry{kind: tagRouteTimer, route: r})
 	s.emit(Effect{Kind: EffTimer, Tag: r.timer, Delay: s.cfg.NegotiationTimeout})
 	s.note(nil, "route", "no stream to %s yet: %s starts a server-to-server negotiation", str(to), str(s.cfg.Domain))
@@ -283,6 +286,38 @@ func (s *Server) deliverLocal(stanza *xmlstream.Element) {
 		s.note(nil, "answer", "%s answers the ping (XEP-0199)", str(bareJID(to))).Stanza = reply
 		s.route(reply)
 	}
+}
+
+// retryPlaintext is the defect Policy.TLSFailureRetryPlaintext: st, an
+// Originating stream, lost its TLS handshake (reason), and the server
+// connects to the same target again to go on without TLS (to the first
+// STARTTLS target when the handshake was Direct TLS). It reports whether it
+// retried, and otherwise, when the defect is on, why not (for the outcome's
+// reason).
+func (s *Server) retryPlaintext(st *stream, reason string) (bool, string) {
+	r, p := st.route, s.cfg.Policy
+	if !p.TLSFailureRetryPlaintext || st.state != stTLS || r.plaintext || r.state != routeNegotiating {
+		return false, ""
+	}
+	switch {
+	case p.InitiateTLS == InitiateAlways:
+		return false, "no plaintext retry: " + s.cfg.Domain + " requires encryption (policy initiate_tls=always)"
+	case p.DANE != DANEOff && len(s.usableTLSA(st)) > 0:
+		return false, "no plaintext retry: " + r.domain + " has usable TLSA records, so TLS is mandatory with it (RFC 7673 §3.4)"
+	}
+	next := r.next - 1
+	for next < len(r.targets) && r.targets[next].Direct {
+		next++
+	}
+	if next >= len(r.targets) {
+		return false, "no plaintext retry: " + r.domain + " has no STARTTLS target"
+	}
+	r.next, r.plaintext, r.state, r.st = next, true, routeConnecting, nil
+	st.route = nil
+	s.note(st, "decide", "%s connects to %s again and will not negotiate TLS: the TLS handshake failed (%s) (policy tls_failure_retry_plaintext=true, a defect: Openfire 4.7 and earlier)",
+		str(s.cfg.Domain), str(r.domain), str(reason))
+	s.dialNext(r)
+	return true, ""
 }
 
 // fallbackOnly reports whether the targets came from the address-record

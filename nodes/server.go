@@ -80,8 +80,9 @@ type Config struct {
 	WebTrust *ca.Pool
 
 	// Broken deliberately breaks one negotiation rule so that tests can
-	// show the invariant checker and the shipped scenarios catch it. Never
-	// set it otherwise.
+	// show the invariant checker and the shipped scenarios catch it, or so
+	// that an attacker's server can send what no honest one does
+	// (ClaimDialbackValid). Never set it on a victim.
 	Broken BrokenRule
 }
 
@@ -100,6 +101,12 @@ const (
 	// receiving server, grant it and take the stream for the session's
 	// domain.
 	ResumeWithoutAuthentication
+	// ClaimDialbackValid: as Originating Server, send <db:result
+	// type='valid'/> in place of a dialback key — the forgery of the
+	// dialback-shortcut attacker's server (scenarios, fedsim attack
+	// dialback-shortcut), which only a receiver with the defect
+	// Policy.DialbackTrustResult believes.
+	ClaimDialbackValid
 )
 
 // Server is one XMPP server's federation logic.
@@ -746,6 +753,13 @@ func (s *Server) streamGone(st *stream, reason string) {
 					s.startRoute(r)
 				}
 			} else {
+				retried, why := s.retryPlaintext(st, reason)
+				if retried {
+					return
+				}
+				if why != "" {
+					reason += "; " + why
+				}
 				// RFC 6120 §8.3.3.17: 'wait' for a transient failure, 'cancel'
 				// when the peer was reached but authentication or policy failed.
 				typ := "cancel"

@@ -51,6 +51,16 @@ func (s *Server) takeStartTLS(st *stream, starttls, features *xmlstream.Element)
 	if starttls != nil {
 		required := starttls.Child("required") != nil
 		negotiate := false
+		if r := st.route; r != nil && r.plaintext {
+			// The defect Policy.TLSFailureRetryPlaintext: this connection is
+			// the retry after a failed handshake.
+			if required {
+				s.giveUp(st, st.peer+" requires STARTTLS, and "+s.cfg.Domain+" is retrying without TLS after a failed handshake")
+				return settled
+			}
+			s.note(st, "decide", "%s does not negotiate TLS: it is retrying %s without TLS after a failed handshake (policy tls_failure_retry_plaintext=true)", str(s.cfg.Domain), str(st.peer))
+			return pass
+		}
 		if daneTLS && p.InitiateTLS == InitiateNever {
 			s.giveUp(st, st.peer+" has usable TLSA records, so TLS is mandatory with it (RFC 7673 §2.4), but "+s.cfg.Domain+" never negotiates TLS (policy initiate_tls=never)")
 			return settled
