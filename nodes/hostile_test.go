@@ -209,7 +209,7 @@ func hostileCases() []hostileCase {
 		// accepts evil.lit's stanza, with no verification asked for.
 		{name: "unsolicited db:result valid, dialback_trust_result", policy: func(p *Policy) { p.DialbackTrustResult = true },
 			input: hdr + "<db:result from='evil.lit' to='type2.lit' type='valid'/>" + stanza,
-			want: "<db:result from='type2.lit' to='evil.lit' type='valid'/>", wantEvent: "accept-stanza"},
+			want:  "<db:result from='type2.lit' to='evil.lit' type='valid'/>", wantEvent: "accept-stanza"},
 		{name: "unsolicited db:result invalid", input: hdr + "<db:result from='evil.lit' to='type2.lit' type='invalid'/>", cond: "unsupported-stanza-type"},
 		{name: "unsolicited db:result error", input: hdr + "<db:result from='evil.lit' to='type2.lit' type='error'/>", cond: "unsupported-stanza-type"},
 		{name: "db:result of an unknown type", input: hdr + "<db:result from='evil.lit' to='type2.lit' type='bogus'>k</db:result>", cond: "unsupported-stanza-type"},

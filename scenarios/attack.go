@@ -27,6 +27,18 @@ const (
 	// AttackTLSIntercept: an on-path attacker terminates TLS with its own
 	// certificate towards both ends.
 	AttackTLSIntercept AttackKind = "tls-intercept"
+	// AttackDialbackShortcut: an impostor claiming the initiating domain
+	// connects to the receiver and, in place of a dialback key, sends
+	// <db:result type='valid'/> — claiming its own key valid — then a
+	// forged stanza. Only a receiver with the defect
+	// dialback_trust_result believes it (the class of Metronome issue
+	// #391).
+	AttackDialbackShortcut AttackKind = "dialback-shortcut"
+	// AttackPlaintextRetry: an on-path attacker resets every TLS handshake
+	// between the pair; an initiator with the defect
+	// tls_failure_retry_plaintext (Openfire 4.7 and earlier) connects
+	// again without TLS, and the attacker reads its stanzas.
+	AttackPlaintextRetry AttackKind = "plaintext-retry"
 )
 
 // AttackKindSpec is one attack kind: what the attacker does and which of an
@@ -45,7 +57,16 @@ type AttackKindSpec struct {
 	// federates without TLS, gives it nothing to attack (verdicts
 	// no-federation and plaintext).
 	NeedsTLS bool
-	_        struct{}
+	// Defect names the policy field (a bool, default false) that models
+	// the server bug the attack exploits, and DefectSide whose policy it
+	// is in ("initiator" or "receiver"): with AttackOptions.WithDefect the
+	// matrix switches it on in that side's policy. "" for attacks on
+	// correct servers.
+	Defect, DefectSide string
+	// Servers are the kinds of server fedsim attack runs against each
+	// other by default (nil: Types).
+	Servers []string
+	_       struct{}
 }
 
 // attackSpecs is the attack vocabulary, in display order.
@@ -58,7 +79,20 @@ var attackSpecs = []AttackKindSpec{
 		Intro: "An on-path attacker deletes <starttls/> from every <stream:features/> between the two servers."},
 	{Kind: AttackTLSIntercept, NeedsTLS: true, Cert: true,
 		Intro: "An on-path attacker terminates TLS towards both servers with certificates of its own."},
+	{Kind: AttackDialbackShortcut, Forges: true, Defect: "dialback_trust_result", DefectSide: "receiver", Servers: withRealServers,
+		Intro: "An impostor claiming the initiating domain (a self-signed certificate in its name) connects to the receiver, sends\n" +
+			"<db:result type='valid'/> instead of a dialback key — claiming its own key valid — and forges a message in the\n" +
+			"initiating domain's name. Only a receiver with the defect dialback_trust_result believes it (Metronome #391's class)."},
+	{Kind: AttackPlaintextRetry, NeedsTLS: true, Defect: "tls_failure_retry_plaintext", DefectSide: "initiator", Servers: withRealServers,
+		Intro: "An on-path attacker resets every TLS handshake between the two servers (their ClientHello never arrives); an initiator\n" +
+			"with the defect tls_failure_retry_plaintext (Openfire 4.7 and earlier) connects again without TLS."},
 }
+
+// withRealServers is the six types and two real servers whose defaults
+// use TLS opportunistically (docs/presets.md): the XEP's types use TLS
+// either only when the peer requires it or always, so no downgrade shows
+// among them alone.
+var withRealServers = append(append([]string(nil), Types...), "openfire", "ejabberd-24")
 
 // AttackKindSpecs returns the table of attack kinds, in display order.
 func AttackKindSpecs() []AttackKindSpec { return append([]AttackKindSpec(nil), attackSpecs...) }
@@ -169,6 +203,13 @@ type AttackOptions struct {
 	InterceptCert string
 	// Policies replaces presets' policies, as in PairOptions.
 	Policies map[string]nodes.Policy
+	// WithDefect switches the attack kind's defect (AttackKindSpec.Defect)
+	// on in its side's policy, for the run and its baseline; false leaves
+	// the policies as they are (the defects default off).
+	WithDefect bool
+	// Servers are the kinds of server the matrix runs against each other
+	// (XEP-0238 types and real-server presets; default Types).
+	Servers []string
 }
 
 // AttackResult is one cell of a security matrix. Every field is computed
@@ -232,6 +273,9 @@ func RunAttack(kind AttackKind, p Pair, opt AttackOptions) (*AttackResult, error
 	default:
 		return nil, fmt.Errorf("scenarios: intercept certificate %q: want self-signed or wrong-name", opt.InterceptCert)
 	}
+	if err := opt.applyDefect(kind, cfg); err != nil {
+		return nil, err
+	}
 	from, to := p.Domains()
 	cfg.Attacks = []AttackSpec{{Kind: kind, Initiator: from, Receiver: to, Cert: opt.InterceptCert}}
 	if kind != AttackTLSIntercept {
@@ -248,11 +292,39 @@ func RunAttack(kind AttackKind, p Pair, opt AttackOptions) (*AttackResult, error
 
 func attackNames() string { return strings.Join(AttackKindNames(), ", ") }
 
-// RunAttackMatrix runs all 36 pairs under one attack.
+// applyDefect switches kind's defect on in the policy of its side of a
+// pair's config (cfg.Servers[0] initiates, [1] receives), when opt asks.
+func (opt AttackOptions) applyDefect(kind AttackKind, cfg *Config) error {
+	spec, _ := AttackKindOf(kind)
+	if !opt.WithDefect || spec.Defect == "" {
+		return nil
+	}
+	f, ok := nodes.PolicyFieldByName(spec.Defect)
+	if !ok {
+		return fmt.Errorf("scenarios: attack %s: no policy field %q", kind, spec.Defect)
+	}
+	i := 0
+	if spec.DefectSide == "receiver" {
+		i = 1
+	}
+	return f.Set(&cfg.Servers[i].Policy, "true")
+}
+
+// MatrixServers is the matrix's kinds of server: opt.Servers, or Types.
+func (opt AttackOptions) MatrixServers() []string {
+	if len(opt.Servers) > 0 {
+		return opt.Servers
+	}
+	return Types
+}
+
+// RunAttackMatrix runs every pair of opt.MatrixServers() (by default the
+// 36 pairs of XEP-0238 types) under one attack, row by row.
 func RunAttackMatrix(kind AttackKind, opt AttackOptions) ([]*AttackResult, error) {
 	var out []*AttackResult
-	for _, a := range Types {
-		for _, b := range Types {
+	servers := opt.MatrixServers()
+	for _, a := range servers {
+		for _, b := range servers {
 			r, err := RunAttack(kind, Pair{a, b}, opt)
 			if err != nil {
 				return out, err
@@ -277,6 +349,12 @@ func impostorPolicy() nodes.Policy {
 // self-signed certificate in the domain's name (it cannot get the CA to
 // issue one) and its own dialback secret (it does not know the victim's).
 func addImpostor(w *World, domain, host, addr string, users []string) (*Node, error) {
+	return addImpostorAs(w, domain, host, addr, users, impostorPolicy(), nodes.NotBroken)
+}
+
+// addImpostorAs is addImpostor with the impostor's policy and the rule it
+// breaks on purpose (the dialback-shortcut impostor's forged result).
+func addImpostorAs(w *World, domain, host, addr string, users []string, pol nodes.Policy, broken nodes.BrokenRule) (*Node, error) {
 	nb, na := certWindow()
 	r := w.Sim.Stream("attacker/" + host)
 	key := make([]byte, 16)
@@ -284,8 +362,8 @@ func addImpostor(w *World, domain, host, addr string, users []string) (*Node, er
 		key[i] = byte(r.Uint32())
 	}
 	cert := ca.SelfSign(ca.Template{Subject: domain, DNSNames: []string{domain}, NotBefore: nb, NotAfter: na}, key)
-	srv, err := nodes.New(nodes.Config{Domain: domain, Policy: impostorPolicy(), Cert: cert, Trust: ca.NewPool(),
-		Secret: fmt.Sprintf("attacker-%x", key), Users: users, Rand: w.Sim.Stream("ids/" + host)})
+	srv, err := nodes.New(nodes.Config{Domain: domain, Policy: pol, Cert: cert, Trust: ca.NewPool(),
+		Secret: fmt.Sprintf("attacker-%x", key), Users: users, Rand: w.Sim.Stream("ids/" + host), Broken: broken})
 	if err != nil {
 		return nil, err
 	}

@@ -66,7 +66,34 @@ type Attack struct {
 	Impostors [2]*Node
 	w         *World
 	stripped  int
+	broken    int // plaintext-retry: TLS handshakes reset
 	read      []string
+}
+
+// breakTLS is the plaintext-retry attacker between hosts a and b: it
+// resets every connection whose TLS handshake starts (the ClientHello,
+// STARTTLS or Direct TLS, never arrives), calling onBreak, and calls onRead
+// with every stanza that crosses in plaintext.
+func breakTLS(a, b string, onBreak, onRead func(s *network.Segment)) network.Filter {
+	return network.Filter{Name: "TLS breaker", F: func(n *network.Net, s *network.Segment) network.Action {
+		if (s.From != a || s.To != b) && (s.From != b || s.To != a) {
+			return network.Pass
+		}
+		switch {
+		case s.Kind == network.KindClientHello:
+			onBreak(s)
+			return network.Reset
+		case s.Kind == network.KindData && !s.Encrypted && isStanza(s.Data):
+			onRead(s)
+		}
+		return network.Pass
+	}}
+}
+
+// isStanza reports whether a write starts with a stanza (RFC 6120 §8).
+func isStanza(b []byte) bool {
+	t := string(b)
+	return strings.HasPrefix(t, "<iq ") || strings.HasPrefix(t, "<message ") || strings.HasPrefix(t, "<presence ")
 }
 
 // ImpostorHost names the host of a dns-poison impostor claiming domain.
@@ -110,6 +137,32 @@ func (w *World) InstallAttack(p AttackPlan) (*Attack, error) {
 		if a.Plan.Forged == nil {
 			a.Plan.Forged = defaultForgery(ini, rec)
 		}
+	case AttackDialbackShortcut:
+		addr := p.ImpostorAddrs[0]
+		if addr == "" {
+			addr = "10.6.6.1"
+		}
+		// The impostor falls back to dialback after a failed SASL EXTERNAL
+		// (a receiver that offers EXTERNAL on every TLS stream judges its
+		// self-signed certificate at <auth/>), and then forges the result.
+		pol := impostorPolicy()
+		pol.SASLFallback = true
+		var err error
+		if a.Impostors[0], err = addImpostorAs(w, p.Initiator, ImpostorHost(p.Initiator), addr, ini.S.Config().Users, pol, nodes.ClaimDialbackValid); err != nil {
+			return nil, err
+		}
+		w.TraceWorld(ImpostorHost(p.Initiator), "attack", fmt.Sprintf("an impostor claiming %s will send %s <db:result type='valid'/> instead of a dialback key", p.Initiator, p.Receiver))
+		if a.Plan.Forged == nil {
+			a.Plan.Forged = defaultForgery(ini, rec)
+		}
+	case AttackPlaintextRetry:
+		w.Net.Filters = append(w.Net.Filters, breakTLS(ini.Host.Name, rec.Host.Name, func(s *network.Segment) {
+			a.broken++
+			w.TraceWorld("mallory", "attack", fmt.Sprintf("resets c%d: the ClientHello %s sends never arrives", s.Conn, s.From))
+		}, func(s *network.Segment) {
+			a.read = append(a.read, string(s.Data))
+			w.TraceWorld("mallory", "attack", fmt.Sprintf("reads in plaintext on c%d: %s", s.Conn, s.Data))
+		}))
 	case AttackStripSTARTTLS:
 		w.Net.Filters = append(w.Net.Filters, network.StripSTARTTLS(ini.Host.Name, rec.Host.Name, func(s *network.Segment) {
 			a.stripped++
@@ -125,9 +178,9 @@ func (w *World) InstallAttack(p AttackPlan) (*Attack, error) {
 			asClient = ca.SelfSign(ca.Template{Subject: p.Initiator, DNSNames: []string{p.Initiator}, NotBefore: nb, NotAfter: na}, []byte("mallory-c"))
 		}
 		w.Net.Filters = append(w.Net.Filters, network.Intercept(ini.Host.Name, rec.Host.Name, asServer, asClient, func(s *network.Segment) {
-			if b := string(s.Data); strings.HasPrefix(b, "<iq ") || strings.HasPrefix(b, "<message ") || strings.HasPrefix(b, "<presence ") {
-				a.read = append(a.read, b)
-				w.TraceWorld("mallory", "attack", fmt.Sprintf("reads inside TLS on c%d: %s", s.Conn, b))
+			if isStanza(s.Data) {
+				a.read = append(a.read, string(s.Data))
+				w.TraceWorld("mallory", "attack", fmt.Sprintf("reads inside TLS on c%d: %s", s.Conn, s.Data))
 			}
 		}))
 	default:
@@ -141,7 +194,7 @@ func (w *World) InstallAttack(p AttackPlan) (*Attack, error) {
 // traffic is scheduled, so that at equal times the victims go first (as in
 // RunAttack).
 func (a *Attack) Launch() {
-	if a.Plan.Kind == AttackDNSPoison {
+	if a.Plan.Kind == AttackDNSPoison || a.Plan.Kind == AttackDialbackShortcut {
 		a.Impostors[0].SendAt(sim.Time(a.Plan.ForgeAt), a.Plan.Forged)
 	}
 }
@@ -216,6 +269,33 @@ func (a *Attack) Result(baseline nodes.Level) *AttackResult {
 		default:
 			res.Stopped = append(res.Stopped, "the downgrade: TLS was negotiated anyway")
 		}
+	case AttackDialbackShortcut:
+		for _, d := range w.Deliveries {
+			if d.Host == recHost && d.Stanza.Attr("id") == p.Forged.Attr("id") && d.Stanza.Attr("from") == p.Forged.Attr("from") {
+				res.Impersonated = true
+			}
+		}
+		if !res.Impersonated {
+			res.Stopped = append(res.Stopped, "impersonation: "+a.refusal(recHost, a.Impostors[0].Host.Name, p.Receiver))
+		}
+	case AttackPlaintextRetry:
+		tlsBefore := baseline == nodes.LevelEncrypted || baseline == nodes.LevelTrusted
+		res.Downgraded = tlsBefore && res.Outcome == nodes.LevelVerified
+		res.Read = tlsBefore && len(a.read) > 0
+		switch {
+		case res.Downgraded || res.Read:
+		case baseline == nodes.LevelNone:
+			res.Stopped = append(res.Stopped, "nothing to attack: the pair does not federate")
+		case baseline == nodes.LevelVerified:
+			res.Stopped = append(res.Stopped, "no TLS to break: the pair never uses TLS (its traffic is plaintext anyway)")
+		case res.Outcome == nodes.LevelNone:
+			res.Denied = true
+			res.Stopped = append(res.Stopped, "the downgrade: "+outcomeReason(w, iniHost, p.Receiver, "the pair refused to go on"))
+		case a.broken == 0:
+			res.Stopped = append(res.Stopped, "no TLS handshake crossed the attacker")
+		default:
+			res.Stopped = append(res.Stopped, "the downgrade: the pair federated at "+res.Outcome.Letter()+" anyway")
+		}
 	case AttackTLSIntercept:
 		res.Read = len(a.read) > 0
 		switch {
@@ -232,4 +312,25 @@ func (a *Attack) Result(baseline nodes.Level) *AttackResult {
 		}
 	}
 	return res
+}
+
+// refusal says why host refused the impostor's stream, from host's own
+// stream-error notes on the impostor's connections (the trace), or else
+// from the impostor's outcome.
+func (a *Attack) refusal(host, impostor, domain string) string {
+	w := a.w
+	if w.Sim.Trace != nil {
+		conns := map[int64]bool{}
+		for _, r := range w.Sim.Trace.Records {
+			if r.Node == impostor && r.Conn != 0 {
+				conns[int64(r.Conn)] = true
+			}
+		}
+		for _, r := range w.Sim.Trace.Records {
+			if r.Node == host && r.Kind == sim.KindEvent && r.Event == "stream-error" && conns[int64(r.Conn)] {
+				return r.Detail
+			}
+		}
+	}
+	return outcomeReason(w, impostor, domain, "the receiver accepted the impostor's stream but not its stanza")
 }

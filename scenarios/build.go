@@ -490,16 +490,18 @@ func (b *builder) attacks() error {
 		if name == "" {
 			name = string(a.Kind)
 		}
+		if spec, _ := AttackKindOf(a.Kind); spec.Forges && a.Forge != "" {
+			el, err := ParseStanza(a.Forge)
+			if err != nil {
+				return fmt.Errorf("scenarios: attack %s: forge: %w", name, err)
+			}
+			plan.Forged = el
+		}
 		switch a.Kind {
 		case AttackDNSPoison:
 			plan.ImpostorAddrs = [2]string{nextAddr(), nextAddr()}
-			if a.Forge != "" {
-				el, err := ParseStanza(a.Forge)
-				if err != nil {
-					return fmt.Errorf("scenarios: attack %s: forge: %w", name, err)
-				}
-				plan.Forged = el
-			}
+		case AttackDialbackShortcut:
+			plan.ImpostorAddrs = [2]string{nextAddr(), ""}
 		case AttackTLSIntercept:
 			switch a.Cert {
 			case "", "self-signed":

@@ -167,6 +167,10 @@ func Check(w *World) Report {
 		el string
 	}
 	var smGranted []grant
+	// selfValid: who wrote a <db:result type='valid'/> on each connection —
+	// an Originating Server's claim that its own key is valid (the
+	// dialback-shortcut attack) when the accepting host did not write it.
+	selfValid := map[string][]string{}
 	if w.Sim.Trace != nil {
 		for _, r := range w.Sim.Trace.Records {
 			k := [2]string{r.Node, fmt.Sprint(r.Conn)}
@@ -202,6 +206,8 @@ func Check(w *World) Report {
 					k := verifyKey{el.Attr("to"), el.Attr("from"), el.Attr("id")}
 					answeredBy[k] = append(answeredBy[k], r.Node)
 				}
+			case r.Kind == sim.KindXML && strings.HasPrefix(r.XML, "<db:result ") && strings.Contains(r.XML, "type='valid'"):
+				selfValid[fmt.Sprint(r.Conn)] = append(selfValid[fmt.Sprint(r.Conn)], r.Node)
 			case r.Kind == sim.KindXML && strings.HasPrefix(r.XML, "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'"):
 				saslOK[[2]string{r.Node, fmt.Sprint(r.Conn)}] = true
 			case r.Kind == sim.KindEvent && r.Event == "tls-ok" && strings.HasPrefix(r.Detail, "peer certificate verified"):
@@ -269,7 +275,14 @@ func Check(w *World) Report {
 			}
 			by := answeredBy[verifyKey{a.Server, a.From, a.StreamID}]
 			if len(by) == 0 {
-				rep.Violations = append(rep.Violations, Violation{"dialback-verified", fmt.Sprintf("%s accepted %s by dialback but no Authoritative Server confirmed a key for stream %s", where, from, a.StreamID)})
+				detail := fmt.Sprintf("%s accepted %s by dialback but no Authoritative Server confirmed a key for stream %s", where, from, a.StreamID)
+				for _, host := range selfValid[fmt.Sprint(a.Conn)] {
+					if host != a.Host {
+						detail += fmt.Sprintf(": it took the <db:result type='valid'/> that %s itself sent on that connection at its word", host)
+						break
+					}
+				}
+				rep.Violations = append(rep.Violations, Violation{"dialback-verified", detail})
 				continue
 			}
 			for _, host := range by {

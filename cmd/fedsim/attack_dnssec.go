@@ -1,10 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/fedsim/fedsim/scenarios"
 )
@@ -17,10 +15,8 @@ func attackDNSSEC(kind scenarios.AttackKind, o *opts, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	replay := fmt.Sprintf("fedsim attack %s --dnssec --seed %d", kind, o.seed)
-	if kind == scenarios.AttackTLSIntercept && o.cert != "self-signed" {
-		replay += " --cert " + o.cert
-	}
+	spec, _ := scenarios.AttackKindOf(kind)
+	replay := attackReplay(kind, spec, o)
 	if o.format == "json" {
 		type cell struct {
 			Deployment   string `json:"deployment"`
@@ -41,37 +37,22 @@ func attackDNSSEC(kind scenarios.AttackKind, o *opts, stdout io.Writer) error {
 		for _, c := range cells {
 			out.Cells = append(out.Cells, cell{c.Deployment, c.Type, c.Verdict(), c.Impersonated, c.Read, c.Baseline.Letter(), c.Outcome.Letter(), c.Why, c.ReadWhy})
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return encodeIndented(stdout, out)
 	}
 	fmt.Fprintf(stdout, "%s under DNSSEC and DANE: rows are deployments, columns each XEP-0238 type talking to its own kind;\n", kind)
 	fmt.Fprintln(stdout, "each cell is the verdict, then in brackets the level the pair reaches without the attacker.")
 	fmt.Fprintln(stdout)
-	width := 12
-	label := func(c *scenarios.DNSSECCell) string { return fmt.Sprintf("%s [%s]", c.Verdict(), c.Baseline.Letter()) }
-	for _, c := range cells {
-		if l := len(label(c)) + 2; l > width {
-			width = l
-		}
-	}
-	first := 23
-	row := func(head string, cols []string) {
-		line := fmt.Sprintf("%-*s", first, head)
-		for _, c := range cols {
-			line += fmt.Sprintf("%-*s", width, c)
-		}
-		fmt.Fprintln(stdout, strings.TrimRight(line, " "))
-	}
-	row("", scenarios.Types)
 	n := len(scenarios.Types)
+	var heads []string
+	rows := make([][]string, len(scenarios.Deployments))
 	for i, d := range scenarios.Deployments {
-		var cols []string
+		heads = append(heads, d.Name)
 		for j := range scenarios.Types {
-			cols = append(cols, label(cells[i*n+j]))
+			c := cells[i*n+j]
+			rows[i] = append(rows[i], fmt.Sprintf("%s [%s]", c.Verdict(), c.Baseline.Letter()))
 		}
-		row(d.Name, cols)
 	}
+	writeGrid(stdout, heads, scenarios.Types, rows, 23, 12)
 	fmt.Fprintln(stdout)
 	for _, d := range scenarios.Deployments {
 		fmt.Fprintf(stdout, "%-23s %s\n", d.Name, d.Help)

@@ -216,6 +216,9 @@ type opts struct {
 	streamManagement bool
 	// attack dns-poison --dnssec: the DNSSEC and DANE deployments matrix.
 	dnssec bool
+	// attack: on or off, the attack kind's defect (dialback-shortcut,
+	// plaintext-retry).
+	defect string
 }
 
 // flagsFor returns the flags function of matrix, attack or chaos.
@@ -248,6 +251,8 @@ func newFlags(name string, o *opts, stderr io.Writer) (*flag.FlagSet, *opts) {
 		fs.StringVar(&o.format, "format", "text", "output format: text or json")
 		fs.StringVar(&o.cert, "cert", "self-signed", "tls-intercept: the interceptor's certificate, self-signed or wrong-name (CA-issued for another name)")
 		fs.BoolVar(&o.dnssec, "dnssec", false, "instead of the 6x6 matrix, each type against its own kind under DNSSEC and DANE deployments (signed zones, validating resolvers, TLSA records; docs/dane.md)")
+		fs.StringVar(&o.servers, "servers", "", "comma-separated kinds of server to run against each other: type1 … type6 and the real-server presets of docs/presets.md (default: the six types; dialback-shortcut and plaintext-retry add openfire and ejabberd-24)")
+		fs.StringVar(&o.defect, "defect", "on", "dialback-shortcut and plaintext-retry: on runs the matrix with the attack's defect switched on in the victim's policy, then again without it; off only without it")
 	}
 	return fs, o
 }
@@ -445,116 +450,6 @@ func writeSummary(w io.Writer, from, to string, r scenarios.PairReading) {
 	default:
 		fmt.Fprintln(w, "The ping was neither delivered nor bounced.")
 	}
-}
-
-func cmdAttack(args []string, stdout, stderr io.Writer) error {
-	fs, o := newFlags("attack", &opts{}, stderr)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	names := scenarios.AttackKindNames()
-	if len(pos) != 1 {
-		return badInput("want one attack kind: %s", strings.Join(names, ", "))
-	}
-	kind := scenarios.AttackKind(pos[0])
-	spec, known := scenarios.AttackKindOf(kind)
-	if !known {
-		return badInput("unknown attack %q (want %s)", pos[0], strings.Join(names, ", "))
-	}
-	if o.format != "text" && o.format != "json" {
-		return badInput("--format %q: want text or json", o.format)
-	}
-	if o.cert != "self-signed" && o.cert != "wrong-name" {
-		return badInput("--cert %q: want self-signed or wrong-name", o.cert)
-	}
-	if o.dnssec {
-		return attackDNSSEC(kind, o, stdout)
-	}
-	results, err := scenarios.RunAttackMatrix(kind, scenarios.AttackOptions{Seed: o.seed, InterceptCert: o.cert})
-	if err != nil {
-		return err
-	}
-	replay := fmt.Sprintf("fedsim attack %s --seed %d", kind, o.seed)
-	if spec.Cert && o.cert != "self-signed" {
-		replay += " --cert " + o.cert
-	}
-	if o.format == "json" {
-		type cell struct {
-			Initiator    string   `json:"initiator"`
-			Receiver     string   `json:"receiver"`
-			Attack       string   `json:"attack"`
-			Verdict      string   `json:"verdict"`
-			Impersonated bool     `json:"impersonated"`
-			Read         bool     `json:"read"`
-			Downgraded   bool     `json:"downgraded"`
-			Refused      bool     `json:"refused"`
-			Baseline     string   `json:"baseline"`
-			Outcome      string   `json:"outcome"`
-			Stopped      []string `json:"stopped_by,omitempty"`
-		}
-		out := struct {
-			Seed   uint64 `json:"seed"`
-			Attack string `json:"attack"`
-			Replay string `json:"replay"`
-			Cells  []cell `json:"cells"`
-		}{Seed: o.seed, Attack: string(kind), Replay: replay}
-		for _, r := range results {
-			out.Cells = append(out.Cells, cell{r.Initiator, r.Receiver, string(kind), r.Verdict(), r.Impersonated, r.Read,
-				r.Downgraded, r.Denied, r.Baseline.Letter(), r.Outcome.Letter(), r.Stopped})
-		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
-			return err
-		}
-		return nil
-	}
-	fmt.Fprintf(stdout, "Security matrix under %s: rows initiate, columns receive; each cell ran in a fresh world.\n", kind)
-	fmt.Fprintln(stdout, spec.Intro)
-	fmt.Fprintln(stdout)
-	width := 14
-	for _, r := range results {
-		if l := len(r.Verdict()) + 2; l > width {
-			width = l
-		}
-	}
-	fmt.Fprintf(stdout, "%-8s", "")
-	for i, t := range scenarios.Types {
-		if i == len(scenarios.Types)-1 {
-			fmt.Fprintln(stdout, t)
-		} else {
-			fmt.Fprintf(stdout, "%-*s", width, t)
-		}
-	}
-	for i, a := range scenarios.Types {
-		fmt.Fprintf(stdout, "%-8s", a)
-		for j := range scenarios.Types {
-			v := results[i*6+j].Verdict()
-			if j == 5 {
-				fmt.Fprintln(stdout, v)
-			} else {
-				fmt.Fprintf(stdout, "%-*s", width, v)
-			}
-		}
-	}
-	fmt.Fprintln(stdout)
-	for _, v := range scenarios.VerdictSpecs() {
-		fmt.Fprintf(stdout, "%-13s %s\n", v.Name, v.Help)
-	}
-	fmt.Fprintln(stdout)
-	fmt.Fprintln(stdout, "What stopped the attacker (per cell):")
-	for _, r := range results {
-		for _, s := range r.Stopped {
-			if strings.HasPrefix(s, "nothing to") || strings.HasPrefix(s, "no TLS to intercept") {
-				continue
-			}
-			fmt.Fprintf(stdout, "  %s -> %s: %s\n", r.Initiator, r.Receiver, s)
-		}
-	}
-	fmt.Fprintln(stdout)
-	fmt.Fprintln(stdout, "See docs/security.md. Replay: "+replay)
-	return nil
 }
 
 func cmdChaos(args []string, stdout, stderr io.Writer) error {

@@ -275,6 +275,14 @@ func (l *loader) check() {
 				impostorDomains[dom] = true
 				hosts[scenarios.ImpostorHost(dom)] = true
 			}
+		case scenarios.AttackDialbackShortcut:
+			if impostorDomains[a.Initiator] {
+				d.errorf(a.at, "%s: %s is already impersonated by another attack", path, a.Initiator)
+			}
+			impostorDomains[a.Initiator] = true
+			hosts[scenarios.ImpostorHost(a.Initiator)] = true
+		case scenarios.AttackPlaintextRetry:
+			onPath = true
 		case scenarios.AttackStripSTARTTLS, scenarios.AttackTLSIntercept:
 			onPath = true
 			switch a.Cert {
