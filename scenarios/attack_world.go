@@ -252,23 +252,7 @@ func (a *Attack) Result(baseline nodes.Level) *AttackResult {
 			res.Stopped = append(res.Stopped, "interception: "+outcomeReason(w, iniHost, p.Receiver, p.Initiator+" never sent its stanza to the impostor"))
 		}
 	case AttackStripSTARTTLS:
-		tlsBefore := baseline == nodes.LevelEncrypted || baseline == nodes.LevelTrusted
-		res.Downgraded = tlsBefore && res.Outcome == nodes.LevelVerified
-		res.Read = res.Downgraded
-		switch {
-		case res.Downgraded:
-		case baseline == nodes.LevelNone:
-			res.Stopped = append(res.Stopped, "nothing to attack: the pair does not federate")
-		case baseline == nodes.LevelVerified:
-			res.Stopped = append(res.Stopped, "nothing to strip: the pair never uses TLS (its traffic is plaintext anyway)")
-		case res.Outcome == nodes.LevelNone:
-			res.Denied = true
-			res.Stopped = append(res.Stopped, "the downgrade: "+outcomeReason(w, iniHost, p.Receiver, "the pair refused to go on"))
-		case a.stripped == 0:
-			res.Stopped = append(res.Stopped, "no <starttls/> crossed the attacker")
-		default:
-			res.Stopped = append(res.Stopped, "the downgrade: TLS was negotiated anyway")
-		}
+		a.downgradeResult(res, baseline, false, a.stripped, "nothing to strip", "no <starttls/> crossed the attacker", "TLS was negotiated anyway")
 	case AttackDialbackShortcut:
 		for _, d := range w.Deliveries {
 			if d.Host == recHost && d.Stanza.Attr("id") == p.Forged.Attr("id") && d.Stanza.Attr("from") == p.Forged.Attr("from") {
@@ -279,23 +263,7 @@ func (a *Attack) Result(baseline nodes.Level) *AttackResult {
 			res.Stopped = append(res.Stopped, "impersonation: "+a.refusal(recHost, a.Impostors[0].Host.Name, p.Receiver))
 		}
 	case AttackPlaintextRetry:
-		tlsBefore := baseline == nodes.LevelEncrypted || baseline == nodes.LevelTrusted
-		res.Downgraded = tlsBefore && res.Outcome == nodes.LevelVerified
-		res.Read = tlsBefore && len(a.read) > 0
-		switch {
-		case res.Downgraded || res.Read:
-		case baseline == nodes.LevelNone:
-			res.Stopped = append(res.Stopped, "nothing to attack: the pair does not federate")
-		case baseline == nodes.LevelVerified:
-			res.Stopped = append(res.Stopped, "no TLS to break: the pair never uses TLS (its traffic is plaintext anyway)")
-		case res.Outcome == nodes.LevelNone:
-			res.Denied = true
-			res.Stopped = append(res.Stopped, "the downgrade: "+outcomeReason(w, iniHost, p.Receiver, "the pair refused to go on"))
-		case a.broken == 0:
-			res.Stopped = append(res.Stopped, "no TLS handshake crossed the attacker")
-		default:
-			res.Stopped = append(res.Stopped, "the downgrade: the pair federated at "+res.Outcome.Letter()+" anyway")
-		}
+		a.downgradeResult(res, baseline, len(a.read) > 0, a.broken, "no TLS to break", "no TLS handshake crossed the attacker", "the pair federated at "+res.Outcome.Letter()+" anyway")
 	case AttackTLSIntercept:
 		res.Read = len(a.read) > 0
 		switch {
@@ -312,6 +280,33 @@ func (a *Attack) Result(baseline nodes.Level) *AttackResult {
 		}
 	}
 	return res
+}
+
+// downgradeResult reads the verdict of an attack that wants the pair in
+// plaintext (strip-starttls, plaintext-retry): downgraded when a pair that
+// uses TLS without the attacker ends at V, read when it is downgraded (or,
+// with sawStanza, when the attacker saw a stanza cross in plaintext).
+// acts counts what the attacker did (stripped offers, reset handshakes);
+// the texts say why nothing happened: the pair never used TLS (noTLS), the
+// attacker never acted (idle), or the pair kept TLS (kept).
+func (a *Attack) downgradeResult(res *AttackResult, baseline nodes.Level, sawStanza bool, acts int, noTLS, idle, kept string) {
+	tlsBefore := baseline == nodes.LevelEncrypted || baseline == nodes.LevelTrusted
+	res.Downgraded = tlsBefore && res.Outcome == nodes.LevelVerified
+	res.Read = res.Downgraded || tlsBefore && sawStanza
+	switch {
+	case res.Downgraded || res.Read:
+	case baseline == nodes.LevelNone:
+		res.Stopped = append(res.Stopped, "nothing to attack: the pair does not federate")
+	case baseline == nodes.LevelVerified:
+		res.Stopped = append(res.Stopped, noTLS+": the pair never uses TLS (its traffic is plaintext anyway)")
+	case res.Outcome == nodes.LevelNone:
+		res.Denied = true
+		res.Stopped = append(res.Stopped, "the downgrade: "+outcomeReason(a.w, a.w.Node(a.Plan.Initiator).Host.Name, a.Plan.Receiver, "the pair refused to go on"))
+	case acts == 0:
+		res.Stopped = append(res.Stopped, idle)
+	default:
+		res.Stopped = append(res.Stopped, "the downgrade: "+kept)
+	}
 }
 
 // refusal says why host refused the impostor's stream, from host's own

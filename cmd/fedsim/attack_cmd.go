@@ -42,13 +42,8 @@ func cmdAttack(args []string, stdout, stderr io.Writer) error {
 	}
 	servers := scenarios.AttackOptions{Servers: spec.Servers}.MatrixServers()
 	if o.servers != "" {
-		servers = nil
-		for _, k := range strings.Split(o.servers, ",") {
-			p, ok := nodes.PresetByName(strings.TrimSpace(k))
-			if !ok {
-				return badInput("--servers: unknown kind %q (want %s)", k, nodes.PresetNames())
-			}
-			servers = append(servers, p.Name)
+		if servers, err = parseServers(o.servers); err != nil {
+			return err
 		}
 	}
 	if o.dnssec {
@@ -74,18 +69,16 @@ func cmdAttack(args []string, stdout, stderr io.Writer) error {
 	replay := attackReplay(kind, spec, o)
 	if o.format == "json" {
 		type cell struct {
-			Initiator    string   `json:"initiator"`
-			Receiver     string   `json:"receiver"`
-			Attack       string   `json:"attack"`
-			Defect       *bool    `json:"defect,omitempty"`
-			Verdict      string   `json:"verdict"`
-			Impersonated bool     `json:"impersonated"`
-			Read         bool     `json:"read"`
-			Downgraded   bool     `json:"downgraded"`
-			Refused      bool     `json:"refused"`
-			Baseline     string   `json:"baseline"`
-			Outcome      string   `json:"outcome"`
-			Stopped      []string `json:"stopped_by,omitempty"`
+			Initiator string `json:"initiator"`
+			Receiver  string `json:"receiver"`
+			Attack    string `json:"attack"`
+			Defect    *bool  `json:"defect,omitempty"`
+			verdictJSON
+			Downgraded bool     `json:"downgraded"`
+			Refused    bool     `json:"refused"`
+			Baseline   string   `json:"baseline"`
+			Outcome    string   `json:"outcome"`
+			Stopped    []string `json:"stopped_by,omitempty"`
 		}
 		out := struct {
 			Seed   uint64 `json:"seed"`
@@ -100,7 +93,7 @@ func cmdAttack(args []string, stdout, stderr io.Writer) error {
 				defect = &defects[i]
 			}
 			for _, r := range rs {
-				out.Cells = append(out.Cells, cell{r.Initiator, r.Receiver, string(kind), defect, r.Verdict(), r.Impersonated, r.Read,
+				out.Cells = append(out.Cells, cell{r.Initiator, r.Receiver, string(kind), defect, verdictOf(r),
 					r.Downgraded, r.Denied, r.Baseline.Letter(), r.Outcome.Letter(), r.Stopped})
 			}
 		}
@@ -152,23 +145,58 @@ func cmdAttack(args []string, stdout, stderr io.Writer) error {
 }
 
 // attackReplay is the command that reproduces an attack run: the kind, the
-// flags that change what it runs, and the seed.
+// flags that change what it runs (in this order), and the seed.
 func attackReplay(kind scenarios.AttackKind, spec scenarios.AttackKindSpec, o *opts) string {
 	replay := "fedsim attack " + string(kind)
-	if o.dnssec {
-		replay += " --dnssec"
-	}
-	replay += fmt.Sprintf(" --seed %d", o.seed)
-	if spec.Cert && o.cert != "self-signed" {
-		replay += " --cert " + o.cert
-	}
-	if o.servers != "" {
-		replay += " --servers " + o.servers
-	}
-	if spec.Defect != "" && o.defect != "on" {
-		replay += " --defect " + o.defect
+	for _, f := range []struct {
+		given bool
+		arg   string
+	}{
+		{o.dnssec, " --dnssec"},
+		{true, fmt.Sprintf(" --seed %d", o.seed)},
+		{spec.Cert && o.cert != "self-signed", " --cert " + o.cert},
+		{o.servers != "", " --servers " + o.servers},
+		{spec.Defect != "" && o.defect != "on", " --defect " + o.defect},
+	} {
+		if f.given {
+			replay += f.arg
+		}
 	}
 	return replay
+}
+
+// cellsJSON is the JSON of fedsim matrix and fedsim attack --dnssec: the
+// seed, the command that replays the run, and one object per cell.
+type cellsJSON[C any] struct {
+	Seed   uint64 `json:"seed"`
+	Replay string `json:"replay"`
+	Cells  []C    `json:"cells"`
+}
+
+// verdictJSON is what every attack cell's JSON says first about its
+// verdict, in fedsim attack and fedsim attack --dnssec.
+type verdictJSON struct {
+	Verdict      string `json:"verdict"`
+	Impersonated bool   `json:"impersonated"`
+	Read         bool   `json:"read"`
+}
+
+func verdictOf(r *scenarios.AttackResult) verdictJSON {
+	return verdictJSON{r.Verdict(), r.Impersonated, r.Read}
+}
+
+// parseServers reads --servers: comma-separated XEP-0238 types and
+// real-server presets, by the names nodes.PresetByName knows.
+func parseServers(list string) ([]string, error) {
+	var kinds []string
+	for _, k := range strings.Split(list, ",") {
+		p, ok := nodes.PresetByName(strings.TrimSpace(k))
+		if !ok {
+			return nil, badInput("--servers: unknown kind %q (want %s)", k, nodes.PresetNames())
+		}
+		kinds = append(kinds, p.Name)
+	}
+	return kinds, nil
 }
 
 // encodeIndented writes v as JSON indented by two spaces, as every --format json of fedsim attack.

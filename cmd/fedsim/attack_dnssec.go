@@ -19,23 +19,17 @@ func attackDNSSEC(kind scenarios.AttackKind, o *opts, stdout io.Writer) error {
 	replay := attackReplay(kind, spec, o)
 	if o.format == "json" {
 		type cell struct {
-			Deployment   string `json:"deployment"`
-			Type         string `json:"type"`
-			Verdict      string `json:"verdict"`
-			Impersonated bool   `json:"impersonated"`
-			Read         bool   `json:"read"`
-			Baseline     string `json:"baseline"`
-			Outcome      string `json:"outcome"`
-			Why          string `json:"impersonation_why"`
-			ReadWhy      string `json:"interception_why"`
+			Deployment string `json:"deployment"`
+			Type       string `json:"type"`
+			verdictJSON
+			Baseline string `json:"baseline"`
+			Outcome  string `json:"outcome"`
+			Why      string `json:"impersonation_why"`
+			ReadWhy  string `json:"interception_why"`
 		}
-		out := struct {
-			Seed   uint64 `json:"seed"`
-			Replay string `json:"replay"`
-			Cells  []cell `json:"cells"`
-		}{Seed: o.seed, Replay: replay}
+		out := cellsJSON[cell]{Seed: o.seed, Replay: replay}
 		for _, c := range cells {
-			out.Cells = append(out.Cells, cell{c.Deployment, c.Type, c.Verdict(), c.Impersonated, c.Read, c.Baseline.Letter(), c.Outcome.Letter(), c.Why, c.ReadWhy})
+			out.Cells = append(out.Cells, cell{c.Deployment, c.Type, verdictOf(c.AttackResult), c.Baseline.Letter(), c.Outcome.Letter(), c.Why, c.ReadWhy})
 		}
 		return encodeIndented(stdout, out)
 	}

@@ -274,13 +274,8 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) error {
 	}
 	kinds := scenarios.Types
 	if o.servers != "" {
-		kinds = nil
-		for _, k := range strings.Split(o.servers, ",") {
-			p, ok := nodes.PresetByName(strings.TrimSpace(k))
-			if !ok {
-				return badInput("--servers: unknown kind %q (want %s)", k, nodes.PresetNames())
-			}
-			kinds = append(kinds, p.Name)
+		if kinds, err = parseServers(o.servers); err != nil {
+			return err
 		}
 		if o.compare != "" && strings.Join(kinds, ",") != strings.Join(scenarios.Types, ",") {
 			return badInput("--compare xep0238 needs the six types, in order")
@@ -340,11 +335,7 @@ type jsonCell struct {
 }
 
 func writeMatrixJSON(stdout, stderr io.Writer, results []*scenarios.PairResult, o *opts, replay string) error {
-	out := struct {
-		Seed   uint64     `json:"seed"`
-		Replay string     `json:"replay"`
-		Cells  []jsonCell `json:"cells"`
-	}{Seed: o.seed, Replay: replay}
+	out := cellsJSON[jsonCell]{Seed: o.seed, Replay: replay}
 	for _, r := range results {
 		c := jsonCell{
 			Initiator: r.Initiator, Receiver: r.Receiver, From: r.From, To: r.To,
@@ -359,12 +350,7 @@ func writeMatrixJSON(stdout, stderr io.Writer, results []*scenarios.PairResult, 
 		}
 		out.Cells = append(out.Cells, c)
 	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return err
-	}
-	return nil
+	return encodeIndented(stdout, out)
 }
 
 func writeMatrixText(w io.Writer, kinds []string, results []*scenarios.PairResult, compare bool, replay string) {
