@@ -296,7 +296,7 @@ type Policy struct {
 	// (OF-1009; docs/security.md), so an on-path attacker who breaks the
 	// handshake downgrades the stream. It is not done where the policy
 	// itself demands TLS (initiate_tls=always) or the target has usable
-	// TLSA records (RFC 7673 §3.4); a receiver that requires STARTTLS
+	// TLSA records (RFC 7673 §2.4); a receiver that requires STARTTLS
 	// refuses the plaintext retry. fedsim attack plaintext-retry. Default
 	// false.
 	TLSFailureRetryPlaintext bool
@@ -401,7 +401,7 @@ func newPolicyFieldTable() []PolicyField {
 			"a defect to model (Metronome #391's class): as Receiving Server, take the Originating Server's own <db:result type='valid'/> at its word and authenticate its 'from' domain without asking the Authoritative Server (XEP-0220 §2.1.1 forbids it)",
 			func(p *Policy) *bool { return &p.DialbackTrustResult }),
 		defectField("tls_failure_retry_plaintext",
-			"a defect to model (Openfire 4.7 and earlier): as initiating server, after a failed TLS handshake connect again without TLS and use dialback in plaintext — unless initiate_tls=always or the target has usable TLSA records (RFC 7673 §3.4)",
+			"a defect to model (Openfire 4.7 and earlier): as initiating server, after a failed TLS handshake connect again without TLS and use dialback in plaintext — unless initiate_tls=always or the target has usable TLSA records (RFC 7673 §2.4)",
 			func(p *Policy) *bool { return &p.TLSFailureRetryPlaintext }),
 		partsField("errors", "the error conditions the server uses when it refuses (RFC 6120 §4.9.3, §8.3.3)",
 			conditionPart("tls_required", "not-authorized", StreamConditions,

@@ -303,7 +303,7 @@ func (s *Server) retryPlaintext(st *stream, reason string) (bool, string) {
 	case p.InitiateTLS == InitiateAlways:
 		return false, "no plaintext retry: " + s.cfg.Domain + " requires encryption (policy initiate_tls=always)"
 	case p.DANE != DANEOff && len(s.usableTLSA(st)) > 0:
-		return false, "no plaintext retry: " + r.domain + " has usable TLSA records, so TLS is mandatory with it (RFC 7673 §3.4)"
+		return false, "no plaintext retry: " + r.domain + " has usable TLSA records, so TLS is mandatory with it (RFC 7673 §2.4)"
 	}
 	next := r.next - 1
 	for next < len(r.targets) && r.targets[next].Direct {
