@@ -34,6 +34,17 @@ func AddImpostor(w *World, domain, host, addr string, users []string) (*Node, er
 	return addImpostor(w, domain, host, addr, users)
 }
 
+// AddShortcutImpostor puts the dialback-shortcut attacker's server on an
+// attacker's host: an impostor claiming domain (as AddImpostor's) that
+// sends <db:result type='valid'/> instead of a dialback key and falls back
+// to dialback after a failed SASL EXTERNAL. Only a receiver with the defect
+// dialback_trust_result believes it.
+func AddShortcutImpostor(w *World, domain, host, addr string, users []string) (*Node, error) {
+	pol := impostorPolicy()
+	pol.SASLFallback = true
+	return addImpostorAs(w, domain, host, addr, users, pol, nodes.ClaimDialbackValid)
+}
+
 // AttackPlan places one attack of the security matrix between two servers
 // of any world.
 type AttackPlan struct {
@@ -145,10 +156,8 @@ func (w *World) InstallAttack(p AttackPlan) (*Attack, error) {
 		// The impostor falls back to dialback after a failed SASL EXTERNAL
 		// (a receiver that offers EXTERNAL on every TLS stream judges its
 		// self-signed certificate at <auth/>), and then forges the result.
-		pol := impostorPolicy()
-		pol.SASLFallback = true
 		var err error
-		if a.Impostors[0], err = addImpostorAs(w, p.Initiator, ImpostorHost(p.Initiator), addr, ini.S.Config().Users, pol, nodes.ClaimDialbackValid); err != nil {
+		if a.Impostors[0], err = AddShortcutImpostor(w, p.Initiator, ImpostorHost(p.Initiator), addr, ini.S.Config().Users); err != nil {
 			return nil, err
 		}
 		w.TraceWorld(ImpostorHost(p.Initiator), "attack", fmt.Sprintf("an impostor claiming %s will send %s <db:result type='valid'/> instead of a dialback key", p.Initiator, p.Receiver))

@@ -18,7 +18,7 @@ import (
 
 func init() {
 	register(command{name: "interop",
-		usage:   "fedsim interop prosody|prosody-debian|ejabberd|HOST:PORT [--domain D --preset P] [--dir DIR] [--seed N] [--format text|json] [--attack dns-poison]",
+		usage:   "fedsim interop prosody|prosody-debian|ejabberd|HOST:PORT [--domain D --preset P] [--dir DIR] [--seed N] [--format text|json] [--attack dns-poison|dialback-shortcut]",
 		summary: "start a real server (Debian's prosody or ejabberd), federate the six types with it over real sockets both ways, and compare with its preset",
 		run:     cmdInterop, flags: func() *flag.FlagSet { fs, _ := interopFlags(io.Discard); return fs }})
 }
@@ -40,7 +40,7 @@ func interopFlags(stderr io.Writer) (*flag.FlagSet, *interopOpts) {
 	fs.Uint64Var(&o.seed, "seed", 1, "the worlds' seed")
 	fs.StringVar(&o.format, "format", "text", "output format: text or json")
 	fs.BoolVar(&o.verbose, "v", false, "say what is happening, on stderr")
-	fs.StringVar(&o.attack, "attack", "", "instead of the matrix, attack the server: dns-poison (an impostor claims victim.lit through the server's poisoned DNS and forges a ping)")
+	fs.StringVar(&o.attack, "attack", "", "instead of the matrix, attack the server: dns-poison (an impostor claims victim.lit through the server's poisoned DNS and forges a ping) or dialback-shortcut (an impostor claiming victim.lit sends <db:result type='valid'/> instead of a key, then a forged ping)")
 	return fs, o
 }
 
@@ -139,13 +139,15 @@ func writeInterop(w io.Writer, m *interop.Matrix) {
 // interopAttack runs an attack against the real server: exit 1 when the
 // attacker got what it wanted.
 func interopAttack(srv interop.Server, opt interop.Options, o *interopOpts, stdout, stderr io.Writer) error {
-	if o.attack != "dns-poison" {
-		return badInput("--attack %q: want dns-poison", o.attack)
+	run := map[string]func(context.Context, interop.Server, interop.Options) (*interop.PoisonResult, error){
+		"dns-poison": interop.PoisonAttack, "dialback-shortcut": interop.ShortcutAttack}[o.attack]
+	if run == nil {
+		return badInput("--attack %q: want dns-poison or dialback-shortcut", o.attack)
 	}
 	if _, ext := srv.(*interop.External); ext {
 		return badInput("--attack needs a server fedsim starts (its resolver must be fedsim's DNS)")
 	}
-	r, err := interop.PoisonAttack(context.Background(), srv, opt)
+	r, err := run(context.Background(), srv, opt)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,8 @@ import (
 // server.
 type PoisonResult struct {
 	Server, Victim string
+	// Attack is the attack's kind: dns-poison or dialback-shortcut.
+	Attack string
 	// Impersonated: the real server accepted a stanza the impostor forged
 	// in the victim's name (it answered the forged ping, and the answer,
 	// routed by the same poisoned DNS, reached the impostor).
@@ -48,6 +50,24 @@ var victimAddr, impostorAddr = Loopback(1), Loopback(66)
 // The genuine victim, a CA-issued server, runs too: nothing but the
 // server's DNS answers is attacked.
 func PoisonAttack(ctx context.Context, srv Server, opt Options) (*PoisonResult, error) {
+	return realAttack(ctx, srv, opt, scenarios.AttackDNSPoison)
+}
+
+// ShortcutAttack runs the dialback shortcut (fedsim attack
+// dialback-shortcut, docs/security.md) against a real server: an impostor
+// claiming victim.lit connects to it — nothing is poisoned — and sends
+// <db:result type='valid'/> instead of a dialback key, then a forged ping
+// in a victim user's name. A server that verifies every key with the
+// Authoritative Server (XEP-0220 §2.1.1), or ignores a typed result on an
+// incoming stream, never accepts the ping; one with the defect
+// dialback_trust_result would.
+func ShortcutAttack(ctx context.Context, srv Server, opt Options) (*PoisonResult, error) {
+	return realAttack(ctx, srv, opt, scenarios.AttackDialbackShortcut)
+}
+
+// realAttack runs an impostor's attack (dns-poison or dialback-shortcut)
+// against a real server started by fedsim.
+func realAttack(ctx context.Context, srv Server, opt Options, kind scenarios.AttackKind) (*PoisonResult, error) {
 	if err := srv.Available(); err != nil {
 		return nil, err
 	}
@@ -73,12 +93,18 @@ func PoisonAttack(ctx context.Context, srv Server, opt Options) (*PoisonResult, 
 	if err != nil {
 		return nil, err
 	}
-	imp, err := scenarios.AddImpostor(w, victimDomain, scenarios.ImpostorHost(victimDomain), impostorAddr, []string{"alice"})
+	add := scenarios.AddImpostor
+	if kind == scenarios.AttackDialbackShortcut {
+		add = scenarios.AddShortcutImpostor
+	}
+	imp, err := add(w, victimDomain, scenarios.ImpostorHost(victimDomain), impostorAddr, []string{"alice"})
 	if err != nil {
 		return nil, err
 	}
-	w.DNSFaults = append(w.DNSFaults, dns.Fault{Kind: dns.Poison, Domain: victimDomain, Resolver: domain,
-		Targets: []dns.Target{{Host: "poisoned", Addr: impostorAddr, Port: dns.DefaultPort, Via: "poisoned record"}}})
+	if kind == scenarios.AttackDNSPoison {
+		w.DNSFaults = append(w.DNSFaults, dns.Fault{Kind: dns.Poison, Domain: victimDomain, Resolver: domain,
+			Targets: []dns.Target{{Host: "poisoned", Addr: impostorAddr, Port: dns.DefaultPort, Via: "poisoned record"}}})
+	}
 	forged := xmlstream.NewElement("iq", "from", "alice@"+victimDomain+"/forged", "id", "forged-ping", "to", domain, "type", "get")
 	forged.AddChild(xmlstream.NewElement("ping", "xmlns", "urn:xmpp:ping"))
 	imp.SendAt(0, forged)
@@ -101,7 +127,7 @@ func PoisonAttack(ctx context.Context, srv Server, opt Options) (*PoisonResult, 
 	if err := WriteTranscript(filepath.Join(opt.Dir, "transcript.txt"), w); err != nil {
 		return nil, err
 	}
-	res := &PoisonResult{Server: srv.Name(), Victim: victimDomain, Level: "U", Settings: srv.Settings(), Dir: opt.Dir, Log: srv.LogPath()}
+	res := &PoisonResult{Server: srv.Name(), Victim: victimDomain, Attack: string(kind), Level: "U", Settings: srv.Settings(), Dir: opt.Dir, Log: srv.LogPath()}
 	for _, o := range w.Outcomes {
 		if o.Host == imp.Host.Name && o.To == domain {
 			res.Level = o.Level.Letter()
@@ -118,6 +144,9 @@ func PoisonAttack(ctx context.Context, srv Server, opt Options) (*PoisonResult, 
 
 // String says what happened in a sentence.
 func (r *PoisonResult) String() string {
+	if r.Impersonated && r.Attack == string(scenarios.AttackDialbackShortcut) {
+		return fmt.Sprintf("%s accepted a stanza forged in %s's name: it took the impostor's own <db:result type='valid'/> at its word (stream authenticated at %s)", r.Server, r.Victim, r.Level)
+	}
 	if r.Impersonated {
 		return fmt.Sprintf("%s accepted a stanza forged in %s's name: the impostor's stream was authenticated at %s (dialback asked the impostor itself, found through poisoned DNS)", r.Server, r.Victim, r.Level)
 	}
