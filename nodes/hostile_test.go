@@ -231,28 +231,50 @@ func hostileCases() []hostileCase {
 		{name: "db:verify with a key for another stream", input: hdr + "<db:verify from='evil.lit' to='type2.lit' id='abd'>" + key + "</db:verify>", want: "type='invalid'"},
 		{name: "db:verify with the right key", input: hdr + "<db:verify from='evil.lit' to='type2.lit' id='abc'>" + key + "</db:verify>", want: "type='valid'"},
 		{name: "dialback element in another namespace", input: hdr + "<result xmlns='urn:other' from='evil.lit' to='type2.lit'>k</result>", cond: "unsupported-stanza-type"},
+		// Stream management (XEP-0198) on a server that has it.
+		{name: "sm: <enable/> before authentication", policy: smOn, input: hdr + "<enable xmlns='urn:xmpp:sm:3' resume='true'/>",
+			want: "<failed xmlns='urn:xmpp:sm:3'><unexpected-request", wantEvent: "sm-failed"},
+		{name: "sm: <resume/> before authentication", policy: smOn, input: hdr + "<resume xmlns='urn:xmpp:sm:3' h='0' previd='abc'/>",
+			want: "<failed xmlns='urn:xmpp:sm:3'><unexpected-request", wantEvent: "sm-failed"},
+		{name: "sm: enabled, a stanza, <r/>", policy: smOn, auth: true,
+			input: "<enable xmlns='urn:xmpp:sm:3' resume='true'/>" + stanza + "<r xmlns='urn:xmpp:sm:3'/>", want: "<a xmlns='urn:xmpp:sm:3' h='1'/>"},
+		{name: "sm: not resumable without resume='true'", policy: smOn, auth: true,
+			input: "<enable xmlns='urn:xmpp:sm:3'/>", want: "<enabled xmlns='urn:xmpp:sm:3'/>"},
+		{name: "sm: a second <enable/>", policy: smOn, auth: true,
+			input: "<enable xmlns='urn:xmpp:sm:3'/><enable xmlns='urn:xmpp:sm:3'/>", want: "<failed xmlns='urn:xmpp:sm:3'><unexpected-request"},
+		{name: "sm: <r/> before <enable/>", policy: smOn, auth: true, input: "<r xmlns='urn:xmpp:sm:3'/>", cond: "unsupported-stanza-type"},
+		{name: "sm: <resume/> of an unknown session", policy: smOn, auth: true,
+			input: "<resume xmlns='urn:xmpp:sm:3' h='0' previd='nope'/>", want: "<failed xmlns='urn:xmpp:sm:3'><item-not-found"},
+		{name: "sm: an unknown XEP-0198 element", policy: smOn, auth: true, input: "<enable xmlns='urn:xmpp:sm:3'/><t xmlns='urn:xmpp:sm:3'/>", cond: "unsupported-stanza-type"},
+		{name: "sm: <enable/> to a server without it", auth: true, input: "<enable xmlns='urn:xmpp:sm:3' resume='true'/>", cond: "unsupported-stanza-type"},
 	}
 }
+
+func smOn(p *Policy) { p.StreamManagement = true }
 
 var streamIDRe = regexp.MustCompile(`<stream:stream [^>]* id='([^']*)'`)
 
 // authenticate runs XEP-0220 for evil.lit on connection 1: header,
 // db:result, the verification over connection 2 answered valid.
-func authenticate(t *testing.T, s *Server) {
+func authenticate(t *testing.T, s *Server) { t.Helper(); authenticateOn(t, s, 1, 2) }
+
+// authenticateOn is authenticate on connection c, with the verification
+// on connection v.
+func authenticateOn(t *testing.T, s *Server, c, v transport.ConnID) {
 	t.Helper()
-	s.Accepted(1, 5269, "evil.lit")
-	out, _ := written(s.Received(1, transport.Server, []byte(hdr)))
+	s.Accepted(c, 5269, "evil.lit")
+	out, _ := written(s.Received(c, transport.Server, []byte(hdr)))
 	m := streamIDRe.FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("no stream id in %s", out)
 	}
 	id := m[1]
-	effs := s.Received(1, transport.Server, []byte("<db:result from='evil.lit' to='type2.lit'>k</db:result>"))
+	effs := s.Received(c, transport.Server, []byte("<db:result from='evil.lit' to='type2.lit'>k</db:result>"))
 	effs = s.Resolved(effectTag(t, effs, EffResolve), dnsAnswer())
-	s.Dialed(effectTag(t, effs, EffDial), 2, nil)
-	s.Received(2, transport.Client, []byte("<stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' "+
+	s.Dialed(effectTag(t, effs, EffDial), v, nil)
+	s.Received(v, transport.Client, []byte("<stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' "+
 		"xmlns:stream='http://etherx.jabber.org/streams' from='evil.lit' id='v1' to='type2.lit' version='1.0'><stream:features/>"))
-	out, _ = written(s.Received(2, transport.Client, []byte("<db:verify from='evil.lit' to='type2.lit' id='"+id+"' type='valid'/>")))
+	out, _ = written(s.Received(v, transport.Client, []byte("<db:verify from='evil.lit' to='type2.lit' id='"+id+"' type='valid'/>")))
 	if !strings.Contains(out, "type='valid'") {
 		t.Fatalf("dialback did not succeed: %s", out)
 	}
