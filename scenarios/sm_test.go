@@ -77,3 +77,33 @@ func TestStreamManagementGoldens(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkStreamManagementPair: one pair's whole run without a trace,
+// with stream management on both servers and without — what XEP-0198's
+// <enable/>, the held first stanza and the acks cost a federation.
+func BenchmarkStreamManagementPair(b *testing.B) {
+	for _, p := range []Pair{{"type5", "type6"}, {"type2", "type4"}} {
+		for _, sm := range []bool{false, true} {
+			name := p.Initiator + "-" + p.Receiver
+			// The same presets through PairOptions.Specs either way, so
+			// that only the policy field differs.
+			specs := smSpecs()
+			if sm {
+				name += "-sm"
+			} else {
+				for k, v := range specs {
+					v.Policy.StreamManagement = false
+					specs[k] = v
+				}
+			}
+			b.Run(name, func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					if _, err := RunPair(p, PairOptions{Seed: uint64(i) + 1, Specs: specs, NoTrace: true}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
