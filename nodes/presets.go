@@ -73,7 +73,8 @@ func RealPresets() []Preset {
 
 	// Openfire: TLS offered and taken up when offered, dialback allowed,
 	// bounces always remote-server-not-found. (Its retry of a failed TLS
-	// connection as plaintext dialback is not modelled.)
+	// connection as plaintext dialback is the defect
+	// TLSFailureRetryPlaintext, off here: docs/security.md.)
 	openfire := Policy{Version: XMPP10, StartTLS: TLSOffered, InitiateTLS: InitiateIfOffered, Dialback: true,
 		SASL: SASLWhenCertValid, Accept: LevelSet(LevelVerified, LevelEncrypted, LevelTrusted),
 		SASLFallback: true, DialbackErrors: true, Errors: ErrorProfile{TLSRequired: "policy-violation", Bounce: "remote-server-not-found"}}
