@@ -30,9 +30,11 @@ type Impersonation struct {
 type Report struct {
 	Violations     []Violation
 	Impersonations []Impersonation
-	// Lost counts stanzas neither delivered nor bounced because a fault
-	// broke the connection they were written on (no XEP-0198 here, as on
-	// most of the network): reported, not a violation.
+	// Lost counts stanzas neither delivered nor bounced in a run with a
+	// fault that can break a connection: written on a stream the fault
+	// broke (without stream management, XEP-0198, as on most of the
+	// network), or held by a server that crashed (LostWithSender).
+	// Reported, not a violation.
 	Lost int
 	// LostWithSender counts, among Lost, the stanzas whose sending server
 	// crashed after they were sent: lost with its memory, not in transit
