@@ -50,7 +50,7 @@ func init() {
 			"run all 36 XEP-0238 pairs, each in a fresh world, and print the outcome matrix", cmdMatrix, flagsFor("matrix")},
 		{"attack", "fedsim attack " + strings.Join(scenarios.AttackKindNames(), "|") + " [--seed N] [--format text|json] [--cert self-signed|wrong-name]",
 			"run every pair of XEP-0238 types under an attack and print what the attacker achieved", cmdAttack, flagsFor("attack")},
-		{"chaos", "fedsim chaos [--runs N] [--seed S] [--format text|json] [--check-determinism-across-processes]",
+		{"chaos", "fedsim chaos [--runs N] [--seed S] [--format text|json] [--stream-management] [--check-determinism-across-processes]",
 			"draw random fault schedules over the XEP world, run them and check the invariants", cmdChaos, flagsFor("chaos")},
 		{"help", "fedsim help [COMMAND]", "show help for fedsim, one command, or a topic (policy, faults, attacks); list the exit statuses", cmdHelp, nil},
 	}...)
@@ -538,7 +538,11 @@ func cmdChaos(args []string, stdout, stderr io.Writer) error {
 	} else {
 		fmt.Fprintf(stdout, "stanzas lost in transit when a fault broke an established stream (no XEP-0198): %d\n", s.Lost)
 	}
-	fmt.Fprintf(stdout, "invariants: exactly-once delivery or bounce, authenticated origin at an accepted level, determinism\n")
+	if o.streamManagement {
+		fmt.Fprintf(stdout, "invariants: exactly-once delivery or bounce, authenticated origin at an accepted level, stream management enabled and resumed only on authenticated streams, determinism\n")
+	} else {
+		fmt.Fprintf(stdout, "invariants: exactly-once delivery or bounce, authenticated origin at an accepted level, determinism\n")
+	}
 	if o.acrossProcs {
 		fmt.Fprintf(stdout, "determinism across processes: %d of %d seeds compared with %s\n", across, s.Runs, acrossHow)
 	}
