@@ -16,7 +16,7 @@ const (
 	// management session whose stream broke, for the initiating server to
 	// resume it (XEP-0198 §5: the 'max' of <enabled/>, in seconds on the
 	// wire). After it, the session is gone: <resume/> gets <failed/> with
-	// <item-not-found/>, and the 'h' it had (XEP-0198 §5, Example 13).
+	// <item-not-found/>, and the 'h' it had (XEP-0198 §5).
 	SMResumeTimeout = 120 * time.Second
 	// SMAckTimeout is how long an initiating server waits for the <a/>
 	// answering its <r/> before it takes the stream for broken — a
@@ -48,7 +48,7 @@ const (
 // authenticates on the stream without a restart and so without new
 // features — in the features of the stream that dialback will
 // authenticate. Either way <enable/> is answered only once the stream is
-// authenticated (XEP-0198 §3: "MUST NOT be offered unless the initiating
+// authenticated (XEP-0198 §2: "MUST NOT be offered unless the initiating
 // entity has been authenticated"; before that, <failed/> with
 // <unexpected-request/>). The initiating server notes the offer here
 // (take) and sends <enable resume='true'/> once its route is established
@@ -176,7 +176,7 @@ func (s *Server) smReceive(st *stream, el *xmlstream.Element) {
 }
 
 // smFailed writes <failed/> with a stanza error condition, and 'h' when
-// known (XEP-0198 §5, Example 13).
+// known (XEP-0198 §5).
 func (s *Server) smFailed(st *stream, cond string, h uint32, withH bool) {
 	f := xmlstream.NewElement("failed", "xmlns", nsSM)
 	if withH {
@@ -189,7 +189,7 @@ func (s *Server) smFailed(st *stream, cond string, h uint32, withH bool) {
 func (s *Server) smEnable(st *stream, el *xmlstream.Element) {
 	switch {
 	case st.authDomain == "":
-		s.note(st, "sm-failed", "%s refuses <enable/>: %s has not authenticated on this stream (XEP-0198 §3)", str(s.cfg.Domain), str(st.peer))
+		s.note(st, "sm-failed", "%s refuses <enable/>: %s has not authenticated on this stream (XEP-0198 §2, §3)", str(s.cfg.Domain), str(st.peer))
 		s.smFailed(st, "unexpected-request", 0, false)
 		return
 	case st.sm != nil:
@@ -489,7 +489,8 @@ func (s *Server) smAnswer(st *stream, el *xmlstream.Element) {
 
 // smAcked applies a handled count: the stanzas it covers are dropped from
 // the unacknowledged ones. A count beyond what was sent is a stream error
-// (XEP-0198 §6: <undefined-condition/> with handled-count-too-high).
+// (XEP-0198's handled-count-too-high, sent as <undefined-condition/>:
+// the stream error here carries no application-specific child).
 func (s *Server) smAcked(r *route, hs string) bool {
 	sm := r.sm
 	h, err := strconv.ParseUint(hs, 10, 32)
@@ -499,7 +500,7 @@ func (s *Server) smAcked(r *route, hs string) bool {
 	}
 	n := uint32(h) - sm.acked // modulo 2^32
 	if int64(n) > int64(len(sm.unacked)) {
-		s.streamError(r.st, "undefined-condition", "handled-count-too-high: "+r.domain+" acknowledged "+hs+" stanzas, more than were sent (XEP-0198 §6)")
+		s.streamError(r.st, "undefined-condition", "handled-count-too-high: "+r.domain+" acknowledged "+hs+" stanzas, more than were sent (XEP-0198)")
 		return false
 	}
 	if n > 0 {

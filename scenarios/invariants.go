@@ -224,7 +224,7 @@ func Check(w *World) Report {
 			}
 		}
 	}
-	// XEP-0198 §3, §5 and §9: stream management is enabled, and a session
+	// XEP-0198 §2, §3, §5 and §9: stream management is enabled, and a session
 	// resumed, only on a stream the peer authenticated on — the SM-ID is
 	// no credential. A host that granted either on a connection must have
 	// authenticated its peer there first.
