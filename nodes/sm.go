@@ -298,13 +298,22 @@ func (s *Server) smDetach(st *stream) {
 	s.note(st, "sm-detached", "%s keeps session %s of %s for resumption (XEP-0198 §5); %d stanzas handled", str(s.cfg.Domain), str(sess.id), str(sess.domain), num(int(sess.h)))
 }
 
-// smExpired ends a detached session at its resumption timeout.
+// smExpired ends a detached session at its resumption timeout, leaving
+// a tombstone that still answers <resume/> with the count it had; the
+// tombstone goes at the next timeout, so that a peer opening and dropping
+// streams cannot make the table grow without bound.
 func (s *Server) smExpired(sess *smSession) {
 	sess.timer = 0
 	if sess.st != nil {
 		return
 	}
+	if sess.expired {
+		delete(s.smSessions, sess.id)
+		return
+	}
 	sess.expired = true
+	sess.timer = s.tag(tagEntry{kind: tagSMExpire, sm: sess})
+	s.emit(Effect{Kind: EffTimer, Tag: sess.timer, Delay: SMResumeTimeout})
 	s.note(nil, "sm-expired", "%s's stream management session %s of %s was not resumed within %s", str(s.cfg.Domain), str(sess.id), str(sess.domain), dur(SMResumeTimeout))
 }
 

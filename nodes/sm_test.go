@@ -21,11 +21,13 @@ func TestSMReceivingSession(t *testing.T) {
 		name string
 		// expire fires the resumption timeout before the <resume/>;
 		// other: the new stream is authenticated for another domain.
-		expire, other bool
-		want          string
+		// forget fires the tombstone's timeout too.
+		expire, other, forget bool
+		want                  string
 	}{
 		{name: "resumed", want: "<resumed xmlns='urn:xmpp:sm:3' h='2' previd='ID'/>"},
 		{name: "expired", expire: true, want: "<failed xmlns='urn:xmpp:sm:3' h='2'><item-not-found"},
+		{name: "forgotten", expire: true, forget: true, want: "<failed xmlns='urn:xmpp:sm:3'><item-not-found"},
 		{name: "another domain", other: true, want: "<failed xmlns='urn:xmpp:sm:3'><item-not-found"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -42,7 +44,13 @@ func TestSMReceivingSession(t *testing.T) {
 			effs := s.Closed(1, transport.Server, errors.New("reset"))
 			timer := effectTag(t, effs, EffTimer)
 			if c.expire {
-				s.Timer(timer)
+				again := effectTag(t, s.Timer(timer), EffTimer)
+				if c.forget {
+					s.Timer(again)
+					if len(s.smSessions) != 0 {
+						t.Fatalf("%d sessions left after their tombstone's timeout", len(s.smSessions))
+					}
+				}
 			}
 			if c.other {
 				s.smSessions[id].domain = "someone-else.lit"
