@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"testing"
 	"time"
@@ -229,8 +230,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 			mp := ms(st.Wall)
 			rows = append(rows, benchRow{What: "fedsim " + c.arg + " as a process, start to exit", Figure: mp, Unit: "ms",
 				Target: fmt.Sprintf("<= %.0f ms", c.target), Met: mp <= c.target, Ratio: c.target / mp, RatioOf: "target / figure",
-				Note: fmt.Sprintf("%.1f ms CPU; its %d package initialisers %.1f ms (fedsim's own %.2f ms), from runs traced with GODEBUG=inittrace=1",
-					ms(st.CPU), st.InitPackages, ms(st.Inits), ms(st.Own))})
+				Note: fmt.Sprintf("%.1f ms CPU; its %d package initialisers %.1f ms (fedsim's own %.2f ms) in runs traced with GODEBUG=inittrace=1, which slows them (untraced, a profile puts them at about a quarter of the CPU)%s",
+					ms(st.CPU), st.InitPackages, ms(st.Inits), ms(st.Own), cgoNote())})
 			if floor != "" {
 				rows = append(rows, benchRow{What: "  beside it: " + floor + " as a process (the floor: exec and exit)", Figure: ms(st.Floor.Wall), Unit: "ms",
 					Target: "none (for comparison)", Met: true, Ratio: st.WallRatio, RatioOf: "fedsim " + c.arg + " / the floor, wall, median of paired runs",
@@ -429,6 +430,24 @@ func loadWarning(start, end float64) string {
 	if l := max(start, end); l > cpus {
 		return fmt.Sprintf("the machine's load average (%.1f at the start, %.1f at the end) is above its %d CPUs: other work competes with the measurements, and a missed target may be the machine's, not fedsim's; measure again on a quiet machine",
 			start, end, numCPU())
+	}
+	return ""
+}
+
+// cgoNote says, when this binary was built with cgo, what building it
+// without would save at start: package net's C resolver makes the binary
+// link libc, and the dynamic loader then runs at every start (measured in
+// docs/performance.md: a static build starts in about three quarters of
+// the time). Empty for a static build or when the build recorded nothing.
+func cgoNote() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "CGO_ENABLED" && s.Value == "1" {
+			return "; this binary links libc (built with CGO_ENABLED=1): CGO_ENABLED=0 go install … starts in about 3/4 of the time"
+		}
 	}
 	return ""
 }
