@@ -10,9 +10,9 @@ const (
 
 // bidiFeature is bidirectional server-to-server streams (XEP-0288): the
 // receiving server lists <bidi xmlns='urn:xmpp:features:bidi'/> before and
-// after TLS (§2); the initiating server enables it with <bidi
+// after TLS (§2.1); the initiating server enables it with <bidi
 // xmlns='urn:xmpp:bidi'/> once STARTTLS is done, before SASL or dialback
-// (§3), and needs no answer. Once the initiating server is authenticated,
+// (§2.2), and needs no answer. Once the initiating server is authenticated,
 // the receiving server sends its own stanzas to it over the same
 // connection (bidiReverse) and the initiating server accepts them
 // (bidiStanza), so one TCP connection carries both directions.
@@ -36,7 +36,7 @@ var bidiFeature = feature{
 	},
 	receive: func(s *Server, st *stream, _ *xmlstream.Element) {
 		if !s.cfg.Policy.Bidi || st.bidi || st.authDomain != "" {
-			s.streamError(st, "unsupported-stanza-type", "<bidi/> not offered on this stream (XEP-0288 §3)")
+			s.streamError(st, "unsupported-stanza-type", "<bidi/> not offered on this stream (XEP-0288 §2.2)")
 			return
 		}
 		st.bidi = true
@@ -47,7 +47,7 @@ var bidiFeature = feature{
 			return pass
 		}
 		st.bidi = true
-		s.note(st, "decide", "%s enables bidirectionality (XEP-0288 §3): %s may send its stanzas back over this connection once %s is authenticated", str(s.cfg.Domain), str(st.peer), str(s.cfg.Domain))
+		s.note(st, "decide", "%s enables bidirectionality (XEP-0288 §2.2): %s may send its stanzas back over this connection once %s is authenticated", str(s.cfg.Domain), str(st.peer), str(s.cfg.Domain))
 		s.writeConst(st, bidiXML)
 		return pass // authentication follows on the same stream
 	},
@@ -57,7 +57,7 @@ var bidiFeature = feature{
 const bidiXML = "<bidi xmlns='" + nsBidi + "'/>"
 
 // bidiReverse makes an authenticated bidirectional Receiving stream the
-// route for our stanzas to its peer (XEP-0288 §3: "the receiving server
+// route for our stanzas to its peer (XEP-0288 §2.2: "the receiving server
 // MUST only send stanzas for which it has been authenticated" — here the
 // domain the stream authenticated). A route already established, or being
 // negotiated, keeps its own stream.
@@ -87,7 +87,7 @@ func (s *Server) bidiReverse(st *stream) {
 
 // bidiStanza reports whether el is a stanza the peer may send on our
 // originating stream: only once the stream is bidirectional and
-// established, from the domain we connected to (XEP-0288 §3).
+// established, from the domain we connected to (XEP-0288 §2.2).
 func bidiStanza(st *stream, el *xmlstream.Element) bool {
 	return st.bidi && st.state == stOpen && el.Space == xmlstream.NSServer &&
 		(el.Local() == "iq" || el.Local() == "message" || el.Local() == "presence")

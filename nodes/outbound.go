@@ -75,7 +75,7 @@ func (s *Server) giveUp(st *stream, reason string) {
 func (s *Server) established(st *stream, level Level, how string) {
 	st.state = stOpen
 	if st.bidi {
-		// XEP-0288 §3: the peer may now send us its stanzas on this stream,
+		// XEP-0288 §2.2: the peer may now send us its stanzas on this stream,
 		// as the domain we connected to and authenticated by DNS, and by
 		// its certificate where it verified.
 		st.authDomain, st.level = st.peer, level
