@@ -1,12 +1,9 @@
 package scenarios
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // TestStreamManagementGoldens: the 36 XEP-0238 pairs with stream
@@ -56,23 +53,7 @@ func TestStreamManagementGoldens(t *testing.T) {
 						t.Errorf("XEP-0198 on the wire with type1 (XMPP 0.9)")
 					}
 				}
-				path := filepath.Join("testdata", "golden", "sm", name+".txt")
-				if *update {
-					if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run 'go test ./scenarios -update' to create it)", err)
-				}
-				if diff := cmp.Diff(strings.Split(string(want), "\n"), strings.Split(got, "\n")); diff != "" {
-					t.Fatalf("transcript changed (-golden +got); rerun with -update if intended:\n%s", diff)
-				}
+				checkGolden(t, filepath.Join("testdata", "golden", "sm", name+".txt"), got)
 			})
 		}
 	}

@@ -121,25 +121,30 @@ func goldenPairs(t *testing.T, dir string, pairs []Pair, opt PairOptions) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := transcript(t, r)
-			path := filepath.Join(dir, name+".txt")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run 'go test ./scenarios -update' to create it)", err)
-			}
-			if diff := cmp.Diff(strings.Split(string(want), "\n"), strings.Split(got, "\n")); diff != "" {
-				t.Fatalf("transcript changed (-golden +got); rerun with -update if intended:\n%s", diff)
-			}
+			checkGolden(t, filepath.Join(dir, name+".txt"), transcript(t, r))
 		})
+	}
+}
+
+// checkGolden compares got with the golden file at path, or rewrites it
+// with -update: the one golden check of this package's transcripts.
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run 'go test ./scenarios -update' to create it)", err)
+	}
+	if diff := cmp.Diff(strings.Split(string(want), "\n"), strings.Split(got, "\n")); diff != "" {
+		t.Fatalf("transcript changed (-golden +got); rerun with -update if intended:\n%s", diff)
 	}
 }
 
