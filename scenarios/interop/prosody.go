@@ -2,6 +2,7 @@ package interop
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -186,7 +187,57 @@ func (p *Prosody) Start(ctx context.Context, env Env) error {
 	}
 	p.done = make(chan error, 1)
 	go func() { p.done <- p.cmd.Wait(); out.Close() }()
-	return waitListening(ctx, net.JoinHostPort(env.Addr, "5269"), p.done, p.LogPath())
+	if err := waitListening(ctx, net.JoinHostPort(env.Addr, "5269"), p.done, p.LogPath()); err != nil {
+		return err
+	}
+	return waitActivated(ctx, p.LogPath(), prosodyServices, p.done)
+}
+
+// prosodyServices are the network services of mod_s2s (0.12.3), in the
+// order it activates them: s2s (5269, STARTTLS) first, then
+// s2s_direct_tls (s2s_direct_tls_ports, none by default). Between the two
+// Prosody builds the Direct TLS service's TLS context, so 5269 accepts
+// while 5270 is not bound yet: a probe of 5270 as soon as 5269 answers
+// found nothing there once, on a loaded machine.
+var prosodyServices = []string{"s2s", "s2s_direct_tls"}
+
+// prosodyPortError is portmanager's log line when it cannot bind a port
+// (taken by another process: two runs on one address) or build a Direct
+// TLS port's context.
+var prosodyPortError = lazyRegexp(`(Failed to open server port|Error binding encrypted port|Multiple services configured to listen on the same port).*`)
+
+// waitActivated waits until Prosody's log (debug level) has portmanager's
+// "Activated service 'NAME' on …" line for each of services — written
+// once the service's ports are bound, or with "no ports" — so that what
+// listens can be probed, and what does not is not merely late. A port
+// Prosody could not bind is an error naming the line; so are its exit and
+// the end of ctx.
+func waitActivated(ctx context.Context, log string, services []string, exited <-chan error) error {
+	for {
+		b, err := os.ReadFile(log)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		if m := prosodyPortError().Find(b); m != nil {
+			return fmt.Errorf("interop: prosody: %s; its log: %s", m, log)
+		}
+		var missing []string
+		for _, s := range services {
+			if !bytes.Contains(b, []byte("Activated service '"+s+"' on ")) {
+				missing = append(missing, s)
+			}
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		select {
+		case err := <-exited:
+			return fmt.Errorf("interop: prosody exited before activating %s (%v); its log: %s", strings.Join(missing, ", "), err, log)
+		case <-ctx.Done():
+			return fmt.Errorf("interop: prosody did not activate %s: %w; its log: %s", strings.Join(missing, ", "), ctx.Err(), log)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // Ping makes Prosody send an XMPP ping (XEP-0199) from its domain to
