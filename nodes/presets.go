@@ -34,6 +34,17 @@ func RealPresets() []Preset {
 	prosodyTLS.Accept = LevelSet(LevelEncrypted, LevelTrusted)
 	prosodySecure := prosodyTLS // s2s_secure_auth = true: certificates only
 	prosodySecure.Accept = LevelSet(LevelTrusted)
+	// XEP-0198 on s2s: Prosody 0.12.3 ships mod_smacks in core, not
+	// autoloaded, with smacks_enabled_s2s defaulting to true; Debian's
+	// prosody.cfg.lua enables "smacks", so a fresh install offers <sm/>
+	// (urn:xmpp:sm:3 and :2) on the stream restarted after SASL EXTERNAL
+	// and sends <enable/> where a peer offers it — measured
+	// (scenarios/interop, checkModernFeatures). It grants no resumption on
+	// s2s (mod_smacks: "resumption on s2s is not currently supported")
+	// and bounces what was unacknowledged when the stream breaks, where
+	// fedsim's stream management resumes: docs/presets.md.
+	prosodyDebian := prosodySecure
+	prosodyDebian.StreamManagement = true
 
 	// ejabberd: s2s_use_starttls optional by default, mod_s2s_dialback in
 	// the example config; STARTTLS required is refused with policy-violation
@@ -84,7 +95,7 @@ func RealPresets() []Preset {
 	}
 	return []Preset{
 		ca("prosody-0.12", "Prosody 0.12, code defaults (s2s_require_encryption = true; measured)", prosodyTLS),
-		ca("prosody-0.12-debian", "Prosody 0.12, Debian 12's shipped config (s2s_secure_auth = true; measured)", prosodySecure),
+		ca("prosody-0.12-debian", "Prosody 0.12, Debian 12's shipped config (s2s_secure_auth = true, mod_smacks; measured)", prosodyDebian),
 		ca("prosody-13", "Prosody 13, code defaults (s2s_require_encryption now true)", prosodyTLS),
 		ca("prosody-13-secure-auth", "Prosody 13 with s2s_secure_auth = true", prosodySecure),
 		ca("ejabberd-24", "ejabberd before 25.08, example config (starttls optional, dialback)", ejabberd),

@@ -420,6 +420,12 @@ func (e *Ejabberd) Start(ctx context.Context, env Env) error {
 		"  mod_admin_extra: {}",
 		"  mod_http_api: {}",
 		"  mod_ping: {}",
+		// Loaded as Debian's ejabberd.yml loads it, so that what is
+		// measured of XEP-0198 on s2s is with the module present: its
+		// hooks are c2s ones (c2s_stream_features, c2s_post_auth_features)
+		// and it offers no <sm/> on s2s streams (checkModernFeatures).
+		"  mod_stream_mgmt:",
+		"    resend_on_timeout: if_offline",
 	}
 	if s2s.dialback != "" {
 		conf = append(conf, "  mod_s2s_dialback: "+s2s.dialback)

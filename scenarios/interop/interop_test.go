@@ -50,6 +50,20 @@ func TestProsodySettings(t *testing.T) {
 			t.Errorf("%s: Prosody cannot express %v", name, cannot)
 		}
 	}
+	// stream_management is mod_smacks, loaded beside the base modules.
+	deb, _ := presetByName("prosody-0.12-debian")
+	if settings, _ := ProsodySettings(deb.Policy); !strings.Contains(strings.Join(settings, "\n"), `"smacks"`) {
+		t.Errorf("prosody-0.12-debian (stream_management=true) writes %q, without mod_smacks", settings)
+	}
+	if _, err := os.Stat(ShippedProsodyConfig); err == nil {
+		shipped, err := shippedSettings()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(strings.Join(shipped, "\n"), `"smacks"`) {
+			t.Errorf("%s enables smacks, but the settings taken from it are %q", ShippedProsodyConfig, shipped)
+		}
+	}
 	p, _ := presetByName("type1")
 	_, cannot := ProsodySettings(p.Policy)
 	if len(cannot) == 0 || !strings.Contains(strings.Join(cannot, ";"), "version=0.9") {
@@ -63,7 +77,9 @@ func TestProsodySettings(t *testing.T) {
 // preset offers it on the same streams; it asks for _xmpps-server records
 // (XEP-0368 §3) exactly when the preset connects with Direct TLS
 // (direct_tls or direct_tls_connect); it listens on port 5270 exactly
-// when the preset has direct_tls.
+// when the preset has direct_tls; it offers <sm xmlns='urn:xmpp:sm:3'/>
+// (XEP-0198) on some s2s stream exactly when the preset has
+// stream_management, and so does the simulation of the preset.
 func checkModernFeatures(t *testing.T, m *Matrix) {
 	t.Helper()
 	p, ok := presetByName(m.Preset)
@@ -80,6 +96,16 @@ func checkModernFeatures(t *testing.T, m *Matrix) {
 	}
 	if got, sim := Offers(m.Offered, "bidi"), Offers(m.SimOffered, "bidi"); got != sim {
 		t.Errorf("<bidi/> offered by %s: %v, by the simulation of %s: %v", m.Server, got, p.Name, sim)
+	}
+	// XEP-0198 on s2s: Prosody 0.12.3's mod_smacks offers <sm/> (sm:2 and
+	// sm:3) on an authenticated s2s stream when it is loaded (Debian's
+	// prosody.cfg.lua enables it; smacks_enabled_s2s defaults to true);
+	// ejabberd 23.01's mod_stream_mgmt hooks c2s streams only.
+	if got := Offers(m.Offered, "sm:3"); got != p.Policy.StreamManagement {
+		t.Errorf("%s offers <sm xmlns='urn:xmpp:sm:3'/>: %v; preset %s has stream_management=%v", m.Server, got, p.Name, p.Policy.StreamManagement)
+	}
+	if got, sim := Offers(m.Offered, "sm:3"), Offers(m.SimOffered, "sm:3"); got != sim {
+		t.Errorf("<sm xmlns='urn:xmpp:sm:3'/> offered by %s: %v, by the simulation of %s: %v", m.Server, got, p.Name, sim)
 	}
 	if want := p.Policy.DirectTLS || p.Policy.DirectTLSConnect; m.AsksXMPPS != want {
 		t.Errorf("%s asks for _xmpps-server records: %v; preset %s connects with Direct TLS: %v", m.Server, m.AsksXMPPS, p.Name, want)

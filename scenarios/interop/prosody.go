@@ -74,8 +74,24 @@ func (p *Prosody) Available() error {
 
 var s2sLine = lazyRegexp(`^\s*(s2s_[a-z_]+)\s*=\s*(.+?)\s*;?\s*$`)
 
+var moduleName = lazyRegexp(`"([A-Za-z0-9_]+)"`)
+
+// prosodyModules is the modules_enabled fedsim writes: TLS, the two s2s
+// authentications, ping and the admin shell fedsim drives (c2s, offline,
+// posix and http disabled).
+const prosodyModules = `"tls", "dialback", "saslauth", "ping", "admin_shell", "admin_socket"`
+
+// s2sModules are the modules a shipped configuration may enable that
+// change what Prosody does on s2s streams, and so are taken from it with
+// its s2s_* settings: mod_smacks (XEP-0198; smacks_enabled_s2s defaults
+// to true, so it offers <sm/> on authenticated s2s streams and enables it
+// on outgoing ones) and mod_s2s_bidi (XEP-0288).
+var s2sModules = []string{"smacks", "s2s_bidi"}
+
 // shippedSettings reads the s2s settings of Debian's shipped configuration
-// (uncommented s2s_* assignments): what a fresh install runs with.
+// (uncommented s2s_* assignments), and the s2sModules its global
+// modules_enabled lists (Debian 12's lists "smacks"): what a fresh install
+// runs with.
 func shippedSettings() ([]string, error) {
 	f, err := os.Open(ShippedProsodyConfig)
 	if err != nil {
@@ -83,17 +99,47 @@ func shippedSettings() ([]string, error) {
 	}
 	defer f.Close()
 	var out []string
+	enabled := map[string]bool{}
+	inModules, global := false, true
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := sc.Text()
 		if i := strings.Index(line, "--"); i >= 0 {
 			line = line[:i]
 		}
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "VirtualHost") || strings.HasPrefix(t, "Component") {
+			global = false
+		}
+		if global && strings.HasPrefix(t, "modules_enabled") {
+			inModules = true
+		}
+		if inModules {
+			for _, m := range moduleName().FindAllStringSubmatch(line, -1) {
+				enabled[m[1]] = true
+			}
+			if strings.Contains(line, "}") {
+				inModules = false
+			}
+			continue
+		}
 		if m := s2sLine().FindStringSubmatch(line); m != nil {
 			out = append(out, m[1]+" = "+m[2])
 		}
 	}
-	return out, sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("interop: reading the shipped configuration: %w", err)
+	}
+	mods := prosodyModules
+	for _, m := range s2sModules {
+		if enabled[m] {
+			mods += `, "` + m + `"`
+		}
+	}
+	if mods != prosodyModules {
+		out = append(out, "modules_enabled = { "+mods+" }")
+	}
+	return out, nil
 }
 
 // Start writes the configuration and starts Prosody; it returns once
@@ -145,7 +191,7 @@ func (p *Prosody) Start(ctx context.Context, env Env) error {
 		"c2s_direct_tls_ports = { }",
 		"http_ports = { }",
 		"https_ports = { }",
-		`modules_enabled = { "tls", "dialback", "saslauth", "ping", "admin_shell", "admin_socket" }`,
+		"modules_enabled = { " + prosodyModules + " }",
 		`modules_disabled = { "c2s", "offline", "posix", "http" }`,
 		// libunbound forwards every query to fedsim's DNS server, from
 		// Prosody's own address, and validates nothing (no trust anchor):
@@ -321,15 +367,26 @@ func ProsodySettings(p nodes.Policy) (settings, cannot []string) {
 	// s2s_direct_tls service listens only on s2s_direct_tls_ports (no
 	// default port). XEP-0288: mod_s2s_bidi is neither autoloaded nor in
 	// Debian's modules_enabled (commented out there). All three measured
-	// by the interop tests.
+	// by the interop tests, as is mod_smacks below.
 	if !p.DirectTLSConnect && !p.DirectTLS {
 		cannot = append(cannot, "direct_tls_connect=false (Prosody asks for _xmpps-server records and connects to them with Direct TLS whenever it has a certificate)")
 	}
 	if p.DirectTLS {
 		settings = append(settings, "s2s_direct_tls_ports = { 5270 }")
 	}
+	// XEP-0198: mod_smacks (in Prosody 0.12.3 itself, not autoloaded;
+	// smacks_enabled_s2s defaults to true) offers <sm/> on authenticated
+	// s2s streams and enables it on outgoing ones, but resumes no s2s
+	// session: its acks are fedsim's, its resumption is not (it bounces
+	// what is unacknowledged when the stream breaks).
+	mods := prosodyModules
 	if p.Bidi {
-		mods := `"tls", "dialback", "saslauth", "ping", "admin_shell", "admin_socket", "s2s_bidi"`
+		mods += `, "s2s_bidi"`
+	}
+	if p.StreamManagement {
+		mods += `, "smacks"`
+	}
+	if mods != prosodyModules {
 		if !p.Dialback {
 			mods = strings.Replace(mods, `"dialback", `, "", 1)
 		}

@@ -118,7 +118,8 @@ type Matrix struct {
 	// <stream:features/> as "before TLS: starttls(required),dialback" or
 	// "after TLS: …" (label's names, sorted); SimOffered the same from
 	// the simulation of its preset. Here bidi (XEP-0288) shows up when
-	// the server offers it.
+	// the server offers it, and stream management (XEP-0198) as sm:3 (and
+	// sm:2).
 	Offered    []string `json:"offered"`
 	SimOffered []string `json:"simulated_offered"`
 	// AsksXMPPS: the real server asked fedsim's DNS server for
@@ -515,6 +516,11 @@ func label(x string) string {
 			f := n.Elem.Local()
 			if n.Elem.Child("required") != nil {
 				f += "(required)"
+			}
+			// XEP-0198 by its version: urn:xmpp:sm:3 is "sm:3" (Prosody's
+			// mod_smacks offers sm:2 beside it).
+			if sp, ok := strings.CutPrefix(n.Elem.Space, "urn:xmpp:sm:"); ok && f == "sm" {
+				f += ":" + sp
 			}
 			if f == "mechanisms" {
 				for _, m := range n.Elem.Nodes {
