@@ -1173,6 +1173,10 @@ func (p *Parser) attrValue(lim int) step {
 		case c < 0x20:
 			return p.unexpected(pos, lim, CondNotWellFormed, "unexpected character")
 		default:
+			if n := charLen23(buf[pos:lim]); n > 0 {
+				pos += n
+				continue
+			}
 			_, size, s := p.decodeAt(pos, lim)
 			if s != stepNext {
 				p.pos = pos
@@ -1378,6 +1382,10 @@ func (p *Parser) charData(lim int) step {
 		case c < 0x20:
 			return p.unexpected(pos, lim, CondNotWellFormed, "unexpected character")
 		default:
+			if n := charLen23(buf[pos:lim]); n > 0 {
+				pos += n
+				continue
+			}
 			_, size, s := p.decodeAt(pos, lim)
 			if s != stepNext {
 				p.pos = pos
