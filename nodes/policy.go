@@ -279,6 +279,15 @@ type Policy struct {
 	// enable it where offered, keep every stanza until acknowledged, and
 	// when a stream breaks, negotiate a new one and resume. Default false.
 	StreamManagement bool
+	// SMNoResume (sm_resume=false): stream management without resumption,
+	// as Prosody 0.12.3's mod_smacks does it on s2s. As receiving server,
+	// answer <enable resume='true'/> with <enabled/> without 'id' or
+	// 'resume' (XEP-0198 §5 lets a server refuse resumption); as
+	// initiating server, send <enable/> without resume='true', and when a
+	// stream breaks, bounce the unacknowledged stanzas to their senders
+	// instead of resuming. Inverted so that the zero Policy resumes, as
+	// every policy written before the field did.
+	SMNoResume bool
 	// DialbackTrustResult is a defect to model, not a behaviour to choose:
 	// as Receiving Server, take a <db:result type='valid'/> that the
 	// Originating Server sends on its own stream at its word, and
@@ -397,6 +406,14 @@ func newPolicyFieldTable() []PolicyField {
 		boolField("stream_management", false, []string{"false", "true"},
 			"stream management (XEP-0198) for the initiating server's stanzas: <sm/> offered on the authenticated stream, <enable resume='true'/>, <r/> and <a h/> acks, and after a broken connection a new authenticated stream that resumes the session and re-sends what was not handled",
 			func(p *Policy) *bool { return &p.StreamManagement }),
+		{Name: "sm_resume", Kind: FieldBool, Values: []string{"true", "false"}, Default: "true",
+			Help: "with stream_management, ask for and grant resumption (XEP-0198 §5); false, as Prosody 0.12.3 on s2s: <enable/> and <enabled/> without resume, and the stanzas unacknowledged when a stream breaks are bounced to their senders",
+			get:  func(p Policy) string { return strconv.FormatBool(!p.SMNoResume) },
+			set: func(p *Policy, v string) error {
+				b, err := strconv.ParseBool(v)
+				p.SMNoResume = !b
+				return err
+			}},
 		defectField("dialback_trust_result",
 			"a defect to model (Metronome #391's class): as Receiving Server, take the Originating Server's own <db:result type='valid'/> at its word and authenticate its 'from' domain without asking the Authoritative Server (XEP-0220 §2.1.1 forbids it)",
 			func(p *Policy) *bool { return &p.DialbackTrustResult }),

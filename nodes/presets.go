@@ -41,10 +41,11 @@ func RealPresets() []Preset {
 	// and sends <enable/> where a peer offers it — measured
 	// (scenarios/interop, checkModernFeatures). It grants no resumption on
 	// s2s (mod_smacks: "resumption on s2s is not currently supported")
-	// and bounces what was unacknowledged when the stream breaks, where
-	// fedsim's stream management resumes: docs/presets.md.
+	// and bounces what was unacknowledged when the stream breaks:
+	// sm_resume=false (docs/presets.md).
 	prosodyDebian := prosodySecure
 	prosodyDebian.StreamManagement = true
+	prosodyDebian.SMNoResume = true
 
 	// ejabberd: s2s_use_starttls optional by default, mod_s2s_dialback in
 	// the example config; STARTTLS required is refused with policy-violation

@@ -145,8 +145,11 @@ func (r *route) smProgress() { r.smBreaks = 0 }
 
 // Elements of XEP-0198 that never vary.
 const (
-	smEnableXML  = "<enable xmlns='" + nsSM + "' resume='true'/>"
-	smRequestXML = "<r xmlns='" + nsSM + "'/>"
+	smEnableXML = "<enable xmlns='" + nsSM + "' resume='true'/>"
+	// smEnableNoResumeXML is what an initiating server without resumption
+	// (sm_resume=false) sends, as Prosody 0.12.3's mod_smacks does on s2s.
+	smEnableNoResumeXML = "<enable xmlns='" + nsSM + "'/>"
+	smRequestXML        = "<r xmlns='" + nsSM + "'/>"
 )
 
 // ---- receiving server ----
@@ -201,7 +204,12 @@ func (s *Server) smEnable(st *stream, el *xmlstream.Element) {
 	st.sm = sess
 	resume := el.Attr("resume") == "true" || el.Attr("resume") == "1"
 	e := xmlstream.NewElement("enabled", "xmlns", nsSM)
-	if resume {
+	if resume && s.cfg.Policy.SMNoResume {
+		// XEP-0198 §5: a server that does not support resumption answers
+		// without 'id' and 'resume'; the initiating server then knows to
+		// bounce, not resume, what a broken stream leaves unacknowledged.
+		s.note(st, "sm-enabled", "%s enables stream management for %s, not resumable: it grants no resumption (policy sm_resume=false, as Prosody 0.12.3 on s2s)", str(s.cfg.Domain), str(st.authDomain))
+	} else if resume {
 		sess.id = s.newStreamID()
 		if s.smSessions == nil {
 			s.smSessions = map[string]*smSession{}
@@ -345,9 +353,18 @@ func (s *Server) smBegin(r *route) bool {
 	}
 	r.sm = &smOut{waiting: true}
 	s.note(st, "sm-enable", "%s enables stream management on its stream to %s (XEP-0198 §3): its stanzas are kept until acknowledged", str(s.cfg.Domain), str(st.peer))
-	s.writeConst(st, smEnableXML)
+	s.writeConst(st, s.smEnableXML())
 	s.smArm(r)
 	return true
+}
+
+// smEnableXML is the <enable/> this server sends as initiating server:
+// asking for resumption unless its policy has none (sm_resume=false).
+func (s *Server) smEnableXML() string {
+	if s.cfg.Policy.SMNoResume {
+		return smEnableNoResumeXML
+	}
+	return smEnableXML
 }
 
 // smWaiting reports whether the route's stanzas must wait for the answer
@@ -417,7 +434,7 @@ func (s *Server) smAnswer(st *stream, el *xmlstream.Element) {
 		}
 		sm.waiting, sm.enabled = false, true
 		s.smDisarm(r)
-		if el.Attr("resume") == "true" || el.Attr("resume") == "1" {
+		if (el.Attr("resume") == "true" || el.Attr("resume") == "1") && !s.cfg.Policy.SMNoResume {
 			sm.id = el.Attr("id")
 		}
 		s.note(st, "sm-enabled", "%s has stream management enabled by %s (session %s)", str(s.cfg.Domain), str(st.peer), str(orDefault(sm.id, "not resumable")))
@@ -469,7 +486,7 @@ func (s *Server) smAnswer(st *stream, el *xmlstream.Element) {
 		}
 		r.sm = &smOut{waiting: true}
 		s.note(st, "sm-enable", "%s enables a new stream management session with %s", str(s.cfg.Domain), str(st.peer))
-		s.writeConst(st, smEnableXML)
+		s.writeConst(st, s.smEnableXML())
 		s.smArm(r)
 	case "a":
 		if !sm.enabled {
@@ -568,7 +585,11 @@ func (s *Server) smBroken(r *route, reason string) bool {
 		return false
 	}
 	if sm.id == "" {
-		s.smGiveUp(r, "the stream broke ("+reason+") and the session is not resumable", nil)
+		why := "the stream broke (" + reason + ") and the session is not resumable"
+		if s.cfg.Policy.SMNoResume {
+			why += " (policy sm_resume=false, as Prosody 0.12.3 on s2s)"
+		}
+		s.smGiveUp(r, why, nil)
 		r.sm = nil
 		return false
 	}

@@ -164,3 +164,102 @@ func TestSMResumeAnswers(t *testing.T) {
 		})
 	}
 }
+
+// Stream management without resumption (sm_resume=false, as Prosody
+// 0.12.3 on s2s): as receiving server, <enable resume='true'/> gets
+// <enabled/> without id, resume or max, no session is kept for resumption
+// and a broken stream arms no resumption timer (XEP-0198 §5 lets a server
+// refuse resumption); with the default, the same <enable/> gets a
+// resumable session.
+func TestSMNoResumeReceiving(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		noResume bool
+		enable   string
+		want     string
+		kept     int
+	}{
+		{name: "default grants", enable: "<enable xmlns='urn:xmpp:sm:3' resume='true'/>", want: "max='120' resume='true'", kept: 1},
+		{name: "refused", noResume: true, enable: "<enable xmlns='urn:xmpp:sm:3' resume='true'/>", want: "<enabled xmlns='urn:xmpp:sm:3'/>"},
+		{name: "not asked", noResume: true, enable: "<enable xmlns='urn:xmpp:sm:3'/>", want: "<enabled xmlns='urn:xmpp:sm:3'/>"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := newTestServer(t, "type2")
+			s.cfg.Policy.StreamManagement, s.cfg.Policy.SMNoResume = true, c.noResume
+			authenticateOn(t, s, 1, 2)
+			out, _ := written(s.Received(1, transport.Server, []byte(c.enable)))
+			if !strings.Contains(out, c.want) || len(s.smSessions) != c.kept {
+				t.Fatalf("want %s and %d sessions kept, got %d, wrote %s", c.want, c.kept, len(s.smSessions), out)
+			}
+			// Handled stanzas are still counted and acknowledged.
+			out, _ = written(s.Received(1, transport.Server, []byte(stanza+stanza+"<r xmlns='urn:xmpp:sm:3'/>")))
+			if !strings.Contains(out, "<a xmlns='urn:xmpp:sm:3' h='2'/>") {
+				t.Fatalf("no <a h='2'/>: %s", out)
+			}
+			timers := 0
+			for _, e := range s.Closed(1, transport.Server, errors.New("reset")) {
+				if e.Kind == EffTimer {
+					timers++
+				}
+			}
+			if timers != c.kept {
+				t.Fatalf("%d resumption timers armed when the stream broke, want %d", timers, c.kept)
+			}
+		})
+	}
+}
+
+// As initiating server without resumption: <enable/> asks for none; an
+// <enabled/> that grants it anyway is not taken up; and when the stream
+// breaks, the unacknowledged stanzas are bounced as unconfirmed and no
+// new connection is made to resume them.
+func TestSMNoResumeInitiating(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		noResume bool
+		enable   string
+		id       string
+	}{
+		{name: "default", enable: "<enable xmlns='urn:xmpp:sm:3' resume='true'/>", id: "S"},
+		{name: "no resumption", noResume: true, enable: "<enable xmlns='urn:xmpp:sm:3'/>"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := newTestServer(t, "type5")
+			s.cfg.Policy.StreamManagement, s.cfg.Policy.SMNoResume = true, c.noResume
+			if got := s.smEnableXML(); got != c.enable {
+				t.Fatalf("<enable/>: got %s, want %s", got, c.enable)
+			}
+			st := s.newStream(roleOriginating, 1, transport.Client)
+			st.peer, st.state = "peer.lit", stOpen
+			r := &route{domain: "peer.lit", st: st, state: routeEstablished, sm: &smOut{waiting: true}}
+			st.route = r
+			s.smAnswer(st, xmlstream.ParseUnit("<enabled xmlns='urn:xmpp:sm:3' id='S' max='120' resume='true'/>"))
+			s.take()
+			if !r.sm.enabled || r.sm.id != c.id {
+				t.Fatalf("enabled %t, session id %q (want %q)", r.sm.enabled, r.sm.id, c.id)
+			}
+			if !c.noResume {
+				return // resuming after a break: TestSMResumeAnswers, scenarios/modern/sm-resume.yaml
+			}
+			for i := 0; i < 2; i++ {
+				s.sendStanza(r, xmlstream.NewElement("message", "from", "juliet@type5.lit/x", "to", "romeo@peer.lit", "id", string(rune('a'+i))))
+			}
+			s.take()
+			if s.smBroken(r, "reset") {
+				t.Fatal("reconnected to resume a session that is not resumable")
+			}
+			bounced, connects := 0, 0
+			for _, e := range s.take() {
+				switch {
+				case e.Kind == EffNote && e.Event == "bounce-unconfirmed":
+					bounced++
+				case e.Kind == EffNote && e.Event == "sm-reconnect", e.Kind == EffDial:
+					connects++
+				}
+			}
+			if bounced != 2 || connects != 0 || r.sm != nil {
+				t.Fatalf("bounced %d (want 2), reconnects %d, session left %v", bounced, connects, r.sm)
+			}
+		})
+	}
+}
