@@ -281,8 +281,9 @@ type Policy struct {
 	StreamManagement bool
 	// SMNoResume (sm_resume=false): stream management without resumption,
 	// as Prosody 0.12.3's mod_smacks does it on s2s. As receiving server,
-	// answer <enable resume='true'/> with <enabled/> without 'id' or
-	// 'resume' (XEP-0198 §5 lets a server refuse resumption); as
+	// answer <enable resume='true'/> with <enabled/> without 'id' or 'max'
+	// (XEP-0198 §5 lets a server refuse resumption; the 'resume' is echoed,
+	// as Prosody does); as
 	// initiating server, send <enable/> without resume='true', and when a
 	// stream breaks, bounce the unacknowledged stanzas to their senders
 	// instead of resuming. Inverted so that the zero Policy resumes, as
@@ -407,7 +408,7 @@ func newPolicyFieldTable() []PolicyField {
 			"stream management (XEP-0198) for the initiating server's stanzas: <sm/> offered on the authenticated stream, <enable resume='true'/>, <r/> and <a h/> acks, and after a broken connection a new authenticated stream that resumes the session and re-sends what was not handled",
 			func(p *Policy) *bool { return &p.StreamManagement }),
 		{Name: "sm_resume", Kind: FieldBool, Values: []string{"true", "false"}, Default: "true",
-			Help: "with stream_management, ask for and grant resumption (XEP-0198 §5); false, as Prosody 0.12.3 on s2s: <enable/> and <enabled/> without resume, and the stanzas unacknowledged when a stream breaks are bounced to their senders",
+			Help: "with stream_management, ask for and grant resumption (XEP-0198 §5); false, as Prosody 0.12.3 on s2s: <enable/> without resume, <enabled/> without id, and the stanzas unacknowledged when a stream breaks are bounced to their senders",
 			get:  func(p Policy) string { return strconv.FormatBool(!p.SMNoResume) },
 			set: func(p *Policy, v string) error {
 				b, err := strconv.ParseBool(v)

@@ -205,9 +205,13 @@ func (s *Server) smEnable(st *stream, el *xmlstream.Element) {
 	resume := el.Attr("resume") == "true" || el.Attr("resume") == "1"
 	e := xmlstream.NewElement("enabled", "xmlns", nsSM)
 	if resume && s.cfg.Policy.SMNoResume {
-		// XEP-0198 §5: a server that does not support resumption answers
-		// without 'id' and 'resume'; the initiating server then knows to
-		// bounce, not resume, what a broken stream leaves unacknowledged.
+		// No 'id' and no 'max': no session to resume (XEP-0198 §5), so the
+		// initiating server bounces, not resumes, what a broken stream
+		// leaves unacknowledged. The 'resume' asked for is echoed, as
+		// Prosody 0.12.3's handle_enable does for a session without a
+		// username (mod_smacks.lua: resume = stanza.attr.resume); an
+		// <enabled/> without 'id' grants nothing to resume either way.
+		e.SetAttr("resume", el.Attr("resume"))
 		s.note(st, "sm-enabled", "%s enables stream management for %s, not resumable: it grants no resumption (policy sm_resume=false, as Prosody 0.12.3 on s2s)", str(s.cfg.Domain), str(st.authDomain))
 	} else if resume {
 		sess.id = s.newStreamID()

@@ -167,7 +167,7 @@ func TestSMResumeAnswers(t *testing.T) {
 
 // Stream management without resumption (sm_resume=false, as Prosody
 // 0.12.3 on s2s): as receiving server, <enable resume='true'/> gets
-// <enabled/> without id, resume or max, no session is kept for resumption
+// <enabled/> without id or max (the 'resume' echoed, as Prosody does), no session is kept for resumption
 // and a broken stream arms no resumption timer (XEP-0198 §5 lets a server
 // refuse resumption); with the default, the same <enable/> gets a
 // resumable session.
@@ -180,7 +180,7 @@ func TestSMNoResumeReceiving(t *testing.T) {
 		kept     int
 	}{
 		{name: "default grants", enable: "<enable xmlns='urn:xmpp:sm:3' resume='true'/>", want: "max='120' resume='true'", kept: 1},
-		{name: "refused", noResume: true, enable: "<enable xmlns='urn:xmpp:sm:3' resume='true'/>", want: "<enabled xmlns='urn:xmpp:sm:3'/>"},
+		{name: "refused", noResume: true, enable: "<enable xmlns='urn:xmpp:sm:3' resume='true'/>", want: "<enabled xmlns='urn:xmpp:sm:3' resume='true'/>"},
 		{name: "not asked", noResume: true, enable: "<enable xmlns='urn:xmpp:sm:3'/>", want: "<enabled xmlns='urn:xmpp:sm:3'/>"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
