@@ -625,14 +625,12 @@ func (f Fault) Validate(domains []string) error {
 	return nil
 }
 
-// certFault adjusts a certificate template, issuer and trust for the
-// certificate faults; it reports whether it handled f.
+// certPlan is how the certificate faults change a server's certificate:
+// its template, its issuer and whether it is revoked.
 type certPlan struct {
-	tmpl      ca.Template
-	issuer    *ca.Authority // nil: as the preset says
-	revoke    bool
-	noCert    bool
-	selfIssue bool
+	tmpl   ca.Template
+	issuer *ca.Authority // nil: as the preset says
+	revoke bool
 }
 
 func planCert(f Fault, p *certPlan, root *ca.Authority, secret func() []byte) {

@@ -871,8 +871,6 @@ func describeBlock(b block) string {
 	return clip(s, 200)
 }
 
-func firstLine(b block) string { return b.lines[0] }
-
 func xmlBlocks(bs []block) []block {
 	var out []block
 	for _, b := range bs {

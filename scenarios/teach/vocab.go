@@ -2,7 +2,6 @@ package teach
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 
@@ -184,16 +183,6 @@ func ParseFault(p scenarios.Pair, spec string) (scenarios.Fault, error) {
 
 // FaultFlag prints a fault as ParseFault reads it (scenarios.Fault.Flag).
 func FaultFlag(f scenarios.Fault) string { return f.Flag() }
-
-// sortedKinds is FaultKinds as strings (for messages and forms).
-func sortedKinds() []string {
-	var out []string
-	for _, k := range scenarios.FaultKinds() {
-		out = append(out, string(k))
-	}
-	sort.Strings(out)
-	return out
-}
 
 // shellWord quotes s for a POSIX shell when it needs it.
 func shellWord(s string) string {
